@@ -1,0 +1,56 @@
+# Two commands do everything on a fresh machine: `make grade` and `make test`.
+# Every target installs what it needs into ./.venv first (versions: pyproject.toml).
+
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+PY      := $(BIN)/python
+STAMP   := $(VENV)/.installed-stamp
+OUT     ?= build/grades
+JOBS    ?= 2
+
+.PHONY: install grade test release notebooks readme rubric bench similarity clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+## grade: the main job - grade the bundled example submissions, print the gradebook
+grade: $(STAMP)
+	$(BIN)/autograde examples/submissions --out $(OUT) --jobs $(JOBS)
+
+## test: the whole suite (CI runs exactly this). pytest's exit 5 (nothing collected) is a failure.
+test: $(STAMP)
+	@$(PY) -m pytest -n $(JOBS) -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing"; exit 1; fi; \
+	exit $$rc
+
+## release: regenerate assignments/ from solutions/ with nbgrader generate_assignment
+release: $(STAMP)
+	$(PY) -m course.release
+
+## notebooks: paste course/contract.py + course/notebook_helpers.py into every solution notebook's setup cell
+notebooks: $(STAMP)
+	$(PY) -m course.sync_notebooks
+
+## readme: rebuild the README's "Open in Colab" links from course/course.toml
+readme: $(STAMP)
+	$(PY) -m course.readme_links
+
+## rubric: regenerate grading_rubric.md from course/rubric.toml and the solution notebooks
+rubric: $(STAMP)
+	$(PY) -m peer_review.rubric_md
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+similarity: $(STAMP)
+	$(BIN)/autograde similarity examples/submissions --out build/similarity
+
+clean:
+	rm -rf build .pytest_cache .hypothesis

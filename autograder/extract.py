@@ -1,0 +1,256 @@
+"""Find the graded code in a student's notebooks: by content, with `ast`.
+
+Cell metadata, ids and positions are never used: Colab rewrites metadata and
+students insert, delete, duplicate and reorder cells. Every code cell is parsed
+(IPython syntax such as `!pip` or `%matplotlib` is first turned into Python by
+IPython's own transformer); every top-level `def`/`class` is recorded, and a
+later definition replaces an earlier one, as when the notebook runs top to
+bottom. Only definitions and the imports they need are ever run: a student's
+experiments, plots and training loops at top level are not.
+
+A cell that does not parse is split at its top-level statements so that one
+broken function does not hide the other definitions in the same cell.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from course.contract import CONTRACT
+
+from .notebook_io import Cell, read_cells
+
+START_MARK = "### START CODE HERE ###"
+END_MARK = "### END CODE HERE ###"
+# A new top-level statement starts at column 0 with one of these words.
+_TOP_LEVEL = re.compile(r"^(def |class |async def |import |from |@|[A-Za-z_][\w.]*\s*=)")
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    source: str       # exact source text, decorators included
+    node: ast.stmt    # FunctionDef or ClassDef
+    notebook: str
+    cell: int         # 1-based cell number in that notebook
+
+    @property
+    def where(self) -> str:
+        return f"{self.notebook}, cell {self.cell}"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of code the sandbox executes on its own (so one failure is isolated)."""
+    label: str
+    source: str
+
+
+@dataclass
+class Extraction:
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)   # name -> source of a safe assignment
+    imports: list[str] = field(default_factory=list)          # top-level import statements
+    problems: list[str] = field(default_factory=list)         # syntax errors, student-facing
+
+    def missing(self, names) -> list[str]:
+        return [n for n in names if n not in self.definitions]
+
+    def chunks_for(self, names) -> list[Chunk]:
+        """Imports, then the constants and definitions `names` need (transitively),
+        in notebook order. Each import is its own chunk, so a failing
+        `from google.colab import drive` costs nothing."""
+        wanted = self._closure([n for n in names if n in self.definitions])
+        chunks = [Chunk(f"import: {imp.splitlines()[0][:60]}", imp) for imp in self.imports]
+        chunks += [Chunk(f"constant {n}", self.constants[n]) for n in self.constants if n in wanted]
+        chunks += [Chunk(d.name, d.source) for d in self.definitions.values() if d.name in wanted]
+        return chunks
+
+    def _closure(self, roots: list[str]) -> set[str]:
+        known = set(self.definitions) | set(self.constants)
+        seen, todo = set(), list(roots)
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            node = self.definitions[name].node if name in self.definitions else ast.parse(self.constants[name])
+            todo += [n for n in _names_used(node) if n in known and n not in seen]
+        return seen
+
+
+def _names_used(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _to_python(source: str) -> str:
+    """IPython syntax (magics, shell escapes) -> plain Python, as the kernel does."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+        return TransformerManager().transform_cell(source)
+    except Exception:  # IPython missing or confused: drop the obvious lines ourselves
+        return "\n".join("" if l.lstrip().startswith(("%", "!")) else l for l in source.splitlines())
+
+
+def _split_top_level(source: str) -> list[tuple[int, str]]:
+    """Split at lines that start a new top-level statement: [(first line no, text)]."""
+    pieces, start, lines = [], 0, source.splitlines()
+    for i, line in enumerate(lines):
+        if i > start and _TOP_LEVEL.match(line):
+            pieces.append((start + 1, "\n".join(lines[start:i])))
+            start = i
+    pieces.append((start + 1, "\n".join(lines[start:])))
+    return pieces
+
+
+def _parse_cell(cell: Cell, problems: list[str]) -> list[tuple[ast.Module, str]]:
+    """[(module, its source)]; a cell that fails to parse is salvaged piece by piece."""
+    source = _to_python(cell.source)
+    try:
+        return [(ast.parse(source), source)]
+    except SyntaxError as exc:
+        problems.append(f"{cell.notebook}, cell {cell.index}: SyntaxError on line {exc.lineno}: {exc.msg}")
+    parsed = []
+    for _, piece in _split_top_level(source):
+        try:
+            parsed.append((ast.parse(piece), piece))
+        except SyntaxError:
+            continue  # this piece is the broken one; already reported for the cell
+    return parsed
+
+
+def _is_safe_value(node: ast.AST) -> bool:
+    """Literal-like right-hand sides only (numbers, strings, tuples, np.pi...): no calls."""
+    allowed = (ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.UnaryOp, ast.BinOp,
+               ast.Name, ast.Attribute, ast.Load, ast.operator, ast.unaryop)
+    return all(isinstance(n, allowed) for n in ast.walk(node))
+
+
+def _record(ext: Extraction, module: ast.Module, source: str, cell: Cell) -> None:
+    for stmt in module.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            text = ast.get_source_segment(source, stmt, padded=True) or ""
+            if stmt.decorator_list:  # get_source_segment starts at `def`; keep decorators
+                first = stmt.decorator_list[0].lineno
+                text = "\n".join(source.splitlines()[first - 1: stmt.end_lineno])
+            ext.definitions.pop(stmt.name, None)  # re-insert: order = last definition's place
+            ext.definitions[stmt.name] = Definition(stmt.name, _dedent(text), stmt, cell.notebook, cell.index)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            text = ast.get_source_segment(source, stmt) or ""
+            if text and text not in ext.imports:
+                ext.imports.append(text)
+        elif (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+              and isinstance(stmt.targets[0], ast.Name) and _is_safe_value(stmt.value)):
+            ext.constants[stmt.targets[0].id] = ast.get_source_segment(source, stmt) or ""
+
+
+def _dedent(text: str) -> str:
+    import textwrap
+    return textwrap.dedent(text)
+
+
+def extract(notebooks: list[Path]) -> Extraction:
+    """All top-level definitions across a student's notebooks, later ones winning.
+
+    Raises notebook_io.NotebookError only through `read_cells`; callers decide
+    whether one unreadable notebook sinks the others (it should not)."""
+    ext = Extraction()
+    for path in notebooks:
+        for cell in read_cells(path):
+            if cell.cell_type != "code" or not cell.source.strip():
+                continue
+            for module, source in _parse_cell(cell, ext.problems):
+                _record(ext, module, source, cell)
+    return ext
+
+
+# ------------------------------------------------------------------ signatures
+
+def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    a = fn.args
+    return [p.arg for p in (*a.posonlyargs, *a.args)]
+
+
+def _signature_problem(fn, expected: list[str], label: str) -> str | None:
+    got = _params(fn)
+    if got[: len(expected)] != expected or (len(got) > len(expected) and not _has_defaults_for_extra(fn, len(expected))):
+        return (f"{label}({', '.join(got)}) does not match the required signature "
+                f"{label}({', '.join(expected)}); keep the parameter names and order of the starter code")
+    return None
+
+
+def _has_defaults_for_extra(fn, n_expected: int) -> bool:
+    """Extra trailing parameters are harmless if they have defaults."""
+    n_params = len(_params(fn))
+    return n_params - n_expected <= len(fn.args.defaults)
+
+
+def signature_problems(ext: Extraction, name: str) -> list[str]:
+    """Why `name` cannot be called as the contract says ([] when it can)."""
+    spec = next(p[name] for p in CONTRACT.values() if name in p)
+    defn = ext.definitions.get(name)
+    if defn is None:
+        return [f"{name} is not defined in any code cell"]
+    if "methods" not in spec:
+        if not isinstance(defn.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return [f"{name} should be a function ({defn.where})"]
+        p = _signature_problem(defn.node, spec["params"], name)
+        return [p] if p else []
+    if not isinstance(defn.node, ast.ClassDef):
+        return [f"{name} should be a class ({defn.where})"]
+    methods = {s.name: s for s in defn.node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    out = []
+    for mname, mspec in spec["methods"].items():
+        if mname not in methods:
+            if mname != "__init__":
+                out.append(f"{name}.{mname} is missing")
+            continue
+        p = _signature_problem(methods[mname], mspec["params"], f"{name}.{mname}")
+        if p:
+            out.append(p)
+    return out
+
+
+# --------------------------------------------------------------------- regions
+
+def student_regions(defn: Definition) -> list[str]:
+    """The text between START/END CODE HERE lines inside one definition."""
+    regions, current = [], None
+    for line in defn.source.splitlines():
+        mark = line.strip()
+        if mark == START_MARK:
+            current = []
+        elif mark == END_MARK and current is not None:
+            regions.append("\n".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return regions
+
+
+# ------------------------------------------------------------ inline answers
+
+ANSWER_HEADER = re.compile(r"^\s*\*\*Your answer \(inline question (\d+\.\d+)\):\*\*\s*$")
+
+
+def answer_in_cell(cell: Cell) -> tuple[str, str] | None:
+    """(question id, answer text) when `cell` is an inline-question answer cell."""
+    if cell.cell_type != "markdown":
+        return None
+    first, _, rest = cell.source.partition("\n")
+    match = ANSWER_HEADER.match(first)
+    return (match.group(1), rest.strip()) if match else None
+
+
+def inline_answers(notebooks: list[Path]) -> dict[str, str]:
+    """Question id ("1.1") -> the student's answer text, found by the answer
+    cell's first line; a later answer cell for the same question wins."""
+    answers = {}
+    for path in notebooks:
+        for cell in read_cells(path):
+            found = answer_in_cell(cell)
+            if found:
+                answers[found[0]] = found[1]
+    return answers

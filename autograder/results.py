@@ -1,0 +1,63 @@
+"""What grading one submission produces; shared by the runner and the reports.
+
+Plain dataclasses, no behaviour beyond sums, so the runner (which fills them)
+and cli/report code (which writes grades.csv, results.json, feedback.md) can be
+built and tested apart.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+# Item statuses
+PASSED, PARTIAL, FAILED, NOT_GRADABLE = "passed", "partial", "failed", "not_gradable"
+
+
+@dataclass
+class TestOutcome:
+    """One hidden test's verdict. `message` is written for the student and
+    never contains test source or expected arrays."""
+    name: str
+    item: str
+    weight: float
+    passed: bool
+    message: str = ""
+    visible: bool = True  # False: counted, but feedback says only that a hidden check failed
+
+
+@dataclass
+class ItemResult:
+    """One rubric item (a grades.csv column)."""
+    id: str
+    title: str
+    points: float
+    max_points: float
+    status: str  # PASSED / PARTIAL / FAILED / NOT_GRADABLE
+    feedback: list[str] = field(default_factory=list)
+    tests: list[TestOutcome] = field(default_factory=list)
+
+
+@dataclass
+class SubmissionResult:
+    student_id: str
+    # "ok"                      every item was graded (whatever the score)
+    # "partial: <reason>"       some items could not be graded (reason says which and why)
+    # "not_gradable: <reason>"  nothing could be graded (no notebook, unreadable...)
+    # "error: <reason>"         the grader failed on this submission (a bug of ours; logged)
+    status: str
+    items: dict[str, ItemResult] = field(default_factory=dict)
+    notebooks: list[str] = field(default_factory=list)
+    duration_s: float = 0.0
+    log: list[str] = field(default_factory=list)  # instructor-facing notes (isolation level, restarts...)
+
+    @property
+    def total(self) -> float:
+        return round(sum(i.points for i in self.items.values()), 4)
+
+    @property
+    def max_total(self) -> float:
+        return round(sum(i.max_points for i in self.items.values()), 4)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["total"], d["max_total"] = self.total, self.max_total
+        return d

@@ -1,0 +1,56 @@
+"""The kit's one configuration object, read from course.toml.
+
+Everything that two places need (paths, seeds, thresholds) is read from here,
+so that changing a number in course.toml changes it everywhere.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS_DIR = REPO_ROOT / "solutions"
+ASSIGNMENTS_DIR = REPO_ROOT / "assignments"
+EXAMPLES_DIR = REPO_ROOT / "examples" / "submissions"
+
+
+@dataclass(frozen=True)
+class Config:
+    repository_url: str
+    branch: str
+    assignment_id: str
+    seed: int
+    notebooks: dict[str, str]  # part id -> notebook file name
+    data: dict[str, int]
+    targets: dict[str, float]
+    grading: dict[str, float]
+
+    def solution_notebook(self, part: str) -> Path:
+        return SOLUTIONS_DIR / self.assignment_id / self.notebooks[part]
+
+    def release_notebook(self, part: str) -> Path:
+        return ASSIGNMENTS_DIR / self.assignment_id / self.notebooks[part]
+
+    def colab_url(self, part: str) -> str:
+        """Colab opens a notebook straight from a public GitHub repository."""
+        repo = self.repository_url.rstrip("/").removeprefix("https://github.com/")
+        path = f"assignments/{self.assignment_id}/{self.notebooks[part]}"
+        return f"https://colab.research.google.com/github/{repo}/blob/{self.branch}/{path}"
+
+
+@lru_cache(maxsize=1)
+def load_config(path: Path | None = None) -> Config:
+    raw = tomllib.loads((path or Path(__file__).with_name("course.toml")).read_text())
+    course = raw["course"]
+    return Config(
+        repository_url=course["repository_url"],
+        branch=course["branch"],
+        assignment_id=course["assignment_id"],
+        seed=int(course["seed"]),
+        notebooks=dict(raw["notebooks"]),
+        data=dict(raw["data"]),
+        targets=dict(raw["targets"]),
+        grading=dict(raw["grading"]),
+    )

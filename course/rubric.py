@@ -1,0 +1,110 @@
+"""The rubric, loaded from rubric.toml: the single source of points.
+
+`load_rubric()` returns a frozen `Rubric`; the autograder reads its `auto`
+items, peer review its `inline` and `peer` items, and grading_rubric.md is
+generated from it. `rescale()` is the one place the 23 -> 10 rule lives.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+RUBRIC_PATH = Path(__file__).with_name("rubric.toml")
+
+
+@dataclass(frozen=True)
+class AutoItem:
+    id: str
+    part: str
+    title: str
+    points: float
+    functions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PeerItem:
+    """An inline question (kind "inline") or a peer-graded quality item."""
+    id: str
+    kind: str
+    part: str
+    title: str
+    points: float
+    deductions: tuple[float, ...]
+    guidance: str
+
+
+@dataclass(frozen=True)
+class Rubric:
+    auto: tuple[AutoItem, ...]
+    inline: tuple[PeerItem, ...]
+    peer: tuple[PeerItem, ...]
+    max_raw: float
+    out_of: float
+    decimals: int
+    forgiven_mistakes: int
+    forgiveness_points: float
+    # [peer_review] (defaults keep older rubric.toml files loadable)
+    reviews: int = 2
+    disagreement_margin: float = 1.0
+    min_feedback_words: int = 10
+
+    @property
+    def auto_max(self) -> float:
+        return sum(i.points for i in self.auto)
+
+    @property
+    def items_total(self) -> float:
+        return sum(i.points for i in (*self.auto, *self.inline, *self.peer))
+
+    def auto_item(self, item_id: str) -> AutoItem:
+        for item in self.auto:
+            if item.id == item_id:
+                return item
+        raise KeyError(f"rubric.toml has no autograder item {item_id!r}")
+
+    def rescale(self, raw: float) -> float:
+        """Raw points -> score out of `out_of` (20/23 -> 8.7 by default)."""
+        return round(raw / self.max_raw * self.out_of, self.decimals)
+
+
+def _peer_items(rows: list[dict], kind: str) -> tuple[PeerItem, ...]:
+    return tuple(
+        PeerItem(
+            id=str(r["id"]), kind=kind, part=r["part"], title=r["title"],
+            points=float(r["points"]),
+            deductions=tuple(float(d) for d in r["deductions"]),
+            guidance=r.get("guidance", ""),
+        )
+        for r in rows
+    )
+
+
+@lru_cache(maxsize=None)
+def load_rubric(path: Path = RUBRIC_PATH) -> Rubric:
+    raw = tomllib.loads(Path(path).read_text())
+    auto = tuple(
+        AutoItem(id=r["id"], part=r["part"], title=r["title"],
+                 points=float(r["points"]), functions=tuple(r["functions"]))
+        for r in raw["auto"]
+    )
+    rubric = Rubric(
+        auto=auto,
+        inline=_peer_items(raw.get("inline", []), "inline"),
+        peer=_peer_items(raw.get("peer", []), "peer"),
+        max_raw=float(raw["scale"]["max_raw"]),
+        out_of=float(raw["scale"]["out_of"]),
+        decimals=int(raw["scale"]["decimals"]),
+        forgiven_mistakes=int(raw["forgiveness"]["mistakes"]),
+        forgiveness_points=float(raw["forgiveness"]["points"]),
+        reviews=int(raw.get("peer_review", {}).get("reviews", 2)),
+        disagreement_margin=float(raw.get("peer_review", {}).get("disagreement_margin", 1.0)),
+        min_feedback_words=int(raw.get("peer_review", {}).get("min_feedback_words", 10)),
+    )
+    if abs(rubric.items_total - rubric.max_raw) > 1e-9:
+        raise ValueError(
+            f"{path}: items add up to {rubric.items_total} points but "
+            f"[scale] max_raw is {rubric.max_raw}; make them agree"
+        )
+    return rubric
