@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course.contract import CONTRACT
+from course.markers import END_CODE as END_MARK
+from course.markers import START_CODE as START_MARK
+from course.markers import answer_id
 
 from .notebook_io import Cell, read_cells
 
-START_MARK = "### START CODE HERE ###"
-END_MARK = "### END CODE HERE ###"
 # A new top-level statement starts at column 0 with one of these words.
 _TOP_LEVEL = re.compile(r"^(def |class |async def |import |from |@|[A-Za-z_][\w.]*\s*=)")
 
@@ -232,16 +233,10 @@ def student_regions(defn: Definition) -> list[str]:
 
 # ------------------------------------------------------------ inline answers
 
-ANSWER_HEADER = re.compile(r"^\s*\*\*Your answer \(inline question (\d+\.\d+)\):\*\*\s*$")
-
-
 def answer_in_cell(cell: Cell) -> tuple[str, str] | None:
     """(question id, answer text) when `cell` is an inline-question answer cell."""
-    if cell.cell_type != "markdown":
-        return None
-    first, _, rest = cell.source.partition("\n")
-    match = ANSWER_HEADER.match(first)
-    return (match.group(1), rest.strip()) if match else None
+    qid = answer_id(cell.source) if cell.cell_type == "markdown" else None
+    return (qid, cell.source.partition("\n")[2].strip()) if qid else None
 
 
 def inline_answers(notebooks: list[Path]) -> dict[str, str]:
