@@ -129,22 +129,34 @@ def _is_safe_value(node: ast.AST) -> bool:
     return all(isinstance(n, allowed) for n in ast.walk(node))
 
 
+def _segment(lines: list[str], stmt: ast.stmt) -> str:
+    """Source of one top-level statement from the cell's lines (split once per cell:
+    ast.get_source_segment re-splits the whole cell on every call, which is
+    quadratic and took seconds on the notebooks' long setup cell)."""
+    # ast offsets count UTF-8 bytes, not characters (a comment with "→" shifts them)
+    body = [line.encode() for line in lines[stmt.lineno - 1: stmt.end_lineno]]
+    body[-1] = body[-1][: stmt.end_col_offset]
+    body[0] = body[0][stmt.col_offset:]
+    return b"\n".join(body).decode(errors="replace")
+
+
 def _record(ext: Extraction, module: ast.Module, source: str, cell: Cell) -> None:
+    lines = source.splitlines()
     for stmt in module.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            text = ast.get_source_segment(source, stmt, padded=True) or ""
-            if stmt.decorator_list:  # get_source_segment starts at `def`; keep decorators
+            text = _segment(lines, stmt)
+            if stmt.decorator_list:  # the def's segment starts at `def`; keep decorators
                 first = stmt.decorator_list[0].lineno
-                text = "\n".join(source.splitlines()[first - 1: stmt.end_lineno])
+                text = "\n".join(lines[first - 1: stmt.end_lineno])
             ext.definitions.pop(stmt.name, None)  # re-insert: order = last definition's place
             ext.definitions[stmt.name] = Definition(stmt.name, _dedent(text), stmt, cell.notebook, cell.index)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            text = ast.get_source_segment(source, stmt) or ""
+            text = _segment(lines, stmt)
             if text and text not in ext.imports:
                 ext.imports.append(text)
         elif (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
               and isinstance(stmt.targets[0], ast.Name) and _is_safe_value(stmt.value)):
-            ext.constants[stmt.targets[0].id] = ast.get_source_segment(source, stmt) or ""
+            ext.constants[stmt.targets[0].id] = _segment(lines, stmt)
 
 
 def _dedent(text: str) -> str:

@@ -1,0 +1,162 @@
+"""`peer-review assign SUBMISSIONS --out DIR [--reviews 2] [--seed S]`.
+
+Pipeline: find submitters -> codes -> allocation -> anonymised copies ->
+one folder per reviewer (sheet.md, sheet.html, notebooks) -> allocation.csv,
+distribution.csv. The building blocks (`Context`, `write_sheet`) are reused
+by late.py for late submissions and drop-outs.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from course.config import load_config
+from course.rubric import Rubric, load_rubric
+from peer_review import allocation, anonymise, answers, store
+from peer_review.autograded import AutoResult, read_grades
+from peer_review.sheet import ReviewTask, SheetSpec, render
+from peer_review.submissions import find_submissions
+
+DEFAULT_GRADES = Path("build/grades/grades.csv")
+
+
+@dataclass
+class Context:
+    out: Path
+    rubric: Rubric
+    references: dict[str, str]
+    autos: dict[str, AutoResult] | None  # None: no grades.csv at all
+    code_of: dict[str, str]               # student id -> submission code
+
+
+def load_references(solutions: Path | None, rubric: Rubric) -> dict[str, str]:
+    """Reference answers from the solution notebooks; an error naming what is missing."""
+    config = load_config()
+    if solutions is None:
+        paths = [config.solution_notebook(p) for p in config.notebooks]
+    else:
+        paths = sorted(Path(solutions).glob("*.ipynb"))
+    absent = [str(p) for p in paths if not p.exists()]
+    if absent or not paths:
+        raise FileNotFoundError("reference answers come from the solution notebooks, but "
+                                f"{', '.join(absent) or str(solutions) + '/*.ipynb'} not found")
+    refs = answers.reference_answers(paths)
+    missing = answers.missing_references(refs, [q.id for q in rubric.inline])
+    if missing:
+        raise ValueError(f"no reference answer for inline question(s) {', '.join(missing)} in "
+                         f"{', '.join(map(str, paths))}")
+    return refs
+
+
+def load_autos(grades: Path | None, rubric: Rubric, out: Path) -> dict[str, AutoResult] | None:
+    """grades.csv (given, or the default when present) -> results; copied into DIR."""
+    path = grades if grades is not None else (DEFAULT_GRADES if DEFAULT_GRADES.exists() else None)
+    if path is None:
+        print("peer-review: no autograder results (no --grades and no build/grades/grades.csv); "
+              "the sheets say so", file=sys.stderr)
+        return None
+    autos = read_grades(path, rubric)
+    if Path(path).resolve() != (out / "grades.csv").resolve():
+        shutil.copyfile(path, out / "grades.csv")
+    return autos
+
+
+def part_of(nb, path: Path, rubric: Rubric) -> str | None:
+    """Which part a notebook is: by the inline questions it holds, else by file name."""
+    parts = {i.id: i.part for i in rubric.inline}
+    found = {parts[q] for q, _ in answers.answer_cells(nb) if q in parts}
+    if len(found) == 1:
+        return found.pop()
+    names = load_config().notebooks
+    return next((p for p, name in names.items() if Path(name).stem in path.stem), None)
+
+
+def anonymise_submission(ctx: Context, student: str, paths: list[Path], identities: list[str]) -> None:
+    """Write DIR/anonymised/<CODE>/<CODE>-<part>.ipynb for every readable notebook."""
+    code = ctx.code_of[student]
+    folder = ctx.out / "anonymised" / code
+    folder.mkdir(parents=True, exist_ok=True)
+    used: defaultdict[str, int] = defaultdict(int)
+    for i, path in enumerate(paths, start=1):
+        try:
+            nb = answers.read_notebook(path)
+        except ValueError as exc:
+            print(f"peer-review: WARNING {exc}; reviewers of {code} will not see it", file=sys.stderr)
+            continue
+        stem = f"{code}-{part_of(nb, path, ctx.rubric) or f'notebook{i}'}"
+        used[stem] += 1
+        name = stem if used[stem] == 1 else f"{stem}-{used[stem]}"
+        nbformat.write(anonymise.anonymise_notebook(nb, identities), str(folder / f"{name}.ipynb"))
+
+
+def review_task(ctx: Context, code: str, author: str) -> ReviewTask:
+    """What a sheet shows about one submission, read from its anonymised copies."""
+    paths = sorted((ctx.out / "anonymised" / code).glob("*.ipynb"))
+    auto = ctx.autos.get(author) if ctx.autos is not None else None
+    return ReviewTask(code=code, notebooks=[p.name for p in paths],
+                      auto=dict(auto.points) if auto else None,
+                      auto_status=auto.status if auto else "",
+                      answers=answers.student_answers([answers.read_notebook(p) for p in paths]))
+
+
+def write_sheet(ctx: Context, reviewer: str, sheet_id: str, sheet_file: str,
+                authors: list[str]) -> None:
+    """A reviewer's sheet (md + html) and copies of the notebooks it grades."""
+    md_path = ctx.out / sheet_file
+    md_path.parent.mkdir(parents=True, exist_ok=True)
+    tasks = [review_task(ctx, ctx.code_of[a], a) for a in sorted(authors, key=ctx.code_of.get)]
+    for task in tasks:
+        for name in task.notebooks:
+            shutil.copyfile(ctx.out / "anonymised" / task.code / name, md_path.parent / name)
+    md, html = render(SheetSpec(sheet_id, reviewer, tasks), ctx.rubric, ctx.references,
+                      ctx.rubric.min_feedback_words)
+    md_path.write_text(md, encoding="utf-8")
+    md_path.with_suffix(".html").write_text(html, encoding="utf-8")
+
+
+def identities(student: str, roster: dict) -> list[str]:
+    row = roster.get(student, {})
+    return [student, row.get("name", ""), row.get("email", ""), *row.get("name", "").split()]
+
+
+def run(submissions: Path, out: Path, reviews: int | None = None, seed: int | None = None,
+        grades: Path | None = None, roster: Path | None = None, salt_file: Path | None = None,
+        solutions: Path | None = None, force: bool = False) -> list[store.Row]:
+    rubric, out = load_rubric(), Path(out)
+    k = rubric.reviews if reviews is None else reviews
+    seed = load_config().seed if seed is None else seed
+    if (out / "allocation.csv").exists() and not force:
+        raise FileExistsError(f"{out}/allocation.csv exists: this folder was assigned already "
+                              "(use `peer-review late`/`drop` to change it, or --force to start over)")
+    found = find_submissions(submissions)
+    pairs = allocation.allocate(list(found), k, seed)  # before writing anything: fails fast
+    references = load_references(solutions, rubric)
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in ("reviewers", "anonymised"):  # --force: start over
+        shutil.rmtree(out / stale, ignore_errors=True)
+    people = store.read_roster(roster)
+    if roster is not None:
+        (out / "private").mkdir(exist_ok=True)
+        shutil.copyfile(roster, out / "private" / "roster.csv")
+    salt = anonymise.load_or_create_salt(salt_file or out / "private" / "salt.txt")
+    ctx = Context(out, rubric, references, load_autos(grades, rubric, out),
+                  anonymise.unique_codes(salt, "submission", list(found)))
+    for student, paths in found.items():
+        anonymise_submission(ctx, student, paths, identities(student, people))
+    sheet_ids = anonymise.unique_codes(salt, "sheet", list(found))
+    rows = [store.Row(seed, k, r, a, ctx.code_of[a], sheet_ids[r], f"reviewers/{r}/sheet.md")
+            for r, a in pairs]
+    for reviewer in found:
+        write_sheet(ctx, reviewer, sheet_ids[reviewer], f"reviewers/{reviewer}/sheet.md",
+                    [a for r, a in pairs if r == reviewer])
+    store.write_rows(out / "allocation.csv", rows)
+    store.write_distribution(out, rows, people)
+    (out / "returned").mkdir(exist_ok=True)
+    print(f"peer-review: {len(found)} submitters, {k} reviews each, seed {seed}: "
+          f"{len(rows)} reviews in {out}/reviewers; put the filled sheets in {out}/returned/")
+    return rows
