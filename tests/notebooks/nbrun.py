@@ -1,0 +1,78 @@
+"""Run a notebook top to bottom in a fresh kernel and read back named variables.
+
+Shared by the solution-notebook tests (tests/notebooks/test_part*_notebook.py):
+
+    values, seconds = run_notebook(path, ["test_accuracy"], timeout=300)
+
+The kernel runs single-threaded BLAS (the course's timing targets are for ONE
+core) in a throw-away working directory, so a notebook that writes files
+cannot litter the repository. A variable that the notebook did not define
+comes back as None; one that JSON cannot hold comes back as its repr() string,
+so a test's assertion shows what was there instead of crashing here.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+# One core: the notebook targets (course.toml notebook_seconds_max) assume it.
+SINGLE_THREAD_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+_MARKER = "__NBRUN_RESULT__"
+
+
+def _result_cell(names: list[str]) -> nbformat.NotebookNode:
+    """A code cell that prints the requested globals as one JSON line."""
+    source = (
+        "import json as _nbrun_json\n"
+        f"print({_MARKER!r} + _nbrun_json.dumps("
+        f"{{_n: globals().get(_n) for _n in {list(names)!r}}}, default=repr))"
+    )
+    return nbformat.v4.new_code_cell(source)
+
+
+def _read_result(cell: nbformat.NotebookNode, path: Path) -> dict:
+    """Parse the JSON line printed by the result cell."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            for line in output.get("text", "").splitlines():
+                if line.startswith(_MARKER):
+                    return json.loads(line[len(_MARKER):])
+    raise RuntimeError(f"nbrun: {path}: the appended result cell printed no result line; "
+                       f"its outputs were {cell.get('outputs')!r}")
+
+
+def run_notebook(path, names, timeout: int = 300, *, cwd=None) -> tuple[dict, float]:
+    """Execute the notebook at `path`; return ({name: value}, wall seconds).
+
+    path: a .ipynb file (it is read, never written).
+    names: global variable names to read after the last cell.
+    timeout: seconds allowed per cell (nbclient raises if one takes longer).
+    cwd: the kernel's working directory; a fresh temporary one when None.
+    seconds covers kernel start-up and every cell of the notebook, i.e. what a
+    student waits for with "Run all".
+    A cell that raises makes nbclient raise CellExecutionError with the traceback.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"nbrun: no notebook at {path}")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(_result_cell(list(names)))
+    env = {**os.environ, **SINGLE_THREAD_ENV}
+    with tempfile.TemporaryDirectory(prefix="nbrun-") as tmp:
+        workdir = str(cwd or tmp)
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": workdir}})
+        start = time.perf_counter()
+        client.execute(env=env, cwd=workdir)
+        seconds = time.perf_counter() - start
+    return _read_result(nb.cells[-1], path), seconds
