@@ -1,0 +1,176 @@
+"""The pytest plugin of a hidden-test session: fixtures and outcome recording.
+
+One `GradingPlugin` per submission. It deselects tests of items that cannot be
+graded, orders the tests so that only one sandbox is alive at a time, and
+records one TestOutcome per test with the student-facing message taken from
+the exception (never from a traceback, which would show test source).
+"""
+from __future__ import annotations
+
+import traceback
+import zlib
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.checks import Fail, StudentCode, sanitize
+from autograder.results import TestOutcome
+
+
+def graded_marker(item):
+    mark = item.get_closest_marker("graded")
+    if mark is None:
+        raise RuntimeError(f"hidden test {item.nodeid} has no @pytest.mark.graded(item=..., weight=...)")
+    return mark.kwargs["item"], float(mark.kwargs.get("weight", 1.0))
+
+
+@lru_cache(maxsize=1)
+def _digits_raw():
+    from course.notebook_helpers import load_digits_split
+    from course.config import load_config
+    cfg = load_config()
+    return load_digits_split(seed=cfg.seed, val_size=cfg.data["val_size"], test_size=cfg.data["test_size"])
+
+
+@lru_cache(maxsize=2)
+def digits_split(bias_trick: bool) -> dict:
+    from course.notebook_helpers import preprocess
+    return preprocess(_digits_raw(), bias_trick=bias_trick)
+
+
+GRADING = pytest.StashKey["GradingPlugin"]()
+
+
+class GradingPlugin:
+    def __init__(self, *, gradable, open_sandbox, reference, extraction, seed):
+        self.gradable = set(gradable)
+        self.open_sandbox = open_sandbox      # kind ("functions"/"classes") -> Sandbox
+        self.reference = reference
+        self.extraction = extraction
+        self.course_seed = seed
+        self.outcomes: list[TestOutcome] = []
+        self.internal_errors: list[str] = []        # grader bugs, for the instructor log
+        self.durations: dict[str, float] = {}       # test name -> seconds (setup + call)
+        self._sandbox = None
+        self._kind = None
+
+    # ----------------------------------------------------------- sandboxes
+    def sandbox(self, kind: str):
+        if self._kind != kind:
+            self.close()
+            self._sandbox, self._kind = self.open_sandbox(kind), kind
+        return self._sandbox
+
+    def close(self):
+        if self._sandbox is not None:
+            self._sandbox.__exit__(None, None, None)
+        self._sandbox, self._kind = None, None
+
+    # ------------------------------------------------------------- hooks
+    def pytest_configure(self, config):
+        config.stash[GRADING] = self
+        config.addinivalue_line("markers", "graded(item, weight): rubric item and relative weight")
+        config.addinivalue_line("markers", "timing: measures speed; runs after the other function tests")
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        keep, drop = [], []
+        for item in items:
+            (keep if graded_marker(item)[0] in self.gradable else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+        # every test on the student's functions first, then the classes (their
+        # sandbox starts in the background meanwhile); timing last in its group,
+        # when that start-up no longer competes for the CPU
+        keep.sort(key=lambda it: ("classes" in it.fixturenames, it.get_closest_marker("timing") is not None))
+        items[:] = keep
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        self.durations[item.name] = self.durations.get(item.name, 0.0) + report.duration
+        if report.when == "call" or (report.when == "setup" and report.failed):
+            self._record(item, call.excinfo)
+
+    def pytest_sessionfinish(self, session):
+        self.close()
+
+    def _record(self, item, excinfo):
+        item_id, weight = graded_marker(item)
+        name = item.name
+        if excinfo is None:
+            self.outcomes.append(TestOutcome(name, item_id, weight, True))
+            return
+        exc = excinfo.value
+        if isinstance(exc, Fail):  # NotImplementedFail included: "X is not implemented yet"
+            message = str(exc)
+        elif _is_student_error(exc):
+            message = f"your code failed: {sanitize(str(exc))}"
+        else:  # a bug in a hidden test (or an output shape we did not foresee)
+            frame = traceback.extract_tb(excinfo.tb)[-1]
+            self.internal_errors.append(f"{item.nodeid}: {type(exc).__name__}: {exc} "
+                                        f"(at {Path(frame.filename).name}:{frame.lineno})")
+            message = "a hidden check could not be completed on your output (reported to the instructor)"
+        self.outcomes.append(TestOutcome(name, item_id, weight, False, message))
+
+
+# ---------------------------------------------------------------- fixtures
+# Module-level fixtures (this module is registered as a plugin next to the
+# GradingPlugin object, which they reach through the config).
+
+def _grading(request) -> GradingPlugin:
+    return request.config.stash[GRADING]
+
+
+@pytest.fixture(scope="session")
+def student(request):
+    plugin = _grading(request)
+    return StudentCode(lambda: plugin.sandbox("functions"))
+
+
+@pytest.fixture(scope="session")
+def classes(request):
+    plugin = _grading(request)
+    return StudentCode(lambda: plugin.sandbox("classes"))
+
+
+@pytest.fixture(scope="session")
+def ref(request):
+    return _grading(request).reference
+
+
+@pytest.fixture(scope="session")
+def ext(request):
+    return _grading(request).extraction
+
+
+@pytest.fixture(scope="session")
+def seed(request):
+    return _grading(request).course_seed
+
+
+@pytest.fixture
+def rng(request):
+    """Hidden inputs: from the course seed and the test's own name, so each
+    test sees the same inputs in every run and for every student."""
+    return np.random.default_rng([_grading(request).course_seed, zlib.crc32(request.node.name.encode())])
+
+
+@pytest.fixture(scope="session")
+def digits():
+    return digits_split(True)
+
+
+@pytest.fixture(scope="session")
+def digits_net():
+    return digits_split(False)
+
+
+def _is_student_error(exc) -> bool:
+    try:
+        from autograder.sandbox import StudentError
+    except ImportError:
+        return False
+    return isinstance(exc, StudentError)

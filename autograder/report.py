@@ -1,0 +1,268 @@
+"""Grading results -> files: grades.csv, <student>/results.json, <student>/feedback.md.
+
+Everything is written atomically (a temp file in the same folder, then
+os.replace), and grades.csv is written last, so a run killed half-way never
+leaves a half-written gradebook. Points come from each SubmissionResult; the
+item columns, their order and max_total come from course/rubric.toml.
+
+Student-facing text passes through `scrub`: one line, bounded length, and a
+line that looks like a printed array is replaced, so even a careless hidden
+test message cannot leak expected values.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import statistics
+import tempfile
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from course.rubric import load_rubric
+
+from .results import FAILED, NOT_GRADABLE, PARTIAL, PASSED, SubmissionResult
+
+MAX_LINE = 300
+HIDDEN_CHECK = "a hidden check failed (details are not shown for this check)"
+# Four or more numbers in a row inside brackets: a printed array, not a message.
+_ARRAY = re.compile(r"[\[(]\s*[-+]?[\d.]+(?:e[-+]?\d+)?(?:[\s,;]+[-+]?[\d.]+(?:e[-+]?\d+)?){3,}", re.I)
+_CODE = re.compile(r"^\s*(def test_|assert |E\s{2,}|>\s{3})")
+_LABEL = {PASSED: "passed", PARTIAL: "partly correct", FAILED: "failed", NOT_GRADABLE: "not graded"}
+
+
+# ----------------------------------------------------------------- helpers
+
+def fmt(x: float) -> str:
+    """2.0 -> "2", 1.25 -> "1.25": what a person writes in a gradebook."""
+    return f"{round(float(x), 3):g}"
+
+
+def scrub(message: str) -> str:
+    """One safe line for a student: no arrays, no test source, bounded length."""
+    line = " ".join(str(message).split())
+    if not line or _ARRAY.search(line) or _CODE.match(str(message)):
+        return HIDDEN_CHECK
+    return line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…"
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never a part."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a gradebook is an ordinary file
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def item_lines(item) -> list[str]:
+    """The feedback lines of one item, scrubbed; derived from failed tests when the runner gave none."""
+    lines = list(item.feedback)
+    if not lines and item.status != PASSED:
+        lines = [t.message if t.visible else HIDDEN_CHECK for t in item.tests if not t.passed]
+    out = []
+    for line in lines:
+        safe = scrub(line)
+        if safe not in out:
+            out.append(safe)
+    return out
+
+
+def _rubric_items(result: SubmissionResult):
+    """(rubric item, ItemResult or None) in rubric order."""
+    return [(a, result.items.get(a.id)) for a in load_rubric().auto]
+
+
+def points_of(result: SubmissionResult) -> dict[str, float]:
+    return {a.id: (it.points if it else 0.0) for a, it in _rubric_items(result)}
+
+
+def total_of(result: SubmissionResult) -> float:
+    return round(sum(points_of(result).values()), 4)
+
+
+# --------------------------------------------------------------- grades.csv
+
+def grades_csv(results: list[SubmissionResult]) -> str:
+    """student_id, one column per rubric auto item (rubric order), total, max_total, status."""
+    ids = [a.id for a in load_rubric().auto]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["student_id", *ids, "total", "max_total", "status"])
+    for r in sorted(results, key=lambda r: r.student_id):
+        pts = points_of(r)
+        w.writerow([r.student_id, *(fmt(pts[i]) for i in ids), fmt(total_of(r)),
+                    fmt(load_rubric().auto_max), r.status])
+    return buf.getvalue()
+
+
+def read_grades_csv(path: Path) -> tuple[list[str], list[dict]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames or []), list(reader)
+
+
+# ------------------------------------------------------------ results.json
+
+def gradescope_results(result: SubmissionResult) -> dict:
+    """Gradescope's autograder results schema: one test per rubric item.
+
+    Top level: score, execution_time (s), output, visibility, stdout_visibility,
+    extra_data, tests[{name, number, score, max_score, status, output, tags,
+    visibility, extra_data}]. No leaderboard."""
+    tests = []
+    for n, (a, it) in enumerate(_rubric_items(result), start=1):
+        points = it.points if it else 0.0
+        status = it.status if it else NOT_GRADABLE
+        lines = item_lines(it) if it else [result.status]
+        tests.append({
+            "name": f"{a.title}",
+            "number": str(n),
+            "score": round(points, 4),
+            "max_score": a.points,
+            "status": "passed" if points >= a.points - 1e-9 else "failed",
+            "output": "\n".join(lines) if lines else _LABEL[status],
+            "tags": [a.id, a.part],
+            "visibility": "visible",
+            "extra_data": {"item": a.id, "result": status},
+        })
+    return {
+        "score": total_of(result),
+        "execution_time": max(0, round(result.duration_s)),
+        "output": _overall_line(result),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": {"student_id": result.student_id, "status": result.status,
+                       "max_total": load_rubric().auto_max,
+                       "notebooks": [Path(p).name for p in result.notebooks]},
+        "tests": tests,
+    }
+
+
+def _overall_line(result: SubmissionResult) -> str:
+    head = f"Autograded score: {fmt(total_of(result))} / {fmt(load_rubric().auto_max)}."
+    note = _status_note(result)
+    return f"{head} {note[0].upper()}{note[1:]}." if note else head
+
+
+def _status_note(result: SubmissionResult) -> str:
+    """Student-facing version of the status ('' when everything was graded)."""
+    status = result.status
+    if status == "ok":
+        return ""
+    if status.startswith("error"):
+        return "the grader failed on this submission; your instructor will look at it"
+    kind, _, reason = status.partition(": ")
+    return scrub(f"{kind.replace('_', ' ')}: {reason}" if reason else kind)
+
+
+# ------------------------------------------------------------- feedback.md
+
+_ENV = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
+                   undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+
+def feedback_markdown(result: SubmissionResult) -> str:
+    rows, to_fix, not_graded = [], [], []
+    for a, it in _rubric_items(result):
+        status = it.status if it else NOT_GRADABLE
+        lines = item_lines(it) if it else ["not graded: " + scrub(result.status)]
+        row = {"id": a.id, "title": a.title, "points": fmt(it.points if it else 0), "max_points": fmt(a.points),
+               "label": _LABEL.get(status, status), "lines": lines or [_LABEL.get(status, status)]}
+        rows.append(row)
+        if status == NOT_GRADABLE:
+            not_graded.append(row)
+        elif status != PASSED:
+            to_fix.append(row)
+    whole = None  # one reason for every item (no notebook, unreadable...): say it once
+    if len(not_graded) == len(rows) and result.status.startswith("not_gradable"):
+        whole, not_graded = scrub(result.status.partition(": ")[2] or result.status), []
+    elif len(not_graded) == len(rows) and len({tuple(r["lines"]) for r in rows}) == 1:
+        whole, not_graded = "; ".join(rows[0]["lines"]), []
+    text = _ENV.get_template("feedback.md.j2").render(whole=whole,
+        student_id=result.student_id, total=fmt(total_of(result)), max_total=fmt(load_rubric().auto_max),
+        status_note=_status_note(result), notebooks=[Path(p).name for p in result.notebooks],
+        items=rows, to_fix=to_fix, not_graded=not_graded)
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+# ------------------------------------------------------------- whole run
+
+def write_student(out: Path, result: SubmissionResult) -> None:
+    folder = Path(out) / result.student_id
+    write_atomic(folder / "results.json", json.dumps(gradescope_results(result), indent=2) + "\n")
+    write_atomic(folder / "feedback.md", feedback_markdown(result))
+
+
+def write_gradebook(out: Path, results: list[SubmissionResult], manifest: dict) -> None:
+    """Per-student files, then manifest.json, then grades.csv (last: its presence means complete)."""
+    for r in results:
+        write_student(out, r)
+    write_atomic(Path(out) / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    write_atomic(Path(out) / "grades.csv", grades_csv(results))
+
+
+# ---------------------------------------------------------------- summary
+
+def _histogram(fractions: list[float], bins: int = 5, width: int = 30) -> list[str]:
+    counts = [0] * bins
+    for f in fractions:
+        counts[min(bins - 1, int(f * bins))] += 1
+    top = max(counts) or 1
+    lines = []
+    for b, c in enumerate(counts):
+        lo, hi = 100 * b // bins, 100 * (b + 1) // bins
+        bar = "#" * (round(c / top * width) if c else 0)
+        lines.append(f"  {lo:3d}-{hi:3d}% | {bar} {c}")
+    return lines
+
+
+def summary_text(results: list[SubmissionResult], slowest: int = 3) -> str:
+    """Closing summary: counts, score distribution, slowest, not gradable, errors."""
+    max_total = load_rubric().auto_max
+    graded = [r for r in results if r.status == "ok" or r.status.startswith("partial")]
+    bad = [r for r in results if r.status.startswith("not_gradable")]
+    errors = [r for r in results if r.status.startswith("error")]
+    totals = [total_of(r) for r in results if r not in errors]
+    out = [f"Graded {len(graded)} of {len(results)} submissions"
+           f" ({len(bad)} not gradable, {len(errors)} grader errors)."]
+    if totals:
+        out.append(f"Scores out of {fmt(max_total)}: min {fmt(min(totals))}, "
+                   f"median {fmt(statistics.median(totals))}, max {fmt(max(totals))}")
+        out += _histogram([t / max_total for t in totals]) if max_total else []
+    timed = sorted((r for r in results if r.duration_s), key=lambda r: -r.duration_s)[:slowest]
+    if timed:
+        out.append("Slowest: " + ", ".join(f"{r.student_id} {r.duration_s:.1f} s" for r in timed))
+    for title, rows in (("Not gradable:", bad), ("Grader errors (see run_log.txt):", errors)):
+        if rows:
+            out.append(title)
+            out += [f"  {r.student_id}: {r.status.partition(': ')[2]}" for r in rows]
+    return "\n".join(out)
+
+
+def gradebook_table(results: list[SubmissionResult]) -> str:
+    """A fixed-width table: items as numbered columns, a legend below."""
+    auto = load_rubric().auto
+    sid_w = max([10, *(len(r.student_id) for r in results)])
+    head = f"{'student':<{sid_w}} " + " ".join(f"{n:>4}" for n in range(1, len(auto) + 1)) + "  total  status"
+    lines = [head, "-" * len(head)]
+    for r in sorted(results, key=lambda r: r.student_id):
+        pts = points_of(r)
+        status = r.status if len(r.status) < 60 else r.status[:57] + "..."
+        lines.append(f"{r.student_id:<{sid_w}} " + " ".join(f"{fmt(pts[a.id]):>4}" for a in auto)
+                     + f"  {fmt(total_of(r)):>5}/{fmt(load_rubric().auto_max)}  {status}")
+    lines.append("columns: " + ", ".join(f"{n}={a.id} ({fmt(a.points)})" for n, a in enumerate(auto, 1)))
+    return "\n".join(lines)

@@ -1,0 +1,279 @@
+"""Grade one submission: notebooks in, a SubmissionResult out.
+
+    extract (ast, by content) -> which rubric items can be graded
+    -> the student's code in a sandbox (a child process; see autograder.sandbox)
+    -> the hidden pytest session, in this process, with a GradingPlugin
+    -> points per item = rubric points x passed weight / total weight
+
+`grade_submission` never raises for anything a submission does: an unreadable
+notebook, a syntax error, a missing function, a crash or a hang become
+statuses and feedback lines. It raises only when the grader itself is broken
+(e.g. the solution notebooks are missing).
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import os
+import time
+import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from course.config import load_config
+from course.contract import contract_names
+from course.rubric import load_rubric
+
+from .extract import Extraction, extract, signature_problems
+from .notebook_io import NotebookError, read_cells
+from .reference import load_reference
+from .results import FAILED, NOT_GRADABLE, PARTIAL, PASSED, ItemResult, SubmissionResult
+
+HIDDEN_TESTS = Path(__file__).with_name("hidden_tests")
+_EXECUTORS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _background() -> ThreadPoolExecutor:
+    """A thread pool of this process (a forked batch worker must not inherit its parent's)."""
+    pid = os.getpid()
+    if pid not in _EXECUTORS:
+        _EXECUTORS[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-start")
+    return _EXECUTORS[pid]
+CLASSES = ("LinearSoftmax", "TwoLayerNet")
+
+
+# ----------------------------------------------------------- what to grade
+
+def readable_notebooks(notebooks: list[Path]) -> tuple[list[Path], list[str]]:
+    """Notebooks that parse as JSON notebooks, and one problem line per other one."""
+    good, problems = [], []
+    for path in notebooks:
+        try:
+            read_cells(path)
+            good.append(Path(path))
+        except NotebookError as exc:
+            problems.append(str(exc))
+    return good, problems
+
+
+def item_blockers(ext: Extraction, load_errors: dict[str, str]) -> dict[str, str]:
+    """item id -> why it cannot be graded (items absent from the dict can be)."""
+    blockers = {}
+    for item in load_rubric().auto:
+        reasons = []
+        for name in item.functions:
+            problems = signature_problems(ext, name)
+            if name in ext.definitions and name in load_errors:
+                problems = [f"{name} failed to load ({load_errors[name]}); "
+                            f"run its cell in a fresh runtime to see the error"]
+            reasons += problems
+        if reasons:
+            blockers[item.id] = _unique(reasons)[0] + (f" (+{len(_unique(reasons)) - 1} more)" if len(_unique(reasons)) > 1 else "")
+    return blockers
+
+
+def _unique(lines):
+    return list(dict.fromkeys(lines))
+
+
+# ------------------------------------------------------------ the sandboxes
+
+def sandbox_chunks(ext: Extraction, kind: str, reference) -> list:
+    """The code a sandbox loads.
+
+    functions: all of the student's contract names (and what they use).
+    classes:   the student's classes, with the contract FUNCTIONS they call
+               replaced by the reference ones, so that a class is graded on its
+               own (CONTRACT: LinearSoftmax.loss calls softmax_loss_vectorized,
+               TwoLayerNet is built from the layer functions). The classes'
+               methods are supposed to call exactly these functions, so having
+               them in the child gives a student nothing to exploit.
+    """
+    present = [n for n in contract_names() if n in ext.definitions]
+    if kind == "functions":
+        return needed_imports_only(ext.chunks_for(present))
+    functions = [n for n in contract_names() if n not in CLASSES]
+    student = [c for c in ext.chunks_for([n for n in present if n in CLASSES]) if c.label not in functions]
+    provided = [c for c in reference.extraction.chunks_for(functions) if c.label in functions]
+    imports = [c for c in reference.extraction.chunks_for(functions) if c.label.startswith("import")]
+    return needed_imports_only(student + imports + provided)
+
+
+def needed_imports_only(chunks: list) -> list:
+    """Drop import chunks that bind no name the other chunks use: a notebook's
+    `import matplotlib.pyplot as plt` or sklearn would otherwise be imported in
+    every sandbox (the slowest part of its start-up) for nothing."""
+    used = set()
+    for c in chunks:
+        if not c.label.startswith("import"):
+            with contextlib.suppress(SyntaxError):
+                used |= {n.id for n in ast.walk(ast.parse(c.source)) if isinstance(n, ast.Name)}
+    return [c for c in chunks if not c.label.startswith("import") or _binds(c.source) & used]
+
+
+def _binds(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {"*"}
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                names.add(alias.asname or alias.name.split(".")[0])
+    return names
+
+
+def _sandbox_api():
+    from . import sandbox
+    return sandbox
+
+
+# --------------------------------------------------------------- grading
+
+def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0):
+    """Grade one student's notebooks -> SubmissionResult (never raises for the submission's sake).
+
+    Raises only when the grader cannot run at all (solution notebooks missing,
+    sandbox.SandboxError); a bug of ours on one submission becomes status "error: ..."."""
+    start = time.perf_counter()
+    try:
+        return _grade(student_id, notebooks, limits=limits, slot=slot)
+    except Exception as exc:
+        if type(exc).__name__ in ("SandboxError", "ReferenceError_"):
+            raise
+        rubric = load_rubric()
+        result = SubmissionResult(student_id, f"error: {type(exc).__name__}: {exc}"[:300],
+                                  notebooks=[Path(p).name for p in notebooks])
+        result.log.append("grader error: " + "".join(traceback.format_exception(exc))[-2000:])
+        for item in rubric.auto:
+            result.items[item.id] = ItemResult(item.id, item.title, 0.0, item.points, NOT_GRADABLE, feedback=[
+                "not graded: the grader failed on this submission (reported to the instructor)"])
+        result.duration_s = round(time.perf_counter() - start, 3)
+        return result
+
+
+def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0):
+    start = time.perf_counter()
+    rubric, reference = load_rubric(), load_reference()
+    result = SubmissionResult(student_id, "ok", notebooks=[Path(p).name for p in notebooks])
+    readable, unreadable = readable_notebooks(notebooks)
+    ext = extract(readable)
+    result.log += unreadable + ext.problems
+
+    sandbox = _sandbox_api()
+    preopened = {}   # kind -> Sandbox, or a Future of one (opened in the background)
+
+    def start_sandbox(kind):
+        sb = sandbox.Sandbox(sandbox_chunks(ext, kind, reference), limits=limits, slot=slot)
+        return sb.__enter__()
+
+    def open_sandbox(kind):
+        ready = preopened.pop(kind, None)
+        if isinstance(ready, Future):
+            return ready.result()
+        return ready or start_sandbox(kind)
+
+    load_errors, crashed = {}, None
+    if any(n in ext.definitions for n in contract_names()):
+        try:  # opened first to learn which definitions fail to load
+            preopened["functions"] = open_sandbox("functions")
+            load_errors = dict(preopened["functions"].load_errors)
+            result.log.append(f"isolation: {preopened['functions'].isolation}")
+        except sandbox.StudentError as exc:
+            crashed = f"your code could not be loaded: {type(exc).__name__} ({exc})"
+    blockers = item_blockers(ext, load_errors)
+    if crashed:
+        blockers = {item.id: crashed for item in rubric.auto}
+    gradable = [item.id for item in rubric.auto if item.id not in blockers]
+    if any(set(rubric.auto_item(i).functions) <= set(CLASSES) for i in gradable):
+        # start the classes' sandbox now: its start-up overlaps the function tests
+        preopened["classes"] = _background().submit(start_sandbox, "classes")
+
+    plugin = run_hidden_tests(gradable, open_sandbox, reference, ext)
+    for sb in preopened.values():  # opened but never used (no test needed it)
+        with contextlib.suppress(Exception):
+            (sb.result() if isinstance(sb, Future) else sb).__exit__(None, None, None)
+    result.log += [f"grader error: {line}" for line in plugin.internal_errors]
+    slow = sorted(plugin.durations.items(), key=lambda kv: -kv[1])[:3]
+    if slow:
+        result.log.append("slowest hidden tests: " + ", ".join(f"{n} {s:.2f}s" for n, s in slow))
+
+    for item in rubric.auto:
+        result.items[item.id] = score_item(item, blockers.get(item.id), plugin, unreadable, ext.problems)
+    result.status = submission_status(result, unreadable)
+    result.duration_s = round(time.perf_counter() - start, 3)
+    return result
+
+
+def run_hidden_tests(gradable, open_sandbox, reference, ext):
+    """One in-process pytest session over autograder/hidden_tests/; returns the plugin (outcomes)."""
+    import pytest
+
+    from .hidden_tests import plugin as fixtures
+    from .hidden_tests.plugin import GradingPlugin
+
+    plugin = GradingPlugin(gradable=gradable, open_sandbox=open_sandbox, reference=reference,
+                           extraction=ext, seed=load_config().seed)
+    if not gradable:
+        return plugin
+    args = [str(HIDDEN_TESTS), "-c", str(HIDDEN_TESTS / "pytest.ini"), "--rootdir", str(HIDDEN_TESTS.parent.parent),
+            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:logging", "-p", "no:warnings",
+            "-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:faulthandler",
+            "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:doctest", "-p", "no:nose", "-p", "no:legacypath",
+            "--assert=plain", "--capture=no", "-p", "no:randomly", "-p", "no:xdist", "-p", "no:hypothesispytest"]
+    with _quiet(), _no_plugin_autoload():
+        code = pytest.main(args, plugins=[plugin, fixtures])
+    if code not in (0, 1):  # 0 all passed, 1 some failed; anything else is our problem
+        plugin.internal_errors.append(f"hidden-test session ended with pytest exit code {int(code)}")
+    return plugin
+
+
+@contextlib.contextmanager
+def _no_plugin_autoload():
+    """Third-party pytest plugins (xdist, hypothesis...) are not needed to grade and cost time."""
+    old = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = old
+
+
+@contextlib.contextmanager
+def _quiet():
+    import io
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+# ----------------------------------------------------------------- scoring
+
+def score_item(item, blocker, plugin, unreadable, syntax_problems) -> ItemResult:
+    if blocker:
+        extra = [p for p in (*unreadable, *syntax_problems)]
+        return ItemResult(item.id, item.title, 0.0, item.points, NOT_GRADABLE,
+                          feedback=[f"not graded: {blocker}"] + [f"({p})" for p in extra[:2]])
+    tests = [t for t in plugin.outcomes if t.item == item.id]
+    total = sum(t.weight for t in tests)
+    if total == 0:
+        return ItemResult(item.id, item.title, 0.0, item.points, NOT_GRADABLE,
+                          feedback=["not graded: no hidden test ran for this item (reported to the instructor)"])
+    passed = sum(t.weight for t in tests if t.passed)
+    points = round(item.points * passed / total, 2)
+    status = PASSED if passed == total else FAILED if passed == 0 else PARTIAL
+    feedback = _unique(t.message for t in tests if not t.passed)
+    return ItemResult(item.id, item.title, points, item.points, status, feedback=feedback, tests=tests)
+
+
+def submission_status(result: SubmissionResult, unreadable: list[str]) -> str:
+    blocked = [i for i in result.items.values() if i.status == NOT_GRADABLE]
+    if len(blocked) == len(result.items):
+        reason = unreadable[0] if unreadable else blocked[0].feedback[0].removeprefix("not graded: ")
+        return f"not_gradable: {reason}"
+    if blocked:
+        return f"partial: {len(blocked)} item(s) not gradable ({', '.join(i.id for i in blocked)})"
+    return "ok"

@@ -1,0 +1,59 @@
+"""Measure what a sandbox costs: `python -m autograder.sandbox.overhead [full|landlock|basic] [N]`.
+
+Prints, for N sandboxes holding 13 chunks (numpy, a lazily imported pyplot, 11
+small functions): the start+load and close wall times, the CPU time of grader
++ supervisor + child per sandbox, a small call's round trip and an 8 MB array
+sent there and back.
+"""
+from __future__ import annotations
+
+import resource
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from autograder.extract import Chunk
+from autograder.sandbox import Sandbox
+
+MODES = {"full": {}, "landlock": {"namespaces": False}, "basic": {"namespaces": False, "landlock": False}}
+CHUNKS = ([Chunk("import: numpy", "import numpy as np"), Chunk("import: pyplot", "import matplotlib.pyplot as plt"),
+           Chunk("echo", "def echo(x):\n    return x\n")]
+          + [Chunk(f"f{i}", f"def f{i}(x):\n    return x + {i}\n") for i in range(10)])
+
+
+def _cpu() -> float:
+    both = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return sum(r.ru_utime + r.ru_stime for r in both)
+
+
+def measure(mode: str = "full", n: int = 10) -> str:
+    starts, closes, cpu0 = [], [], _cpu()
+    for _ in range(n):
+        t = time.perf_counter()
+        sb = Sandbox(CHUNKS, **MODES[mode])
+        sb.start()
+        starts.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        sb.close()
+        closes.append(time.perf_counter() - t)
+    cpu = (_cpu() - cpu0) / n
+    with Sandbox(CHUNKS, **MODES[mode]) as sb:
+        small = [_timed(sb, 1.0) for _ in range(200)]
+        big = [_timed(sb, np.random.rand(1000, 1000)) for _ in range(10)]
+        isolation = sb.isolation
+    med = statistics.median
+    return (f"{mode}: start+load median {med(starts):.3f} s (min {min(starts):.3f}), close median "
+            f"{med(closes):.3f} s, CPU per sandbox {cpu:.3f} s, small call {med(small) * 1e3:.2f} ms, "
+            f"8 MB there and back {med(big) * 1e3:.1f} ms\n  isolation: {isolation}")
+
+
+def _timed(sb, value) -> float:
+    t = time.perf_counter()
+    sb.call("echo", value)
+    return time.perf_counter() - t
+
+
+if __name__ == "__main__":
+    print(measure(sys.argv[1] if len(sys.argv) > 1 else "full", int(sys.argv[2]) if len(sys.argv) > 2 else 10))

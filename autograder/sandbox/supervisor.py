@@ -1,0 +1,397 @@
+"""The sandbox's supervisor: isolates, starts and finally kills the child.
+
+Run by the grader as `python -I -S supervisor.py CONFIG_JSON` (stdlib only),
+in a new session. File descriptors: 0 = lifeline (the grader holds the write
+end; EOF means "kill everything now"), 1 = status pipe to the grader (JSON
+lines), 2 = the capped output log. It then
+  1. tries namespaces (mount + PID + network + IPC; needs root), forks the
+     child, which builds a private root holding only python, numpy and the
+     submission's code, drops to its own uid without capabilities, sets
+     rlimits and execs `python -I child.py`;
+  2. without namespaces it is a child subreaper instead, so descendants that
+     setsid() are re-parented to it and still get killed;
+  3. waits for the child's exit or the lifeline's EOF, kills every remaining
+     descendant and reports the child's wait status.
+The child reports the isolation it reached on the status pipe before exec.
+"""
+import ctypes
+import fcntl
+import json
+import os
+import platform
+import resource
+import select
+import signal
+import stat
+import struct
+import sys
+import time
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x20000, 0x8000000, 0x10000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
+SETUP_FAILED = 97
+LINUX = sys.platform.startswith("linux")
+_libc = ctypes.CDLL(None, use_errno=True) if LINUX else None
+
+
+def _check(ret, what):
+    if ret != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def mount(src, target, fstype=None, flags=0, data=None):
+    enc = lambda s: s.encode() if s is not None else None  # noqa: E731
+    _check(_libc.mount(enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
+           f"mount {target}")
+
+
+def prctl(option, value):
+    if LINUX:
+        _check(_libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0), f"prctl {option}")
+
+
+def status_line(obj):
+    os.write(1, (json.dumps(obj) + "\n").encode())
+
+
+# ------------------------------------------------------------------ private root
+
+def bind(src, target, readonly=True, flags=MS_NOSUID | MS_NODEV):
+    if os.path.isdir(src):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        open(target, "a").close()
+    mount(src, target, None, MS_BIND | MS_REC)
+    mount(None, target, None, MS_BIND | MS_REMOUNT | flags | locked_flags(src) | (MS_RDONLY if readonly else 0))
+
+
+def locked_flags(path):
+    """The source mount's nosuid/nodev/noexec/atime flags: inside a user namespace a
+    remount may not clear them (EPERM), so carry them over."""
+    f = os.statvfs(path).f_flag
+    pairs = [(os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
+             (os.ST_NOATIME, 1024), (os.ST_NODIRATIME, 2048), (os.ST_RELATIME, 1 << 21)]
+    return sum(ms for st, ms in pairs if f & st)
+
+
+def enter_user_namespace(uid, gid):
+    """Not root: a user namespace gives the capabilities to build the private root.
+    The uid maps to itself, so files keep their owners; exec later drops the capabilities."""
+    with open("/proc/self/setgroups", "w") as f:
+        f.write("deny")
+    with open("/proc/self/uid_map", "w") as f:
+        f.write(f"{uid} {uid} 1")
+    with open("/proc/self/gid_map", "w") as f:
+        f.write(f"{gid} {gid} 1")
+
+
+def build_root(cfg):
+    """Populate cfg root with read-only binds of what python needs, then pivot into it."""
+    root, d = cfg["root"], cfg["dirs"]
+    mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we mount leaks to the host
+    mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    covered = []
+    for top in ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"] + cfg["binds"]:
+        if any(top == c or top.startswith(c + "/") for c in covered) or not os.path.lexists(top):
+            continue
+        if os.path.islink(top) and os.path.dirname(top) == "/":
+            os.symlink(os.readlink(top), root + top)  # merged /usr: /lib -> usr/lib
+            continue
+        bind(top, root + top)
+        covered.append(top)
+    for name in ("ld.so.cache", "localtime"):
+        path = "/etc/" + name
+        if os.path.islink(path):
+            os.makedirs(root + "/etc", exist_ok=True)
+            os.symlink(os.readlink(path), root + path)
+        elif os.path.isfile(path):
+            bind(path, root + path)
+    os.makedirs(root + "/dev")
+    mount("tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
+    for dev in ("null", "zero", "full", "random", "urandom"):
+        bind("/dev/" + dev, root + "/dev/" + dev, readonly=False, flags=MS_NOSUID | MS_NOEXEC)
+    for i, name in enumerate(("stdin", "stdout", "stderr")):
+        os.symlink(f"/proc/self/fd/{i}", f"{root}/dev/{name}")
+    os.symlink("/proc/self/fd", root + "/dev/fd")
+    os.makedirs(root + "/dev/shm")
+    mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16m,mode=1777")
+    os.makedirs(root + "/proc")
+    mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)  # this PID namespace only
+    os.makedirs(root + "/tmp")
+    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={cfg['tmp_mb']}m,mode=1777")
+    os.makedirs(root + "/tmp/work", mode=0o700)
+    if cfg["uid"] is not None:
+        os.chown(root + "/tmp/work", cfg["uid"], cfg["uid"])
+    bind(d["runtime"], root + "/sandbox/runtime")
+    bind(d["code"], root + "/sandbox/code")
+    for path in cfg["hide"]:  # e.g. the autograder package, if it lives inside a bound prefix
+        if os.path.isdir(root + path):
+            mount("tmpfs", root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0555")
+    pivot(root)
+    mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+
+
+def pivot(root):
+    """Make `root` the filesystem root and detach the old one entirely."""
+    os.chdir(root)
+    number = SYS_PIVOT_ROOT.get(platform.machine())
+    if number is None:  # unknown arch: chroot is enough once we lose root below
+        os.chroot(".")
+    else:
+        _check(_libc.syscall(number, b".", b"."), "pivot_root")
+        _check(_libc.umount2(b".", 2), "umount old root")  # MNT_DETACH
+    os.chdir("/")
+
+
+def drop_root_capabilities():
+    """Stay uid 0 (python is unreachable by other uids) but with no capability:
+    empty bounding set, no ambient ones, and SECBIT_NOROOT so exec does not give
+    root its capabilities back."""
+    try:
+        for cap in range(64):
+            if _libc.prctl(24, ctypes.c_ulong(cap), 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                break  # EINVAL: past the last capability this kernel knows
+        prctl(47, 4)   # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
+        prctl(28, 0x2F)  # PR_SET_SECUREBITS: NOROOT, NO_SETUID_FIXUP, KEEP_CAPS, all locked
+    except OSError as exc:
+        return f"user: root WITH capabilities (WARNING: could not drop them: {exc.strerror})"
+    return "user: root without capabilities (no uid switch possible)"
+
+
+# ------------------------------------------------------------------ Landlock
+
+LL_SYSCALLS = (444, 445, 446)      # create_ruleset, add_rule, restrict_self (same on x86_64/arm64)
+LL_EXECUTE, LL_WRITE_FILE, LL_READ_FILE, LL_READ_DIR = 1, 2, 4, 8
+LL_FILE_ONLY = LL_EXECUTE | LL_WRITE_FILE | LL_READ_FILE | (1 << 14) | (1 << 15)  # + truncate, ioctl
+
+
+def landlock_abi():
+    if not LINUX:
+        return 0
+    abi = _libc.syscall(LL_SYSCALLS[0], None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    return max(abi, 0)
+
+
+def landlock(read_only, read_write, abi):
+    """Unprivileged file (and, ABI >= 4, TCP; ABI >= 6, signal) confinement of this
+    process and its descendants: only the listed paths are reachable at all."""
+    fs = (1 << 13) - 1 | (1 << 13 if abi >= 2 else 0) | (1 << 14 if abi >= 3 else 0) | (1 << 15 if abi >= 5 else 0)
+    attr = struct.pack("=QQQ", fs, 3 if abi >= 4 else 0, 3 if abi >= 6 else 0)[: 8 if abi < 4 else 16 if abi < 6 else 24]
+    ruleset = _libc.syscall(LL_SYSCALLS[0], attr, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0))
+    if ruleset < 0:
+        _check(-1, "landlock_create_ruleset")
+    rules = [(p, LL_EXECUTE | LL_READ_FILE | LL_READ_DIR) for p in read_only]
+    rules += [(p, fs) for p in read_write]
+    for path, access in rules:
+        if not os.path.exists(path):
+            continue
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        access &= fs if os.path.isdir(path) else fs & LL_FILE_ONLY
+        rule = struct.pack("=Qi", access, fd)  # struct landlock_path_beneath_attr is packed
+        _check(0 if _libc.syscall(LL_SYSCALLS[1], ruleset, 1, rule, ctypes.c_uint32(0)) == 0 else -1,
+               f"landlock_add_rule {path}")
+        os.close(fd)
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    _check(_libc.syscall(LL_SYSCALLS[2], ruleset, ctypes.c_uint32(0)), "landlock_restrict_self")
+    os.close(ruleset)
+    notes = ["filesystem: Landlock (read-only: python, numpy, the submission's code; writable: its "
+             "work dir; nothing else, /proc included)"]
+    notes.append("network: TCP connect/bind denied (Landlock)" if abi >= 4 else "network: NOT isolated")
+    if abi >= 6:
+        notes.append("signals: cannot reach processes outside the sandbox (Landlock scope)")
+    return notes
+
+
+def landlock_paths(cfg):
+    system = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/ld.so.cache",
+              "/etc/localtime", "/dev/urandom", "/dev/random", "/dev/zero"]
+    read_only = [os.path.realpath(p) for p in system] + cfg["binds"] + \
+        [cfg["dirs"]["runtime"], cfg["dirs"]["code"]]
+    return read_only, [cfg["dirs"]["work"], "/dev/null"]
+
+
+# ------------------------------------------------------------------ the child
+
+def world_usable(path):
+    """True when another uid can reach and run `path` (every parent dir o+x)."""
+    path = os.path.realpath(path)
+    while path != "/":
+        if not os.stat(path).st_mode & stat.S_IXOTH:
+            return False
+        path = os.path.dirname(path)
+    return True
+
+
+def set_limits(cfg, uid, running):
+    lim = cfg["limits"]
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (lim["cpu_seconds"], lim["cpu_seconds"] + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (lim["max_output_bytes"],) * 2)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (lim["max_open_files"],) * 2)
+    if LINUX:  # macOS does not enforce RLIMIT_AS
+        resource.setrlimit(resource.RLIMIT_AS, (lim["memory_mb"] * 2**20,) * 2)
+    if os.getuid() == 0:
+        return "process count: NOT limited (RLIMIT_NPROC does not apply to root)"
+    # RLIMIT_NPROC counts every process of the uid: with a shared uid, allow what already runs.
+    base = 0 if uid is not None else running
+    resource.setrlimit(resource.RLIMIT_NPROC, (base + lim["max_processes"],) * 2)
+    return f"process count: at most {lim['max_processes']}" + ("" if uid is not None else " more than the user already runs")
+
+
+def count_processes(uid):
+    n = 0
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            n += pid.isdigit() and os.stat(f"/proc/{pid}").st_uid == uid
+        except OSError:
+            pass
+    return n
+
+
+def plumb(fds):
+    """log -> 1, 2; requests -> 3; responses -> 4; /dev/null -> 0; nothing else open."""
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (fds["log"], fds["req"], fds["resp"])]
+    null = os.open("/dev/null", os.O_RDONLY)
+    os.dup2(null, 0)
+    for target, src in ((1, high[0]), (2, high[0]), (3, high[1]), (4, high[2])):
+        os.dup2(src, target)
+    os.closerange(5, 65536)
+
+
+def child(cfg, ns):
+    """In the fork: isolate, drop privileges, exec python. Never returns."""
+    notes, uid = [], cfg["uid"]
+    running = count_processes(os.getuid())  # before /proc becomes the new PID namespace's
+    try:
+        if ns:
+            os.setsid()  # kill(0, ...) from the student must not reach the supervisor (same uid in a user ns)
+            build_root(cfg)
+            notes += ["filesystem: private read-only root (python, numpy, the submission's code; "
+                      "tmpfs /tmp); hidden tests, solutions and OUT are not visible",
+                      "network: none (empty network namespace)", "processes: own PID namespace "
+                      "(the grader's /proc is not visible; everything dies with the child)"]
+            runtime, cwd = "/sandbox/runtime", "/tmp/work"
+        else:
+            runtime, cwd = cfg["dirs"]["runtime"], cfg["dirs"]["work"]
+            abi = landlock_abi() if cfg["landlock"] else 0
+            notes += landlock(*landlock_paths(cfg), abi) if abi else [
+                "filesystem: NOT private (the child can read whatever its uid can)", "network: NOT isolated"]
+            notes.append("processes: process group" + (" + subreaper" if LINUX else "") + " killed at the end")
+        if uid is not None and not (ns or world_usable(cfg["python"])):
+            notes.append(f"uid: stayed {os.getuid()} ({cfg['python']} is not reachable by another uid)")
+            uid = None
+        if uid is not None:
+            if not ns:
+                os.chown(cwd, uid, uid)
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)  # from root: drops every capability
+            notes.append(f"user: uid {uid}, no capabilities, no_new_privs")
+        elif os.getuid() == 0:
+            notes.append(drop_root_capabilities())
+        else:
+            notes.append(f"user: the grader's own uid {os.getuid()}"
+                         + (" in a user namespace, capabilities dropped at exec" if ns else ""))
+        os.chdir(cwd)
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        notes.append(set_limits(cfg, uid, running))
+    except Exception as exc:  # noqa: BLE001 - report and let the grader retry without namespaces
+        status_line({"setup_failed": f"{type(exc).__name__}: {exc}"})
+        os._exit(SETUP_FAILED)
+    status_line({"isolation": notes, "uid": uid, "namespaces": ns})
+    plumb(cfg["fds"])
+    argv = [cfg["python"], "-I", "-S", runtime + "/child.py", str(cfg["max_result_bytes"])] + cfg["site"]
+    try:
+        os.execve(cfg["python"], argv, dict(cfg["env"], HOME=cwd, TMPDIR="/tmp" if ns else cwd))
+    finally:
+        os._exit(127)
+
+
+# ------------------------------------------------------------------ supervision
+
+def children_of(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def kill_tree(pid):
+    """SIGKILL the child and every descendant (they are re-parented to us)."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    end = time.monotonic() + 5
+    while time.monotonic() < end:
+        for kid in children_of(os.getpid()):
+            try:
+                os.kill(kid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            return
+        time.sleep(0.001)
+
+
+def supervise(pid):
+    """Wait for the child to exit or the lifeline to close; return the wait status."""
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    poller = select.poll()
+    poller.register(0, select.POLLIN)
+    poller.register(wake_r, select.POLLIN)
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            kill_tree(pid)
+            return status
+        for fd, _ in poller.poll(1000):
+            if fd == 0 and not os.read(0, 4096):  # lifeline closed: the grader wants it dead
+                kill_tree(pid)
+                return None
+            if fd == wake_r:
+                os.read(wake_r, 4096)
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    ns = False
+    if cfg["namespaces"] and LINUX:
+        uid, gid = os.getuid(), os.getgid()
+        user_ns = CLONE_NEWUSER if uid != 0 else 0
+        try:
+            _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | user_ns), "unshare")
+            ns = True
+        except OSError as exc:
+            status_line({"note": f"namespaces unavailable: {exc.strerror}"})
+        if ns and user_ns:
+            try:
+                enter_user_namespace(uid, gid)
+            except OSError as exc:  # half-made user namespace: let the grader start over without
+                status_line({"setup_failed": f"user namespace: {exc}"})
+                return
+    if LINUX and not ns:
+        prctl(PR_SET_CHILD_SUBREAPER, 1)
+    pid = os.fork()
+    if pid == 0:
+        child(cfg, ns)
+    status = supervise(pid)
+    status_line({"exit": status})
+
+
+if __name__ == "__main__":
+    main()

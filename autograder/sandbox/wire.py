@@ -1,0 +1,270 @@
+"""The sandbox wire format: a JSON header plus raw array bytes. No pickle.
+
+One frame = 4-byte big-endian header length, the header (UTF-8 JSON), then the
+raw bytes of every array listed in `header["buffers"]`, in order. Values are
+tagged JSON lists, so nothing is ever guessed from a JSON type:
+
+    ["none"]  ["bool", true]  ["int", "123"]  ["float", "1.5"]  ["str", "s"]
+    ["array", i]  ["scalar", i]       buffer i = header["buffers"][i] = [dtype, shape]
+    ["tuple", [...]]  ["list", [...]]  ["dict", [["key", value], ...]]
+    ["handle", id, "TypeName"]        an object that stays in the child
+
+This file is shared: the grader imports it, and the sandbox copies it next to
+the child script (the child never sees the repository). Decoding is strict
+(dtype whitelist, caps on sizes, items and depth) because the grader treats
+every byte from the child as hostile: anything else raises WireError.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import struct
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+# Plain numeric dtypes only: no object, str, void/structured, datetime or complex.
+DTYPES = frozenset(["bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
+                    "uint32", "uint64", "float16", "float32", "float64"])
+_LEN = struct.Struct(">I")
+
+
+class WireError(Exception):
+    """A frame or value that does not follow the format or breaks a cap."""
+
+
+@dataclass(frozen=True)
+class Caps:
+    """Upper bounds a decoder enforces before allocating anything."""
+    max_bytes: int = 256 * 2**20      # all arrays of one frame together
+    max_header: int = 8 * 2**20       # JSON header bytes
+    max_items: int = 200_000          # nodes in the value tree
+    max_depth: int = 24               # nesting of tuples/lists/dicts
+    max_str: int = 100_000            # characters of one string
+    max_ndim: int = 32
+
+
+@dataclass(frozen=True)
+class Handle:
+    """An object living in the sandbox's child process (a student class instance,
+    a cache that is not plain data...). Pass it back as an argument; it is only
+    valid in the child `generation` it was made in."""
+    id: int
+    type_name: str
+    generation: int = 0
+
+    def __repr__(self) -> str:
+        return f"<Handle #{self.id} {self.type_name}>"
+
+
+# ------------------------------------------------------------------ encoding
+
+def _plain_array(v) -> bool:
+    return type(v) is np.ndarray and v.dtype.name in DTYPES
+
+
+def _plain_scalar(v) -> bool:
+    return isinstance(v, np.generic) and type(v).__module__ == "numpy" and v.dtype.name in DTYPES
+
+
+def encode(value, *, on_other=None, caps: Caps = Caps()):
+    """value -> (tagged tree, [arrays]). Exact types only (subclasses are not
+    plain data: a float subclass may lie in __eq__). Anything else goes to
+    `on_other(obj) -> node` (the child stores it and sends a handle); without
+    it, WireError."""
+    buffers: list[np.ndarray] = []
+    count = [0, 0]  # nodes, array bytes
+
+    def enc(v, depth):
+        count[0] += 1
+        if count[0] > caps.max_items or depth > caps.max_depth:
+            raise WireError("value too large or too deeply nested")
+        t = type(v)
+        if v is None:
+            return ["none"]
+        if t is bool:
+            return ["bool", v]
+        if t is int:
+            if abs(v) >= 10**1000:
+                raise WireError("integer too large")
+            return ["int", str(v)]
+        if t is float:
+            return ["float", repr(v)]
+        if t is str:
+            if len(v) > caps.max_str:
+                raise WireError(f"string longer than {caps.max_str} characters")
+            return ["str", v]
+        if t is Handle:
+            return ["handle", v.id, v.type_name[:80]]
+        if _plain_array(v) or _plain_scalar(v):
+            count[1] += v.nbytes  # checked before any copy: a broadcast view may claim terabytes
+            if count[1] > caps.max_bytes:
+                raise WireError(f"arrays larger than {caps.max_bytes} bytes in total")
+            a = np.asarray(v, dtype=v.dtype.name)  # native byte order; 0-d stays 0-d
+            buffers.append(a if a.flags.c_contiguous else a.copy())
+            return ["array" if t is np.ndarray else "scalar", len(buffers) - 1]
+        if t in (tuple, list):
+            return [t.__name__, [enc(x, depth + 1) for x in v]]
+        if t is dict and all(type(k) is str for k in v):
+            return ["dict", [[k, enc(x, depth + 1)] for k, x in v.items()]]
+        if on_other is None:
+            raise WireError(f"cannot send a value of type {t.__name__}")
+        return on_other(v)
+
+    return enc(value, 0), buffers
+
+
+def frame(header: dict, buffers: list[np.ndarray]) -> list[bytes | memoryview]:
+    """Header + buffers -> the byte pieces to write, in order."""
+    header = dict(header, buffers=[[b.dtype.name, list(b.shape)] for b in buffers])
+    head = json.dumps(header, allow_nan=False, separators=(",", ":")).encode()
+    return [_LEN.pack(len(head)), head] + [memoryview(b).cast("B") for b in buffers if b.nbytes]
+
+
+# ------------------------------------------------------------------ decoding
+
+def _reject_constant(name):
+    raise WireError(f"JSON constant {name} is not allowed")
+
+
+def parse_header(raw: bytes, caps: Caps) -> tuple[dict, list[tuple[str, tuple]]]:
+    """Header bytes -> (header, [(dtype, shape)]), all checked against caps."""
+    try:
+        header = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise WireError(f"header is not valid JSON: {str(exc)[:80]}") from None
+    if type(header) is not dict or type(header.get("buffers")) is not list:
+        raise WireError("header must be an object with a 'buffers' list")
+    specs, total = [], 0
+    for spec in header["buffers"]:
+        if not (type(spec) is list and len(spec) == 2 and spec[0] in DTYPES and type(spec[1]) is list
+                and len(spec[1]) <= caps.max_ndim and all(type(n) is int and 0 <= n for n in spec[1])):
+            raise WireError(f"bad buffer description {str(spec)[:80]}")
+        size = np.dtype(spec[0]).itemsize
+        for n in spec[1]:
+            size *= n
+            if size > caps.max_bytes:
+                break
+        total += size
+        if total > caps.max_bytes:
+            raise WireError(f"arrays larger than {caps.max_bytes} bytes in total")
+        specs.append((spec[0], tuple(spec[1])))
+    return header, specs
+
+
+def decode(tree, arrays: list[np.ndarray], *, on_handle=None, caps: Caps = Caps()):
+    """Tagged tree -> value. `on_handle(id, type_name)` maps a handle node."""
+    count = [0]
+
+    def dec(node, depth):
+        count[0] += 1
+        if count[0] > caps.max_items or depth > caps.max_depth:
+            raise WireError("value too large or too deeply nested")
+        if type(node) is not list or not node or type(node[0]) is not str:
+            raise WireError("malformed value node")
+        tag, args = node[0], node[1:]
+        if tag == "none" and not args:
+            return None
+        if tag == "bool" and len(args) == 1 and type(args[0]) is bool:
+            return args[0]
+        if tag == "int" and len(args) == 1 and type(args[0]) is str and len(args[0]) <= 1001:
+            return _parse(int, args[0])
+        if tag == "float" and len(args) == 1 and type(args[0]) is str and len(args[0]) <= 40:
+            return _parse(float, args[0])
+        if tag == "str" and len(args) == 1 and type(args[0]) is str and len(args[0]) <= caps.max_str:
+            return args[0]
+        if tag in ("array", "scalar") and len(args) == 1 and type(args[0]) is int and 0 <= args[0] < len(arrays):
+            a = arrays[args[0]]
+            return a if tag == "array" else (a[()] if a.ndim == 0 else _bad("scalar must be 0-d"))
+        if tag in ("tuple", "list") and len(args) == 1 and type(args[0]) is list:
+            items = [dec(x, depth + 1) for x in args[0]]
+            return tuple(items) if tag == "tuple" else items
+        if tag == "dict" and len(args) == 1 and type(args[0]) is list:
+            out = {}
+            for pair in args[0]:
+                if not (type(pair) is list and len(pair) == 2 and type(pair[0]) is str and len(pair[0]) <= 1000):
+                    raise WireError("malformed dict entry")
+                out[pair[0]] = dec(pair[1], depth + 1)
+            return out
+        if (tag == "handle" and on_handle is not None and len(args) == 2 and type(args[0]) is int
+                and type(args[1]) is str):
+            return on_handle(args[0], args[1][:80])
+        raise WireError(f"unexpected value node {str(node)[:60]}")
+
+    return dec(tree, 0)
+
+
+def _parse(kind, text):
+    try:
+        return kind(text)
+    except ValueError:
+        raise WireError(f"not a valid {kind.__name__}: {text[:40]}") from None
+
+
+def _bad(msg):
+    raise WireError(msg)
+
+
+# ------------------------------------------------------------------ pipes
+
+def write_frame(fd: int, pieces, deadline: float | None = None) -> None:
+    """Write all pieces to fd. With a deadline, fd must be non-blocking;
+    TimeoutError when the reader does not keep up."""
+    for piece in pieces:
+        view = memoryview(piece).cast("B")
+        while view:
+            if deadline is not None:
+                _wait(fd, deadline, write=True)
+            try:
+                n = os.write(fd, view)
+            except BlockingIOError:
+                continue
+            view = view[n:]
+
+
+def read_frame(fd: int, caps: Caps, deadline: float | None = None) -> tuple[dict, list[np.ndarray]]:
+    """One frame -> (header, arrays). EOFError when the writer is gone,
+    TimeoutError at the deadline, WireError for anything malformed."""
+    (length,) = _LEN.unpack(_read_exact(fd, _LEN.size, deadline))
+    if length > caps.max_header:
+        raise WireError(f"header of {length} bytes is over the {caps.max_header} cap")
+    header, specs = parse_header(bytes(_read_exact(fd, length, deadline)), caps)
+    arrays = []
+    for dtype, shape in specs:
+        a = np.empty(shape, dtype=dtype)
+        if a.nbytes:
+            _read_into(fd, memoryview(a).cast("B"), deadline)
+        arrays.append(a)
+    return header, arrays
+
+
+def _read_exact(fd, n, deadline):
+    buf = bytearray(n)
+    _read_into(fd, memoryview(buf), deadline)
+    return buf
+
+
+def _read_into(fd, view, deadline):
+    pos = 0
+    while pos < len(view):
+        if deadline is not None:
+            _wait(fd, deadline)
+        try:
+            n = os.readv(fd, [view[pos:]])
+        except BlockingIOError:
+            continue
+        if n == 0:
+            raise EOFError("the other side closed the pipe")
+        pos += n
+
+
+def _wait(fd, deadline, write=False):
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    poller = select.poll()  # not select.select: it fails for fds >= 1024
+    poller.register(fd, select.POLLOUT if write else select.POLLIN)
+    if not poller.poll(left * 1000):
+        raise TimeoutError

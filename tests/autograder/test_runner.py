@@ -1,0 +1,212 @@
+"""grade_submission on awkward notebooks: cell order, metadata, duplicates,
+later definitions, syntax errors, missing functions, unreadable files; and the
+small pieces (scoring, messages, ast loop checks) on their own."""
+import ast
+import json
+import random
+
+import numpy as np
+import pytest
+
+from course.rubric import load_rubric
+
+from autograder.checks import Fail, check_close, loops_in, numerical_gradient, rel_error, sanitize
+from autograder.hidden_tests.plugin import GradingPlugin
+from autograder.notebook_io import find_notebooks
+from autograder.results import FAILED, NOT_GRADABLE, PARTIAL, PASSED
+from autograder import results
+from autograder.runner import grade_submission, needed_imports_only, score_item
+from autograder.extract import Chunk
+from variant_sources import BUGS, VEC_TEMPLATE
+from variants import make_submission
+
+PART1 = {i.id for i in load_rubric().auto if i.part == "part1"}
+PART2 = {i.id for i in load_rubric().auto if i.part == "part2"}
+
+
+def grade(folder):
+    return grade_submission(folder.name, find_notebooks(folder))
+
+
+def full(result):
+    return {i.id for i in result.items.values() if i.points == i.max_points}
+
+
+def explain(result):
+    return "\n".join(f"  {i.id}: {i.points}/{i.max_points} {i.status} {i.feedback}" for i in result.items.values())
+
+
+# ------------------------------------------------------ whole submissions
+
+def shuffle_duplicate_strip(part, nb):
+    """Colab-style damage: no metadata or ids, every cell twice, random order."""
+    cells = [dict(c) for c in nb["cells"]]
+    for c in cells:
+        c["metadata"] = {}
+        c.pop("id", None)
+    cells = cells + [dict(c) for c in cells]
+    random.Random(7).shuffle(cells)
+    nb["cells"] = cells
+    nb["metadata"] = {}
+
+
+TOP_LEVEL_EXPERIMENTS = [
+    "name = input('your name? ')",
+    "while True:\n    pass",
+    "import os\nos._exit(3)",
+    "!pip install something-that-does-not-exist\n%matplotlib inline\nraise SystemExit('top level')",
+]
+
+
+def test_cell_order_metadata_duplicates_and_experiments_do_not_matter(tmp_path):
+    folder = make_submission(tmp_path, "colab_mess", extra_cells=TOP_LEVEL_EXPERIMENTS,
+                             edit=shuffle_duplicate_strip)
+    result = grade(folder)
+    assert full(result) == PART1 | PART2, explain(result)
+
+
+def test_later_definition_wins(tmp_path):
+    buggy = BUGS["vec_no_max_subtraction"][1]["softmax_loss_vectorized"]
+    fixed_later = make_submission(tmp_path, "fixed_later", parts=("part1",),
+                                  replace={"softmax_loss_vectorized": buggy}, extra_cells=[VEC_TEMPLATE])
+    broken_later = make_submission(tmp_path, "broken_later", parts=("part1",), extra_cells=[buggy])
+    first, second = grade(fixed_later), grade(broken_later)
+    assert full(first) == PART1, explain(first)
+    assert full(second) == PART1 - {"p1_softmax_vectorized"}, explain(second)
+
+
+BROKEN_AFFINE = '''
+def affine_forward(x, w, b):
+    out = x.reshape(x.shape[0], -1) @ w + b
+    return out, (x, w, b
+'''
+WRONG_SIGNATURE = '''
+def softmax_loss(y, scores):
+    return 0.0, None
+'''
+FAILS_TO_LOAD = '''
+@memoize_results
+def relu_backward(dout, cache):
+    return dout * (cache > 0)
+'''
+
+
+def test_part1_graded_when_part2_has_a_syntax_error(tmp_path):
+    result = grade(make_submission(tmp_path, "syntax", replace={"affine_forward": BROKEN_AFFINE}))
+    assert full(result) == PART1 | PART2 - {"p2_affine", "p2_vectorization"}, explain(result)
+    affine = result.items["p2_affine"]
+    assert affine.status == NOT_GRADABLE and "affine_forward is not defined" in affine.feedback[0], explain(result)
+    assert any("SyntaxError" in line for line in result.log), result.log
+    assert result.status.startswith("partial"), result.status
+
+
+def test_missing_wrong_signature_load_error_and_unreadable_notebook(tmp_path):
+    folder = make_submission(tmp_path, "broken", drop=["relu_forward"],
+                             replace={"softmax_loss": WRONG_SIGNATURE, "relu_backward": FAILS_TO_LOAD})
+    (folder / "part1_linear_softmax.ipynb").write_text("%PDF-1.4 this is not a notebook")
+    result = grade(folder)
+    items = result.items
+    for item_id in PART1:
+        assert items[item_id].status == NOT_GRADABLE and "not a notebook" in " ".join(items[item_id].feedback), explain(result)
+    assert "relu_forward is not defined" in items["p2_relu"].feedback[0], explain(result)
+    assert "softmax_loss(y, scores) does not match" in items["p2_softmax_loss"].feedback[0], explain(result)
+    assert items["p2_vectorization"].status == NOT_GRADABLE
+    # classes are graded with the reference layers: unaffected by the broken layers
+    assert full(result) == {"p2_affine", "p2_two_layer_loss", "p2_two_layer_train"}, explain(result)
+
+
+def test_failed_load_is_not_gradable_with_reason(tmp_path):
+    result = grade(make_submission(tmp_path, "load_error", parts=("part2",),
+                                   replace={"relu_backward": FAILS_TO_LOAD}))
+    relu = result.items["p2_relu"]
+    assert relu.status == NOT_GRADABLE and "relu_backward failed to load" in relu.feedback[0], explain(result)
+    assert "memoize_results" in relu.feedback[0]
+
+
+def test_nothing_gradable(tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "notes.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    result = grade(folder)
+    assert result.total == 0 and result.status.startswith("not_gradable")
+    assert all(i.status == NOT_GRADABLE for i in result.items.values())
+
+
+# ------------------------------------------------------------ the pieces
+
+def outcome(item, weight, passed, message=""):
+    return results.TestOutcome("t", item, weight, passed, message)
+
+
+def test_item_score_is_rubric_points_times_passed_weight():
+    item = load_rubric().auto_item("p2_affine")   # 2 points in rubric.toml
+    plugin = GradingPlugin(gradable=[item.id], open_sandbox=None, reference=None, extraction=None, seed=0)
+    plugin.outcomes = [outcome(item.id, 1, True), outcome(item.id, 0.5, False, "db: wrong"),
+                       outcome(item.id, 0.5, False, "db: wrong"), outcome("p2_relu", 3, False, "x")]
+    scored = score_item(item, None, plugin, [], [])
+    assert scored.points == pytest.approx(item.points * 1 / 2)
+    assert scored.status == PARTIAL and scored.feedback == ["db: wrong"]
+    plugin.outcomes = [outcome(item.id, 1, True)]
+    assert score_item(item, None, plugin, [], []).status == PASSED
+    plugin.outcomes = [outcome(item.id, 1, False, "m")]
+    assert score_item(item, None, plugin, [], []).status == FAILED
+    blocked = score_item(item, "affine_forward is not defined in any code cell", plugin, [], [])
+    assert blocked.status == NOT_GRADABLE and blocked.points == 0
+
+
+def test_sanitize_masks_numbers_a_student_could_smuggle_out():
+    text = sanitize("ValueError: inputs were [0.12345, -3.5e-02, 7.25]\nsecond line")
+    assert "0.12345" not in text and "3.5e-02" not in text and "second line" not in text
+    assert sanitize("index 7 is out of bounds for axis 1 with size 3") == "index 7 is out of bounds for axis 1 with size 3"
+    assert len(sanitize("x" * 500)) <= 120
+
+
+def test_rel_error_reports_location_and_floors_tiny_entries():
+    want = np.array([[1.0, 1e-12], [2.0, 3.0]])
+    got = want.copy()
+    got[1, 0] = 2.5
+    err, idx = rel_error(got, want)
+    assert idx == (1, 0) and err == pytest.approx(0.5 / 4.5)
+    assert rel_error(want + [[0, 1e-11], [0, 0]], want)[0] < 1e-9   # ~0 entries compare on the array's scale
+    with pytest.raises(Fail, match=r"dW: relative error 1e-01, largest at dW\[1, 0\]; check"):
+        check_close("dW", got, want, 1e-5, "check")
+
+
+def test_numerical_gradient_of_a_known_function():
+    x = np.array([[0.3, -1.2], [2.0, 0.5]])
+    assert np.allclose(numerical_gradient(lambda v: float(np.sum(v ** 3)), x), 3 * x ** 2, atol=1e-8)
+
+
+@pytest.mark.parametrize("source, found", [
+    ("def f(x):\n    return sum(v for v in x)", True),
+    ("def f(x):\n    return [v for v in x]", True),
+    ("def f(x):\n    return list(map(abs, x))", True),
+    ("def f(x):\n    while x:\n        x -= 1", True),
+    ("def f(x):\n    return np.vectorize(abs)(x)", True),
+    ("def f(x):\n    return np.maximum(0, x).sum(axis=1)", False),
+])
+def test_loops_in(source, found):
+    assert bool(loops_in(ast.parse(source).body[0])) == found
+
+
+def test_unused_imports_are_not_loaded():
+    chunks = [Chunk("import: import numpy as np", "import numpy as np"),
+              Chunk("import: import matplotlib.pyplot as plt", "import matplotlib.pyplot as plt"),
+              Chunk("f", "def f(x):\n    return np.abs(x)")]
+    assert [c.label for c in needed_imports_only(chunks)] == ["import: import numpy as np", "f"]
+
+
+def test_a_grader_bug_becomes_an_error_status(tmp_path, monkeypatch):
+    import autograder.runner as runner
+
+    def broken(*args, **kwargs):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(runner, "item_blockers", broken)
+    folder = tmp_path / "someone"
+    folder.mkdir()
+    (folder / "a.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    result = grade(folder)
+    assert result.status.startswith("error: KeyError") and result.total == 0
+    assert all(i.status == NOT_GRADABLE for i in result.items.values())
+    assert any("Traceback" in line for line in result.log)

@@ -1,0 +1,266 @@
+"""The Sandbox API as engineer B's runner uses it: values, handles, errors, restarts."""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from autograder.sandbox import (BadOutput, Handle, Sandbox, StudentCrash, StudentException,
+                                StudentTimeout)
+from sandbox_helpers import FAST, chunks, slot
+
+HELPERS = chunks('''
+def ident(v):
+    return v
+''', '''
+def zero_in_place(a, b):
+    a[...] = 0
+    return a.sum()
+''', '''
+def rand():
+    import random
+    return np.random.rand(3), random.random()
+''', '''
+def stub(x):
+    raise NotImplementedError("write me")
+''', '''
+def obj_and_cache(x):
+    return object(), (x, {1: "int key"}), {"ok": x}
+''', '''
+def env():
+    import os
+    return dict(os.environ)
+''', '''
+def talk(n):
+    print("[4-byte frame] {'kind': 'ok', 'value': ['int', '999']}", flush=True)
+    return n
+''', '''
+def hang():
+    while True:
+        pass
+''', '''
+def die():
+    import os
+    os._exit(1)
+''', '''
+class Counter:
+    def __init__(self, start):
+        self.n = start
+
+    def add(self, k=1):
+        self.n += k
+        return self.n
+''')
+
+
+@pytest.fixture(scope="module")
+def sb():
+    with Sandbox(HELPERS, limits=FAST, slot=slot() + 1) as box:
+        yield box
+
+
+VALUES = [None, True, False, 0, -7, 10**30, 1.5, float("inf"), "naïve", (), [], {},
+          (1, [2.0, {"a": None}]), np.float64(2.5), np.int32(-3), np.bool_(True),
+          np.arange(6, dtype=np.int64).reshape(2, 3), np.zeros((0, 4)), np.array(3.0),
+          np.ones(5, dtype=np.uint8), np.linspace(0, 1, 7, dtype=np.float32)]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=lambda v: type(v).__name__)
+def test_plain_values_round_trip_with_their_types(sb, value):
+    got = sb.call("ident", value)
+    assert type(got) is type(value)
+    if isinstance(value, np.ndarray):
+        assert got.dtype == value.dtype and got.shape == value.shape and np.array_equal(got, value)
+    else:
+        assert got == value
+
+
+def test_odd_arrays_come_back_native_and_contiguous(sb):
+    big_endian = np.arange(4, dtype=">f8")
+    strided = np.arange(12.0).reshape(3, 4)[:, ::2]
+    got = sb.call("ident", (big_endian, strided))
+    assert got[0].dtype == np.float64 and np.array_equal(got[0], big_endian)
+    assert np.array_equal(got[1], strided)
+    assert np.isnan(sb.call("ident", float("nan")))
+
+
+def test_echo_args_shows_in_place_changes(sb):
+    a = np.ones(3)
+    result, (a_after, b_after) = sb.call("zero_in_place", a, 5, echo_args=True)
+    assert result == 0 and np.array_equal(a_after, np.zeros(3)) and b_after == 5
+    assert np.array_equal(a, np.ones(3))  # the grader's copy is untouched
+
+
+def test_objects_come_back_as_handles_and_can_be_passed_back(sb):
+    obj, (x, odd_dict), plain = sb.call("obj_and_cache", np.ones(2))
+    assert type(obj) is Handle and type(odd_dict) is Handle and plain["ok"].shape == (2,)
+    assert sb.call("ident", odd_dict) == odd_dict  # the same object in the child
+
+
+def test_classes_methods_and_attributes(sb):
+    h = sb.new("Counter", 10)
+    assert type(h) is Handle and h.type_name == "Counter"
+    assert sb.method(h, "add", k=5) == 15
+    sb.setattr(h, "n", np.arange(3))
+    assert np.array_equal(sb.getattr(h, "n"), np.arange(3))
+    assert np.array_equal(sb.method(h, "add", timeout=5), np.arange(1, 4))
+
+
+def test_store_keeps_big_arrays_in_the_child(sb):
+    ref = sb.store(np.arange(10**6, dtype=np.float64))
+    assert type(ref) is Handle
+    start = time.perf_counter()
+    assert sb.call("zero_in_place", ref, 0) == 0
+    assert sb.last_call_seconds <= time.perf_counter() - start
+
+
+def test_seed_makes_the_child_deterministic(sb):
+    sb.seed(3)
+    first = sb.call("rand")
+    sb.seed(3)
+    second = sb.call("rand")
+    assert np.array_equal(first[0], second[0]) and first[1] == second[1]
+
+
+def test_student_exceptions_say_what_and_where(sb):
+    with pytest.raises(StudentException) as info:
+        sb.call("stub", 1)
+    assert info.value.exc_type == "NotImplementedError" and info.value.message == "write me"
+    assert info.value.where == "stub, line 2"
+    with pytest.raises(StudentException, match="NameError"):
+        sb.call("no_such_function")
+
+
+def test_printing_is_never_read_as_a_result(sb):
+    assert sb.call("talk", 4) == 4
+    assert "[4-byte frame]" in sb.output()  # kept for the instructor's log, never decoded
+
+
+def test_environment_is_cleared_and_blas_single_threaded(monkeypatch):
+    monkeypatch.setenv("CI_JOB_TOKEN", "glpat-fake-secret")
+    with Sandbox(HELPERS, limits=FAST, slot=slot() + 2) as box:
+        env = box.call("env")
+    assert "glpat-fake-secret" not in repr(env) and "CI_JOB_TOKEN" not in env
+    assert env["OPENBLAS_NUM_THREADS"] == env["OMP_NUM_THREADS"] == env["MKL_NUM_THREADS"] == "1"
+    assert not env["HOME"].startswith("/root")
+
+
+def test_load_errors_cost_only_their_chunk():
+    parts = chunks('''
+def fine(x):
+    return x + 1
+''', '''
+def later(x=undefined_name):
+    return x
+''') + chunks("from google.colab import drive", numpy=False)
+    with Sandbox(parts, limits=FAST, slot=slot() + 3) as box:
+        assert set(box.load_errors) == {"later", "from google.colab import drive"}
+        assert box.load_errors["later"].startswith("NameError")
+        assert box.call("fine", 1) == 2
+
+
+def test_restart_after_timeout_and_crash_invalidates_old_handles():
+    with Sandbox(HELPERS, limits=FAST, slot=slot() + 4) as box:
+        h = box.new("Counter", 0)
+        with pytest.raises(StudentTimeout):
+            box.call("hang")
+        assert box.call("ident", 5) == 5 and box.restarts == 1
+        with pytest.raises(StudentCrash, match="lost when the sandbox restarted"):
+            box.method(h, "add")
+        with pytest.raises(StudentCrash, match="exited with code 1"):
+            box.call("die")
+        assert box.call("ident", 6) == 6 and box.restarts == 2
+
+
+def test_a_function_that_keeps_crashing_is_not_run_again():
+    with Sandbox(HELPERS, limits=FAST, slot=slot() + 9) as box:
+        for _ in range(2):
+            with pytest.raises(StudentCrash, match="exited with code 1"):
+                box.call("die")
+        restarts = box.restarts
+        with pytest.raises(StudentCrash, match="not run again: it failed 2 times"):
+            box.call("die")
+        assert box.restarts == restarts and box.call("ident", 2) == 2
+
+
+def test_restarts_are_capped():
+    limits = FAST.__class__(**{**FAST.as_dict(), "max_restarts": 1, "max_failures_per_call": 9})
+    with Sandbox(HELPERS, limits=limits, slot=slot() + 5) as box:
+        for _ in range(2):
+            with pytest.raises(StudentCrash):
+                box.call("die")
+        with pytest.raises(StudentCrash, match="gave up"):
+            box.call("ident", 1)
+
+
+def test_wall_budget_covers_the_whole_sandbox():
+    limits = FAST.__class__(**{**FAST.as_dict(), "wall_seconds": 3.0, "call_seconds": 30})
+    with Sandbox(HELPERS, limits=limits, slot=slot() + 6) as box:
+        with pytest.raises(StudentTimeout, match="whole time budget"):
+            box.call("hang")
+        with pytest.raises(StudentTimeout, match="budget"):
+            box.call("ident", 1)
+
+
+def test_isolation_is_described():
+    with Sandbox(chunks(numpy=False), limits=FAST, slot=slot() + 7, namespaces=False, landlock=False) as box:
+        basic = box.isolation
+    assert basic.startswith("basic isolation only; no namespaces (disabled") and "NOT private" in basic
+    if os.geteuid() == 0:
+        with Sandbox(chunks(numpy=False), limits=FAST, slot=slot() + 7) as box:
+            assert "private read-only root" in box.isolation and "no network" in box.isolation.replace(
+                "network: none", "no network")
+
+
+def test_too_big_results_are_refused_not_sent(sb):
+    with pytest.raises(BadOutput, match="larger than"):
+        sb.call("ident", np.zeros(3 * 2**20))  # 24 MB: over FAST's 16 MB
+    assert sb.call("ident", 1) == 1  # no restart needed
+
+
+def test_failed_namespace_setup_falls_back_to_basic_and_says_why(monkeypatch):
+    from autograder.sandbox import sandbox as sandbox_module
+    monkeypatch.setitem(sandbox_module._NAMESPACES, "ok", True)
+    monkeypatch.setitem(sandbox_module._NAMESPACES, "why", "")
+    real_config = Sandbox._config
+
+    def broken_root(self, use_ns, fds):  # as when mounting is forbidden on a hardened machine
+        return dict(real_config(self, use_ns, fds), root="/nonexistent/sandbox-root")
+
+    monkeypatch.setattr(Sandbox, "_config", broken_root)
+    with Sandbox(HELPERS, limits=FAST, slot=slot() + 8) as box:
+        assert "no namespaces (FileNotFoundError" in box.isolation
+        assert box.call("ident", 3) == 3
+
+
+def test_scratch_dirs_of_dead_graders_are_swept():
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    stale = Path(tempfile.gettempdir()) / f"ag-sandbox-{dead}-stale"
+    (stale / "work").mkdir(parents=True)
+    with Sandbox(HELPERS, limits=FAST, slot=slot() + 10) as box:
+        assert box.call("ident", 1) == 1
+        assert not stale.exists()
+    assert not box._tmp  # its own scratch dir is gone too
+
+
+def test_failed_landlock_steps_down_to_basic(monkeypatch):
+    from autograder.sandbox import sandbox as sandbox_module
+    monkeypatch.setitem(sandbox_module._LANDLOCK, "ok", True)
+    monkeypatch.setitem(sandbox_module._LANDLOCK, "why", "")
+    real_config = Sandbox._config
+
+    def broken_landlock(self, use_ns, fds):  # a rule the supervisor cannot apply
+        cfg = real_config(self, use_ns, fds)
+        return dict(cfg, binds=cfg["binds"] + [{"not": "a path"}]) if cfg["landlock"] else cfg
+
+    monkeypatch.setattr(Sandbox, "_config", broken_landlock)
+    with Sandbox(HELPERS, limits=FAST, slot=slot() + 11, namespaces=False) as box:
+        assert box.isolation.startswith("basic isolation only (Landlock failed")
+        assert box.call("ident", 4) == 4
