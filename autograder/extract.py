@@ -106,18 +106,29 @@ def _split_top_level(source: str) -> list[tuple[int, str]]:
     return pieces
 
 
+# ast.parse raises more than SyntaxError on hostile text (ValueError for null
+# bytes, RecursionError/MemoryError for absurd nesting); none may stop grading.
+_UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
 def _parse_cell(cell: Cell, problems: list[str]) -> list[tuple[ast.Module, str]]:
     """[(module, its source)]; a cell that fails to parse is salvaged piece by piece."""
+    try:  # fast path: most cells are plain Python, which IPython's transformer leaves as is
+        return [(ast.parse(cell.source), cell.source)]
+    except _UNPARSABLE:
+        pass
     source = _to_python(cell.source)
     try:
         return [(ast.parse(source), source)]
     except SyntaxError as exc:
         problems.append(f"{cell.notebook}, cell {cell.index}: SyntaxError on line {exc.lineno}: {exc.msg}")
+    except _UNPARSABLE as exc:  # null bytes, absurd nesting: not Python a student can fix by a line number
+        problems.append(f"{cell.notebook}, cell {cell.index}: cannot be parsed ({type(exc).__name__})")
     parsed = []
     for _, piece in _split_top_level(source):
         try:
             parsed.append((ast.parse(piece), piece))
-        except SyntaxError:
+        except _UNPARSABLE:
             continue  # this piece is the broken one; already reported for the cell
     return parsed
 
@@ -140,14 +151,26 @@ def _segment(lines: list[str], stmt: ast.stmt) -> str:
     return b"\n".join(body).decode(errors="replace")
 
 
+def _definition_end(lines: list[str], stmt: ast.stmt) -> int:
+    """Last line (1-based) of a top-level definition, counting the indented
+    comments after its last statement: a region's closing
+    `### END CODE HERE ###` often follows the last statement of a method."""
+    end = stmt.end_lineno
+    for number in range(stmt.end_lineno, len(lines)):
+        line = lines[number]
+        if line.strip() and not (line.startswith((" ", "\t")) and line.lstrip().startswith("#")):
+            break
+        if line.strip():
+            end = number + 1
+    return end
+
+
 def _record(ext: Extraction, module: ast.Module, source: str, cell: Cell) -> None:
     lines = source.splitlines()
     for stmt in module.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            text = _segment(lines, stmt)
-            if stmt.decorator_list:  # the def's segment starts at `def`; keep decorators
-                first = stmt.decorator_list[0].lineno
-                text = "\n".join(lines[first - 1: stmt.end_lineno])
+            first = min([stmt.lineno] + [d.lineno for d in stmt.decorator_list])
+            text = "\n".join(lines[first - 1: _definition_end(lines, stmt)])
             ext.definitions.pop(stmt.name, None)  # re-insert: order = last definition's place
             ext.definitions[stmt.name] = Definition(stmt.name, _dedent(text), stmt, cell.notebook, cell.index)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):

@@ -349,7 +349,9 @@ def plot_hparam_heatmap(results, ax=None):
     image = ax.imshow(grid, cmap="viridis", aspect="auto")
     for (i, j), acc in np.ndenumerate(grid):
         if not np.isnan(acc):
-            ax.text(j, i, f"{acc:.3f}", ha="center", va="center", color="white", fontsize=8)
+            # viridis runs from dark purple to bright yellow: dark text on the bright cells
+            color = "black" if image.norm(acc) > 0.6 else "white"
+            ax.text(j, i, f"{acc:.3f}", ha="center", va="center", color=color, fontsize=9)
     ax.set_xticks(range(len(regs)), [f"{r:.0e}" for r in regs])
     ax.set_yticks(range(len(lrs)), [f"{lr:.0e}" for lr in lrs])
     ax.set_xlabel("regularization strength")
@@ -400,6 +402,8 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, title=None):
     """Colour the plane by predict_fn's class and overlay the 2-D points.
 
     predict_fn: (M, 2) -> (M,) int labels. X: (N, 2), y: (N,). Returns the Axes.
+    Points and regions share one colour per class (Set2 with vmin=-0.5,
+    vmax=C-0.5); scatter other plots of the same data with those limits to match.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4.5))
@@ -415,6 +419,8 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, title=None):
                edgecolors="k", s=18)
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
+    ax.set_xlabel("feature x[:, 0]")
+    ax.set_ylabel("feature x[:, 1]")
     if title:
         ax.set_title(title)
     return ax

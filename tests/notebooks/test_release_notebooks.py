@@ -17,7 +17,7 @@ def execute_release(part, tmp_path):
     nb = nbformat.read(CFG.release_notebook(part), as_version=4)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
     client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(tmp_path)}}, env=env)
+                            resources={"metadata": {"path": str(tmp_path)}})
     client.execute(cwd=str(tmp_path), env=env)
     return nb
 

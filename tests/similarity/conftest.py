@@ -1,0 +1,14 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # sim_helpers, sim_implementations, under any import mode
+
+from sim_helpers import write_release  # noqa: E402
+
+
+@pytest.fixture
+def release(tmp_path) -> Path:
+    """A student release folder: regions hold only `raise NotImplementedError`."""
+    return write_release(tmp_path / "release")
