@@ -96,6 +96,13 @@ def build_root(cfg):
     root, d = cfg["root"], cfg["dirs"]
     mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we mount leaks to the host
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    # /tmp first: the binds below may live under it (a checkout in /tmp/...),
+    # and then they must sit on top of this tmpfs, not under it.
+    os.makedirs(root + "/tmp")
+    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={cfg['tmp_mb']}m,mode=1777")
+    os.makedirs(root + "/tmp/work", mode=0o700)
+    if cfg["uid"] is not None:
+        os.chown(root + "/tmp/work", cfg["uid"], cfg["uid"])
     covered = []
     for top in ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"] + cfg["binds"]:
         if any(top == c or top.startswith(c + "/") for c in covered) or not os.path.lexists(top):
@@ -123,11 +130,6 @@ def build_root(cfg):
     mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16m,mode=1777")
     os.makedirs(root + "/proc")
     mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)  # this PID namespace only
-    os.makedirs(root + "/tmp")
-    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={cfg['tmp_mb']}m,mode=1777")
-    os.makedirs(root + "/tmp/work", mode=0o700)
-    if cfg["uid"] is not None:
-        os.chown(root + "/tmp/work", cfg["uid"], cfg["uid"])
     bind(d["runtime"], root + "/sandbox/runtime")
     bind(d["code"], root + "/sandbox/code")
     for path in cfg["hide"]:  # e.g. the autograder package, if it lives inside a bound prefix
