@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed-stamp
 OUT     ?= build/grades
 JOBS    ?= 2
 
-.PHONY: install grade test release notebooks readme rubric bench similarity clean
+.PHONY: install grade test release notebooks readme rubric bench similarity mutation clean
 
 install: $(STAMP)
 
@@ -48,6 +48,10 @@ rubric: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
+
+## mutation: mutate the reference solutions and report the share of mutants the hidden tests kill (slow, not in make test)
+mutation: $(STAMP)
+	$(PY) -m autograder.mutation --jobs $(JOBS)
 
 similarity: $(STAMP)
 	$(BIN)/autograde similarity examples/submissions --out build/similarity

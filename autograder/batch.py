@@ -92,7 +92,10 @@ def grader_error(sub: Submission, reason: str, duration_s: float = 0.0, log=()) 
 # ------------------------------------------------------------------ worker
 
 def _default_grade_fn() -> GradeFn:
-    from .runner import grade_submission  # engineer B's; imported in the worker only
+    """The real grader, imported in the worker only and warmed up once there
+    (reference solution and digits data), so no submission pays for loading them."""
+    from .runner import grade_submission, warm_up
+    warm_up()
     return grade_submission
 
 

@@ -17,7 +17,7 @@ from course.contract import contract_names
 from .extract import Extraction, extract
 
 
-class ReferenceError_(RuntimeError):
+class SolutionsMissing(RuntimeError):
     """The solution notebooks are missing or do not define the whole contract."""
 
 
@@ -39,11 +39,11 @@ def solution_notebooks() -> list[Path]:
 def _load(paths: tuple[Path, ...]) -> Reference:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise ReferenceError_(f"reference solution notebook(s) not found: {', '.join(missing)}")
+        raise SolutionsMissing(f"reference solution notebook(s) not found: {', '.join(missing)}")
     ext = extract(list(paths))
     absent = ext.missing(contract_names())
     if absent:
-        raise ReferenceError_(f"the solution notebooks do not define {', '.join(absent)}")
+        raise SolutionsMissing(f"the solution notebooks do not define {', '.join(absent)}")
     namespace: dict = {"__name__": "autograder_reference"}
     for chunk in ext.chunks_for(contract_names()):
         exec(compile(chunk.source, f"<solution: {chunk.label}>", "exec"), namespace)

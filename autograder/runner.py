@@ -30,6 +30,8 @@ from .reference import load_reference
 from .results import FAILED, NOT_GRADABLE, PARTIAL, PASSED, ItemResult, SubmissionResult
 
 HIDDEN_TESTS = Path(__file__).with_name("hidden_tests")
+CLASSES = ("LinearSoftmax", "TwoLayerNet")
+MAX_FEEDBACK = 3  # lines per item: the first failures say what to fix; more is noise
 _EXECUTORS: dict[int, ThreadPoolExecutor] = {}
 
 
@@ -39,7 +41,6 @@ def _background() -> ThreadPoolExecutor:
     if pid not in _EXECUTORS:
         _EXECUTORS[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-start")
     return _EXECUTORS[pid]
-CLASSES = ("LinearSoftmax", "TwoLayerNet")
 
 
 # ----------------------------------------------------------- what to grade
@@ -67,8 +68,9 @@ def item_blockers(ext: Extraction, load_errors: dict[str, str]) -> dict[str, str
                 problems = [f"{name} failed to load ({load_errors[name]}); "
                             f"run its cell in a fresh runtime to see the error"]
             reasons += problems
+        reasons = _unique(reasons)
         if reasons:
-            blockers[item.id] = _unique(reasons)[0] + (f" (+{len(_unique(reasons)) - 1} more)" if len(_unique(reasons)) > 1 else "")
+            blockers[item.id] = reasons[0] + (f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else "")
     return blockers
 
 
@@ -131,6 +133,16 @@ def _sandbox_api():
 
 # --------------------------------------------------------------- grading
 
+def warm_up() -> None:
+    """Load what every submission needs once per process (a batch worker's
+    initializer): the reference solution and the digits data (scikit-learn's
+    import alone takes seconds)."""
+    from .hidden_tests.plugin import digits_split
+    load_reference()
+    digits_split(True)
+    digits_split(False)
+
+
 def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0):
     """Grade one student's notebooks -> SubmissionResult (never raises for the submission's sake).
 
@@ -140,7 +152,7 @@ def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slo
     try:
         return _grade(student_id, notebooks, limits=limits, slot=slot)
     except Exception as exc:
-        if type(exc).__name__ in ("SandboxError", "ReferenceError_"):
+        if type(exc).__name__ in ("SandboxError", "SolutionsMissing"):
             raise
         rubric = load_rubric()
         result = SubmissionResult(student_id, f"error: {type(exc).__name__}: {exc}"[:300],
@@ -190,10 +202,12 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
         # start the classes' sandbox now: its start-up overlaps the function tests
         preopened["classes"] = _background().submit(start_sandbox, "classes")
 
-    plugin = run_hidden_tests(gradable, open_sandbox, reference, ext)
-    for sb in preopened.values():  # opened but never used (no test needed it)
-        with contextlib.suppress(Exception):
-            (sb.result() if isinstance(sb, Future) else sb).__exit__(None, None, None)
+    try:
+        plugin = run_hidden_tests(gradable, open_sandbox, reference, ext)
+    finally:
+        for sb in preopened.values():  # opened but never used (no test needed it)
+            with contextlib.suppress(Exception):
+                (sb.result() if isinstance(sb, Future) else sb).__exit__(None, None, None)
     result.log += [f"grader error: {line}" for line in plugin.internal_errors]
     slow = sorted(plugin.durations.items(), key=lambda kv: -kv[1])[:3]
     if slow:
@@ -265,7 +279,9 @@ def score_item(item, blocker, plugin, unreadable, syntax_problems) -> ItemResult
     passed = sum(t.weight for t in tests if t.passed)
     points = round(item.points * passed / total, 2)
     status = PASSED if passed == total else FAILED if passed == 0 else PARTIAL
-    feedback = _unique(t.message for t in tests if not t.passed)
+    failed = _unique(t.message for t in tests if not t.passed)
+    feedback = failed[:MAX_FEEDBACK] + ([f"... and {len(failed) - MAX_FEEDBACK} more failed hidden check(s)"]
+                                        if len(failed) > MAX_FEEDBACK else [])
     return ItemResult(item.id, item.title, points, item.points, status, feedback=feedback, tests=tests)
 
 

@@ -70,8 +70,8 @@ def test_one_sgd_step(classes, rng):
     classes.method(model, "LinearSoftmax.train", X, y, learning_rate=0.3, reg=0.1, num_iters=1, batch_size=30)
     got = as_array(classes.getattr(model, "LinearSoftmax.W"), "self.W after one iteration of train", W.shape)
     want = W - 0.3 * dW   # with the student's own loss method (checked on its own above)
-    check_close("self.W after one iteration", got, want, 1e-6,
-                "one iteration of train must do self.W -= learning_rate * grad (keep an existing self.W)")
+    check_close("self.W", got, want, 1e-6,
+                "after one iteration of train; it must do self.W -= learning_rate * grad (and keep an existing self.W)")
 
 
 @pytest.mark.graded(item="p1_linear_classifier", weight=0.75)

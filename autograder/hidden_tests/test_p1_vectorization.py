@@ -7,12 +7,11 @@ round trip to the child, measured the same way.
 """
 import time
 
-import numpy as np
 import pytest
 
 from course.config import load_config
 
-from autograder.checks import Fail, NotImplementedFail, expect, function_node, loops_in
+from autograder.checks import NotImplementedFail, expect, function_node, loops_in
 from autograder.hidden_tests.inputs import linear_problem
 from autograder.hidden_tests.vectorization import is_stub, loop_problems
 

@@ -200,11 +200,13 @@ def test_softmax_loss_large_scores(student, ref, rng):
     except NotImplementedFail:
         raise
     except Fail as exc:
-        raise Fail(f"{exc} for scores around 1e3: subtract each row's maximum score before exp") from None
+        overflow = "finite" in str(exc) or "inf/nan" in str(exc)
+        raise Fail(f"{exc} for scores around 1e3" + ("; subtract each row's maximum score before exp"
+                                                     if overflow else "")) from None
     want_loss, want_d = ref["softmax_loss"](scores, y)
-    hint = "for scores around 1e3: subtract each row's maximum score before exp"
-    check_value("loss", loss, float(want_loss), 1e-6, "", hint)
-    check_close("dscores", dscores, want_d, GRAD_TOL, hint)
+    # finite but wrong: not (only) a stability problem, so no stability advice
+    check_value("loss", loss, float(want_loss), 1e-6, "for scores around 1e3")
+    check_close("dscores", dscores, want_d, GRAD_TOL, "for scores around 1e3")
 
 
 @pytest.mark.graded(item="p2_softmax_loss", weight=0.5)

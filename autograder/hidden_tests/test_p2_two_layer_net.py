@@ -174,9 +174,9 @@ def test_one_sgd_step(classes, rng):
     after = classes.getattr(net, "TwoLayerNet.params")
     expect(isinstance(after, dict) and set(PARAMS) <= set(after), "self.params lost its keys during train")
     for key in PARAMS:
-        check_close(f"params['{key}'] after one iteration", as_array(after[key], f"params['{key}']", params[key].shape),
+        check_close(f"params['{key}']", as_array(after[key], f"params['{key}']", params[key].shape),
                     params[key] - 0.3 * grads[key], 1e-6,
-                    "one iteration of train must do params[k] -= learning_rate * grads[k] for every parameter")
+                    "after one iteration of train; it must do params[k] -= learning_rate * grads[k] for every k")
 
 
 @pytest.mark.graded(item="p2_two_layer_train", weight=0.5)

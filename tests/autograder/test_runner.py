@@ -146,6 +146,9 @@ def test_item_score_is_rubric_points_times_passed_weight():
     scored = score_item(item, None, plugin, [], [])
     assert scored.points == pytest.approx(item.points * 1 / 2)
     assert scored.status == PARTIAL and scored.feedback == ["db: wrong"]
+    plugin.outcomes = [outcome(item.id, 1, False, f"problem {k}") for k in range(5)]
+    assert score_item(item, None, plugin, [], []).feedback == [
+        "problem 0", "problem 1", "problem 2", "... and 2 more failed hidden check(s)"]
     plugin.outcomes = [outcome(item.id, 1, True)]
     assert score_item(item, None, plugin, [], []).status == PASSED
     plugin.outcomes = [outcome(item.id, 1, False, "m")]
