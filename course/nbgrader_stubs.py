@@ -73,33 +73,39 @@ def check_markers(lines: list[str], where: str) -> None:
         raise MarkerError(f"{where}: a START CODE HERE or BEGIN SOLUTION region is never closed")
 
 
-def replace_code_regions(lines: list[str]) -> list[str]:
-    out, skipping = [], False
+def solution_walk(lines: list[str]):
+    """Yield (index, line, where) for each line, where is "begin" (a BEGIN
+    SOLUTION line), "end", "inside" (reference code/answer) or "outside"."""
+    inside = False
     for i, line in enumerate(lines):
         mark = line.strip()
         if mark.startswith(BEGIN_SOLUTION):
-            indent = line[: len(line) - len(line.lstrip())]
-            out.append(indent + code_stub(enclosing_name(lines, i)))
-            skipping = True
+            inside = True
+            yield i, line, "begin"
         elif mark.startswith(END_SOLUTION):
-            skipping = False
-        elif not skipping:
-            out.append(line)
-    return out
+            inside = False
+            yield i, line, "end"
+        else:
+            yield i, line, "inside" if inside else "outside"
+
+
+def replace_regions(lines: list[str], stub_for) -> list[str]:
+    """Each solution region -> the one line `stub_for(lines, index of BEGIN)`."""
+    return [stub_for(lines, i) if where == "begin" else line
+            for i, line, where in solution_walk(lines) if where in ("begin", "outside")]
+
+
+def code_stub_line(lines: list[str], index: int) -> str:
+    indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
+    return indent + code_stub(enclosing_name(lines, index))
+
+
+def replace_code_regions(lines: list[str]) -> list[str]:
+    return replace_regions(lines, code_stub_line)
 
 
 def replace_text_regions(lines: list[str]) -> list[str]:
-    out, skipping = [], False
-    for line in lines:
-        mark = line.strip()
-        if mark.startswith(BEGIN_SOLUTION):
-            out.append(ANSWER_STUB)
-            skipping = True
-        elif mark.startswith(END_SOLUTION):
-            skipping = False
-        elif not skipping:
-            out.append(line)
-    return out
+    return replace_regions(lines, lambda lines, index: ANSWER_STUB)
 
 
 class StubSolutions(ClearSolutions):
@@ -115,13 +121,10 @@ class StubSolutions(ClearSolutions):
 
     def _replace_solution_region(self, cell, language) -> bool:
         lines = cell.source.split("\n")
-        if not any(l.strip().startswith(BEGIN_SOLUTION) for l in lines):
-            if any(l.strip() in (START, END) or l.strip().startswith(END_SOLUTION) for l in lines):
-                check_markers(lines, self._where) if cell.cell_type == "code" else None
-            return False
         if cell.cell_type == "code":
-            check_markers(lines, self._where)
-            cell.source = "\n".join(replace_code_regions(lines))
-        else:
-            cell.source = "\n".join(replace_text_regions(lines))
+            check_markers(lines, self._where)  # stray START/END markers are errors too
+        if not any(l.strip().startswith(BEGIN_SOLUTION) for l in lines):
+            return False
+        replace = replace_code_regions if cell.cell_type == "code" else replace_text_regions
+        cell.source = "\n".join(replace(lines))
         return True

@@ -20,8 +20,8 @@ import nbformat
 
 from .config import ASSIGNMENTS_DIR, REPO_ROOT, load_config
 from .contract import CONTRACT
-from .markers import BEGIN_SOLUTION, END_SOLUTION, START_CODE as START
-from .nbgrader_stubs import code_stub, enclosing_name
+from .markers import START_CODE as START
+from .nbgrader_stubs import code_stub, enclosing_name, solution_walk
 
 
 def generate(into: Path) -> None:
@@ -39,43 +39,22 @@ def generate(into: Path) -> None:
         shutil.copytree(Path(tmp) / cfg.assignment_id, target)
 
 
+def _lines(nb, keep: str) -> list[str]:
+    """Stripped lines of every cell that are `keep` ("inside"/"outside") solution regions."""
+    return [line.strip() for cell in nb.cells
+            for _, line, where in solution_walk(cell.source.splitlines()) if where == keep]
+
+
 def solution_lines(nb) -> set[str]:
     """Stripped, non-trivial lines inside BEGIN/END SOLUTION regions."""
-    found, inside = set(), False
-    for cell in nb.cells:
-        for line in cell.source.splitlines():
-            mark = line.strip()
-            if mark.startswith(BEGIN_SOLUTION):
-                inside = True
-            elif mark.startswith(END_SOLUTION):
-                inside = False
-            elif inside and len(mark) > 3:
-                found.add(mark)
-    return found
+    return {line for line in _lines(nb, "inside") if len(line) > 3}
 
 
 def leaked_lines(solution_nb, release_nb) -> list[str]:
     """Solution lines found in the release, except lines that also appear
     outside solution regions (e.g. a `return` shared with the starter code)."""
     starter = {l.strip() for c in release_nb.cells for l in c.source.splitlines()}
-    outside = {l.strip() for c in _without_solutions(solution_nb).cells for l in c.source.splitlines()}
-    return sorted((solution_lines(solution_nb) & starter) - outside)
-
-
-def _without_solutions(nb):
-    copy = nbformat.from_dict(nb)
-    for cell in copy.cells:
-        keep, inside = [], False
-        for line in cell.source.splitlines():
-            mark = line.strip()
-            if mark.startswith(BEGIN_SOLUTION):
-                inside = True
-            elif mark.startswith(END_SOLUTION):
-                inside = False
-            elif not inside:
-                keep.append(line)
-        cell.source = "\n".join(keep)
-    return copy
+    return sorted((solution_lines(solution_nb) & starter) - set(_lines(solution_nb, "outside")))
 
 
 def stubbed_functions(release_nb) -> set[str]:
