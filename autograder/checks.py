@@ -189,6 +189,43 @@ def numerical_gradient_array(f, x: np.ndarray, dout: np.ndarray, h: float = 1e-5
     return numerical_gradient(lambda z: float(np.sum(np.asarray(f(z), dtype=np.float64) * dout)), x, h)
 
 
+def on_large_scores(call):
+    """call() -> its result; a Fail from it (when scores are around +-1e3) is
+    re-raised naming those scores, with the max-subtraction advice when the
+    result was not finite (an untouched stub fails as it is)."""
+    try:
+        return call()
+    except NotImplementedFail:
+        raise
+    except Fail as exc:
+        overflow = "finite" in str(exc) or "inf/nan" in str(exc)
+        raise Fail(f"{exc} for scores around 1e3" + ("; subtract each row's maximum score before exp"
+                                                     if overflow else "")) from None
+
+
+def check_losses_fall(losses, n: int, count_message: str, what: str, fix: str) -> None:
+    """losses: the n per-iteration losses train returned (count_message if not);
+    the mean of the last 20 must be under half the first (else the message ends with `fix`)."""
+    expect(isinstance(losses, (list, tuple, np.ndarray)) and len(losses) == n, count_message)
+    losses = np.array([as_float(v, what) for v in losses])
+    expect(np.mean(losses[-20:]) < 0.5 * losses[0],
+           f"train did not lower the loss (first {losses[0]:.2f}, mean of the last 20: {np.mean(losses[-20:]):.2f}); "
+           + fix)
+
+
+def check_accuracy(classes, model, predict: str, data: dict, need_key: str, train: dict, what: str = "") -> None:
+    """classes.method(model, predict, X_val) -> labels (N,) must match data["y_val"] on at
+    least course.toml [grading] `need_key` of the rows; `train` is the budget the model was
+    trained with; `what` names the call in messages (default "<predict>(X)")."""
+    from course.config import load_config
+    need = load_config().grading[need_key]
+    X, y = data["X_val"], data["y_val"]
+    pred = as_array(classes.method(model, predict, X), what or f"{predict}(X)", y.shape, "iu")
+    acc = float(np.mean(pred == y))
+    expect(acc >= need, f"after train ({train['num_iters']} iterations, learning_rate={train['learning_rate']}) "
+                        f"predict reaches {acc:.2f} validation accuracy on digits, need {need:.2f}")
+
+
 # ------------------------------------------------------------- code shape
 
 LOOP_NODES = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)

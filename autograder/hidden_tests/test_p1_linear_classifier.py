@@ -8,9 +8,7 @@ p1_softmax_vectorized only, not a second time here.
 import numpy as np
 import pytest
 
-from course.config import load_config
-
-from autograder.checks import as_array, as_float, check_close, check_value, expect
+from autograder.checks import as_array, as_float, check_accuracy, check_close, check_losses_fall, check_value, expect
 from autograder.hidden_tests.inputs import linear_problem
 
 # Fixed budget for train on digits (65 features with the bias column, 10 classes).
@@ -45,12 +43,9 @@ def test_loss_method(classes, ref, rng):
 def test_train_lowers_the_loss(trained, classes, digits):
     model, losses = trained
     n = TRAIN["num_iters"]
-    expect(isinstance(losses, (list, tuple, np.ndarray)) and len(losses) == n,
-           f"LinearSoftmax.train should return the list of its {n} per-iteration losses")
-    losses = np.array([as_float(v, "a loss in the list train returned") for v in losses])
-    expect(np.mean(losses[-20:]) < 0.5 * losses[0],
-           f"train did not lower the loss (first {losses[0]:.2f}, mean of the last 20: {np.mean(losses[-20:]):.2f}); "
-           "check the update self.W -= learning_rate * grad inside the loop")
+    check_losses_fall(losses, n, f"LinearSoftmax.train should return the list of its {n} per-iteration losses",
+                      "a loss in the list train returned",
+                      "check the update self.W -= learning_rate * grad inside the loop")
     W = classes.getattr(model, "LinearSoftmax.W")
     shape = (digits["X_train"].shape[1], 10)
     as_array(W, "self.W after train", shape)
@@ -76,13 +71,7 @@ def test_one_sgd_step(classes, rng):
 
 @pytest.mark.graded(item="p1_linear_classifier", weight=0.75)
 def test_predict_accuracy_on_digits(trained, classes, digits):
-    model, _ = trained
-    need = load_config().grading["linear_predict_acc_min"]
-    X, y = digits["X_val"], digits["y_val"]
-    pred = as_array(classes.method(model, "LinearSoftmax.predict", X), "predict(X)", y.shape, "iu")
-    acc = float(np.mean(pred == y))
-    expect(acc >= need, f"after train ({TRAIN['num_iters']} iterations, learning_rate={TRAIN['learning_rate']}) "
-                        f"predict reaches {acc:.2f} validation accuracy on digits, need {need:.2f}")
+    check_accuracy(classes, trained[0], "LinearSoftmax.predict", digits, "linear_predict_acc_min", TRAIN, "predict(X)")
 
 
 @pytest.mark.graded(item="p1_linear_classifier", weight=0.25)

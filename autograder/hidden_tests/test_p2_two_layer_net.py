@@ -16,10 +16,8 @@ target are above 1e-2).
 import numpy as np
 import pytest
 
-from course.config import load_config
-
-from autograder.checks import (as_array, as_float, as_tuple, check_close, check_value, expect,
-                               numerical_gradient)
+from autograder.checks import (as_array, as_float, as_tuple, check_accuracy, check_close, check_losses_fall,
+                               check_value, expect, numerical_gradient)
 from autograder.hidden_tests.inputs import scale_hint
 
 GRAD_TOL = 1e-5
@@ -150,14 +148,9 @@ def test_train_history(trained):
     expect(isinstance(stats, dict), "TwoLayerNet.train should return a dict (loss_history, train_acc_history, val_acc_history)")
     for key in ("loss_history", "train_acc_history", "val_acc_history"):
         expect(key in stats, f"the dict TwoLayerNet.train returns has no {key!r}")
-    losses = stats["loss_history"]
     n = TRAIN["num_iters"]
-    expect(isinstance(losses, (list, tuple, np.ndarray)) and len(losses) == n,
-           f"loss_history should hold the {n} per-iteration losses")
-    losses = np.array([as_float(v, "a loss in loss_history") for v in losses])
-    expect(np.mean(losses[-20:]) < 0.5 * losses[0],
-           f"train did not lower the loss (first {losses[0]:.2f}, mean of the last 20: {np.mean(losses[-20:]):.2f}); "
-           "check the parameter update inside the loop")
+    check_losses_fall(stats["loss_history"], n, f"loss_history should hold the {n} per-iteration losses",
+                      "a loss in loss_history", "check the parameter update inside the loop")
 
 
 @pytest.mark.graded(item="p2_two_layer_train", weight=0.5)
@@ -181,13 +174,7 @@ def test_one_sgd_step(classes, rng):
 
 @pytest.mark.graded(item="p2_two_layer_train", weight=0.5)
 def test_predict_accuracy_on_digits(trained, classes, digits_net):
-    net, _ = trained
-    need = load_config().grading["net_predict_acc_min"]
-    X, y = digits_net["X_val"], digits_net["y_val"]
-    pred = as_array(classes.method(net, "TwoLayerNet.predict", X), "TwoLayerNet.predict(X)", y.shape, "iu")
-    acc = float(np.mean(pred == y))
-    expect(acc >= need, f"after train ({TRAIN['num_iters']} iterations, learning_rate={TRAIN['learning_rate']}) "
-                        f"predict reaches {acc:.2f} validation accuracy on digits, need {need:.2f}")
+    check_accuracy(classes, trained[0], "TwoLayerNet.predict", digits_net, "net_predict_acc_min", TRAIN)
 
 
 @pytest.mark.graded(item="p2_two_layer_train", weight=0.25)

@@ -33,17 +33,6 @@ def softmax_loss_naive(W, X, y, reg):
 NAIVE_NO_REG_GRAD = NAIVE_FORGOT_1_OVER_N.replace(
     "dW = dW + 2 * reg * W          # BUG: not divided by N", "dW = dW / N                    # BUG: no 2 * reg * W")
 
-NAIVE_WITHOUT_LOOPS = '''
-def softmax_loss_naive(W, X, y, reg):
-    N = X.shape[0]
-    s = X @ W
-    s = s - s.max(axis=1, keepdims=True)
-    p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
-    loss = -np.mean(np.log(p[np.arange(N), y])) + reg * np.sum(W * W)
-    p[np.arange(N), y] -= 1
-    return loss, X.T @ p / N + 2 * reg * W
-'''
-
 VEC_TEMPLATE = '''
 def softmax_loss_vectorized(W, X, y, reg):
     N = X.shape[0]
@@ -55,6 +44,10 @@ def softmax_loss_vectorized(W, X, y, reg):
     dW = X.T @ p / N + 2 * reg * W
     return loss, dW
 '''
+# dW computed inside the return statement (the shape of several variants below)
+_RETURN_INLINE = ("    dW = X.T @ p / N + 2 * reg * W\n    return loss, dW\n", "    return loss, X.T @ p / N + 2 * reg * W\n")
+# The vectorized code, submitted as the naive version (which must loop)
+NAIVE_WITHOUT_LOOPS = VEC_TEMPLATE.replace("softmax_loss_vectorized", "softmax_loss_naive").replace(*_RETURN_INLINE)
 VEC_HALF_REG_GRAD = VEC_TEMPLATE.replace("dW = X.T @ p / N + 2 * reg * W", "dW = X.T @ p / N + reg * W")
 VEC_NO_MAX = VEC_TEMPLATE.replace("    s = s - s.max(axis=1, keepdims=True)\n", "")
 VEC_WRONG_AXIS = VEC_TEMPLATE.replace("np.exp(s).sum(axis=1, keepdims=True)", "np.exp(s).sum(axis=0, keepdims=True)")
@@ -70,26 +63,20 @@ def softmax_loss_vectorized(W, X, y, reg):
     loss = -np.sum(onehot * np.log(p)) / N + reg * np.sum(W * W)
     return loss, X.T @ (p - onehot) / N + 2 * reg * W
 '''
-VEC_WITH_LOOP = '''
-def softmax_loss_vectorized(W, X, y, reg):
-    N = X.shape[0]
-    s = X @ W
-    s = s - s.max(axis=1, keepdims=True)
-    p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
-    loss = 0.0
-    for i in range(N):
-        loss -= np.log(p[i, y[i]])
-    loss = loss / N + reg * np.sum(W * W)
-    p[np.arange(N), y] -= 1
-    return loss, X.T @ p / N + 2 * reg * W
-'''
+# Same as VEC_TEMPLATE but for the loss: a Python loop over the examples.
+VEC_WITH_LOOP = VEC_TEMPLATE.replace(*_RETURN_INLINE).replace(
+    "    loss = -np.mean(np.log(p[np.arange(N), y])) + reg * np.sum(W * W)\n",
+    "    loss = 0.0\n    for i in range(N):\n        loss -= np.log(p[i, y[i]])\n    loss = loss / N + reg * np.sum(W * W)\n")
 
-LINEAR_TEMPLATE = '''
+# The contract's class, __init__ and train signature, shared by every LinearSoftmax below
+_LINEAR_HEAD = '''
 class LinearSoftmax:
     def __init__(self):
         self.W = None
 
     def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False):
+'''
+LINEAR_TEMPLATE = _LINEAR_HEAD + '''\
         N, D = X.shape
         C = int(np.max(y)) + 1
         if self.W is None:
@@ -299,12 +286,7 @@ def softmax_loss_naive(W, X, y, reg):
     dW += 2 * reg * W
     return loss, dW
 '''
-LINEAR_WITHOUT_REPLACEMENT = '''
-class LinearSoftmax:
-    def __init__(self):
-        self.W = None
-
-    def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False):
+LINEAR_WITHOUT_REPLACEMENT = _LINEAR_HEAD + '''\
         num_train, dim = X.shape
         if self.W is None:
             self.W = np.random.normal(0.0, 1e-3, size=(dim, int(y.max()) + 1))

@@ -1,6 +1,6 @@
 """Run a notebook top to bottom in a fresh kernel and read back named variables.
 
-Shared by the solution-notebook tests (tests/notebooks/test_part*_notebook.py):
+Shared by the solution-notebook tests (tests/notebooks/test_solution_targets.py):
 
     values, seconds = run_notebook(path, ["test_accuracy"], timeout=300)
 
