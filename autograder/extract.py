@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from course.contract import CONTRACT
@@ -113,24 +114,35 @@ _UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 def _parse_cell(cell: Cell, problems: list[str]) -> list[tuple[ast.Module, str]]:
     """[(module, its source)]; a cell that fails to parse is salvaged piece by piece."""
+    parsed, problem = _parse_source(cell.source)
+    if problem:
+        problems.append(f"{cell.notebook}, cell {cell.index}: {problem}")
+    return list(parsed)
+
+
+@lru_cache(maxsize=512)
+def _parse_source(text: str) -> tuple[tuple[tuple[ast.Module, str], ...], str | None]:
+    """Cached by the cell's text: every student's notebook carries the same
+    long helper cell, parsed once per process instead of once per student.
+    The trees are only read, never modified, so sharing them is safe."""
     try:  # fast path: most cells are plain Python, which IPython's transformer leaves as is
-        return [(ast.parse(cell.source), cell.source)]
+        return ((ast.parse(text), text),), None
     except _UNPARSABLE:
         pass
-    source = _to_python(cell.source)
+    source = _to_python(text)
     try:
-        return [(ast.parse(source), source)]
+        return ((ast.parse(source), source),), None
     except SyntaxError as exc:
-        problems.append(f"{cell.notebook}, cell {cell.index}: SyntaxError on line {exc.lineno}: {exc.msg}")
+        problem = f"SyntaxError on line {exc.lineno}: {exc.msg}"
     except _UNPARSABLE as exc:  # null bytes, absurd nesting: not Python a student can fix by a line number
-        problems.append(f"{cell.notebook}, cell {cell.index}: cannot be parsed ({type(exc).__name__})")
+        problem = f"cannot be parsed ({type(exc).__name__})"
     parsed = []
     for _, piece in _split_top_level(source):
         try:
             parsed.append((ast.parse(piece), piece))
         except _UNPARSABLE:
             continue  # this piece is the broken one; already reported for the cell
-    return parsed
+    return tuple(parsed), problem
 
 
 def _is_safe_value(node: ast.AST) -> bool:
