@@ -24,7 +24,7 @@ from course.markers import END_CODE as END_MARK
 from course.markers import START_CODE as START_MARK
 from course.markers import answer_id
 
-from .notebook_io import Cell, read_cells
+from .notebook_io import Cell, NotebookError, read_cells
 
 # A new top-level statement starts at column 0 with one of these words.
 _TOP_LEVEL = re.compile(r"^(def |class |async def |import |from |@|[A-Za-z_][\w.]*\s*=)")
@@ -202,16 +202,34 @@ def _dedent(text: str) -> str:
 def extract(notebooks: list[Path]) -> Extraction:
     """All top-level definitions across a student's notebooks, later ones winning.
 
-    Raises notebook_io.NotebookError only through `read_cells`; callers decide
-    whether one unreadable notebook sinks the others (it should not)."""
+    Raises notebook_io.NotebookError for an unreadable notebook; use
+    `extract_readable` where one bad file must not sink the others."""
     ext = Extraction()
     for path in notebooks:
-        for cell in read_cells(path):
-            if cell.cell_type != "code" or not cell.source.strip():
-                continue
+        _add_cells(ext, read_cells(path))
+    return ext
+
+
+def extract_readable(notebooks: list[Path]) -> tuple[Extraction, list[Path], list[str]]:
+    """Like `extract`, but an unreadable notebook costs only itself:
+    returns (extraction, the notebooks read, one problem line per other one)."""
+    ext, readable, unreadable = Extraction(), [], []
+    for path in notebooks:
+        try:
+            cells = read_cells(path)
+        except NotebookError as exc:
+            unreadable.append(str(exc))
+            continue
+        readable.append(Path(path))
+        _add_cells(ext, cells)
+    return ext, readable, unreadable
+
+
+def _add_cells(ext: Extraction, cells: list[Cell]) -> None:
+    for cell in cells:
+        if cell.cell_type == "code" and cell.source.strip():
             for module, source in _parse_cell(cell, ext.problems):
                 _record(ext, module, source, cell)
-    return ext
 
 
 # ------------------------------------------------------------------ signatures

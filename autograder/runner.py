@@ -24,8 +24,7 @@ from course.config import load_config
 from course.contract import contract_names
 from course.rubric import load_rubric
 
-from .extract import Extraction, extract, signature_problems
-from .notebook_io import NotebookError, read_cells
+from .extract import Extraction, extract_readable, signature_problems
 from .reference import load_reference
 from .results import FAILED, NOT_GRADABLE, PARTIAL, PASSED, ItemResult, SubmissionResult
 
@@ -44,18 +43,6 @@ def _background() -> ThreadPoolExecutor:
 
 
 # ----------------------------------------------------------- what to grade
-
-def readable_notebooks(notebooks: list[Path]) -> tuple[list[Path], list[str]]:
-    """Notebooks that parse as JSON notebooks, and one problem line per other one."""
-    good, problems = [], []
-    for path in notebooks:
-        try:
-            read_cells(path)
-            good.append(Path(path))
-        except NotebookError as exc:
-            problems.append(str(exc))
-    return good, problems
-
 
 def item_blockers(ext: Extraction, load_errors: dict[str, str]) -> dict[str, str]:
     """item id -> why it cannot be graded (items absent from the dict can be)."""
@@ -169,8 +156,7 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
     start = time.perf_counter()
     rubric, reference = load_rubric(), load_reference()
     result = SubmissionResult(student_id, "ok", notebooks=[Path(p).name for p in notebooks])
-    readable, unreadable = readable_notebooks(notebooks)
-    ext = extract(readable)
+    ext, _, unreadable = extract_readable(notebooks)
     result.log += unreadable + ext.problems
 
     sandbox = _sandbox_api()

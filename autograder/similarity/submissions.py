@@ -15,7 +15,7 @@ from pathlib import Path
 
 from course.contract import contract_names
 
-from ..extract import Definition, Extraction, extract, inline_answers, student_regions
+from ..extract import Definition, Extraction, extract_readable, inline_answers, student_regions
 from ..notebook_io import NotebookError
 
 
@@ -59,20 +59,10 @@ def units(ext: Extraction, names: list[str] | None = None) -> dict[str, str]:
 
 
 def _merge(notebooks: list[Path], problems: list[str]) -> tuple[Extraction, dict[str, str]]:
-    """Extract notebook by notebook (later notebooks win, as in extract()),
-    so that one unreadable notebook costs only itself."""
-    merged, answers = Extraction(), {}
-    for path in notebooks:
-        try:
-            ext = extract([path])
-            answers.update(inline_answers([path]))
-        except NotebookError as exc:
-            problems.append(str(exc))
-            continue
-        for name, defn in ext.definitions.items():
-            merged.definitions.pop(name, None)
-            merged.definitions[name] = defn
-    return merged, answers
+    """One unreadable notebook costs only itself (its problem is recorded)."""
+    ext, readable, unreadable = extract_readable(notebooks)
+    problems.extend(unreadable)
+    return ext, inline_answers(readable)
 
 
 def load(student_id: str, notebooks: list[Path]) -> Submission:
