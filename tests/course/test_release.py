@@ -63,3 +63,14 @@ def test_solution_notebooks_are_synced_with_course_sources(part):
 def test_solution_notebooks_have_no_outputs(part):
     nb = nbformat.read(CFG.solution_notebook(part), as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_readme_colab_links_are_built_from_the_configured_repository():
+    from course.readme_links import links_block, updated
+    readme = (ASSIGNMENTS_DIR.parent / "README.md").read_text()
+    assert updated(readme) == readme, "README.md's Colab links are stale: run `make readme`"
+    for part, name in CFG.notebooks.items():
+        url = CFG.colab_url(part)
+        assert url in links_block()
+        assert url.startswith("https://colab.research.google.com/github/")
+        assert url.endswith(f"/blob/{CFG.branch}/assignments/{CFG.assignment_id}/{name}")
