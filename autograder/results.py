@@ -48,6 +48,10 @@ class SubmissionResult:
     notebooks: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     log: list[str] = field(default_factory=list)  # instructor-facing notes (isolation level, restarts...)
+    # where duration_s went, in seconds: "hidden_tests" (test bodies and fixtures, the
+    # student's code included, sandbox start-ups excluded), "sandbox_start" (time spent
+    # waiting for sandboxes), "overhead" (everything but hidden_tests: the grader's own cost)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> float:

@@ -30,6 +30,12 @@ from .results import FAILED, NOT_GRADABLE, PARTIAL, PASSED, ItemResult, Submissi
 
 HIDDEN_TESTS = Path(__file__).with_name("hidden_tests")
 CLASSES = ("LinearSoftmax", "TwoLayerNet")
+# Built-in pytest plugins the hidden tests do not use (they use only plain fixtures and
+# marks): each costs set-up time in every per-submission session.
+UNUSED_PYTEST_PLUGINS = ("terminal", "cacheprovider", "logging", "warnings", "unraisableexception",
+                         "threadexception", "faulthandler", "junitxml", "pastebin", "doctest",
+                         "legacypath", "tmpdir", "monkeypatch", "recwarn", "stepwise", "setuponly",
+                         "setupplan", "debugging", "unittest", "subtests", "reports")
 MAX_FEEDBACK = 3  # lines per item: the first failures say what to fix; more is noise
 _EXECUTORS: dict[int, ThreadPoolExecutor] = {}
 
@@ -122,12 +128,13 @@ def _sandbox_api():
 
 def warm_up() -> None:
     """Load what every submission needs once per process (a batch worker's
-    initializer): the reference solution and the digits data (scikit-learn's
-    import alone takes seconds)."""
+    initializer): the reference solution, the digits data (scikit-learn's
+    import alone takes seconds) and the sandboxes' fork server."""
     from .hidden_tests.plugin import digits_split
     load_reference()
     digits_split(True)
     digits_split(False)
+    _sandbox_api().fork_server()
 
 
 def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0):
@@ -166,11 +173,18 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
         sb = sandbox.Sandbox(sandbox_chunks(ext, kind, reference), limits=limits, slot=slot)
         return sb.__enter__()
 
+    waits = {"before tests": 0.0, "in tests": 0.0}  # seconds spent waiting for a sandbox
+    where = ["before tests"]
+
     def open_sandbox(kind):
-        ready = preopened.pop(kind, None)
-        if isinstance(ready, Future):
-            return ready.result()
-        return ready or start_sandbox(kind)
+        began = time.perf_counter()
+        try:
+            ready = preopened.pop(kind, None)
+            if isinstance(ready, Future):
+                return ready.result()
+            return ready or start_sandbox(kind)
+        finally:
+            waits[where[0]] += time.perf_counter() - began
 
     load_errors, crashed = {}, None
     if any(n in ext.definitions for n in contract_names()):
@@ -189,6 +203,7 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
         preopened["classes"] = _background().submit(start_sandbox, "classes")
 
     try:
+        where[0] = "in tests"
         plugin = run_hidden_tests(gradable, open_sandbox, reference, ext)
     finally:
         for sb in preopened.values():  # opened but never used (no test needed it)
@@ -203,6 +218,12 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
         result.items[item.id] = score_item(item, blockers.get(item.id), plugin, unreadable, ext.problems)
     result.status = submission_status(result, unreadable)
     result.duration_s = round(time.perf_counter() - start, 3)
+    tests = max(0.0, plugin.phase_seconds - waits["in tests"])
+    result.timings = {"hidden_tests": round(tests, 3), "sandbox_start": round(sum(waits.values()), 3),
+                      "overhead": round(result.duration_s - tests, 3)}
+    result.log.append("time: {hidden_tests:.2f} s in hidden tests (the submission's code included), "
+                      "{overhead:.2f} s grader overhead, of which {sandbox_start:.2f} s waiting for "
+                      "sandboxes".format(**result.timings))
     return result
 
 
@@ -218,12 +239,11 @@ def run_hidden_tests(gradable, open_sandbox, reference, ext):
     if not gradable:
         return plugin
     args = [str(HIDDEN_TESTS), "-c", str(HIDDEN_TESTS / "pytest.ini"), "--rootdir", str(HIDDEN_TESTS.parent.parent),
-            "-p", "no:cacheprovider", "-qq", "-p", "no:logging", "-p", "no:warnings",
-            "-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:faulthandler",
-            "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:doctest", "-p", "no:nose", "-p", "no:legacypath",
-            # the plugin reads messages from the exception; "native" tracebacks spare
-            # pytest's AST-based source ranges (seconds on a submission with many failures)
-            "--assert=plain", "--capture=no", "--tb=native", "-p", "no:randomly", "-p", "no:xdist", "-p", "no:hypothesispytest"]
+            # the plugin records every outcome and builds its own bare reports, so
+            # nothing is printed and no traceback is formatted; assertion rewriting,
+            # capture and the rest of the built-in plugins only cost time here
+            *[arg for name in UNUSED_PYTEST_PLUGINS for arg in ("-p", f"no:{name}")],
+            "--assert=plain", "--capture=no"]
     with _quiet(), _no_plugin_autoload():
         code = pytest.main(args, plugins=[plugin, fixtures])
     if code not in (0, 1):  # 0 all passed, 1 some failed; anything else is our problem

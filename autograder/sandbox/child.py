@@ -1,10 +1,12 @@
 """The sandbox's child: runs student code on the grader's request. Untrusted.
 
-Started as `python -I -S child.py MAX_RESULT_BYTES SITE_DIR...` with requests on fd 3 and
-responses on fd 4 (stdout/stderr go to a capped log nobody parses). It holds
-the student's namespace (chunks executed one at a time) and a table of objects
-that cannot cross the wire. Nothing here is trusted by the grader: the student
-can patch this very module, so the grader decodes every response strictly.
+Loaded by the fork server (forkserver.py) before any sandbox exists; each
+sandbox's child process calls `main(MAX_RESULT_BYTES)` after isolating itself
+(supervisor.py), with requests on fd 3 and responses on fd 4 (stdout/stderr go
+to a capped log nobody parses). It holds the student's namespace (chunks
+executed one at a time) and a table of objects that cannot cross the wire.
+Nothing here is trusted by the grader: the student can patch this very module,
+so the grader decodes every response strictly.
 """
 import ast
 import builtins
@@ -16,14 +18,8 @@ import sys
 import traceback
 import types
 
-# Started with -S (no site: its .pth hooks cost ~50 ms and would map the grader's
-# editable packages): the grader names the site-packages directories to use.
-sys.path.extend(sys.argv[2:])
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import wire  # noqa: E402  (copied next to this file)
-
-del sys.path[0]
-import numpy as np  # noqa: E402  (numpy first: the student's chunks then import it for free)
+import numpy as np  # numpy first: the student's chunks then import it for free
+import wire  # the fork server puts this directory on sys.path while it imports us
 
 REQUESTS, RESPONSES = 3, 4
 NAMESPACE = {"__name__": "__student__", "__builtins__": builtins}
@@ -143,8 +139,8 @@ def respond(header, result, caps):
     wire.write_frame(RESPONSES, pieces)
 
 
-def main():
-    caps = wire.Caps(max_bytes=int(sys.argv[1]))
+def main(max_result_bytes: int):
+    caps = wire.Caps(max_bytes=max_result_bytes)
     in_caps = wire.Caps(max_bytes=2**40)  # the grader is trusted to send what it means to
     wire.write_frame(RESPONSES, wire.frame({"kind": "hello", "pid": os.getpid()}, []))
     while True:
@@ -162,6 +158,3 @@ def main():
             continue
         respond(header, result, caps)
 
-
-if __name__ == "__main__":
-    main()

@@ -1,6 +1,7 @@
 """The grader's side of a sandbox: start the child, talk to it, kill it.
 
-One Sandbox = one submission. Processes: grader -> supervisor (supervisor.py,
+One Sandbox = one submission. Processes: grader -> fork server (forkserver.py,
+one per grading process, python + numpy loaded) -> supervisor (supervisor.py,
 root when the grader is) -> child (child.py, student code). The grader never
 trusts the child: answers are decoded strictly (wire.py), and every failure
 becomes one of StudentException / StudentTimeout / StudentCrash / BadOutput.
@@ -16,13 +17,13 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-from . import procs, wire
+from . import forkserver, procs, wire
 from .limits import (BadOutput, Limits, SandboxError, StudentCrash, StudentException,
                      StudentTimeout)
 
@@ -38,6 +39,8 @@ LOAD_SECONDS = 10.0                 # longest one chunk may take to execute at l
 _GENERATIONS = itertools.count(1)   # unique per child process, across all sandboxes
 _NAMESPACES = {"ok": True, "why": ""}  # turned off for the process after one failed setup
 _LANDLOCK = {"ok": True, "why": ""}    # idem
+_FORK_SERVERS: dict[int, forkserver.ForkServer] = {}  # grading process id -> its fork server
+_FORK_LOCK = threading.Lock()
 
 
 def _pipe() -> tuple[int, int]:
@@ -63,6 +66,20 @@ def _sweep_stale_dirs() -> None:
             shutil.rmtree(path, ignore_errors=True)
         except PermissionError:
             pass  # alive, another user's
+
+
+def fork_server() -> forkserver.ForkServer:
+    """This process's fork server, started on first use (a forked batch worker
+    starts its own: the parent's socket is not its to share)."""
+    with _FORK_LOCK:
+        server = _FORK_SERVERS.get(os.getpid())
+        if server is None or not server.alive():
+            try:
+                server = forkserver.ForkServer(_site_dirs(), CHILD_ENV)
+            except (OSError, RuntimeError) as exc:
+                raise SandboxError(str(exc)) from None
+            _FORK_SERVERS[os.getpid()] = server
+        return server
 
 
 def _site_dirs() -> list[str]:
@@ -93,7 +110,7 @@ class Sandbox:
         self._want_namespaces, self._want_landlock = namespaces, landlock
         self._hide = [str(AUTOGRADER_DIR)] + [str(p) for p in hide]
         self._skip: set[int] = set()       # chunks that killed or hung the child at load
-        self._proc = None
+        self._pid = None                   # the supervisor's (also its process group's)
         self._gen = 0
         self._tmp = None
         self._uid = None
@@ -166,16 +183,13 @@ class Sandbox:
     # ------------------------------------------------------------ lifecycle
 
     def _write_files(self) -> None:
-        """tmp/runtime (child + wire), tmp/code (one file per chunk), tmp/work, tmp/root."""
-        for sub in ("runtime", "code", "work", "root"):
+        """tmp/code (one file per chunk), tmp/work, tmp/root."""
+        for sub in ("code", "work", "root"):
             (self._tmp / sub).mkdir()
-        for name in ("child.py", "wire.py"):
-            shutil.copy(HERE / name, self._tmp / "runtime" / name)
         for i, chunk in enumerate(self.chunks):
             (self._tmp / "code" / f"{i:03d}.py").write_text(chunk.source, encoding="utf-8")
-        os.chmod(self._tmp, 0o711)  # a sandbox uid without namespaces must reach runtime/ and work/
-        for sub in ("runtime", "code"):
-            os.chmod(self._tmp / sub, 0o755)
+        os.chmod(self._tmp, 0o711)  # a sandbox uid without namespaces must reach code/ and work/
+        os.chmod(self._tmp / "code", 0o755)
 
     def _boot(self) -> None:
         """Start the child and load the chunks; a chunk that kills or hangs the
@@ -200,13 +214,10 @@ class Sandbox:
         req_r, self._req_w = _pipe()
         self._resp_r, resp_w = _pipe()
         log = os.open(self._tmp / f"output-{self._gen:06d}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        cfg = self._config(use_ns, {"log": log, "req": req_r, "resp": resp_w})
+        cfg = self._config(use_ns)
         try:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", str(HERE / "supervisor.py"), json.dumps(cfg)],
-                stdin=life_r, stdout=status_w, stderr=log, pass_fds=(log, req_r, resp_w),
-                start_new_session=True, env={"PATH": CHILD_ENV["PATH"]})
-        except OSError as exc:
+            self._pid = self._fork(cfg, [life_r, status_w, log, req_r, resp_w])
+        except (OSError, EOFError, SandboxError) as exc:
             for fd in (self._life_w, self._status_r, self._req_w, self._resp_r):
                 os.close(fd)
             raise SandboxError(f"cannot start the sandbox supervisor: {exc}") from None
@@ -236,18 +247,29 @@ class Sandbox:
             raise SandboxError(f"the sandbox's python did not start ({type(exc).__name__}); "
                                f"its output: {self.output()[-2000:]}") from None
 
-    def _config(self, use_ns: bool, fds: dict) -> dict:
+    @staticmethod
+    def _fork(cfg: dict, fds: list[int]) -> int:
+        """A supervisor forked by this process's fork server (restarted once if it died)."""
+        try:
+            return fork_server().spawn(cfg, fds)
+        except (OSError, EOFError):
+            with _FORK_LOCK:
+                dead = _FORK_SERVERS.pop(os.getpid(), None)
+            if dead:
+                dead.close()
+            return fork_server().spawn(cfg, fds)
+
+    def _config(self, use_ns: bool) -> dict:
         import numpy
         prefixes = {sys.prefix, sys.base_prefix, str(Path(numpy.__file__).parent.parent)}
         return {
             "namespaces": use_ns, "landlock": self._want_landlock and _LANDLOCK["ok"],
-            "python": sys.executable, "uid": self._uid, "fds": fds,
+            "python": sys.executable, "uid": self._uid,
             "root": str(self._tmp / "root"),
-            "dirs": {k: str(self._tmp / k) for k in ("runtime", "code", "work")},
+            "dirs": {k: str(self._tmp / k) for k in ("code", "work")},
             "binds": sorted(os.path.realpath(p) for p in prefixes) + sorted(prefixes),
             "hide": self._hide, "tmp_mb": self.limits.tmp_mb, "limits": self.limits.as_dict(),
             "max_result_bytes": self.limits.max_result_mb * 2**20, "env": CHILD_ENV,
-            "site": _site_dirs(),
         }
 
     def _describe(self, setup: dict, use_ns: bool) -> str:
@@ -303,7 +325,7 @@ class Sandbox:
 
     def _kill(self) -> int | None:
         """Stop the child and its whole tree -> its wait status when it had already died."""
-        if self._proc is None:
+        if self._pid is None:
             return None
         os.close(self._life_w)  # the supervisor kills the tree when its lifeline closes
         status = None
@@ -312,20 +334,19 @@ class Sandbox:
             msg = self._status(time.monotonic() + 2.0)
         if msg:
             status = msg["exit"]
-        try:
-            self._proc.wait(2.0)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(self._proc.pid, signal.SIGKILL)  # the whole session, whatever happened above
+        try:  # the whole session, whatever happened above; the supervisor's pid stays
+            os.killpg(self._pid, signal.SIGKILL)  # reserved (a zombie) until reaped below
         except (ProcessLookupError, PermissionError):
             pass
-        self._proc.wait()
+        try:
+            fork_server().reap(self._pid)
+        except (OSError, EOFError, SandboxError):
+            pass  # the fork server died: its zombies went to init, which reaps them
         if self._uid is not None:
             procs.kill_uid(self._uid)
         for fd in (self._status_r, self._req_w, self._resp_r):
             os.close(fd)
-        self._proc = None
+        self._pid = None
         return status
 
     # ------------------------------------------------------------ requests
@@ -338,7 +359,7 @@ class Sandbox:
         failed = self._failures.get(what)
         if op in ("call", "new", "method") and failed and failed[0] >= self.limits.max_failures_per_call:
             raise type(failed[1])(f"{what} is not run again: it failed {failed[0]} times, last: {failed[1]}")
-        if self._proc is None:
+        if self._pid is None:
             if self._tmp is None:
                 raise SandboxError("use the Sandbox in a `with` block (or call start())")
             if self.restarts >= self.limits.max_restarts:

@@ -1,18 +1,19 @@
 """The sandbox's supervisor: isolates, starts and finally kills the child.
 
-Run by the grader as `python -I -S supervisor.py CONFIG_JSON` (stdlib only),
-in a new session. File descriptors: 0 = lifeline (the grader holds the write
-end; EOF means "kill everything now"), 1 = status pipe to the grader (JSON
-lines), 2 = the capped output log. It then
-  1. tries namespaces (mount + PID + network + IPC; needs root), forks the
-     child, which builds a private root holding only python, numpy and the
-     submission's code, drops to its own uid without capabilities, sets
-     rlimits and execs `python -I child.py`;
+Forked by the fork server (forkserver.py) for each sandbox, in a new session,
+and entered at `run(cfg)`. File descriptors: 0 = lifeline (the grader holds
+the write end; EOF means "kill everything now"), 1 = status pipe to the grader
+(JSON lines), 2 = the capped output log, 3/4 = the request/response pipes. It
+  1. tries namespaces (mount + PID + network + IPC; needs root or a user
+     namespace), forks the child, which builds a private root holding only
+     python, numpy and the submission's code, drops to its own uid and every
+     capability, sets rlimits and serves requests (child.py), without an exec:
+     python and numpy are already loaded;
   2. without namespaces it is a child subreaper instead, so descendants that
      setsid() are re-parented to it and still get killed;
   3. waits for the child's exit or the lifeline's EOF, kills every remaining
      descendant and reports the child's wait status.
-The child reports the isolation it reached on the status pipe before exec.
+The child reports the isolation it reached on the status pipe before it serves.
 """
 import ctypes
 import fcntl
@@ -130,7 +131,6 @@ def build_root(cfg):
     mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16m,mode=1777")
     os.makedirs(root + "/proc")
     mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)  # this PID namespace only
-    bind(d["runtime"], root + "/sandbox/runtime")
     bind(d["code"], root + "/sandbox/code")
     for path in cfg["hide"]:  # e.g. the autograder package, if it lives inside a bound prefix
         if os.path.isdir(root + path):
@@ -214,7 +214,7 @@ def landlock_paths(cfg):
     system = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/ld.so.cache",
               "/etc/localtime", "/dev/urandom", "/dev/random", "/dev/zero"]
     read_only = [os.path.realpath(p) for p in system] + cfg["binds"] + \
-        [cfg["dirs"]["runtime"], cfg["dirs"]["code"]]
+        [cfg["dirs"]["code"]]
     return read_only, [cfg["dirs"]["work"], "/dev/null"]
 
 
@@ -266,8 +266,8 @@ def plumb(fds):
     os.closerange(5, 65536)
 
 
-def child(cfg, ns):
-    """In the fork: isolate, drop privileges, exec python. Never returns."""
+def isolate_and_serve(cfg, ns):
+    """In the fork: isolate, drop privileges, serve the student's code. Never returns."""
     notes, uid = [], cfg["uid"]
     running = count_processes(os.getuid())  # before /proc becomes the new PID namespace's
     try:
@@ -278,9 +278,9 @@ def child(cfg, ns):
                       "tmpfs /tmp); hidden tests, solutions and OUT are not visible",
                       "network: none (empty network namespace)", "processes: own PID namespace "
                       "(the grader's /proc is not visible; everything dies with the child)"]
-            runtime, cwd = "/sandbox/runtime", "/tmp/work"
+            cwd = "/tmp/work"
         else:
-            runtime, cwd = cfg["dirs"]["runtime"], cfg["dirs"]["work"]
+            cwd = cfg["dirs"]["work"]
             abi = landlock_abi() if cfg["landlock"] else 0
             notes += landlock(*landlock_paths(cfg), abi) if abi else [
                 "filesystem: NOT private (the child can read whatever its uid can)", "network: NOT isolated"]
@@ -309,11 +309,39 @@ def child(cfg, ns):
         os._exit(SETUP_FAILED)
     status_line({"isolation": notes, "uid": uid, "namespaces": ns})
     plumb(cfg["fds"])
-    argv = [cfg["python"], "-I", "-S", runtime + "/child.py", str(cfg["max_result_bytes"])] + cfg["site"]
+    serve_student_code(cfg, dict(cfg["env"], HOME=cwd, TMPDIR="/tmp" if ns else cwd))
+
+
+def serve_student_code(cfg, env):
+    """What an exec of a fresh python would give, then child.py's request loop. Never returns."""
     try:
-        os.execve(cfg["python"], argv, dict(cfg["env"], HOME=cwd, TMPDIR="/tmp" if ns else cwd))
-    finally:
+        clear_capabilities()  # the uid switch dropped them; in a user namespace only this does
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+            signal.signal(sig, signal.SIG_DFL)
+        os.environ.clear()
+        os.environ.update(env)
+        sys.argv = ["child.py"]
+        import random
+
+        import child
+        import numpy
+        numpy.random.seed()  # fresh entropy, as in a new interpreter (not the fork server's state)
+        random.seed()
+    except BaseException:  # noqa: BLE001 - the grader sees the child die before its hello
         os._exit(127)
+    try:
+        child.main(int(cfg["max_result_bytes"]))
+    finally:
+        os._exit(0)
+
+
+def clear_capabilities():
+    """Empty effective, permitted and inheritable capability sets (capset(2), v3)."""
+    if not LINUX:
+        return
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = (ctypes.c_uint32 * 6)()                  # 2 x {effective, permitted, inheritable} = 0
+    _check(_libc.capset(header, data), "capset")
 
 
 # ------------------------------------------------------------------ supervision
@@ -369,8 +397,8 @@ def supervise(pid):
                 os.read(wake_r, 4096)
 
 
-def main():
-    cfg = json.loads(sys.argv[1])
+def run(cfg):
+    """The supervisor's whole life (called in the process the fork server forked)."""
     ns = False
     if cfg["namespaces"] and LINUX:
         uid, gid = os.getuid(), os.getgid()
@@ -390,10 +418,6 @@ def main():
         prctl(PR_SET_CHILD_SUBREAPER, 1)
     pid = os.fork()
     if pid == 0:
-        child(cfg, ns)
+        isolate_and_serve(cfg, ns)
     status = supervise(pid)
     status_line({"exit": status})
-
-
-if __name__ == "__main__":
-    main()

@@ -9,8 +9,8 @@ tagged JSON lists, so nothing is ever guessed from a JSON type:
     ["tuple", [...]]  ["list", [...]]  ["dict", [["key", value], ...]]
     ["handle", id, "TypeName"]        an object that stays in the child
 
-This file is shared: the grader imports it, and the sandbox copies it next to
-the child script (the child never sees the repository). Decoding is strict
+This file is shared: the grader imports it, and so does the sandbox's fork
+server, before any student code exists (the child never sees the repository). Decoding is strict
 (dtype whitelist, caps on sizes, items and depth) because the grader treats
 every byte from the child as hostile: anything else raises WireError.
 """

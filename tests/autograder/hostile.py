@@ -259,6 +259,24 @@ def relu_forward(x):
     return x
 ''', (), needs_namespaces=True, what="tries to kill its parent and every process it can see"),
 
+    _attack("hijack_fork_server", "relu_forward", '''
+def relu_forward(x):
+    import json, os, socket, struct
+    found = []   # every socket it holds: the fork server's control channel would be one
+    for fd in range(5, 1024):
+        try:
+            s = socket.socket(fileno=os.dup(fd))
+        except OSError:
+            continue
+        found.append(fd)
+        try:   # ask for a sandbox of its own, with a config of its choosing
+            msg = json.dumps({"op": "spawn", "cfg": {"namespaces": False, "uid": None}}).encode()
+            socket.send_fds(s, [struct.pack(">I", len(msg)) + msg], [0, 1, 2, 3, 4])
+        except OSError:
+            pass
+    return found
+''', (), what="looks for the fork server's socket to order an unconfined process"),
+
     _attack("raise_limits", "relu_forward", '''
 def relu_forward(x):
     import resource

@@ -34,7 +34,7 @@ MODES = {"full": {}, "landlock": {"namespaces": False}, "basic": {"namespaces": 
 # Without namespaces the sandbox claims less; these are what each weaker mode must still contain
 # (attacks that do not depend on the isolation mode at all run in "full" only).
 BASIC_ATTACKS = ["os_exit", "exit_at_load", "hang", "segfault", "output_flood", "setsid_sleeper",
-                 "ignore_signals", "raise_limits"]
+                 "ignore_signals", "raise_limits", "hijack_fork_server"]
 if os.geteuid() != 0:  # RLIMIT_NPROC only binds a non-root grader
     BASIC_ATTACKS.append("fork_bomb")
 LANDLOCK_ATTACKS = ["write_results", "read_hidden_files", "read_grader_proc", "setsid_sleeper"]
@@ -94,6 +94,8 @@ def _check_value(attack, got, arg, tmp_path):
         assert str(tmp_path / "out") not in got and not (tmp_path / "out" / "grades.csv").exists()
     elif attack.name == "read_hidden_files":
         assert got == []
+    elif attack.name == "hijack_fork_server":
+        assert got == []  # fds 0-4 only: the log, /dev/null and its two pipes
 
 
 HAVE_LANDLOCK = "filesystem: Landlock" in LANDLOCK

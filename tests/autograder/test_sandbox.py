@@ -226,8 +226,8 @@ def test_failed_namespace_setup_falls_back_to_basic_and_says_why(monkeypatch):
     monkeypatch.setitem(sandbox_module._NAMESPACES, "why", "")
     real_config = Sandbox._config
 
-    def broken_root(self, use_ns, fds):  # as when mounting is forbidden on a hardened machine
-        return dict(real_config(self, use_ns, fds), root="/nonexistent/sandbox-root")
+    def broken_root(self, use_ns):  # as when mounting is forbidden on a hardened machine
+        return dict(real_config(self, use_ns), root="/nonexistent/sandbox-root")
 
     monkeypatch.setattr(Sandbox, "_config", broken_root)
     with Sandbox(HELPERS, limits=FAST, slot=slot() + 8) as box:
@@ -256,11 +256,75 @@ def test_failed_landlock_steps_down_to_basic(monkeypatch):
     monkeypatch.setitem(sandbox_module._LANDLOCK, "why", "")
     real_config = Sandbox._config
 
-    def broken_landlock(self, use_ns, fds):  # a rule the supervisor cannot apply
-        cfg = real_config(self, use_ns, fds)
+    def broken_landlock(self, use_ns):  # a rule the supervisor cannot apply
+        cfg = real_config(self, use_ns)
         return dict(cfg, binds=cfg["binds"] + [{"not": "a path"}]) if cfg["landlock"] else cfg
 
     monkeypatch.setattr(Sandbox, "_config", broken_landlock)
     with Sandbox(HELPERS, limits=FAST, slot=slot() + 11, namespaces=False) as box:
         assert box.isolation.startswith("basic isolation only (Landlock failed")
         assert box.call("ident", 4) == 4
+
+
+FRESH = chunks('''
+def plant(tag):
+    import sys
+    np.planted = tag
+    sys.modules["child"].NAMESPACE["planted"] = tag
+    return tag
+''', '''
+def look():
+    import sys
+    return getattr(np, "planted", None), sys.modules["child"].NAMESPACE.get("planted"), float(np.random.rand())
+''', '''
+def grader_modules():
+    import sys
+    return sorted(m for m in sys.modules if m.split(".")[0] in ("autograder", "course", "pytest", "_pytest", "sklearn"))
+''', '''
+def capabilities():
+    with open("/proc/self/status") as f:
+        return {k: v.strip() for k, v in (line.split(":", 1) for line in f) if k in ("CapInh", "CapPrm", "CapEff")}
+''')
+
+
+def test_each_sandbox_is_a_fresh_process_with_nothing_of_the_grader():
+    """Sandboxes are forked from one server: nothing a student changes there may reach the next one."""
+    with Sandbox(FRESH, limits=FAST, slot=slot() + 12) as a:
+        assert a.call("plant", "from A") == "from A"
+        with Sandbox(FRESH, limits=FAST, slot=slot() + 13) as b:
+            planted_np, planted_ns, r_b = b.call("look")
+            assert b.call("grader_modules") == []
+        assert (planted_np, planted_ns) == (None, None)
+        assert a.call("look")[:2] == ("from A", "from A")
+        assert a.call("look")[2] != r_b  # fresh entropy, not the server's random state
+
+
+@pytest.mark.parametrize("mode", [{}, {"namespaces": False, "landlock": False}], ids=["full", "basic"])
+def test_the_child_has_no_capabilities(mode):
+    with Sandbox(FRESH, limits=FAST, slot=slot() + 14, **mode) as box:
+        caps = box.call("capabilities")
+    assert caps == {"CapInh": "0" * 16, "CapPrm": "0" * 16, "CapEff": "0" * 16}
+
+
+def test_the_fork_server_never_has_the_graders_environment(monkeypatch):
+    from autograder.sandbox import sandbox as sandbox_module
+    monkeypatch.setenv("CI_JOB_TOKEN", "glpat-fake-secret")
+    old = sandbox_module._FORK_SERVERS.pop(os.getpid(), None)
+    if old:
+        old.close()
+    server = sandbox_module.fork_server()  # started while the grader holds a secret
+    with open(f"/proc/{server.proc.pid}/environ", "rb") as f:
+        environ = f.read()
+    assert b"glpat-fake-secret" not in environ and b"CI_JOB_TOKEN" not in environ
+    with Sandbox(HELPERS, limits=FAST, slot=slot() + 15) as box:
+        assert "CI_JOB_TOKEN" not in box.call("env")
+
+
+def test_a_dead_fork_server_is_replaced():
+    from autograder.sandbox import sandbox as sandbox_module
+    server = sandbox_module.fork_server()
+    server.proc.kill()
+    server.proc.wait()
+    with Sandbox(HELPERS, limits=FAST, slot=slot() + 16) as box:
+        assert box.call("ident", 7) == 7
+    assert sandbox_module.fork_server() is not server
