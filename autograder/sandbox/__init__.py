@@ -17,7 +17,7 @@ Isolation, strongest first; the supervisor detects at run time what works and
                      namespace (the grader's /proc invisible; all die with the
                      child), uid 65000+slot without capabilities, no_new_privs
   not root + Linux   the same inside an unprivileged user namespace, under the
-  with user ns       grader's own uid (capabilities dropped at exec)
+  with user ns       grader's own uid (every capability cleared before student code runs)
   no namespaces,      Landlock: only python, numpy and the submission's code
   Landlock kernel    readable, only its work dir writable, /proc unreachable;
                      TCP denied (ABI >= 4); no signals out (ABI >= 6)

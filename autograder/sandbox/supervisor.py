@@ -83,7 +83,8 @@ def locked_flags(path):
 
 def enter_user_namespace(uid, gid):
     """Not root: a user namespace gives the capabilities to build the private root.
-    The uid maps to itself, so files keep their owners; exec later drops the capabilities."""
+    The uid maps to itself, so files keep their owners; clear_capabilities() drops
+    the capabilities before student code runs."""
     with open("/proc/self/setgroups", "w") as f:
         f.write("deny")
     with open("/proc/self/uid_map", "w") as f:
@@ -153,8 +154,9 @@ def pivot(root):
 
 def drop_root_capabilities():
     """Stay uid 0 (python is unreachable by other uids) but with no capability:
-    empty bounding set, no ambient ones, and SECBIT_NOROOT so exec does not give
-    root its capabilities back."""
+    empty bounding set, no ambient ones, and SECBIT_NOROOT so a program the
+    student execs does not get root's capabilities back (clear_capabilities()
+    empties this process's own sets just before student code runs)."""
     try:
         for cap in range(64):
             if _libc.prctl(24, ctypes.c_ulong(cap), 0, 0, 0) != 0:  # PR_CAPBSET_DROP
@@ -299,7 +301,7 @@ def isolate_and_serve(cfg, ns):
             notes.append(drop_root_capabilities())
         else:
             notes.append(f"user: the grader's own uid {os.getuid()}"
-                         + (" in a user namespace, capabilities dropped at exec" if ns else ""))
+                         + (" in a user namespace, every capability cleared" if ns else ""))
         os.chdir(cwd)
         prctl(PR_SET_NO_NEW_PRIVS, 1)
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
