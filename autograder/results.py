@@ -50,7 +50,8 @@ class SubmissionResult:
     log: list[str] = field(default_factory=list)  # instructor-facing notes (isolation level, restarts...)
     # where duration_s went, in seconds: "hidden_tests" (test bodies and fixtures, the
     # student's code included, sandbox start-ups excluded), "sandbox_start" (time spent
-    # waiting for sandboxes), "overhead" (everything but hidden_tests: the grader's own cost)
+    # waiting for sandboxes), "overhead" (everything but hidden_tests: the grader's own cost),
+    # "test_bodies" (hidden test functions only, fixtures such as training excluded)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property

@@ -220,7 +220,8 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
     result.duration_s = round(time.perf_counter() - start, 3)
     tests = max(0.0, plugin.phase_seconds - waits["in tests"])
     result.timings = {"hidden_tests": round(tests, 3), "sandbox_start": round(sum(waits.values()), 3),
-                      "overhead": round(result.duration_s - tests, 3)}
+                      "overhead": round(result.duration_s - tests, 3),
+                      "test_bodies": round(plugin.body_seconds, 3)}
     result.log.append("time: {hidden_tests:.2f} s in hidden tests (the submission's code included), "
                       "{overhead:.2f} s grader overhead, of which {sandbox_start:.2f} s waiting for "
                       "sandboxes".format(**result.timings))

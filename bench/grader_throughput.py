@@ -95,7 +95,8 @@ def overhead_per_submission(folders: list[Path], out: Path, repeats: int = 3) ->
             wall = time.perf_counter() - start
             rows.append({"wall": wall, "hidden_tests": result.timings["hidden_tests"],
                          "sandbox_start": result.timings["sandbox_start"],
-                         "overhead": wall - result.timings["hidden_tests"]})
+                         "overhead": wall - result.timings["hidden_tests"],
+                         "overhead_strict": wall - result.timings["test_bodies"]})
     return rows
 
 
@@ -156,10 +157,12 @@ def main(argv: list[str] | None = None) -> int:
               f"submissions, medians): {med['wall']:.2f} s wall = {med['hidden_tests']:.2f} s in hidden tests "
               f"(the student's code included) + overhead; sandbox start-up {med['sandbox_start']:.2f} s")
         overhead = med["overhead"]
-        print(f"grader overhead per submission (median): {overhead:.2f} s (target < {TARGET_OVERHEAD_S} s)")
+        print(f"grader overhead per submission (median): {overhead:.2f} s (target < {TARGET_OVERHEAD_S} s); "
+              f"{med['overhead_strict']:.2f} s if fixtures (the student's training) counted as overhead too")
         ok = overhead < TARGET_OVERHEAD_S
         figures = {"k": args.k, "jobs": args.jobs, "autograde_seconds": round(ours_s, 2),
-                   "autograde_per_min": round(ours_rate, 2), "overhead_s": round(overhead, 3)}
+                   "autograde_per_min": round(ours_rate, 2), "overhead_s": round(overhead, 3),
+                   "overhead_strict_s": round(med["overhead_strict"], 3)}
         if not args.skip_nbgrader:
             nb_s = time_nbgrader(folders, tmp / "course")
             nb_rate = args.k / nb_s * 60
