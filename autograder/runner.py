@@ -173,10 +173,10 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
         sb = sandbox.Sandbox(sandbox_chunks(ext, kind, reference), limits=limits, slot=slot)
         return sb.__enter__()
 
-    waits = {"before tests": 0.0, "in tests": 0.0}  # seconds spent waiting for a sandbox
-    where = ["before tests"]
+    waited = 0.0  # seconds spent waiting for a sandbox to be ready
 
     def open_sandbox(kind):
+        nonlocal waited
         began = time.perf_counter()
         try:
             ready = preopened.pop(kind, None)
@@ -184,7 +184,7 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
                 return ready.result()
             return ready or start_sandbox(kind)
         finally:
-            waits[where[0]] += time.perf_counter() - began
+            waited += time.perf_counter() - began
 
     load_errors, crashed = {}, None
     if any(n in ext.definitions for n in contract_names()):
@@ -202,8 +202,8 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
         # start the classes' sandbox now: its start-up overlaps the function tests
         preopened["classes"] = _background().submit(start_sandbox, "classes")
 
+    waited_before_tests = waited
     try:
-        where[0] = "in tests"
         plugin = run_hidden_tests(gradable, open_sandbox, reference, ext)
     finally:
         for sb in preopened.values():  # opened but never used (no test needed it)
@@ -218,8 +218,8 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
         result.items[item.id] = score_item(item, blockers.get(item.id), plugin, unreadable, ext.problems)
     result.status = submission_status(result, unreadable)
     result.duration_s = round(time.perf_counter() - start, 3)
-    tests = max(0.0, plugin.phase_seconds - waits["in tests"])
-    result.timings = {"hidden_tests": round(tests, 3), "sandbox_start": round(sum(waits.values()), 3),
+    tests = max(0.0, sum(plugin.durations.values()) - (waited - waited_before_tests))
+    result.timings = {"hidden_tests": round(tests, 3), "sandbox_start": round(waited, 3),
                       "overhead": round(result.duration_s - tests, 3),
                       "test_bodies": round(plugin.body_seconds, 3)}
     result.log.append("time: {hidden_tests:.2f} s in hidden tests (the submission's code included), "

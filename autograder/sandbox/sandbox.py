@@ -68,12 +68,15 @@ def _sweep_stale_dirs() -> None:
             pass  # alive, another user's
 
 
-def fork_server() -> forkserver.ForkServer:
-    """This process's fork server, started on first use (a forked batch worker
-    starts its own: the parent's socket is not its to share)."""
+def fork_server(restart: bool = False) -> forkserver.ForkServer:
+    """This process's fork server, started on first use or when it died (a forked
+    batch worker starts its own: the parent's socket is not its to share)."""
     with _FORK_LOCK:
         server = _FORK_SERVERS.get(os.getpid())
-        if server is None or not server.alive():
+        if server is not None and (restart or not server.alive()):
+            server.close()
+            server = None
+        if server is None:
             try:
                 server = forkserver.ForkServer(_site_dirs(), CHILD_ENV)
             except (OSError, RuntimeError) as exc:
@@ -253,11 +256,7 @@ class Sandbox:
         try:
             return fork_server().spawn(cfg, fds)
         except (OSError, EOFError):
-            with _FORK_LOCK:
-                dead = _FORK_SERVERS.pop(os.getpid(), None)
-            if dead:
-                dead.close()
-            return fork_server().spawn(cfg, fds)
+            return fork_server(restart=True).spawn(cfg, fds)
 
     def _config(self, use_ns: bool) -> dict:
         import numpy
