@@ -6,7 +6,8 @@ students insert, delete, duplicate and reorder cells. Every code cell is parsed
 IPython's own transformer); every top-level `def`/`class` is recorded, and a
 later definition replaces an earlier one, as when the notebook runs top to
 bottom. Only definitions and the imports they need are ever run: a student's
-experiments, plots and training loops at top level are not.
+experiments, plots and training loops at top level are not. Inline-question
+answer cells (markdown) are collected in the same pass.
 
 A cell that does not parse is split at its top-level statements so that one
 broken function does not hide the other definitions in the same cell.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -56,6 +58,7 @@ class Extraction:
     constants: dict[str, str] = field(default_factory=dict)   # name -> source of a safe assignment
     imports: list[str] = field(default_factory=list)          # top-level import statements
     problems: list[str] = field(default_factory=list)         # syntax errors, student-facing
+    answers: dict[str, str] = field(default_factory=dict)     # inline question id -> answer text
 
     def missing(self, names) -> list[str]:
         return [n for n in names if n not in self.definitions]
@@ -177,11 +180,16 @@ def _definition_end(lines: list[str], stmt: ast.stmt) -> int:
     return end
 
 
+def first_line(defn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
+    """First line of a definition, its decorators included."""
+    return min([defn.lineno] + [d.lineno for d in defn.decorator_list])
+
+
 def _record(ext: Extraction, module: ast.Module, source: str, cell: Cell) -> None:
     lines = source.splitlines()
     for stmt in module.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            first = min([stmt.lineno] + [d.lineno for d in stmt.decorator_list])
+            first = first_line(stmt)
             text = "\n".join(lines[first - 1: _definition_end(lines, stmt)])
             ext.definitions.pop(stmt.name, None)  # re-insert: order = last definition's place
             ext.definitions[stmt.name] = Definition(stmt.name, _dedent(text), stmt, cell.notebook, cell.index)
@@ -204,9 +212,13 @@ def extract(notebooks: list[Path]) -> Extraction:
 
     Raises notebook_io.NotebookError for an unreadable notebook; use
     `extract_readable` where one bad file must not sink the others."""
+    return extract_cells(cell for path in notebooks for cell in read_cells(path))
+
+
+def extract_cells(cells: Iterable[Cell]) -> Extraction:
+    """`extract` for cells already read (in notebook order)."""
     ext = Extraction()
-    for path in notebooks:
-        _add_cells(ext, read_cells(path))
+    _add_cells(ext, cells)
     return ext
 
 
@@ -225,11 +237,13 @@ def extract_readable(notebooks: list[Path]) -> tuple[Extraction, list[Path], lis
     return ext, readable, unreadable
 
 
-def _add_cells(ext: Extraction, cells: list[Cell]) -> None:
+def _add_cells(ext: Extraction, cells: Iterable[Cell]) -> None:
     for cell in cells:
         if cell.cell_type == "code" and cell.source.strip():
             for module, source in _parse_cell(cell, ext.problems):
                 _record(ext, module, source, cell)
+        elif found := answer_in_cell(cell):
+            ext.answers[found[0]] = found[1]  # a later answer cell for the same question wins
 
 
 # ------------------------------------------------------------------ signatures
@@ -302,15 +316,3 @@ def answer_in_cell(cell: Cell) -> tuple[str, str] | None:
     """(question id, answer text) when `cell` is an inline-question answer cell."""
     qid = answer_id(cell.source) if cell.cell_type == "markdown" else None
     return (qid, cell.source.partition("\n")[2].strip()) if qid else None
-
-
-def inline_answers(notebooks: list[Path]) -> dict[str, str]:
-    """Question id ("1.1") -> the student's answer text, found by the answer
-    cell's first line; a later answer cell for the same question wins."""
-    answers = {}
-    for path in notebooks:
-        for cell in read_cells(path):
-            found = answer_in_cell(cell)
-            if found:
-                answers[found[0]] = found[1]
-    return answers

@@ -26,6 +26,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from course.config import load_config
@@ -85,16 +86,8 @@ class Verdict:
 
 def solution_lines(source: str) -> set[int]:
     """1-based line numbers inside BEGIN/END SOLUTION in a definition's source."""
-    inside, lines = False, set()
-    for no, text in enumerate(source.splitlines(), start=1):
-        mark = text.strip()
-        if mark == "### BEGIN SOLUTION":
-            inside = True
-        elif mark == "### END SOLUTION":
-            inside = False
-        elif inside:
-            lines.add(no)
-    return lines
+    from course.stubs import solution_walk
+    return {i + 1 for i, _, where in solution_walk(source.splitlines()) if where == "inside"}
 
 
 def _edits(node: ast.AST):
@@ -159,15 +152,15 @@ def mutants_of(name: str, source: str) -> list[Mutant]:
             out.append(Mutant(name, part, change, line, text, old, new))
 
     nodes = [n for n in ast.walk(tree) if getattr(n, "lineno", None) in region]
-    for index, node in enumerate(nodes):
+    for node in nodes:
         for change, apply in _edits(node):
             clone = copy.deepcopy(tree)
-            target = [n for n in ast.walk(clone) if getattr(n, "lineno", None) in region][index]
+            target = _twin(clone, tree, node)
             apply(target)
             emit(change, node.lineno, clone)
         for change, _ in _replacements(node):
             clone = copy.deepcopy(tree)
-            target = [n for n in ast.walk(clone) if getattr(n, "lineno", None) in region][index]
+            target = _twin(clone, tree, node)
             new = dict(_replacements(target))[change]
             if _replace_child(clone, target, new):
                 emit(change, node.lineno, clone)
@@ -215,9 +208,15 @@ def all_mutants(names=None) -> list[Mutant]:
 
 # ---------------------------------------------------------------- grading
 
+@lru_cache(maxsize=None)
+def _solution_notebook(part: str) -> dict:
+    """The parsed solution notebook of a part (read once per process; copy before changing it)."""
+    return json.loads(load_config().solution_notebook(part).read_text())
+
+
 def _submission(mutant: Mutant, folder: Path) -> list[Path]:
     cfg = load_config()
-    nb = json.loads(cfg.solution_notebook(mutant.part).read_text())
+    nb = copy.deepcopy(_solution_notebook(mutant.part))
     nb["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
                         "source": mutant.source.splitlines(keepends=True)})
     path = folder / cfg.notebooks[mutant.part]

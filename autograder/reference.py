@@ -31,8 +31,7 @@ class Reference:
 
 
 def solution_notebooks() -> list[Path]:
-    cfg = load_config()
-    return [cfg.solution_notebook(part) for part in cfg.notebooks]
+    return list(load_config().solution_notebooks().values())
 
 
 @lru_cache(maxsize=4)

@@ -24,10 +24,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from course.rubric import load_rubric
 
-from .results import FAILED, NOT_GRADABLE, PARTIAL, PASSED, SubmissionResult
+from .results import FAILED, HIDDEN_CHECK, NOT_GRADABLE, PARTIAL, PASSED, SubmissionResult
 
 MAX_LINE = 300
-HIDDEN_CHECK = "a hidden check failed (details are not shown for this check)"
 # Four or more numbers in a row inside brackets: a printed array, not a message.
 _ARRAY = re.compile(r"[\[(]\s*[-+]?[\d.]+(?:e[-+]?\d+)?(?:[\s,;]+[-+]?[\d.]+(?:e[-+]?\d+)?){3,}", re.I)
 _CODE = re.compile(r"^\s*(def test_|assert |E\s{2,}|>\s{3})")

@@ -1,15 +1,22 @@
 """What grading one submission produces; shared by the runner and the reports.
 
-Plain dataclasses, no behaviour beyond sums, so the runner (which fills them)
-and cli/report code (which writes grades.csv, results.json, feedback.md) can be
+Plain dataclasses, no behaviour beyond sums (and `placeholder_result`, the row
+of a submission the tests never ran on), so the runner (which fills them) and
+cli/report code (which writes grades.csv, results.json, feedback.md) can be
 built and tested apart.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+
+from course.rubric import load_rubric
 
 # Item statuses
 PASSED, PARTIAL, FAILED, NOT_GRADABLE = "passed", "partial", "failed", "not_gradable"
+
+# What a student is told for a failed check whose message is not shown
+# (TestOutcome.visible False, or a message that would leak; see report.scrub).
+HIDDEN_CHECK = "a hidden check failed (details are not shown for this check)"
 
 
 @dataclass
@@ -62,7 +69,9 @@ class SubmissionResult:
     def max_total(self) -> float:
         return round(sum(i.max_points for i in self.items.values()), 4)
 
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["total"], d["max_total"] = self.total, self.max_total
-        return d
+
+def placeholder_result(student_id: str, status: str, reason: str, notebooks=(), duration_s=0.0) -> SubmissionResult:
+    """A row for a submission the tests never ran on: every rubric item 0 and not gradable."""
+    items = {a.id: ItemResult(a.id, a.title, 0.0, a.points, NOT_GRADABLE, [reason]) for a in load_rubric().auto}
+    return SubmissionResult(status=status, student_id=student_id, items=items,
+                            notebooks=[str(p) for p in notebooks], duration_s=duration_s)

@@ -26,7 +26,8 @@ from course.rubric import load_rubric
 
 from .extract import Extraction, extract_readable, signature_problems
 from .reference import load_reference
-from .results import FAILED, NOT_GRADABLE, PARTIAL, PASSED, ItemResult, SubmissionResult
+from .results import (FAILED, HIDDEN_CHECK, NOT_GRADABLE, PARTIAL, PASSED, ItemResult, SubmissionResult,
+                      placeholder_result)
 
 HIDDEN_TESTS = Path(__file__).with_name("hidden_tests")
 CLASSES = ("LinearSoftmax", "TwoLayerNet")
@@ -148,13 +149,10 @@ def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slo
     except Exception as exc:
         if type(exc).__name__ in ("SandboxError", "SolutionsMissing"):
             raise
-        rubric = load_rubric()
-        result = SubmissionResult(student_id, f"error: {type(exc).__name__}: {exc}"[:300],
-                                  notebooks=[Path(p).name for p in notebooks])
+        result = placeholder_result(student_id, f"error: {type(exc).__name__}: {exc}"[:300],
+                                    "not graded: the grader failed on this submission (reported to the instructor)",
+                                    notebooks=[Path(p).name for p in notebooks])
         result.log.append("grader error: " + "".join(traceback.format_exception(exc))[-2000:])
-        for item in rubric.auto:
-            result.items[item.id] = ItemResult(item.id, item.title, 0.0, item.points, NOT_GRADABLE, feedback=[
-                "not graded: the grader failed on this submission (reported to the instructor)"])
         result.duration_s = round(time.perf_counter() - start, 3)
         return result
 
@@ -212,7 +210,7 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
     result.log += [f"grader error: {line}" for line in plugin.internal_errors]
     slow = sorted(plugin.durations.items(), key=lambda kv: -kv[1])[:3]
     if slow:
-        result.log.append("slowest hidden tests: " + ", ".join(f"{n} {s:.2f}s" for n, s in slow))
+        result.log.append("slowest hidden tests: " + ", ".join(f"{_test_label(n)} {s:.2f}s" for n, s in slow))
 
     for item in rubric.auto:
         result.items[item.id] = score_item(item, blockers.get(item.id), plugin, unreadable, ext.problems)
@@ -226,6 +224,13 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
                       "{overhead:.2f} s grader overhead, of which {sandbox_start:.2f} s waiting for "
                       "sandboxes".format(**result.timings))
     return result
+
+
+def _test_label(nodeid: str) -> str:
+    """A hidden test's node id without its folder, e.g. "test_p2_two_layer_net.py::test_one_sgd_step"
+    (a test name alone is ambiguous: the same names occur in several files)."""
+    path, sep, rest = nodeid.partition("::")
+    return Path(path).name + sep + rest
 
 
 def run_hidden_tests(gradable, open_sandbox, reference, ext):
@@ -288,7 +293,7 @@ def score_item(item, blocker, plugin, unreadable, syntax_problems) -> ItemResult
     passed = sum(t.weight for t in tests if t.passed)
     points = round(item.points * passed / total, 2)
     status = PASSED if passed == total else FAILED if passed == 0 else PARTIAL
-    failed = _unique(t.message for t in tests if not t.passed)
+    failed = _unique(t.message if t.visible else HIDDEN_CHECK for t in tests if not t.passed)
     feedback = failed[:MAX_FEEDBACK] + ([f"... and {len(failed) - MAX_FEEDBACK} more failed hidden check(s)"]
                                         if len(failed) > MAX_FEEDBACK else [])
     return ItemResult(item.id, item.title, points, item.points, status, feedback=feedback, tests=tests)

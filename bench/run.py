@@ -1,7 +1,6 @@
 """`make bench`: run every benchmark module's `main()` in bench/, one after the other.
 
-A module takes part when it defines `main() -> int` (0 = its target met) and does
-not set `BENCH = False` (e.g. a long mutation run that has its own entry point).
+A module takes part when it defines `main() -> int` (0 = its target met).
 Exit status: the number of benchmarks that failed or missed their target.
 """
 from __future__ import annotations
@@ -21,7 +20,7 @@ def bench_modules() -> list[str]:
     found = []
     for name in names:
         module = importlib.import_module(f"bench.{name}")
-        if callable(getattr(module, "main", None)) and getattr(module, "BENCH", True):
+        if callable(getattr(module, "main", None)):
             found.append(name)
     return found
 

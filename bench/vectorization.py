@@ -1,9 +1,9 @@
 """How much faster is the reference softmax_loss_vectorized than softmax_loss_naive?
 
-Takes both functions from the Part 1 solution notebook (the setup cell and the
-two cells that define them, executed in a fresh namespace), times them on one
-core at the CIFAR-sized N=500, D=3073, C=10 the notebook uses, prints the
-ratio and fails (exit status 1) when it is below course.toml
+Takes both functions from the reference solution (autograder.reference, built
+from the solution notebooks), times them with course.notebook_helpers.time_function
+on one core at the CIFAR-sized N=500, D=3073, C=10 the notebook uses, prints
+the ratio and fails (exit status 1) when it is below course.toml
 [targets] vectorized_speedup_min.
 
     python -m bench.vectorization        # or through `make bench`
@@ -16,42 +16,24 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import sys  # noqa: E402
 
-import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402  (also pins BLAS if numpy was imported earlier)
 
+from autograder.reference import load_reference  # noqa: E402
 from course.config import load_config  # noqa: E402
-from course.markers import SETUP_MARKER  # noqa: E402
+from course.notebook_helpers import time_function  # noqa: E402
 
-FUNCTIONS = ("softmax_loss_naive", "softmax_loss_vectorized")
 N, D, C = 500, 3073, 10
-
-
-def load_loss_functions(path):
-    """{name: function} for FUNCTIONS, from the setup cell and the cells that define them."""
-    nb = nbformat.read(path, as_version=4)
-    code = [c.source for c in nb.cells if c.cell_type == "code"]
-    if not code or not code[0].startswith(SETUP_MARKER):
-        raise RuntimeError(f"{path}: the first code cell is not the setup cell ({SETUP_MARKER!r})")
-    namespace = {"__name__": "part1_notebook"}
-    exec(compile(code[0], f"{path.name}: setup cell", "exec"), namespace)
-    for name in FUNCTIONS:
-        cells = [s for s in code if f"def {name}(" in s]
-        if len(cells) != 1:
-            raise RuntimeError(f"{path}: expected one cell defining {name}, found {len(cells)}")
-        exec(compile(cells[0], f"{path.name}: {name}", "exec"), namespace)
-    return {name: namespace[name] for name in FUNCTIONS}, namespace["time_function"]
 
 
 def measure(seed):
     """(naive seconds, vectorized seconds): best of several runs on the same random data."""
-    cfg = load_config()
-    fns, time_function = load_loss_functions(cfg.solution_notebook("part1"))
+    reference = load_reference()
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((N, D))
     y = rng.integers(C, size=N)
     W = 1e-4 * rng.standard_normal((D, C))
-    naive, vectorized = fns["softmax_loss_naive"], fns["softmax_loss_vectorized"]
+    naive, vectorized = reference["softmax_loss_naive"], reference["softmax_loss_vectorized"]
     loss_n, dW_n = naive(W, X, y, 5e-6)
     loss_v, dW_v = vectorized(W, X, y, 5e-6)
     if abs(loss_n - loss_v) > 1e-8 or np.max(np.abs(dW_n - dW_v)) > 1e-8:

@@ -30,8 +30,13 @@ class Config:
     def solution_notebook(self, part: str) -> Path:
         return SOLUTIONS_DIR / self.assignment_id / self.notebooks[part]
 
-    def release_notebook(self, part: str) -> Path:
-        return ASSIGNMENTS_DIR / self.assignment_id / self.notebooks[part]
+    def solution_notebooks(self) -> dict[str, Path]:
+        """{part: solution notebook} for every part, in course.toml order."""
+        return {part: self.solution_notebook(part) for part in self.notebooks}
+
+    def release_notebook(self, part: str, root: Path = ASSIGNMENTS_DIR) -> Path:
+        """A part's release notebook under `root` (assignments/, or where a release was generated)."""
+        return root / self.assignment_id / self.notebooks[part]
 
     def colab_url(self, part: str) -> str:
         """Colab opens a notebook straight from a public GitHub repository."""

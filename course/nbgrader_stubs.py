@@ -15,35 +15,19 @@ error naming the notebook, the cell and the line.
 """
 from __future__ import annotations
 
-import re
-
 from nbgrader.preprocessors import ClearSolutions
 
-from .markers import ANSWER_STUB, BEGIN_SOLUTION, END_SOLUTION
+from .markers import BEGIN_SOLUTION
 from .markers import END_CODE as END
+from .markers import END_SOLUTION
 from .markers import START_CODE as START
-_DEF = re.compile(r"^(\s*)(?:async\s+)?(def|class)\s+(\w+)")
-
-
-def code_stub(qualified_name: str) -> str:
-    return (f'raise NotImplementedError("{qualified_name}: fill in the code between '
-            f'START CODE HERE and END CODE HERE")')
+# The stubbing itself lives in course.stubs (no nbgrader import); re-exported here.
+from .stubs import (code_stub, code_stub_line, enclosing_name, replace_code_regions,  # noqa: F401
+                    replace_regions, replace_text_regions, solution_walk, stub_cell_source)
 
 
 class MarkerError(RuntimeError):
     pass
-
-
-def enclosing_name(lines: list[str], index: int) -> str:
-    """'Class.method' or 'function' that encloses lines[index], judged by indentation."""
-    indent = len(lines[index]) - len(lines[index].lstrip())
-    names = []
-    for line in reversed(lines[:index]):
-        match = _DEF.match(line)
-        if match and len(match.group(1)) < indent:
-            names.append(match.group(3))
-            indent = len(match.group(1))
-    return ".".join(reversed(names))
 
 
 def check_markers(lines: list[str], where: str) -> None:
@@ -73,41 +57,6 @@ def check_markers(lines: list[str], where: str) -> None:
         raise MarkerError(f"{where}: a START CODE HERE or BEGIN SOLUTION region is never closed")
 
 
-def solution_walk(lines: list[str]):
-    """Yield (index, line, where) for each line, where is "begin" (a BEGIN
-    SOLUTION line), "end", "inside" (reference code/answer) or "outside"."""
-    inside = False
-    for i, line in enumerate(lines):
-        mark = line.strip()
-        if mark.startswith(BEGIN_SOLUTION):
-            inside = True
-            yield i, line, "begin"
-        elif mark.startswith(END_SOLUTION):
-            inside = False
-            yield i, line, "end"
-        else:
-            yield i, line, "inside" if inside else "outside"
-
-
-def replace_regions(lines: list[str], stub_for) -> list[str]:
-    """Each solution region -> the one line `stub_for(lines, index of BEGIN)`."""
-    return [stub_for(lines, i) if where == "begin" else line
-            for i, line, where in solution_walk(lines) if where in ("begin", "outside")]
-
-
-def code_stub_line(lines: list[str], index: int) -> str:
-    indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
-    return indent + code_stub(enclosing_name(lines, index))
-
-
-def replace_code_regions(lines: list[str]) -> list[str]:
-    return replace_regions(lines, code_stub_line)
-
-
-def replace_text_regions(lines: list[str]) -> list[str]:
-    return replace_regions(lines, lambda lines, index: ANSWER_STUB)
-
-
 class StubSolutions(ClearSolutions):
     """ClearSolutions with per-function stubs and strict marker checks."""
 
@@ -125,6 +74,5 @@ class StubSolutions(ClearSolutions):
             check_markers(lines, self._where)  # stray START/END markers are errors too
         if not any(l.strip().startswith(BEGIN_SOLUTION) for l in lines):
             return False
-        replace = replace_code_regions if cell.cell_type == "code" else replace_text_regions
-        cell.source = "\n".join(replace(lines))
+        cell.source = stub_cell_source(cell.source, cell.cell_type)
         return True

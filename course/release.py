@@ -21,7 +21,7 @@ import nbformat
 from .config import ASSIGNMENTS_DIR, REPO_ROOT, load_config
 from .contract import CONTRACT
 from .markers import START_CODE as START
-from .nbgrader_stubs import code_stub, enclosing_name, solution_walk
+from .stubs import code_stub, enclosing_name, solution_walk
 
 
 def generate(into: Path) -> None:
@@ -88,7 +88,7 @@ def check_release(release_root: Path) -> list[str]:
     problems = []
     for part in cfg.notebooks:
         sol = nbformat.read(cfg.solution_notebook(part), as_version=4)
-        rel_path = release_root / cfg.assignment_id / cfg.notebooks[part]
+        rel_path = cfg.release_notebook(part, release_root)
         rel = nbformat.read(rel_path, as_version=4)
         problems += [f"{rel_path.name}: solution line reached the release: {l!r}" for l in leaked_lines(sol, rel)]
         problems += [f"{rel_path.name}: no START/END CODE HERE region with a stub for {n}"

@@ -12,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 
 RUBRIC_PATH = Path(__file__).with_name("rubric.toml")
+# [peer_review] keys read from rubric.toml, with their types (defaults: the Rubric fields)
+PEER_REVIEW_KEYS = {"reviews": int, "disagreement_margin": float, "min_feedback_words": int}
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Rubric:
     decimals: int
     forgiven_mistakes: int
     forgiveness_points: float
-    # [peer_review] (defaults keep older rubric.toml files loadable)
+    # [peer_review] (these defaults keep older rubric.toml files loadable; the one place they are set)
     reviews: int = 2
     disagreement_margin: float = 1.0
     min_feedback_words: int = 10
@@ -55,8 +57,13 @@ class Rubric:
         return sum(i.points for i in self.auto)
 
     @property
+    def peer_graded(self) -> tuple[PeerItem, ...]:
+        """The items reviewers grade: inline questions, then peer items."""
+        return (*self.inline, *self.peer)
+
+    @property
     def items_total(self) -> float:
-        return sum(i.points for i in (*self.auto, *self.inline, *self.peer))
+        return sum(i.points for i in (*self.auto, *self.peer_graded))
 
     def auto_item(self, item_id: str) -> AutoItem:
         for item in self.auto:
@@ -98,9 +105,8 @@ def load_rubric(path: Path = RUBRIC_PATH) -> Rubric:
         decimals=int(raw["scale"]["decimals"]),
         forgiven_mistakes=int(raw["forgiveness"]["mistakes"]),
         forgiveness_points=float(raw["forgiveness"]["points"]),
-        reviews=int(raw.get("peer_review", {}).get("reviews", 2)),
-        disagreement_margin=float(raw.get("peer_review", {}).get("disagreement_margin", 1.0)),
-        min_feedback_words=int(raw.get("peer_review", {}).get("min_feedback_words", 10)),
+        **{key: cast(raw["peer_review"][key]) for key, cast in PEER_REVIEW_KEYS.items()
+           if key in raw.get("peer_review", {})},
     )
     if abs(rubric.items_total - rubric.max_raw) > 1e-9:
         raise ValueError(

@@ -64,9 +64,7 @@ def sync(path: Path) -> bool:
 
 
 def main() -> int:
-    cfg = load_config()
-    for part in cfg.notebooks:
-        path = cfg.solution_notebook(part)
+    for path in load_config().solution_notebooks().values():
         print(f"{path.relative_to(path.parents[2])}: {'updated' if sync(path) else 'up to date'}")
     return 0
 

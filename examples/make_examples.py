@@ -35,9 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from course.config import EXAMPLES_DIR, load_config  # noqa: E402
-
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-ANSWER_PLACEHOLDER = "_Write your answer here._"
+from course.markers import SETUP_MARKER, answer_id  # noqa: E402
+from course.stubs import solution_walk, stub_cell_source  # noqa: E402
 
 # (part, function, exact text in the solution, buggy replacement, what a student got wrong)
 BUGS = [
@@ -77,47 +76,16 @@ def strip_markers(nb: dict) -> dict:
     """Solution -> what a student who finished hands in: the same code, without nbgrader's markers."""
     nb = copy.deepcopy(nb)
     for cell in nb["cells"]:
-        lines = [l for l in source(cell).splitlines(keepends=True) if l.strip() not in (BEGIN, END)]
-        set_source(cell, "".join(lines))
+        lines = source(cell).splitlines(keepends=True)
+        set_source(cell, "".join(l for _, l, where in solution_walk(lines) if where in ("inside", "outside")))
     return nb
 
 
-def _enclosing_name(lines: list[str], i: int) -> str:
-    """Function or Class.method around line i (what the release's raise message names)."""
-    fn = cls = None
-    for line in reversed(lines[:i]):
-        m = re.match(r"^(\s*)def (\w+)", line)
-        if m and fn is None:
-            fn, indent = m.group(2), len(m.group(1))
-            if indent == 0:
-                break
-        m = re.match(r"^class (\w+)", line)
-        if m and fn is not None:
-            cls = m.group(1)
-            break
-    return f"{cls}.{fn}" if cls else (fn or "this function")
-
-
 def make_release(nb: dict) -> dict:
-    """Solution regions -> the release tool's raise; answer regions -> the placeholder."""
+    """Solution regions -> the release tool's raise; answer regions -> the placeholder (course.stubs)."""
     nb = copy.deepcopy(nb)
     for cell in nb["cells"]:
-        lines, out, i = source(cell).splitlines(keepends=True), [], 0
-        while i < len(lines):
-            if lines[i].strip() != BEGIN:
-                out.append(lines[i])
-                i += 1
-                continue
-            indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
-            end = next(j for j in range(i, len(lines)) if lines[j].strip() == END)
-            if cell["cell_type"] == "code":
-                name = _enclosing_name(lines, i)
-                out.append(f'{indent}raise NotImplementedError("{name}: fill in the code between '
-                           f'START CODE HERE and END CODE HERE")\n')
-            else:
-                out.append(ANSWER_PLACEHOLDER + "\n")
-            i = end + 1
-        set_source(cell, "".join(out))
+        set_source(cell, stub_cell_source(source(cell), cell["cell_type"]))
     return nb
 
 
@@ -147,7 +115,7 @@ def shorten_answers(nb: dict) -> dict:
     nb = copy.deepcopy(nb)
     for cell in nb["cells"]:
         text = source(cell)
-        if cell["cell_type"] == "markdown" and text.startswith("**Your answer"):
+        if cell["cell_type"] == "markdown" and answer_id(text):
             head, _, body = text.partition("\n")
             first = re.split(r"(?<=[.!?])\s", body.strip(), maxsplit=1)[0]
             set_source(cell, f"{head}\n\n{first}\n")
@@ -193,7 +161,7 @@ def _reorder(cells: list[dict]) -> list[dict]:
     from course.contract import contract_names
     pattern = re.compile(rf"^def ({'|'.join(contract_names())})\(", re.M)
     defs = [i for i, c in enumerate(cells) if c["cell_type"] == "code" and pattern.search(source(c))
-            and "Provided helpers" not in source(c)]
+            and not source(c).startswith(SETUP_MARKER)]
     first = cells.pop(defs[0])
     draft = copy.deepcopy(first)
     name = pattern.search(source(first)).group(1)

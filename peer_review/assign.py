@@ -2,7 +2,7 @@
 
 Pipeline: find submitters -> codes -> allocation -> anonymised copies ->
 one folder per reviewer (sheet.md, sheet.html, notebooks) -> allocation.csv,
-distribution.csv. The building blocks (`Context`, `write_sheet`) are reused
+distribution.csv. The building blocks (`Context`, `issue_sheets`) are reused
 by late.py for late submissions and drop-outs.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -25,6 +25,19 @@ from peer_review.submissions import find_submissions
 DEFAULT_GRADES = Path("build/grades/grades.csv")
 
 
+@dataclass(frozen=True)
+class Copies:
+    """A submission's anonymised notebooks, as its review tasks show them."""
+    notebooks: list[str]        # file names in DIR/anonymised/<CODE>/, sorted
+    answers: dict[str, str]     # answers.student_answers of those notebooks, in that order
+
+    @classmethod
+    def of(cls, notebooks: dict) -> Copies:
+        """{file name: anonymised notebook} -> Copies."""
+        names = sorted(notebooks)
+        return cls(names, answers.student_answers([notebooks[n] for n in names]))
+
+
 @dataclass
 class Context:
     out: Path
@@ -32,13 +45,14 @@ class Context:
     references: dict[str, str]
     autos: dict[str, AutoResult] | None  # None: no grades.csv at all
     code_of: dict[str, str]               # student id -> submission code
+    copies: dict[str, Copies] = field(default_factory=dict)  # code -> its anonymised notebooks
 
 
 def load_references(solutions: Path | None, rubric: Rubric) -> dict[str, str]:
     """Reference answers from the solution notebooks; an error naming what is missing."""
     config = load_config()
     if solutions is None:
-        paths = [config.solution_notebook(p) for p in config.notebooks]
+        paths = list(config.solution_notebooks().values())
     else:
         paths = sorted(Path(solutions).glob("*.ipynb"))
     absent = [str(p) for p in paths if not p.exists()]
@@ -61,8 +75,8 @@ def load_autos(grades: Path | None, rubric: Rubric, out: Path) -> dict[str, Auto
               "the sheets say so", file=sys.stderr)
         return None
     autos = read_grades(path, rubric)
-    if Path(path).resolve() != (out / "grades.csv").resolve():
-        shutil.copyfile(path, out / "grades.csv")
+    if Path(path).resolve() != store.grades_path(out).resolve():
+        shutil.copyfile(path, store.grades_path(out))
     return autos
 
 
@@ -77,11 +91,13 @@ def part_of(nb, path: Path, rubric: Rubric) -> str | None:
 
 
 def anonymise_submission(ctx: Context, student: str, paths: list[Path], identities: list[str]) -> None:
-    """Write DIR/anonymised/<CODE>/<CODE>-<part>.ipynb for every readable notebook."""
+    """Write DIR/anonymised/<CODE>/<CODE>-<part>.ipynb for every readable notebook
+    (and keep what the sheets show about them in ctx.copies)."""
     code = ctx.code_of[student]
     folder = ctx.out / "anonymised" / code
     folder.mkdir(parents=True, exist_ok=True)
     used: defaultdict[str, int] = defaultdict(int)
+    written = {}
     for i, path in enumerate(paths, start=1):
         try:
             nb = answers.read_notebook(path)
@@ -90,18 +106,29 @@ def anonymise_submission(ctx: Context, student: str, paths: list[Path], identiti
             continue
         stem = f"{code}-{part_of(nb, path, ctx.rubric) or f'notebook{i}'}"
         used[stem] += 1
-        name = stem if used[stem] == 1 else f"{stem}-{used[stem]}"
-        nbformat.write(anonymise.anonymise_notebook(nb, identities), str(folder / f"{name}.ipynb"))
+        name = f"{stem}.ipynb" if used[stem] == 1 else f"{stem}-{used[stem]}.ipynb"
+        written[name] = anonymise.anonymise_notebook(nb, identities)
+        nbformat.write(written[name], str(folder / name))
+    ctx.copies[code] = Copies.of(written)
+
+
+def copies(ctx: Context, code: str) -> Copies:
+    """A submission's anonymised notebooks: kept by anonymise_submission, else (drop,
+    late: a submission anonymised by an earlier run) read once from DIR/anonymised/<CODE>/."""
+    if code not in ctx.copies:
+        paths = (ctx.out / "anonymised" / code).glob("*.ipynb")
+        ctx.copies[code] = Copies.of({p.name: answers.read_notebook(p) for p in paths})
+    return ctx.copies[code]
 
 
 def review_task(ctx: Context, code: str, author: str) -> ReviewTask:
-    """What a sheet shows about one submission, read from its anonymised copies."""
-    paths = sorted((ctx.out / "anonymised" / code).glob("*.ipynb"))
+    """What a sheet shows about one submission, from its anonymised copies."""
+    found = copies(ctx, code)
     auto = ctx.autos.get(author) if ctx.autos is not None else None
-    return ReviewTask(code=code, notebooks=[p.name for p in paths],
+    return ReviewTask(code=code, notebooks=list(found.notebooks),
                       auto=dict(auto.points) if auto else None,
                       auto_status=auto.status if auto else "",
-                      answers=answers.student_answers([answers.read_notebook(p) for p in paths]))
+                      answers=dict(found.answers))
 
 
 def write_sheet(ctx: Context, reviewer: str, sheet_id: str, sheet_file: str,
@@ -117,6 +144,23 @@ def write_sheet(ctx: Context, reviewer: str, sheet_id: str, sheet_file: str,
                       ctx.rubric.min_feedback_words)
     md_path.write_text(md, encoding="utf-8")
     md_path.with_suffix(".html").write_text(html, encoding="utf-8")
+
+
+def issue_sheets(ctx: Context, pairs: list[tuple[str, str]], sheet_for, seed: int, k: int,
+                 reason: str = store.Row.reason) -> list[store.Row]:
+    """One sheet per reviewer for `pairs` [(reviewer, author)] and its allocation rows:
+    reviewers in sorted order, each one's authors in pair order.
+    sheet_for(reviewer) -> (sheet id, sheet file relative to DIR)."""
+    by_reviewer: defaultdict[str, list[str]] = defaultdict(list)
+    for reviewer, author in pairs:
+        by_reviewer[reviewer].append(author)
+    rows = []
+    for reviewer, authors in sorted(by_reviewer.items()):
+        sheet_id, sheet_file = sheet_for(reviewer)
+        write_sheet(ctx, reviewer, sheet_id, sheet_file, authors)
+        rows += [store.Row(seed, k, reviewer, a, ctx.code_of[a], sheet_id, sheet_file, reason=reason)
+                 for a in authors]
+    return rows
 
 
 def identities(student: str, roster: dict) -> list[str]:
@@ -141,19 +185,15 @@ def run(submissions: Path, out: Path, reviews: int | None = None, seed: int | No
         shutil.rmtree(out / stale, ignore_errors=True)
     people = store.read_roster(roster)
     if roster is not None:
-        (out / "private").mkdir(exist_ok=True)
-        shutil.copyfile(roster, out / "private" / "roster.csv")
-    salt = anonymise.load_or_create_salt(salt_file or out / "private" / "salt.txt")
+        store.roster_path(out).parent.mkdir(exist_ok=True)
+        shutil.copyfile(roster, store.roster_path(out))
+    salt = anonymise.load_or_create_salt(salt_file or store.salt_path(out))
     ctx = Context(out, rubric, references, load_autos(grades, rubric, out),
                   anonymise.unique_codes(salt, "submission", list(found)))
     for student, paths in found.items():
         anonymise_submission(ctx, student, paths, identities(student, people))
     sheet_ids = anonymise.unique_codes(salt, "sheet", list(found))
-    rows = [store.Row(seed, k, r, a, ctx.code_of[a], sheet_ids[r], f"reviewers/{r}/sheet.md")
-            for r, a in pairs]
-    for reviewer in found:
-        write_sheet(ctx, reviewer, sheet_ids[reviewer], f"reviewers/{reviewer}/sheet.md",
-                    [a for r, a in pairs if r == reviewer])
+    rows = issue_sheets(ctx, pairs, lambda r: (sheet_ids[r], f"reviewers/{r}/sheet.md"), seed, k)
     store.write_rows(out / "allocation.csv", rows)
     store.write_distribution(out, rows, people)
     (out / "returned").mkdir(exist_ok=True)

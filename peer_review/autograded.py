@@ -9,10 +9,10 @@ the autograder leaves one empty only for an item it could not grade, and its
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.report import read_grades_csv
 from course.rubric import Rubric
 
 
@@ -22,27 +22,20 @@ class AutoResult:
     points: dict[str, float]  # rubric auto item id -> points earned
     status: str
 
-    @property
-    def total(self) -> float:
-        return round(sum(self.points.values()), 4)
-
 
 def read_grades(path: Path, rubric: Rubric) -> dict[str, AutoResult]:
     """grades.csv -> {student_id: AutoResult}; loud errors with file and line."""
     path = Path(path)
-    with path.open(newline="") as f:
-        reader = csv.DictReader(f)
-        columns = reader.fieldnames or []
-        missing = [c for c in ("student_id", *(i.id for i in rubric.auto), "status")
-                   if c not in columns]
-        if missing:
-            raise ValueError(f"{path}:1: grades.csv lacks column(s) {', '.join(missing)}")
-        results = {}
-        for line, row in enumerate(reader, start=2):
-            sid = row["student_id"].strip()
-            if sid in results:
-                raise ValueError(f"{path}:{line}: second row for student {sid!r}")
-            results[sid] = AutoResult(sid, _points(path, line, row, rubric), row["status"].strip())
+    columns, rows = read_grades_csv(path)
+    missing = [c for c in ("student_id", *(i.id for i in rubric.auto), "status") if c not in columns]
+    if missing:
+        raise ValueError(f"{path}:1: grades.csv lacks column(s) {', '.join(missing)}")
+    results = {}
+    for line, row in enumerate(rows, start=2):
+        sid = row["student_id"].strip()
+        if sid in results:
+            raise ValueError(f"{path}:{line}: second row for student {sid!r}")
+        results[sid] = AutoResult(sid, _points(path, line, row, rubric), row["status"].strip())
     return results
 
 

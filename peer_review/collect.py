@@ -131,7 +131,7 @@ def read_overrides(path: Path | None, rubric: Rubric, students: set[str]) -> dic
 
 
 # ------------------------------------------------------------------ outputs
-def consensus_report(rubric: Rubric, rows, reviews, grades: dict[str, Grade]) -> list[dict]:
+def consensus_report(rubric: Rubric, rows, reviews) -> list[dict]:
     """Per reviewer: how far their subtotals sat from the combined (consensus) ones."""
     assigned = defaultdict(int)
     for r in rows:
@@ -140,7 +140,7 @@ def consensus_report(rubric: Rubric, rows, reviews, grades: dict[str, Grade]) ->
     dev, off = defaultdict(list), defaultdict(int)
     for author, revs in reviews.items():
         consensus = {i.id: combine([d[i.id] for _, d, _ in revs]) for i in peer_items(rubric)}
-        target = sum(i.points - consensus[i.id] for i in peer_items(rubric))
+        target = subtotal(rubric, consensus)
         for reviewer, deductions, _ in revs:
             dev[reviewer].append(subtotal(rubric, deductions) - target)
             off[reviewer] += sum(deductions[i] != consensus[i] for i in consensus)
@@ -204,8 +204,8 @@ def run(out: Path, grades: Path | None = None, overrides: Path | None = None) ->
     """Collect; -> exit status (0 clean, 1 when any problem was found)."""
     rubric, out = load_rubric(), Path(out)
     rows = store.read_rows(out / "allocation.csv")
-    roster = store.read_roster(out / "private" / "roster.csv")
-    grades = grades or (out / "grades.csv" if (out / "grades.csv").exists() else None)
+    roster = store.read_roster(store.roster_path(out))
+    grades = store.grades_or_saved(grades, out)
     autos = read_grades(grades, rubric) if grades else {}
     sheets, problems = read_sheets(out, rows, rubric)
     reviews = usable_reviews(rows, sheets)
@@ -221,7 +221,7 @@ def run(out: Path, grades: Path | None = None, overrides: Path | None = None) ->
             results[s].flags.insert(0, "not in peer review (no notebook when assign ran)")
     write_csv(out / "peer_grades.csv", [peer_row(rubric, code_of[s], results[s]) for s in students if s in code_of])
     write_csv(out / "gradebook.csv", [gradebook_row(rubric, results[s]) for s in students])
-    write_csv(out / "reviewer_report.csv", consensus_report(rubric, rows, reviews, results))
+    write_csv(out / "reviewer_report.csv", consensus_report(rubric, rows, reviews))
     (out / "feedback").mkdir(exist_ok=True)
     for s in code_of:
         (out / "feedback" / f"{s}.md").write_text(

@@ -30,7 +30,7 @@ from peer_review.autograded import AutoResult
 
 
 def peer_items(rubric: Rubric):
-    return (*rubric.inline, *rubric.peer)
+    return rubric.peer_graded
 
 
 def combine(deductions: list[float]) -> float:
@@ -117,8 +117,3 @@ def _apply_item_overrides(rubric: Rubric, g: Grade, overrides) -> None:
 
 def _all_auto_overridden(rubric: Rubric, overrides) -> bool:
     return all(i.id in overrides for i in rubric.auto)
-
-
-def reviewer_deviation(rubric: Rubric, review: dict[str, float], consensus: dict[str, float]) -> float:
-    """Signed distance of one review from consensus item points: + means lenient."""
-    return subtotal(rubric, review) - sum(consensus.values())

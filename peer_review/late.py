@@ -18,22 +18,20 @@ being filled in never changes; allocation.csv records why every row exists.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 
 from course.rubric import load_rubric
 from peer_review import allocation, anonymise, store
-from peer_review.assign import (Context, anonymise_submission, identities, load_autos,
-                                load_references, write_sheet)
+from peer_review.assign import (Context, anonymise_submission, identities, issue_sheets, load_autos,
+                                load_references)
 from peer_review.submissions import find_submissions
 
 
 def _context(out: Path, rows, grades, solutions, salt_file) -> tuple[Context, str]:
     rubric = load_rubric()
-    grades = grades or (out / "grades.csv" if (out / "grades.csv").exists() else None)
-    salt = anonymise.load_or_create_salt(salt_file or out / "private" / "salt.txt")
+    salt = anonymise.load_or_create_salt(salt_file or store.salt_path(out))
     ctx = Context(out, rubric, load_references(solutions, rubric),
-                  load_autos(grades, rubric, out), {r.author: r.code for r in rows})
+                  load_autos(store.grades_or_saved(grades, out), rubric, out), {r.author: r.code for r in rows})
     return ctx, salt
 
 
@@ -41,26 +39,22 @@ def active_reviewers(rows: list[store.Row]) -> list[str]:
     return sorted({r.reviewer for r in rows if r.status == store.ACTIVE} - {allocation.TA})
 
 
-def _issue(ctx: Context, salt: str, rows: list[store.Row], new_pairs, reason_of) -> list[store.Row]:
+def _issue(ctx: Context, salt: str, rows: list[store.Row], new_pairs, reason: str) -> list[store.Row]:
     """New rows + an extra sheet per reviewer for the new pairs."""
-    seed, k = rows[0].seed, rows[0].reviews
-    by_reviewer = defaultdict(list)
-    for reviewer, author in new_pairs:
-        by_reviewer[reviewer].append(author)
-    new_rows = []
-    for reviewer, authors in sorted(by_reviewer.items()):
+    def next_sheet(reviewer: str) -> tuple[str, str]:
         n = len({r.sheet_file for r in rows if r.reviewer == reviewer}) + 1
-        sheet_file = f"reviewers/{reviewer}/sheet{'' if n == 1 else f'-{n}'}.md"
-        sheet_id = anonymise.code(salt, "sheet", f"{reviewer}#{n}")
-        write_sheet(ctx, reviewer, sheet_id, sheet_file, authors)
-        new_rows += [store.Row(seed, k, reviewer, a, ctx.code_of[a], sheet_id, sheet_file,
-                               reason=reason_of(a)) for a in authors]
-    return new_rows
+        return (anonymise.code(salt, "sheet", f"{reviewer}#{n}"),
+                f"reviewers/{reviewer}/sheet{'' if n == 1 else f'-{n}'}.md")
+    return issue_sheets(ctx, new_pairs, next_sheet, rows[0].seed, rows[0].reviews, reason)
 
 
-def _finish(out: Path, rows, roster) -> None:
+def _people(out: Path, roster) -> dict:
+    return store.read_roster(roster or store.roster_path(out))
+
+
+def _finish(out: Path, rows, people: dict) -> None:
     store.write_rows(out / "allocation.csv", rows)
-    store.write_distribution(out, rows, store.read_roster(roster or out / "private" / "roster.csv"))
+    store.write_distribution(out, rows, people)
 
 
 def late(out: Path, submissions: Path, students: list[str] | None = None, grades=None,
@@ -75,17 +69,17 @@ def late(out: Path, submissions: Path, students: list[str] | None = None, grades
             raise ValueError(f"{submissions}/{s}: no notebook found for late student {s}")
         if s in ctx.code_of:
             raise ValueError(f"{s} is already in {out}/allocation.csv")
-    people = store.read_roster(roster or out / "private" / "roster.csv")
-    ctx.code_of.update({s: anonymise.unique_codes(salt, "submission", [s])[s] for s in new})
+    people = _people(out, roster)
+    ctx.code_of.update({s: anonymise.code(salt, "submission", s) for s in new})
     k = rows[0].reviews
     live = [(r.reviewer, r.author) for r in rows if r.status == store.ACTIVE]
+    reviewers = active_reviewers(rows)
     pairs = []
     for s in new:
         anonymise_submission(ctx, s, found[s], identities(s, people))
-        pairs += allocation.reassign(live + pairs, [s] * k, active_reviewers(rows),
-                                     seed=f"{rows[0].seed}:late:{s}")
-    new_rows = _issue(ctx, salt, rows, pairs, lambda a: "late submission")
-    _finish(out, rows + new_rows, roster)
+        pairs += allocation.reassign(live + pairs, [s] * k, reviewers, seed=f"{rows[0].seed}:late:{s}")
+    new_rows = _issue(ctx, salt, rows, pairs, "late submission")
+    _finish(out, rows + new_rows, people)
     return new_rows
 
 
@@ -102,6 +96,6 @@ def drop(out: Path, reviewer: str, grades=None, solutions=None, salt_file=None,
     live = [(r.reviewer, r.author) for r in rows if r.status == store.ACTIVE]
     pairs = allocation.reassign(live, [r.author for r in mine], active_reviewers(rows),
                                 seed=f"{rows[0].seed}:drop:{reviewer}")
-    new_rows = _issue(ctx, salt, rows, pairs, lambda a: f"replaces {reviewer} (dropped out)")
-    _finish(out, rows + new_rows, roster)
+    new_rows = _issue(ctx, salt, rows, pairs, f"replaces {reviewer} (dropped out)")
+    _finish(out, rows + new_rows, _people(out, roster))
     return new_rows

@@ -23,15 +23,16 @@ OUTPUT = REPO_ROOT / "grading_rubric.md"
 def reference_answers(paths: dict[str, Path] | None = None) -> tuple[dict[str, str], list[str]]:
     """{part: solution notebook} (default: course.toml's) -> (references found, what is missing)."""
     config, refs, missing = load_config(), {}, []
-    paths = paths or {part: config.solution_notebook(part) for part in config.notebooks}
+    paths = paths or config.solution_notebooks()
     for part, path in paths.items():
         if not path.exists():
             missing.append(f"{part}: {path} does not exist")
             continue
         refs |= answers.reference_answers([path])
-    for q in load_rubric().inline:
-        if not refs.get(q.id) and not any(q.part in m for m in missing):
-            missing.append(f"no reference answer for inline question {q.id}")
+    part_of = {q.id: q.part for q in load_rubric().inline}
+    missing += [f"no reference answer for inline question {q}"
+                for q in answers.missing_references(refs, list(part_of))
+                if not any(part_of[q] in m for m in missing)]  # a missing notebook is reported once
     return refs, missing
 
 
@@ -70,8 +71,7 @@ def generate(rubric: Rubric, refs: dict[str, str]) -> str:
               "|---|---|---|---|---|---|"]
     lines += [f"| `{i.id}` | {i.part} | {i.title} | {fmt(i.points)} | {allowed_text(i)} | {i.guidance} |"
               for i in rubric.peer]
-    total = sum(i.points for i in (*rubric.auto, *rubric.inline, *rubric.peer))
-    lines += ["", f"Total: {fmt(total)} raw points -> {out_of}.", ""]
+    lines += ["", f"Total: {fmt(rubric.items_total)} raw points -> {out_of}.", ""]
     return "\n".join(lines)
 
 

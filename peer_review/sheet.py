@@ -167,11 +167,11 @@ def parse_sheet(path: Path, rubric: Rubric, assigned: dict[str, set[str]],
     rel = rel or str(path)
     lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
     problems: list[Problem] = []
-    sheet_id = next((m[1] for m in map(SHEET_ID.match, lines) if m), None)
+    sheet_id, id_line = next(((m[1], no) for no, m in enumerate(map(SHEET_ID.match, lines), start=1) if m),
+                             (None, None))
     if sheet_id is None:
         problems.append(Problem(rel, 1, "no 'Sheet id:' line: was this file made by peer-review assign?"))
         return ParsedSheet(Path(path), None, {}, problems)
-    id_line = next(i for i, line in enumerate(lines, 1) if SHEET_ID.match(line))
     if sheet_id not in assigned:
         problems.append(Problem(rel, id_line, f"unknown sheet id {sheet_id}"))
         return ParsedSheet(Path(path), sheet_id, {}, problems)
@@ -193,7 +193,7 @@ def _code_problem(rel, no, code, expected, known) -> Problem | None:
 
 
 def _read_tables(lines, rel, rubric, expected, known, reviews, problems):
-    items = {i.id: i for i in (*rubric.inline, *rubric.peer)}
+    items = {i.id: i for i in rubric.peer_graded}
     seen: dict[tuple[str, str], int] = {}
     for no, cells in _table_rows(lines):
         if len(cells) != len(TABLE_HEADER):
@@ -256,7 +256,7 @@ def _check_complete(rel, id_line, rubric, reviews, seen, problems):
     """Rows deleted from a table: reported at the code's last row (or the id line)."""
     for code in reviews:
         rows = [no for (c, _), no in seen.items() if c == code]
-        for item in (*rubric.inline, *rubric.peer):
+        for item in rubric.peer_graded:
             if (code, item.id) not in seen:
                 problems.append(Problem(rel, max(rows, default=id_line),
                                         f"no row for {code} item {item.id} in the fill-in table", code))

@@ -18,7 +18,29 @@ import csv
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from peer_review.allocation import TA
+
 ACTIVE, WITHDRAWN = "active", "withdrawn"
+
+
+def roster_path(out: Path) -> Path:
+    """DIR/private/roster.csv: assign's copy of --roster."""
+    return Path(out) / "private" / "roster.csv"
+
+
+def salt_path(out: Path) -> Path:
+    """DIR/private/salt.txt: the salt, unless --salt-file names another file."""
+    return Path(out) / "private" / "salt.txt"
+
+
+def grades_path(out: Path) -> Path:
+    """DIR/grades.csv: assign's copy of the autograder results."""
+    return Path(out) / "grades.csv"
+
+
+def grades_or_saved(grades: Path | None, out: Path) -> Path | None:
+    """--grades when given, else DIR/grades.csv when assign saved one, else None."""
+    return grades or (grades_path(out) if grades_path(out).exists() else None)
 
 
 @dataclass
@@ -65,7 +87,7 @@ def write_distribution(out: Path, rows: list[Row], roster: dict) -> None:
     """distribution.csv: per reviewer their e-mail and every file they must receive."""
     files: dict[str, set[str]] = {}
     for r in rows:
-        if r.status != ACTIVE or r.reviewer == "TA":
+        if r.status != ACTIVE or r.reviewer == TA:
             continue
         folder = out / Path(r.sheet_file).parent
         files.setdefault(r.reviewer, set()).update(

@@ -52,7 +52,7 @@ class GradingPlugin:
         self.course_seed = seed
         self.outcomes: list[TestOutcome] = []
         self.internal_errors: list[str] = []        # grader bugs, for the instructor log
-        self.durations: dict[str, float] = {}       # test name -> seconds (setup + call + teardown)
+        self.durations: dict[str, float] = {}       # test node id -> seconds (setup + call + teardown)
         self.body_seconds = 0.0                     # the "call" phases only (no fixtures)
         self._sandbox = None
         self._kind = None
@@ -91,7 +91,7 @@ class GradingPlugin:
     def pytest_runtest_makereport(self, item, call):
         """Record the outcome and hand pytest a bare report: its own would format a
         traceback for every failure (~2 ms each), which nobody reads here."""
-        self.durations[item.name] = self.durations.get(item.name, 0.0) + call.duration
+        self.durations[item.nodeid] = self.durations.get(item.nodeid, 0.0) + call.duration
         self.body_seconds += call.duration if call.when == "call" else 0.0
         if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
             self._record(item, call.excinfo)

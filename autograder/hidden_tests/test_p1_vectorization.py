@@ -5,11 +5,10 @@ moving arrays does not dominate, times both versions from here (best of
 several runs, single-threaded BLAS in the child) and subtracts the cost of one
 round trip to the child, measured the same way.
 """
-import time
-
 import pytest
 
 from course.config import load_config
+from course.notebook_helpers import time_function
 
 from autograder.checks import NotImplementedFail, expect, function_node, loops_in
 from autograder.hidden_tests.inputs import linear_problem
@@ -31,15 +30,6 @@ def test_naive_version_loops(ext):
            "softmax_loss_naive must use explicit Python loops (it is the reference the vectorized version is timed against)")
 
 
-def best_time(fn, repeats):
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 @pytest.mark.timing
 @pytest.mark.graded(item="p1_vectorization", weight=1)
 def test_vectorized_faster_than_naive(student, rng):
@@ -50,9 +40,9 @@ def test_vectorized_faster_than_naive(student, rng):
     vec = lambda: student.call("softmax_loss_vectorized", hW, hX, hy, 1e-3)
     round_trip = lambda: student.getattr(hX, "ndim")
     vec()  # warm up (and surface exceptions before timing)
-    t_vec = best_time(vec, 5)
-    t_naive = best_time(naive, 2)
-    overhead = best_time(round_trip, 5)
+    t_vec = time_function(vec, repeats=5)
+    t_naive = time_function(naive, repeats=2)
+    overhead = time_function(round_trip, repeats=5)
     # the round trip to the child is paid by both; what is left is the compute
     ratio = (t_naive - overhead) / max(t_vec - overhead, 2e-5)
     expect(ratio >= need, f"softmax_loss_vectorized is only {ratio:.1f}x faster than softmax_loss_naive "

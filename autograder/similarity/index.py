@@ -24,20 +24,33 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
 from .fingerprint import (Fingerprints, all_kgrams, kgram_fingerprints, statement_fingerprints,
                           statement_hash)
 from .submissions import Submission
-from .tokens import statements, tokens
+from .tokens import statements
 
 COMMON_SHARE = 0.10   # a hash held by more than this share of the class is an idiom...
 COMMON_MIN = 5        # ...but only when held by more than this many students
 SHINGLE_WORDS = 3     # inline answers: word 3-grams
 CODE, ANSWERS = "code", "answers"
+ANSWER_PREFIX = "answer "  # an inline answer's unit name: "answer 1.2"
+
+
+def answer_unit(qid: str) -> str:
+    """Question id "1.2" -> its unit name "answer 1.2"."""
+    return ANSWER_PREFIX + qid
+
+
+def question_of(unit: str) -> str | None:
+    """Unit name "answer 1.2" -> "1.2"; a code unit -> None."""
+    return unit[len(ANSWER_PREFIX):] if unit.startswith(ANSWER_PREFIX) else None
 
 
 @dataclass
@@ -51,8 +64,9 @@ class Starter:
     def from_release(cls, sources: list[str], answers: list[str]) -> "Starter":
         st = cls()
         for src in sources:
-            st.kgrams |= all_kgrams(tokens(src))
-            st.statements |= {statement_hash(s) for s in statements(src)}
+            stmts = statements(src)
+            st.kgrams |= all_kgrams([t for s in stmts for t in s])
+            st.statements |= {statement_hash(s) for s in stmts}
         for text in answers:
             st.shingles |= set(answer_fingerprints(text).elements)
         return st
@@ -91,7 +105,7 @@ class Index:
     students: list[str]
     group: dict[str, str]                              # unit -> CODE / ANSWERS
     prints: dict[str, list[Fingerprints | None]]       # unit -> per student (None: not handed in)
-    common: dict[str, set[int]] = field(default_factory=dict)  # unit -> discounted idiom hashes
+    common: dict[str, set[int]] = field(default_factory=dict)  # unit -> discounted idiom hashes (build_index)
 
     @property
     def limit(self) -> int:
@@ -102,15 +116,19 @@ class Index:
 def submission_fingerprints(sub: Submission, starter: Starter) -> dict[str, Fingerprints]:
     """unit ("softmax_loss_naive", "answer 1.2") -> that unit's fingerprints, for one student."""
     out = {u: code_fingerprints(text, starter) for u, text in sub.code.items()}
-    out.update({f"answer {q}": answer_fingerprints(text, starter) for q, text in sub.answers.items()})
+    out.update({answer_unit(q): answer_fingerprints(text, starter) for q, text in sub.answers.items()})
     return out
 
 
 def build_index(students: list[str], prints: list[dict[str, Fingerprints]]) -> Index:
     """students: (n,) ids; prints: (n,) per-student output of submission_fingerprints."""
     units = sorted({u for p in prints for u in p})
-    group = {u: ANSWERS if u.startswith("answer ") else CODE for u in units}
-    return Index(students, group, {u: [p.get(u) for p in prints] for u in units})
+    group = {u: CODE if question_of(u) is None else ANSWERS for u in units}
+    index = Index(students, group, {u: [p.get(u) for p in prints] for u in units})
+    for u, fps in index.prints.items():
+        held = Counter(chain.from_iterable(fp.elements for fp in fps if fp))  # hash -> students holding it
+        index.common[u] = {h for h, count in held.items() if count > index.limit}
+    return index
 
 
 @lru_cache(maxsize=512)
@@ -119,14 +137,12 @@ def _triu(m: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _shared_counts(index: Index, unit: str) -> tuple[np.ndarray, np.ndarray]:
-    """-> (pair codes a * n + b with a < b, number of usable hashes each pair shares).
-    Also records the unit's idiom hashes in index.common (the report's highlighting needs them)."""
+    """-> (pair codes a * n + b with a < b, number of usable hashes each pair shares)."""
     n, postings = len(index.students), {}
     for i, fp in enumerate(index.prints[unit]):
         if fp:
             for h in fp.elements:
                 postings.setdefault(h, []).append(i)
-    index.common[unit] = {h for h, ids in postings.items() if len(ids) > index.limit}
     codes = []
     for ids in postings.values():
         if 2 <= len(ids) <= index.limit:

@@ -17,7 +17,7 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from .index import ANSWERS, CODE, Index, Pairs, answer_words, matched_segments
+from .index import ANSWERS, CODE, Index, Pairs, answer_words, matched_segments, question_of
 from .submissions import Submission
 
 
@@ -118,7 +118,7 @@ def _pair_details(index, pairs, ranked, subs, p) -> list[dict]:
             continue
         left, right = matched_segments(index, unit, i, j)
         group = index.group[unit]
-        text_i, text_j = (_unit_text(subs[k], unit) for k in (i, j))
+        text_i, text_j = (_unit_text(subs[k], unit, group) for k in (i, j))
         shared, denom = int(pairs.shared[unit][p]), int(pairs.denom[unit][p])
         rows.append({"unit": unit, "score": shared / denom if denom else 0.0, "shared": shared,
                      "code": group == CODE,
@@ -127,8 +127,8 @@ def _pair_details(index, pairs, ranked, subs, p) -> list[dict]:
     return sorted(rows, key=lambda r: -r["score"])
 
 
-def _unit_text(sub: Submission, unit: str) -> str:
-    return sub.answers[unit.removeprefix("answer ")] if unit.startswith("answer ") else sub.code[unit]
+def _unit_text(sub: Submission, unit: str, group: str) -> str:
+    return sub.code[unit] if group == CODE else sub.answers[question_of(unit)]
 
 
 def write_html(path: Path, png: Path, ctx: Context, index: Index, pairs: Pairs, ranked: Ranked,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from course.contract import contract_names
 
-from ..extract import Definition, Extraction, extract_readable, inline_answers, student_regions
+from ..extract import Definition, Extraction, extract_readable, first_line, student_regions
 from ..notebook_io import NotebookError
 
 
@@ -31,22 +31,19 @@ def _methods(defn: Definition) -> list[Definition]:
     """A class definition -> one Definition per method, named `Class.method`;
     a method's text runs to the next method, so comments after its last
     statement (the END marker) stay with it."""
-    try:
-        node = ast.parse(defn.source).body[0]
-    except (SyntaxError, ValueError, RecursionError, IndexError):  # extract parsed it, so unlikely
-        return []
-    lines = defn.source.splitlines()
-    methods = [m for m in getattr(node, "body", []) if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    starts = [min([m.lineno] + [d.lineno for d in m.decorator_list]) for m in methods]
+    lines = defn.source.splitlines()  # line 1 is the class's first line (decorators included)
+    offset = first_line(defn.node) - 1
+    methods = [m for m in defn.node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    starts = [first_line(m) - offset for m in methods]
     ends = [s - 1 for s in starts[1:]] + [len(lines)]
     return [Definition(f"{defn.name}.{m.name}", textwrap.dedent("\n".join(lines[s - 1:e])), m,
                        defn.notebook, defn.cell) for m, s, e in zip(methods, starts, ends)]
 
 
-def units(ext: Extraction, names: list[str] | None = None) -> dict[str, str]:
+def units(ext: Extraction) -> dict[str, str]:
     """unit name -> the student's region text (regions dedented, in order, joined)."""
     out = {}
-    for name in names if names is not None else contract_names():
+    for name in contract_names():
         defn = ext.definitions.get(name)
         if defn is None:
             continue
@@ -58,11 +55,11 @@ def units(ext: Extraction, names: list[str] | None = None) -> dict[str, str]:
     return out
 
 
-def _merge(notebooks: list[Path], problems: list[str]) -> tuple[Extraction, dict[str, str]]:
+def _merge(notebooks: list[Path], problems: list[str]) -> Extraction:
     """One unreadable notebook costs only itself (its problem is recorded)."""
-    ext, readable, unreadable = extract_readable(notebooks)
+    ext, _, unreadable = extract_readable(notebooks)
     problems.extend(unreadable)
-    return ext, inline_answers(readable)
+    return ext
 
 
 def load(student_id: str, notebooks: list[Path]) -> Submission:
@@ -71,8 +68,8 @@ def load(student_id: str, notebooks: list[Path]) -> Submission:
     if not notebooks:
         sub.problems.append("no .ipynb file in the student's folder")
         return sub
-    ext, sub.answers = _merge(notebooks, sub.problems)
-    sub.code = units(ext)
+    ext = _merge(notebooks, sub.problems)
+    sub.code, sub.answers = units(ext), ext.answers
     return sub
 
 
@@ -80,7 +77,7 @@ def load_release(notebooks: list[Path]) -> tuple[list[str], list[str]]:
     """The student release -> (full source of every definition, every answer
     placeholder text): everything given to all students, to be discounted."""
     problems: list[str] = []
-    ext, answers = _merge(notebooks, problems)
+    ext = _merge(notebooks, problems)
     if problems:
         raise NotebookError("release notebook unreadable: " + "; ".join(problems))
-    return [d.source for d in ext.definitions.values()], list(answers.values())
+    return [d.source for d in ext.definitions.values()], list(ext.answers.values())

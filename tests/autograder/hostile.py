@@ -285,26 +285,9 @@ def relu_forward(x):
 ''', StudentException, exc_type="ValueError", what="tries to lift its CPU limit"),
 ]}
 
-GOOD_RELU = '''
-def relu_forward(x):
-    return x * (x > 0), x
-'''
 GOOD_AFFINE = '''
 def affine_forward(x, w, b):
     out = x.reshape(x.shape[0], -1) @ w + b
     return out, (x, w, b)
 '''
 
-
-def affected_items(attack: Attack) -> set[str]:
-    """Rubric items an attack may cost: those that grade the definition it replaces.
-    Every other item must score exactly as for the untouched solution."""
-    from course.rubric import load_rubric
-    return {item.id for item in load_rubric().auto if attack.replaces in item.functions}
-
-
-def hostile_submission(root, name: str):
-    """The solution notebooks with one attack swapped in -> root/hostile_<name>/ (for batch tests)."""
-    from variants import make_submission  # engineer B's builder, same folder
-    attack = ATTACKS[name]
-    return make_submission(root, f"hostile_{name}", replace={attack.replaces: attack.source})

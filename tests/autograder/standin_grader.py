@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-from autograder.extract import extract
+from autograder.extract import extract_cells
 from autograder.notebook_io import NotebookError, read_cells
 from autograder import results as R
 from autograder.results import FAILED, NOT_GRADABLE, PASSED, ItemResult, SubmissionResult
@@ -26,11 +26,12 @@ ARRAY_LEAK = "expected [0.125, 0.25, 0.5, 1.0, 2.0] but got something else"
 def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0) -> SubmissionResult:
     start = time.perf_counter()
     try:
-        code = "\n".join(c.source for nb in notebooks for c in read_cells(nb) if c.cell_type == "code")
-        ext = extract(notebooks)
+        cells = [c for nb in notebooks for c in read_cells(nb)]
     except NotebookError as exc:
         return SubmissionResult(student_id=student_id, status=f"not_gradable: {exc}",
                                 notebooks=[str(p) for p in notebooks])
+    code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    ext = extract_cells(cells)
     if "STANDIN_CRASH" in code:
         raise RuntimeError("stand-in grader bug")
     if "STANDIN_DIE" in code:

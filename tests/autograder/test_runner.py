@@ -2,7 +2,6 @@
 later definitions, syntax errors, missing functions, unreadable files; and the
 small pieces (scoring, messages, ast loop checks) on their own."""
 import ast
-import json
 import random
 
 import numpy as np
@@ -17,6 +16,7 @@ from autograder.results import FAILED, NOT_GRADABLE, PARTIAL, PASSED
 from autograder import results
 from autograder.runner import grade_submission, needed_imports_only, score_item
 from autograder.extract import Chunk
+from pipeline_helpers import notebook
 from variant_sources import BUGS, VEC_TEMPLATE
 from variants import make_submission
 
@@ -124,9 +124,7 @@ def test_failed_load_is_not_gradable_with_reason(tmp_path):
 
 
 def test_nothing_gradable(tmp_path):
-    folder = tmp_path / "empty"
-    folder.mkdir()
-    (folder / "notes.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    folder = notebook(tmp_path / "empty" / "notes.ipynb").parent
     result = grade(folder)
     assert result.total == 0 and result.status.startswith("not_gradable")
     assert all(i.status == NOT_GRADABLE for i in result.items.values())
@@ -206,9 +204,7 @@ def test_a_grader_bug_becomes_an_error_status(tmp_path, monkeypatch):
         raise KeyError("oops")
 
     monkeypatch.setattr(runner, "item_blockers", broken)
-    folder = tmp_path / "someone"
-    folder.mkdir()
-    (folder / "a.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    folder = notebook(tmp_path / "someone" / "a.ipynb").parent
     result = grade(folder)
     assert result.status.startswith("error: KeyError") and result.total == 0
     assert all(i.status == NOT_GRADABLE for i in result.items.values())

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 import textwrap
 from pathlib import Path
 
 from course.config import load_config
+from course.stubs import stub_cell_source
 
 PARTS = ("part1", "part2")
 
@@ -103,36 +103,6 @@ def make_submission(root: Path, student_id: str, replace: dict[str, str] | None 
 
 # ------------------------------------------------------------------ release
 
-_SOLUTION = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*\n?",
-                       re.MULTILINE | re.DOTALL)
-
-
-def _owner(text: str, offset: int) -> str:
-    """Function or Class.method enclosing character `offset` of a cell (for the stub message)."""
-    line = text.count("\n", 0, offset) + 1
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return "this function"
-    for node in tree.body:
-        if node.lineno <= line <= node.end_lineno:
-            for sub in getattr(node, "body", []) if isinstance(node, ast.ClassDef) else []:
-                if isinstance(sub, ast.FunctionDef) and sub.lineno <= line <= sub.end_lineno:
-                    return f"{node.name}.{sub.name}"
-            return getattr(node, "name", "this function")
-    return "this function"
-
-
-def stub_regions(text: str) -> str:
-    """BEGIN..END SOLUTION -> the release's raise NotImplementedError(...)."""
-    while (m := _SOLUTION.search(text)) is not None:
-        owner = _owner(text, m.start())
-        stub = (f'{m["indent"]}raise NotImplementedError("{owner}: fill in the code between '
-                f'START CODE HERE and END CODE HERE")\n')
-        text = text[: m.start()] + stub + text[m.end():]
-    return text
-
-
 def make_release(root: Path, student_id: str, parts=PARTS) -> Path:
     """The notebooks a student starts from: assignments/ when it exists, else
     the solution notebooks with every solution region stubbed (as the release does)."""
@@ -145,11 +115,7 @@ def make_release(root: Path, student_id: str, parts=PARTS) -> Path:
             (folder / released.name).write_bytes(released.read_bytes())
             continue
         nb = load_nb(part)
-        for cell in nb["cells"]:
-            if cell.get("cell_type") == "code":
-                set_text(cell, stub_regions(cell_text(cell)))
-            elif "### BEGIN SOLUTION" in cell_text(cell):
-                set_text(cell, re.sub(r"### BEGIN SOLUTION.*?### END SOLUTION", "_Write your answer here._",
-                                      cell_text(cell), flags=re.DOTALL))
+        for cell in nb["cells"]:  # as course.stubs / the release tool stubs them
+            set_text(cell, stub_cell_source(cell_text(cell), cell.get("cell_type")))
         (folder / cfg.notebooks[part]).write_text(json.dumps(nb, indent=1))
     return folder

@@ -4,6 +4,9 @@ Shared by the solution-notebook tests (tests/notebooks/test_solution_targets.py)
 
     values, seconds = run_notebook(path, ["test_accuracy"], timeout=300)
 
+and, through `execute` (run a notebook in place, outputs kept), by the release
+tests (tests/notebooks/test_release_notebooks.py).
+
 The kernel runs single-threaded BLAS (the course's timing targets are for ONE
 core) in a throw-away working directory, so a notebook that writes files
 cannot litter the repository. A variable that the notebook did not define
@@ -51,6 +54,19 @@ def _read_result(cell: nbformat.NotebookNode, path: Path) -> dict:
                        f"its outputs were {cell.get('outputs')!r}")
 
 
+def execute(nb: nbformat.NotebookNode, cwd, *, timeout: int, env: dict[str, str],
+            allow_errors: bool = False) -> float:
+    """Run every cell of `nb` in a fresh python3 kernel working in `cwd`, with
+    os.environ plus `env`; the outputs are written into `nb`. Returns the wall
+    seconds of kernel start-up and every cell. Unless allow_errors, a cell that
+    raises makes nbclient raise CellExecutionError with the traceback."""
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(cwd)}})
+    start = time.perf_counter()
+    client.execute(env={**os.environ, **env}, cwd=str(cwd))
+    return time.perf_counter() - start
+
+
 def run_notebook(path, names, timeout: int = 300, *, cwd=None) -> tuple[dict, float]:
     """Execute the notebook at `path`; return ({name: value}, wall seconds).
 
@@ -67,12 +83,6 @@ def run_notebook(path, names, timeout: int = 300, *, cwd=None) -> tuple[dict, fl
         raise FileNotFoundError(f"nbrun: no notebook at {path}")
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(_result_cell(list(names)))
-    env = {**os.environ, **SINGLE_THREAD_ENV}
     with tempfile.TemporaryDirectory(prefix="nbrun-") as tmp:
-        workdir = str(cwd or tmp)
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": workdir}})
-        start = time.perf_counter()
-        client.execute(env=env, cwd=workdir)
-        seconds = time.perf_counter() - start
+        seconds = execute(nb, cwd or tmp, timeout=timeout, env=SINGLE_THREAD_ENV)
     return _read_result(nb.cells[-1], path), seconds

@@ -1,13 +1,11 @@
 """The student release runs as a student first meets it: the setup and data
 cells work, and the first thing that fails is a stub telling them what to do."""
-import os
-
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from course.config import load_config
 from course.markers import SETUP_MARKER
+from nbrun import execute
 
 CFG = load_config()
 STUB_MESSAGE = "fill in the code between START CODE HERE and END CODE HERE"
@@ -15,10 +13,8 @@ STUB_MESSAGE = "fill in the code between START CODE HERE and END CODE HERE"
 
 def execute_release(part, tmp_path):
     nb = nbformat.read(CFG.release_notebook(part), as_version=4)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(tmp_path)}})
-    client.execute(cwd=str(tmp_path), env=env)
+    execute(nb, tmp_path, timeout=120, allow_errors=True,
+            env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"})
     return nb
 
 

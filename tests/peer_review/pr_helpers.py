@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from course.markers import ANSWER_STUB, BEGIN_SOLUTION, END_SOLUTION
 from course.rubric import load_rubric
 
 PARTS = {"part1": ["1.1", "1.2", "1.3"], "part2": ["2.1", "2.2", "2.3"]}
@@ -27,7 +28,7 @@ def answer_cell(qid: str, body: str, colab_user: str | None = None):
 def solution_notebook(part: str):
     cells = [new_markdown_cell(f"# {part}")]
     for q in PARTS[part]:
-        cells.append(answer_cell(q, f"### BEGIN SOLUTION\nReference answer for {q}.\n### END SOLUTION"))
+        cells.append(answer_cell(q, f"{BEGIN_SOLUTION}\nReference answer for {q}.\n{END_SOLUTION}"))
     return new_notebook(cells=cells)
 
 
@@ -38,7 +39,7 @@ def student_notebook(part: str, student: str, name: str = "", answered=True, reo
                           f"mail {student}@uni.example.org; cwd /home/{student}/x\n")
     cells = [new_code_cell("print(open('/Users/%s/data.txt').read())" % student, outputs=[out])]
     for q in PARTS[part]:
-        body = f"My answer to {q} by student {student}." if answered else "_Write your answer here._"
+        body = f"My answer to {q} by student {student}." if answered else ANSWER_STUB
         cells.append(answer_cell(q, body, colab_user=name or student))
     if reorder:
         cells.reverse()

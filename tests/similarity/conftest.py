@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # sim_helpers, sim_implementatio
 from sim_helpers import write_release  # noqa: E402
 
 
-@pytest.fixture
-def release(tmp_path) -> Path:
-    """A student release folder: regions hold only `raise NotImplementedError`."""
-    return write_release(tmp_path / "release")
+@pytest.fixture(scope="session")
+def release(tmp_path_factory) -> Path:
+    """A student release folder: regions hold only `raise NotImplementedError` (tests only read it)."""
+    return write_release(tmp_path_factory.mktemp("release"))

@@ -10,10 +10,9 @@ from pathlib import Path
 import nbformat
 from course.config import load_config
 from course.contract import part_of
+from course.markers import ANSWER_STUB
 
-from sim_implementations import IMPLEMENTATIONS, function_source, starter_source
-
-RELEASE_ANSWER = "_Write your answer here._"
+from sim_implementations import IMPLEMENTATIONS, STARTER_REGION, function_source
 
 # Two independent answers per inline question, in different words.
 ANSWERS = {
@@ -114,15 +113,8 @@ def write_submission(folder: Path, functions: dict[str, str], answers: dict[str,
 
 def write_release(folder: Path) -> Path:
     """A student release: every region `raise NotImplementedError`, answers a placeholder."""
-    write_submission(folder, {n: "" for n in IMPLEMENTATIONS},
-                     {"1.1": RELEASE_ANSWER, "2.1": RELEASE_ANSWER}, extra_code=TWO_LAYER_NET_STARTER)
-    for nb_path in folder.glob("*.ipynb"):  # put the starter line into every region
-        nb = nbformat.read(nb_path, as_version=4)
-        for cell in nb.cells:
-            for name in IMPLEMENTATIONS:
-                if cell.cell_type == "code" and cell.source.startswith(f"def {name}("):
-                    cell.source = starter_source(name)
-        nbformat.write(nb, nb_path)
+    write_submission(folder, {n: STARTER_REGION.format(name=n) for n in IMPLEMENTATIONS},
+                     {"1.1": ANSWER_STUB, "2.1": ANSWER_STUB}, extra_code=TWO_LAYER_NET_STARTER)
     return folder
 
 

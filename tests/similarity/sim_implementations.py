@@ -10,15 +10,8 @@ from __future__ import annotations
 
 import textwrap
 
-SIGNATURES = {
-    "softmax_loss_naive": "W, X, y, reg",
-    "softmax_loss_vectorized": "W, X, y, reg",
-    "affine_forward": "x, w, b",
-    "affine_backward": "dout, cache",
-    "relu_forward": "x",
-    "relu_backward": "dout, cache",
-    "softmax_loss": "scores, y",
-}
+from course.contract import CONTRACT, part_of
+from course.markers import END_CODE, START_CODE
 
 SKELETONS = {
     "softmax_loss_naive": ("loss = 0.0\ndW = np.zeros_like(W)", "return loss, dW"),
@@ -29,6 +22,7 @@ SKELETONS = {
     "relu_backward": ("dx, x = None, cache", "return dx"),
     "softmax_loss": ("loss, dscores = None, None", "return loss, dscores"),
 }
+SIGNATURES = {name: ", ".join(CONTRACT[part_of(name)][name]["params"]) for name in SKELETONS}
 
 STARTER_REGION = 'raise NotImplementedError("Implement {name} here.")'
 
@@ -238,13 +232,9 @@ def function_source(name: str, region: str) -> str:
     body = "\n".join([
         f'"""{name}: see the notebook text for shapes."""',
         before,
-        "### START CODE HERE ###",
+        START_CODE,
         textwrap.dedent(region).strip("\n"),
-        "### END CODE HERE ###",
+        END_CODE,
         after,
     ])
     return f"def {name}({SIGNATURES[name]}):\n" + textwrap.indent(body, "    ") + "\n"
-
-
-def starter_source(name: str) -> str:
-    return function_source(name, STARTER_REGION.format(name=name))

@@ -122,7 +122,7 @@ def test_nbgrader_layout(tmp_path, release):
     assert score(tmp_path / "out", "s1", "s2") == 1.0
 
 
-def test_missing_folders_are_clear_errors(tmp_path, release, capsys):
+def test_missing_folders_are_clear_errors(tmp_path, capsys):
     assert main([str(tmp_path / "nope"), "--out", str(tmp_path / "out")]) == 2
     assert "nope does not exist" in capsys.readouterr().err
     write_submission(tmp_path / "subs" / "s1", style(0))

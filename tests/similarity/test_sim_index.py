@@ -4,11 +4,12 @@ from autograder.similarity.index import (Starter, build_index, candidate_pairs, 
                                          submission_fingerprints)
 from autograder.similarity.submissions import Submission
 from autograder.similarity.tokens import tokens
+from course.markers import ANSWER_STUB
 
 STARTER = Starter.from_release(
     ["def f(X, W):\n    num_train = X.shape[0]\n    ### START CODE HERE ###\n"
      "    raise NotImplementedError('write f')\n    ### END CODE HERE ###\n"],
-    ["_Write your answer here._"])
+    [ANSWER_STUB])
 
 
 def unique_code(i: int, lines: int = 6) -> str:
@@ -28,7 +29,7 @@ def test_release_lines_never_count():
 
 
 def test_release_answer_placeholder_never_counts():
-    subs = [Submission(s, answers={"1.1": "_Write your answer here._"}) for s in "ab"]
+    subs = [Submission(s, answers={"1.1": ANSWER_STUB}) for s in "ab"]
     index = build_index(["a", "b"], [submission_fingerprints(s, STARTER) for s in subs])
     assert len(candidate_pairs(index).a) == 0
 
