@@ -1,4 +1,4 @@
-"""The student-facing API of ../shared/CONTRACT.md, as data.
+"""The student-facing API of docs/CONTRACT.md, as data.
 
 Pure literals and the standard library only: this file is also pasted into
 every notebook's setup cell (by `make notebooks`), where the self-check reads

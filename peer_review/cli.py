@@ -1,4 +1,4 @@
-"""peer-review: the TA's command line (../shared/CONTRACT.md, section 3).
+"""peer-review: the TA's command line (docs/CONTRACT.md, section 3).
 
   peer-review assign SUBMISSIONS --out DIR [--reviews 2] [--seed S]
         [--grades grades.csv] [--roster roster.csv] [--salt-file PATH] [--solutions DIR] [--force]

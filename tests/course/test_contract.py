@@ -1,4 +1,4 @@
-"""course/contract.py, course.toml and rubric.toml agree with ../shared/CONTRACT.md and each other."""
+"""course/contract.py, course.toml and rubric.toml agree with docs/CONTRACT.md and each other."""
 import re
 
 import pytest
@@ -7,13 +7,13 @@ from course.config import REPO_ROOT, load_config
 from course.contract import CONTRACT, contract_names
 from course.rubric import load_rubric
 
-CONTRACT_MD = REPO_ROOT.parent / "shared" / "CONTRACT.md"
+CONTRACT_MD = REPO_ROOT / "docs" / "CONTRACT.md"
 
 
 @pytest.fixture(scope="module")
 def contract_text():
     if not CONTRACT_MD.exists():
-        pytest.fail(f"{CONTRACT_MD} is missing: CI runs with ../shared beside the clone")
+        pytest.fail(f"{CONTRACT_MD} is missing: the contract is part of the repository")
     return CONTRACT_MD.read_text()
 
 
