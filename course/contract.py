@@ -1,53 +1,74 @@
 """The student-facing API of docs/CONTRACT.md, as data.
 
 Pure literals and the standard library only: this file is also pasted into
-every notebook's setup cell (by `make notebooks`), where the self-check reads
-it, so it must run in a bare Colab runtime.
+every notebook's setup cell, where the self-check reads it, so it must run in
+a bare Colab runtime.
 
-For every name a student implements: its parameters in order (with defaults
-where the contract gives them) and its loop policy:
-  "required"  - must use explicit Python loops (the naive version)
-  "allowed"   - may loop over iterations (train)
-  "forbidden" - vectorized numpy only: no for/while/comprehension/map
+For every name a student implements:
+  params    its parameters in the documented order (the names are the starter
+            code's; a student may rename them, see course/rules.py)
+  defaults  the documented defaults
+  calls     every way the grader calls it: positional arguments by their
+            documented name, then keyword arguments written "name=". A
+            signature is right when each of these calls binds (course/rules.py);
+            tests/autograder/test_contract_calls.py checks that the hidden
+            tests make no other call
+  loops     "required"  must use explicit Python loops (the naive version)
+            "allowed"   may loop over iterations (train)
+            "forbidden" vectorized numpy only: no for/while/comprehension/map
+                        over data (loops over the parameter dictionary are fine)
 """
 
 CONTRACT = {
     "part1": {
         "softmax_loss_naive": {
             "params": ["W", "X", "y", "reg"], "defaults": {}, "loops": "required",
+            "calls": [["W", "X", "y", "reg"]],
         },
         "softmax_loss_vectorized": {
             "params": ["W", "X", "y", "reg"], "defaults": {}, "loops": "forbidden",
+            "calls": [["W", "X", "y", "reg"]],
         },
         "LinearSoftmax": {
             "methods": {
+                "__init__": {"params": ["self"], "defaults": {}, "loops": "forbidden", "calls": [[]]},
                 "train": {
                     "params": ["self", "X", "y", "learning_rate", "reg", "num_iters",
                                "batch_size", "verbose"],
                     "defaults": {"learning_rate": 1e-3, "reg": 1e-5, "num_iters": 100,
                                  "batch_size": 200, "verbose": False},
                     "loops": "allowed",
+                    "calls": [["X", "y", "learning_rate=", "reg=", "num_iters=", "batch_size="]],
                 },
-                "predict": {"params": ["self", "X"], "defaults": {}, "loops": "forbidden"},
+                "predict": {"params": ["self", "X"], "defaults": {}, "loops": "forbidden",
+                            "calls": [["X"]]},
                 "loss": {"params": ["self", "X_batch", "y_batch", "reg"], "defaults": {},
-                         "loops": "forbidden"},
+                         "loops": "forbidden", "calls": [["X_batch", "y_batch", "reg"]]},
             },
         },
     },
     "part2": {
-        "affine_forward": {"params": ["x", "w", "b"], "defaults": {}, "loops": "forbidden"},
-        "affine_backward": {"params": ["dout", "cache"], "defaults": {}, "loops": "forbidden"},
-        "relu_forward": {"params": ["x"], "defaults": {}, "loops": "forbidden"},
-        "relu_backward": {"params": ["dout", "cache"], "defaults": {}, "loops": "forbidden"},
-        "softmax_loss": {"params": ["scores", "y"], "defaults": {}, "loops": "forbidden"},
+        "affine_forward": {"params": ["x", "w", "b"], "defaults": {}, "loops": "forbidden",
+                           "calls": [["x", "w", "b"]]},
+        "affine_backward": {"params": ["dout", "cache"], "defaults": {}, "loops": "forbidden",
+                            "calls": [["dout", "cache"]]},
+        "relu_forward": {"params": ["x"], "defaults": {}, "loops": "forbidden", "calls": [["x"]]},
+        "relu_backward": {"params": ["dout", "cache"], "defaults": {}, "loops": "forbidden",
+                          "calls": [["dout", "cache"]]},
+        "softmax_loss": {"params": ["scores", "y"], "defaults": {}, "loops": "forbidden",
+                         "calls": [["scores", "y"]]},
         "TwoLayerNet": {
+            # the keys of self.params; loops over them are not loops over data
+            "param_keys": ["W1", "b1", "W2", "b2"],
             "methods": {
                 "__init__": {
                     "params": ["self", "input_size", "hidden_size", "output_size", "std"],
                     "defaults": {"std": 1e-4}, "loops": "forbidden",
+                    "calls": [["input_size", "hidden_size", "output_size", "std="]],
                 },
                 "loss": {"params": ["self", "X", "y", "reg"],
-                         "defaults": {"y": None, "reg": 0.0}, "loops": "forbidden"},
+                         "defaults": {"y": None, "reg": 0.0}, "loops": "forbidden",
+                         "calls": [["X"], ["X", "y", "reg="]]},
                 "train": {
                     "params": ["self", "X", "y", "X_val", "y_val", "learning_rate",
                                "learning_rate_decay", "reg", "num_iters", "batch_size",
@@ -56,8 +77,11 @@ CONTRACT = {
                                  "reg": 5e-6, "num_iters": 100, "batch_size": 200,
                                  "verbose": False},
                     "loops": "allowed",
+                    "calls": [["X", "y", "X_val", "y_val", "learning_rate=", "learning_rate_decay=",
+                               "reg=", "num_iters=", "batch_size="]],
                 },
-                "predict": {"params": ["self", "X"], "defaults": {}, "loops": "forbidden"},
+                "predict": {"params": ["self", "X"], "defaults": {}, "loops": "forbidden",
+                            "calls": [["X"]]},
             },
         },
     },
@@ -89,3 +113,15 @@ def loop_policies(part=None):
             else:
                 out.append((name, spec["loops"]))
     return out
+
+
+def spec_of(qualname):
+    """The contract entry of "name" or "Class.method"."""
+    name, _, method = qualname.partition(".")
+    spec = CONTRACT[part_of(name)][name]
+    return spec["methods"][method] if method else spec
+
+
+def param_keys():
+    """Every key of a contract class's parameter dictionary (self.params)."""
+    return {k for p in CONTRACT.values() for spec in p.values() for k in spec.get("param_keys", [])}

@@ -1,0 +1,438 @@
+"""The rules a notebook's self-check and the hidden grader both apply, in one place.
+
+Pasted into the notebooks' helper cell (standard library and numpy only, no
+`from __future__`), and imported by the autograder, so a student's own check
+and the grade judge a submission by the same code:
+
+  numbers       as_number            a loss as a float: a float, an int or any 1-element array
+  comparisons   rel_error, rel_error_where
+  gradients     eval_numerical_gradient, eval_numerical_gradient_array
+  signatures    signature_problem    a signature is right when every call the grader makes binds
+  loops         loop_problems        no loop over data in a vectorized function, following
+                                     every function and method it reaches
+"""
+import ast
+import inspect
+
+import numpy as np
+
+try:  # as a module of the kit; in a notebook CONTRACT was pasted just above
+    from course.contract import CONTRACT
+except ImportError:
+    pass
+
+
+# ------------------------------------------------------------------ numbers
+
+def as_number(value):
+    """A loss as a Python float, by the contract's rule: a float or an int
+    (not a bool), a numpy scalar, or any array holding exactly one real number
+    (shape (), (1,), (1, 1), ...). Raises ValueError saying what it got."""
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "fiu":
+        value = value.reshape(()).item()
+    elif isinstance(value, np.generic) and value.dtype.kind in "fiu":
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a single number, got {_describe(value)}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError("the number is too large to be a float") from None
+    if not np.isfinite(number):
+        raise ValueError(f"the number is {number} (not finite)")
+    return number
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    return "None" if value is None else f"a {type(value).__name__}"
+
+
+# -------------------------------------------------------------- comparisons
+
+# Entries that are ~0 in both arrays are compared on the arrays' own scale:
+# the denominator of the relative error is at least this share of the
+# largest magnitude in either array (and never below TINY).
+SCALE_FLOOR = 1e-2
+TINY = 1e-12
+
+
+def rel_error_where(x, y):
+    """(largest relative error, index of that entry) between two arrays or numbers.
+
+    Per entry |x - y| / (|x| + |y|), the denominator floored at
+    SCALE_FLOOR x the largest magnitude in x or y: gradient entries that are
+    ~1e-12 in one array and 0 in the other are equal on the arrays' scale."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    scale = max(float(np.max(np.abs(x), initial=0.0)), float(np.max(np.abs(y), initial=0.0)))
+    denom = np.maximum(np.abs(x) + np.abs(y), max(SCALE_FLOOR * scale, TINY))
+    err = np.abs(x - y) / denom
+    if not err.size:
+        return 0.0, ()
+    idx = np.unravel_index(int(np.argmax(np.where(np.isnan(err), np.inf, err))), err.shape)
+    return float(err[idx]), idx
+
+
+def rel_error(x, y):
+    """Largest relative error between two arrays (or numbers) of one shape.
+    Rule of thumb for float64 gradients: < 1e-7 is right, > 1e-4 is a bug."""
+    return rel_error_where(x, y)[0]
+
+
+# ---------------------------------------------------------------- gradients
+
+def eval_numerical_gradient(f, x, h=1e-5):
+    """Centered-difference gradient of a scalar function f at x.
+
+    f: callable taking the array x and returning a number.
+    x: float array of any shape; each entry is nudged by +-h IN PLACE and
+       restored, so f may read x itself (a closure over a parameter array).
+    Returns grad, shaped like x: grad[i] ~ (f(x + h e_i) - f(x - h e_i)) / 2h.
+    """
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        f_plus = as_number(f(x))
+        x[idx] = old - h
+        f_minus = as_number(f(x))
+        x[idx] = old  # restore before the next entry
+        grad[idx] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def eval_numerical_gradient_array(f, x, df, h=1e-5):
+    """Numerical gradient of sum(f(x) * df) with respect to x.
+
+    For a layer f: x -> out and df = dL/dout (shaped like out), this is dL/dx
+    by the chain rule: what a backward pass returns. x is nudged in place and
+    restored. Returns an array shaped like x."""
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        out_plus = np.array(f(x), dtype=np.float64)  # a copy: f may reuse a buffer
+        x[idx] = old - h
+        out_minus = np.array(f(x), dtype=np.float64)
+        x[idx] = old
+        grad[idx] = np.sum((out_plus - out_minus) * df) / (2 * h)
+    return grad
+
+
+# --------------------------------------------------------------- signatures
+# A signature matches the contract when every call the grader makes binds:
+# the required parameters in their order and number (their names are free),
+# the documented keywords by name, extra parameters only with defaults.
+
+_PLACEHOLDER = object()
+
+
+def signature_of_node(fn):
+    """inspect.Signature of an ast FunctionDef (defaults replaced by a placeholder)."""
+    a = fn.args
+    P = inspect.Parameter
+    positional = [(p, P.POSITIONAL_ONLY) for p in a.posonlyargs] + [(p, P.POSITIONAL_OR_KEYWORD) for p in a.args]
+    first_default = len(positional) - len(a.defaults)
+    params = [P(p.arg, kind, default=_PLACEHOLDER if i >= first_default else P.empty)
+              for i, (p, kind) in enumerate(positional)]
+    if a.vararg:
+        params.append(P(a.vararg.arg, P.VAR_POSITIONAL))
+    params += [P(p.arg, P.KEYWORD_ONLY, default=P.empty if d is None else _PLACEHOLDER)
+               for p, d in zip(a.kwonlyargs, a.kw_defaults)]
+    if a.kwarg:
+        params.append(P(a.kwarg.arg, P.VAR_KEYWORD))
+    return inspect.Signature(params)
+
+
+def _decorator_names(fn):
+    return {d.id for d in fn.decorator_list if isinstance(d, ast.Name)}
+
+
+def method_signature_of_node(fn):
+    """A method's signature as an instance calls it (self dropped; a
+    staticmethod keeps all its parameters). None when a decorator other than
+    staticmethod/classmethod makes it unknowable from the source."""
+    decorators = _decorator_names(fn)
+    if len(fn.decorator_list) > len(decorators & {"staticmethod", "classmethod"}):
+        return None
+    sig = signature_of_node(fn)
+    return sig if "staticmethod" in decorators else _drop_first(sig)
+
+
+def method_signature_of_object(cls, name):
+    """The same for a live class (the notebook's self-check): self dropped."""
+    raw = inspect.getattr_static(cls, name)
+    if isinstance(raw, staticmethod):
+        return inspect.signature(raw.__func__)
+    target = raw.__func__ if isinstance(raw, classmethod) else raw
+    return _drop_first(inspect.signature(target))
+
+
+def _drop_first(sig):
+    params = list(sig.parameters.values())
+    if params and params[0].kind in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
+        return sig.replace(parameters=params[1:])
+    if params and params[0].kind == params[0].VAR_POSITIONAL:
+        return sig  # def m(*args): self is args[0], the rest still binds
+    raise ValueError("takes no self parameter")
+
+
+def call_text(label, call):
+    """How the grader calls it: ("TwoLayerNet.loss", ["X", "y", "reg="]) -> "loss(X, y, reg=...)"."""
+    short = label.rsplit(".", 1)[-1]
+    if short == "__init__":
+        short = label.split(".")[0]
+    return f"{short}({', '.join(a[:-1] + '=...' if a.endswith('=') else a for a in call)})"
+
+
+def signature_problem(sig, qualname, contract=None):
+    """None when every call the grader makes to `qualname` binds to `sig`
+    (an inspect.Signature as the caller sees it: a method's without self;
+    None for a signature that cannot be known from the source, judged by
+    calling it), else one sentence saying which call fails and why."""
+    spec = _spec(contract or CONTRACT, qualname)
+    if sig is None:
+        return None
+    for call in spec["calls"]:
+        positional = [_PLACEHOLDER for a in call if not a.endswith("=")]
+        keywords = {a[:-1]: _PLACEHOLDER for a in call if a.endswith("=")}
+        try:
+            sig.bind(*positional, **keywords)
+        except TypeError as exc:
+            shown = f"{qualname}{_shown(sig, '.' in qualname)}"
+            return (f"{shown} cannot be called the way the grader calls it, {call_text(qualname, call)}: "
+                    f"{exc}. Keep the required parameters in the starter code's order and give any "
+                    f"extra parameter a default value")
+    return None
+
+
+def signature_problem_of_node(node, qualname, contract=None):
+    """signature_problem for an ast def (a method's `self` is dropped here)."""
+    if "." not in qualname:
+        return signature_problem(signature_of_node(node), qualname, contract)
+    try:
+        sig = method_signature_of_node(node)
+    except ValueError:
+        return f"{qualname} has no self parameter; write it as def {node.name}(self, ...)"
+    return signature_problem(sig, qualname, contract)
+
+
+def signature_problem_of_object(obj, qualname, contract=None):
+    """signature_problem for a live function, or for a live class when
+    `qualname` is "Class.method" (the notebook's self-check)."""
+    try:
+        if "." in qualname:
+            sig = method_signature_of_object(obj, qualname.split(".", 1)[1])
+        else:
+            sig = inspect.signature(obj)
+    except ValueError:
+        return f"{qualname} has no self parameter"
+    except (TypeError, AttributeError):
+        return f"{qualname} is not a function with a readable signature"
+    return signature_problem(sig, qualname, contract)
+
+
+def _shown(sig, is_method):
+    """"(self, X, y, reg=...)": parameters with their kinds, never default values."""
+    sig = sig.replace(parameters=[p.replace(default=_PLACEHOLDER) if p.default is not p.empty else p
+                                  for p in sig.parameters.values()])
+    text = str(sig).replace(repr(_PLACEHOLDER), "...")
+    if not is_method:
+        return text
+    return "(self)" if text == "()" else "(self, " + text[1:]
+
+
+def _spec(contract, qualname):
+    name, _, method = qualname.partition(".")
+    spec = next(part[name] for part in contract.values() if name in part)
+    return spec["methods"][method] if method else spec
+
+
+# --------------------------------------------------------------------- loops
+# "No loops" forbids work per example or per class: for/while loops,
+# comprehensions, map/filter/reduce, np.vectorize and friends, recursion, and
+# code run from strings (exec/eval), in the function itself and in every
+# function, method or class of the student's that it reaches. Iterating over
+# the parameter dictionary (self.params, its keys/items/values, or a literal
+# list of its keys) is not a loop over data.
+
+_LOOP_NODES = {ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a while loop",
+               ast.ListComp: "a list comprehension", ast.SetComp: "a set comprehension",
+               ast.DictComp: "a dict comprehension", ast.GeneratorExp: "a generator expression"}
+_LOOPING_CALLS = {"map": "map()", "filter": "filter()", "reduce": "reduce()", "starmap": "starmap()",
+                  "vectorize": "np.vectorize (a Python loop)", "frompyfunc": "np.frompyfunc (a Python loop)",
+                  "apply_along_axis": "np.apply_along_axis (a Python loop)",
+                  "fromiter": "np.fromiter (a Python loop)"}
+_DYNAMIC_CALLS = {"exec", "eval", "compile", "__import__"}
+_DICT_VIEWS = {"keys", "items", "values"}
+_WRAPPERS = {"list", "tuple", "sorted", "reversed", "enumerate", "iter"}
+
+
+def _param_keys(contract):
+    return {k for part in contract.values() for spec in part.values() for k in spec.get("param_keys", [])}
+
+
+def _is_param_iterable(expr, keys, bound):
+    """True when `expr` iterates over the parameter dictionary (not over data)."""
+    if isinstance(expr, ast.Attribute) and expr.attr == "params" and isinstance(expr.value, ast.Name) \
+            and expr.value.id == "self":
+        return True
+    if isinstance(expr, ast.Name):
+        return expr.id in bound
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return bool(expr.elts) and all(isinstance(e, ast.Constant) and e.value in keys for e in expr.elts)
+    if isinstance(expr, ast.Dict):
+        return bool(expr.keys) and all(isinstance(k, ast.Constant) and k.value in keys for k in expr.keys)
+    if isinstance(expr, ast.Call):
+        f = expr.func
+        if isinstance(f, ast.Attribute) and f.attr in _DICT_VIEWS and not expr.args:
+            return _is_param_iterable(f.value, keys, bound)
+        if isinstance(f, ast.Name) and f.id in _WRAPPERS and len(expr.args) == 1:
+            return _is_param_iterable(expr.args[0], keys, bound)
+        if isinstance(f, ast.Name) and f.id == "zip" and expr.args:
+            return all(_is_param_iterable(a, keys, bound) for a in expr.args)
+    if isinstance(expr, ast.DictComp):  # {k: ... for k in self.params}
+        return all(_is_param_iterable(g.iter, keys, bound) for g in expr.generators)
+    return False
+
+
+def _param_bound_names(fn, keys):
+    """Local names every assignment of which is a parameter-dictionary iterable
+    (grads = {}, grads = {k: 0 for k in self.params}, keys = ['W1', 'W2'])."""
+    values = {}
+    for node in ast.walk(fn):
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.comprehension)) else []
+        value = getattr(node, "value", None)
+        for t in targets:
+            if isinstance(t, ast.Name):
+                values.setdefault(t.id, []).append(value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None)
+    bound = set()
+    changed = True
+    while changed:  # names defined from other such names
+        changed = False
+        for name, exprs in values.items():
+            if name not in bound and all(e is not None and (_is_param_iterable(e, keys, bound) or
+                                                            (isinstance(e, ast.Dict) and not e.keys))
+                                         for e in exprs):
+                bound.add(name)
+                changed = True
+    return bound
+
+
+def loops_in(fn, contract=None):
+    """[(line, what)] for every loop over data directly inside `fn` (an ast
+    def), nested defs and lambdas included; line counts from fn's `def` (1)."""
+    keys = _param_keys(contract or CONTRACT)
+    bound = _param_bound_names(fn, keys)
+    first = fn.lineno
+    found = []
+    for node in ast.walk(fn):
+        line = getattr(node, "lineno", first) - first + 1
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            if not _is_param_iterable(node.iter, keys, bound):
+                found.append((line, _LOOP_NODES[type(node)]))
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            if not all(_is_param_iterable(g.iter, keys, bound) for g in node.generators):
+                found.append((line, _LOOP_NODES[type(node)]))
+        elif isinstance(node, ast.While):
+            found.append((line, "a while loop"))
+        elif isinstance(node, ast.Call):
+            called = node.func.id if isinstance(node.func, ast.Name) else \
+                node.func.attr if isinstance(node.func, ast.Attribute) else None
+            if called in _LOOPING_CALLS:
+                found.append((line, _LOOPING_CALLS[called]))
+            elif called in _DYNAMIC_CALLS and isinstance(node.func, ast.Name):
+                found.append((line, f"{called}() (code in a string cannot be checked for loops)"))
+    return sorted(found)
+
+
+def _methods(node):
+    return {s.name: s for s in getattr(node, "body", []) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def _reached(fn, owner, definitions):
+    """Student functions/methods `fn` refers to: [(label, node, owner class or None)]."""
+    out = []
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and node.id in definitions:
+            target = definitions[node.id]
+            if isinstance(target, ast.ClassDef):
+                out += [(f"{node.id}.{m}", n, node.id) for m, n in _methods(target).items()]
+            elif isinstance(target, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                out.append((node.id, target, None))
+        elif (owner and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+              and node.value.id in ("self", "cls", owner) and node.attr in _methods(definitions[owner])):
+            out.append((f"{owner}.{node.attr}", _methods(definitions[owner])[node.attr], owner))
+    return out
+
+
+def _policy(label, contract):
+    name, _, method = label.partition(".")
+    for part in contract.values():
+        if name in part:
+            spec = part[name]
+            if method:
+                return spec.get("methods", {}).get(method, {}).get("loops")
+            return spec.get("loops")
+    return None
+
+
+def first_loop(start, owner, definitions, contract=None):
+    """The first loop over data reachable from `start` (an ast def named by
+    `owner.method` or a function): (text, where) or None. Follows calls and
+    references to the student's functions, classes and self.methods, through
+    any depth; a contract function that is itself vectorized is judged on its
+    own and not entered; recursion counts as a loop."""
+    contract = contract or CONTRACT
+    seen = {id(start)}
+    todo = [(start, owner, None)]
+    while todo:
+        fn, cls, via = todo.pop(0)
+        loops = loops_in(fn, contract)
+        if loops:
+            line, what = loops[0]
+            where = f"line {line}" if via is None else f"line {line} of {via}, which it calls"
+            return what, where
+        for label, node, node_owner in _reached(fn, cls, definitions):
+            if node is start or (via is not None and node is fn):
+                return "recursion", f"{label} calls itself" if node is fn else f"{label} calls back into it"
+            if id(node) in seen or _policy(label, contract) == "forbidden":
+                continue
+            seen.add(id(node))
+            todo.append((node, node_owner, label))
+    return None
+
+
+def loop_problems(definitions, part, contract=None):
+    """{qualified name: sentence} for each function or method of `part` whose
+    policy is "forbidden" and that reaches a loop over data.
+
+    definitions: top-level name -> ast FunctionDef/ClassDef, every function and
+    class the student defined (the grader's extraction, or the notebook's
+    live objects parsed with inspect.getsource)."""
+    contract = contract or CONTRACT
+    problems = {}
+    for name, spec in contract[part].items():
+        targets = ([(f"{name}.{m}", s, name) for m, s in spec["methods"].items()] if "methods" in spec
+                   else [(name, spec, None)])
+        for qualname, mspec, owner in targets:
+            if mspec["loops"] != "forbidden":
+                continue
+            node = _node(definitions, qualname)
+            found = node is not None and first_loop(node, owner, definitions, contract)
+            if found:
+                what, where = found
+                problems[qualname] = f"{qualname} uses {what} ({where}); it must be vectorized numpy"
+    return problems
+
+
+def _node(definitions, qualname):
+    name, _, method = qualname.partition(".")
+    node = definitions.get(name)
+    if node is None or not method:
+        return node
+    return _methods(node).get(method)

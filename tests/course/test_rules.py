@@ -1,0 +1,204 @@
+"""course/rules.py: the rules the notebooks' self-check and the grader share."""
+import ast
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course import rules
+
+
+def defs(src):
+    return {s.name: s for s in ast.parse(textwrap.dedent(src)).body
+            if isinstance(s, (ast.FunctionDef, ast.ClassDef))}
+
+
+def node_problem(src, qualname):
+    d = defs(src)
+    name, _, method = qualname.partition(".")
+    node = d[name] if not method else rules._methods(d[name])[method]
+    return rules.signature_problem_of_node(node, qualname)
+
+
+# ------------------------------------------------------------------ numbers
+
+@pytest.mark.parametrize("value", [2.5, 2, np.float32(2.5), np.array(2.5), np.array([2.5]), np.array([[2.5]]),
+                                   np.array([3], dtype=np.int64)])
+def test_a_loss_may_be_any_one_element_number(value):
+    assert rules.as_number(value) == pytest.approx(float(np.asarray(value).ravel()[0]))
+
+
+@pytest.mark.parametrize("value", [True, None, "1.0", [1.0], np.array([1.0, 2.0]), np.array([True]),
+                                   np.array([1 + 2j]), 10**999, float("nan"), np.array([np.inf])])
+def test_anything_else_is_not_a_loss(value):
+    with pytest.raises(ValueError):
+        rules.as_number(value)
+
+
+# -------------------------------------------------------------- comparisons
+
+def test_rel_error_locates_the_worst_entry_and_floors_tiny_entries():
+    err, idx = rules.rel_error_where(np.array([[1.0, 2.0], [3.0, 1e-13]]), np.array([[1.0, 2.0], [3.3, 0.0]]))
+    assert idx == (1, 0) and err == pytest.approx(0.3 / 6.3)
+    assert rules.rel_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert not rules.rel_error(np.array([np.nan, 1.0]), np.array([1.0, 1.0])) <= 1e-5
+
+
+@given(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3))
+def test_rel_error_is_symmetric_and_bounded(a, b):
+    e = rules.rel_error(a, b)
+    assert e == rules.rel_error(b, a) and 0.0 <= e <= 1.0
+
+
+def test_numerical_gradients_match_known_derivatives_and_restore_x():
+    x = np.array([[1.0, -2.0], [0.5, 3.0]])
+    before = x.copy()
+    grad = rules.eval_numerical_gradient(lambda v: float(np.sum(v ** 3)), x)
+    assert np.allclose(grad, 3 * before ** 2, rtol=1e-6) and np.array_equal(x, before)
+    dout = np.array([[1.0, 2.0], [3.0, 4.0]])
+    grad = rules.eval_numerical_gradient_array(lambda v: 2 * v, x, dout)
+    assert np.allclose(grad, 2 * dout) and np.array_equal(x, before)
+
+
+# --------------------------------------------------------------- signatures
+
+@pytest.mark.parametrize("src, qualname", [
+    ("def softmax_loss(x, y): pass", "softmax_loss"),                      # CS231n's own parameter names
+    ("def softmax_loss(scores, y, eps=1e-12, *, check=False): pass", "softmax_loss"),
+    ("def affine_forward(*args): pass", "affine_forward"),
+    ("class TwoLayerNet:\n def loss(self, X, y=None, reg=0.0, dropout=0.0): pass", "TwoLayerNet.loss"),
+    ("class TwoLayerNet:\n def train(self, X, y, X_val, y_val, learning_rate=1e-3, learning_rate_decay=0.95,"
+     " reg=5e-6, num_iters=100, batch_size=200): pass", "TwoLayerNet.train"),   # no verbose: never passed
+    ("class TwoLayerNet:\n def train(self, a, b, c, d, **kw): pass", "TwoLayerNet.train"),
+    ("class LinearSoftmax:\n @staticmethod\n def predict(X): pass", "LinearSoftmax.predict"),
+])
+def test_signatures_a_call_can_use_are_right(src, qualname):
+    assert node_problem(src, qualname) is None
+
+
+@pytest.mark.parametrize("src, qualname, why", [
+    ("def softmax_loss(x, y, eps): pass", "softmax_loss", "missing a required argument: 'eps'"),
+    ("def softmax_loss(x): pass", "softmax_loss", "too many positional arguments"),
+    ("class TwoLayerNet:\n def train(self, X, y, X_val, y_val, dropout, learning_rate=1e-3,"
+     " learning_rate_decay=0.95, reg=5e-6, num_iters=100, batch_size=200): pass", "TwoLayerNet.train",
+     "missing a required argument: 'dropout'"),
+    ("class TwoLayerNet:\n def train(self, X, y, X_val, y_val, lr=1e-3, learning_rate_decay=0.95, reg=5e-6,"
+     " num_iters=100, batch_size=200): pass", "TwoLayerNet.train", "unexpected keyword argument 'learning_rate'"),
+    ("class TwoLayerNet:\n def loss(self, X, y, reg=0.0): pass", "TwoLayerNet.loss", "missing a required argument: 'y'"),
+    ("class TwoLayerNet:\n def predict(): pass", "TwoLayerNet.predict", "no self parameter"),
+])
+def test_signatures_the_grader_cannot_call_are_reported(src, qualname, why):
+    problem = node_problem(src, qualname)
+    assert problem and why in problem and qualname in problem
+
+
+def test_live_objects_are_judged_like_their_source():
+    ns = {}
+    src = textwrap.dedent('''
+        def softmax_loss(x, y, verbose=False): pass
+        class TwoLayerNet:
+            def loss(self, X, y, reg=0.0): pass
+            @staticmethod
+            def predict(X): pass
+    ''')
+    exec(src, ns)
+    for qualname, obj in (("softmax_loss", ns["softmax_loss"]), ("TwoLayerNet.loss", ns["TwoLayerNet"]),
+                          ("TwoLayerNet.predict", ns["TwoLayerNet"])):
+        assert rules.signature_problem_of_object(obj, qualname) == node_problem(src, qualname)
+
+
+# --------------------------------------------------------------------- loops
+
+def test_loops_over_the_parameter_dictionary_are_not_loops_over_data():
+    src = '''
+    class TwoLayerNet:
+        def loss(self, X, y=None, reg=0.0):
+            grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+            for k in ['W1', 'W2']:
+                grads[k] += 2 * reg * self.params[k]
+            for k, g in zip(grads.keys(), self.params.values()):
+                pass
+            for name in sorted(self.params):
+                pass
+            return 0.0, grads
+    '''
+    assert rules.loop_problems(defs(src), "part2") == {}
+
+
+@pytest.mark.parametrize("body, what", [
+    ("for i in range(X.shape[0]): pass", "a for loop"),
+    ("while False: pass", "a while loop"),
+    ("s = sum(x for x in X)", "a generator expression"),
+    ("s = list(map(abs, X))", "map()"),
+    ("s = np.apply_along_axis(np.sum, 1, X)", "np.apply_along_axis"),
+    ("exec('for i in X: pass')", "exec()"),
+    ("for k in ['W1', 'not_a_param']: pass", "a for loop"),
+    ("for row in self.data: pass", "a for loop"),
+])
+def test_loops_over_data_are_found_with_their_line(body, what):
+    src = f"class TwoLayerNet:\n    def loss(self, X, y=None, reg=0.0):\n        x = 1\n        {body}\n"
+    problem = rules.loop_problems(defs(src), "part2")["TwoLayerNet.loss"]
+    assert what in problem and "line 3" in problem
+
+
+def test_loops_are_followed_through_any_depth_of_helpers_methods_and_classes():
+    src = '''
+    def a(x): return b(x)
+    def b(x): return c(x)
+    def c(x):
+        return [r for r in x]
+    def softmax_loss_vectorized(W, X, y, reg):
+        return a(X)
+    class Helper:
+        def run(self, X):
+            for r in X: pass
+    class LinearSoftmax:
+        def predict(self, X):
+            return self._scores(X)
+        def _scores(self, X):
+            return Helper().run(X)
+        def loss(self, X_batch, y_batch, reg):
+            return softmax_loss_vectorized(self.W, X_batch, y_batch, reg)
+        def train(self, X, y):
+            for it in range(10): pass
+    def softmax_loss_naive(W, X, y, reg):
+        for i in range(3): pass
+    '''
+    problems = rules.loop_problems(defs(src), "part1")
+    assert "line 2 of c" in problems["softmax_loss_vectorized"]
+    assert "Helper.run" in problems["LinearSoftmax.predict"]
+    # loss calls a vectorized contract function: judged on its own, not twice
+    assert "LinearSoftmax.loss" not in problems
+    assert set(problems) == {"softmax_loss_vectorized", "LinearSoftmax.predict"}
+
+
+def test_recursion_and_calls_into_looping_contract_functions_are_loops():
+    src = '''
+    def affine_forward(x, w, b):
+        return rec(x)
+    def rec(x):
+        return rec(x[1:]) if len(x) else 0
+    def softmax_loss(scores, y):
+        return softmax_loss_naive(None, scores, y, 0.0)
+    def softmax_loss_naive(W, X, y, reg):
+        for i in range(3): pass
+    '''
+    problems = rules.loop_problems(defs(src), "part2")
+    assert "recursion" in problems["affine_forward"]
+    assert "softmax_loss_naive" in problems["softmax_loss"]
+
+
+def test_the_contract_declares_every_call_the_rule_needs():
+    from course.contract import CONTRACT
+    for part in CONTRACT.values():
+        for name, spec in part.items():
+            for mspec in spec.get("methods", {name: spec}).values():
+                assert mspec["calls"], name
+                for call in mspec["calls"]:
+                    positional = [a for a in call if not a.endswith("=")]
+                    keywords = [a[:-1] for a in call if a.endswith("=")]
+                    params = mspec["params"][1:] if "methods" in spec else mspec["params"]
+                    assert positional == params[: len(positional)], (name, call)
+                    assert set(keywords) <= set(mspec["defaults"]), (name, call)
