@@ -125,3 +125,23 @@ def spec_of(qualname):
 def param_keys():
     """Every key of a contract class's parameter dictionary (self.params)."""
     return {k for p in CONTRACT.values() for spec in p.values() for k in spec.get("param_keys", [])}
+
+
+# Conventions a student could not guess from the maths alone: the notebooks
+# state each one where `stated` says and check it visibly, and the grader's
+# feedback names it and that place when it deducts for it
+# (tests/notebooks/test_conventions_stated.py checks the notebooks say so).
+CONVENTIONS = {
+    "relu_zero": {
+        "rule": "relu_backward gives dx = 0 where the forward input x is exactly 0",
+        "stated": "Part 2 notebook, the docstring of relu_backward",
+    },
+    "dout_unchanged": {
+        "rule": "a backward function never modifies dout (or any other input) in place",
+        "stated": "Part 2 notebook, the docstrings of affine_backward and relu_backward",
+    },
+    "naive_loops": {
+        "rule": "softmax_loss_naive computes the loss and gradient with explicit Python loops over the examples",
+        "stated": "Part 1 notebook, the docstring of softmax_loss_naive",
+    },
+}
