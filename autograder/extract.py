@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from course.contract import CONTRACT
 from course.markers import END_CODE as END_MARK
 from course.markers import START_CODE as START_MARK
 from course.markers import answer_id
@@ -244,53 +243,6 @@ def _add_cells(ext: Extraction, cells: Iterable[Cell]) -> None:
                 _record(ext, module, source, cell)
         elif found := answer_in_cell(cell):
             ext.answers[found[0]] = found[1]  # a later answer cell for the same question wins
-
-
-# ------------------------------------------------------------------ signatures
-
-def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
-    a = fn.args
-    return [p.arg for p in (*a.posonlyargs, *a.args)]
-
-
-def _signature_problem(fn, expected: list[str], label: str) -> str | None:
-    got = _params(fn)
-    if got[: len(expected)] != expected or (len(got) > len(expected) and not _has_defaults_for_extra(fn, len(expected))):
-        return (f"{label}({', '.join(got)}) does not match the required signature "
-                f"{label}({', '.join(expected)}); keep the parameter names and order of the starter code")
-    return None
-
-
-def _has_defaults_for_extra(fn, n_expected: int) -> bool:
-    """Extra trailing parameters are harmless if they have defaults."""
-    n_params = len(_params(fn))
-    return n_params - n_expected <= len(fn.args.defaults)
-
-
-def signature_problems(ext: Extraction, name: str) -> list[str]:
-    """Why `name` cannot be called as the contract says ([] when it can)."""
-    spec = next(p[name] for p in CONTRACT.values() if name in p)
-    defn = ext.definitions.get(name)
-    if defn is None:
-        return [f"{name} is not defined in any code cell"]
-    if "methods" not in spec:
-        if not isinstance(defn.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return [f"{name} should be a function ({defn.where})"]
-        p = _signature_problem(defn.node, spec["params"], name)
-        return [p] if p else []
-    if not isinstance(defn.node, ast.ClassDef):
-        return [f"{name} should be a class ({defn.where})"]
-    methods = {s.name: s for s in defn.node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    out = []
-    for mname, mspec in spec["methods"].items():
-        if mname not in methods:
-            if mname != "__init__":
-                out.append(f"{name}.{mname} is missing")
-            continue
-        p = _signature_problem(methods[mname], mspec["params"], f"{name}.{mname}")
-        if p:
-            out.append(p)
-    return out
 
 
 # --------------------------------------------------------------------- regions

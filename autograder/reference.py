@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from course.config import load_config
+from course.config import ConfigError, load_config
 from course.contract import contract_names
 
 from .extract import Extraction, extract
 
 
-class SolutionsMissing(RuntimeError):
+class SolutionsMissing(ConfigError):
     """The solution notebooks are missing or do not define the whole contract."""
 
 
@@ -38,11 +38,13 @@ def solution_notebooks() -> list[Path]:
 def _load(paths: tuple[Path, ...]) -> Reference:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise SolutionsMissing(f"reference solution notebook(s) not found: {', '.join(missing)}")
+        raise SolutionsMissing(f"{missing[0]}: reference solution notebook not found; the grader needs the "
+                               f"solutions/ folder of the kit (restore it, or fix [notebooks] in course/course.toml)")
     ext = extract(list(paths))
     absent = ext.missing(contract_names())
     if absent:
-        raise SolutionsMissing(f"the solution notebooks do not define {', '.join(absent)}")
+        raise SolutionsMissing(f"{paths[0].parent}: the solution notebooks do not define {', '.join(absent)}; "
+                               f"restore them from the kit's repository")
     namespace: dict = {"__name__": "autograder_reference"}
     for chunk in ext.chunks_for(contract_names()):
         exec(compile(chunk.source, f"<solution: {chunk.label}>", "exec"), namespace)

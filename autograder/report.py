@@ -5,9 +5,13 @@ os.replace), and grades.csv is written last, so a run killed half-way never
 leaves a half-written gradebook. Points come from each SubmissionResult; the
 item columns, their order and max_total come from course/rubric.toml.
 
-Student-facing text passes through `scrub`: one line, bounded length, and a
-line that looks like a printed array is replaced, so even a careless hidden
-test message cannot leak expected values.
+Student-facing text passes through `scrub`: one line without control
+characters, bounded length, Markdown/HTML markup escaped, and a line that
+looks like a printed array is replaced, so even a careless hidden test
+message cannot leak expected values and no file name or student id can add
+markup, links or fake lines. Each feedback line is the test's diagnosis; in
+the course's "explain" feedback mode (course.toml [grading] feedback) its fix
+follows (`feedback_mode`).
 """
 from __future__ import annotations
 
@@ -22,7 +26,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from course.config import load_config
 from course.rubric import load_rubric
+from course.safe_text import printable
 
 from .results import FAILED, HIDDEN_CHECK, NOT_GRADABLE, PARTIAL, PASSED, SubmissionResult
 
@@ -40,12 +46,29 @@ def fmt(x: float) -> str:
     return f"{round(float(x), 3):g}"
 
 
+_MARKUP = re.compile(r"([\\`*\[\]<>|#!])")
+
+
+def escape_markup(text: str) -> str:
+    """Backslash-escape what Markdown or HTML would read as markup (links, images,
+    tags, code spans, tables, headings), so student-derived text shows as written."""
+    return _MARKUP.sub(r"\\\1", text).replace("&", "&amp;")
+
+
 def scrub(message: str) -> str:
-    """One safe line for a student: no arrays, no test source, bounded length."""
-    line = " ".join(str(message).split())
-    if not line or _ARRAY.search(line) or _CODE.match(str(message)):
+    """One safe line for a student: no arrays, no test source, no control
+    characters, bounded length (feedback.md escapes markup on top: `md` filter)."""
+    if _CODE.match(str(message)):
         return HIDDEN_CHECK
-    return line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…"
+    line = printable(message, MAX_LINE)
+    if not line or _ARRAY.search(line):
+        return HIDDEN_CHECK
+    return line
+
+
+def feedback_mode() -> str:
+    """The course's feedback mode: "diagnose" (what is wrong and where) or "explain" (and how to fix it)."""
+    return load_config().feedback
 
 
 _UMASK = os.umask(0o022)
@@ -67,14 +90,20 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def item_lines(item) -> list[str]:
-    """The feedback lines of one item, scrubbed; derived from failed tests when the runner gave none."""
+def item_lines(item, mode: str | None = None) -> list[str]:
+    """The feedback lines of one item, scrubbed; each with its fix in the "explain" mode.
+    Derived from failed tests when the runner gave none."""
+    mode = mode or feedback_mode()
     lines = list(item.feedback)
+    fixes = list(item.fixes) + [""] * (len(lines) - len(item.fixes))
     if not lines and item.status != PASSED:
-        lines = [t.message if t.visible else HIDDEN_CHECK for t in item.tests if not t.passed]
+        failed = [t for t in item.tests if not t.passed]
+        lines = [t.message if t.visible else HIDDEN_CHECK for t in failed]
+        fixes = [t.fix if t.visible else "" for t in failed]
     out = []
-    for line in lines:
-        safe = scrub(line)
+    for line, fix in zip(lines, fixes):
+        text = str(line) + (f"; {fix}" if mode == "explain" and fix else "")
+        safe = scrub(text)
         if safe not in out:
             out.append(safe)
     return out
@@ -141,12 +170,14 @@ def gradescope_results(result: SubmissionResult) -> dict:
     return {
         "score": total_of(result),
         "execution_time": max(0, round(result.duration_s)),
-        "output": _overall_line(result),
+        "output": "\n".join([_overall_line(result), *notices_of(result)]),
+        "output_format": "text",        # student-derived text is never read as HTML or Markdown
+        "test_output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": {"student_id": result.student_id, "status": result.status,
+        "extra_data": {"student_id": printable(result.student_id), "status": printable(result.status, 300),
                        "max_total": load_rubric().auto_max,
-                       "notebooks": [Path(p).name for p in result.notebooks]},
+                       "notebooks": [printable(Path(p).name) for p in result.notebooks]},
         "tests": tests,
     }
 
@@ -168,10 +199,18 @@ def _status_note(result: SubmissionResult) -> str:
     return scrub(f"{kind.replace('_', ' ')}: {reason}" if reason else kind)
 
 
+def notices_of(result: SubmissionResult) -> list[str]:
+    """Student-facing notes about the hand-in itself (which copy of a part was graded...), scrubbed."""
+    return [scrub(n) for n in getattr(result, "notices", [])]
+
+
 # ------------------------------------------------------------- feedback.md
 
+# Markdown, not HTML: jinja's HTML autoescaping does not fit; every value is
+# passed through the `md` filter (escape_markup) in the template instead.
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
                    undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+_ENV.filters["md"] = lambda value: escape_markup(str(value))
 
 
 def feedback_markdown(result: SubmissionResult) -> str:
@@ -192,9 +231,10 @@ def feedback_markdown(result: SubmissionResult) -> str:
     elif len(not_graded) == len(rows) and len({tuple(r["lines"]) for r in rows}) == 1:
         whole, not_graded = "; ".join(rows[0]["lines"]), []
     text = _ENV.get_template("feedback.md.j2").render(whole=whole,
-        student_id=result.student_id, total=fmt(total_of(result)), max_total=fmt(load_rubric().auto_max),
-        status_note=_status_note(result), notebooks=[Path(p).name for p in result.notebooks],
-        items=rows, to_fix=to_fix, not_graded=not_graded)
+        student_id=scrub(result.student_id), total=fmt(total_of(result)), max_total=fmt(load_rubric().auto_max),
+        status_note=_status_note(result), notebooks=[scrub(Path(p).name) for p in result.notebooks],
+        notices=notices_of(result), items=rows, to_fix=to_fix, not_graded=not_graded,
+        explain=feedback_mode() == "explain")
     return re.sub(r"\n{3,}", "\n\n", text)
 
 

@@ -19,16 +19,31 @@ PASSED, PARTIAL, FAILED, NOT_GRADABLE = "passed", "partial", "failed", "not_grad
 HIDDEN_CHECK = "a hidden check failed (details are not shown for this check)"
 
 
+# Test kinds (the `kind` of @pytest.mark.graded): a "value" test compares the
+# student's results with the course's; a "structure" test checks a property
+# that garbage can also have (no loops, shapes, inputs unchanged, agreement
+# with its own numerical gradient, speed). Structure earns points only on an
+# item some of whose values are right (with a `group`, values of that group:
+# "loss", "forward"...), and only when every item it `needs` has right values
+# too (runner.score_item).
+VALUE, STRUCTURE = "value", "structure"
+
+
 @dataclass
 class TestOutcome:
-    """One hidden test's verdict. `message` is written for the student and
-    never contains test source or expected arrays."""
+    """One hidden test's verdict. `message` (what is wrong) and `fix` (how to
+    fix it, shown in the "explain" feedback mode) are written for the student
+    and never contain test source, expected arrays or text from student code."""
     name: str
     item: str
     weight: float
     passed: bool
     message: str = ""
     visible: bool = True  # False: counted, but feedback says only that a hidden check failed
+    fix: str = ""
+    kind: str = VALUE
+    needs: tuple[str, ...] = ()   # items whose values must be right for this test to count
+    group: str = ""               # what part of the item it is about ("loss", "forward", ...)
 
 
 @dataclass
@@ -41,6 +56,7 @@ class ItemResult:
     status: str  # PASSED / PARTIAL / FAILED / NOT_GRADABLE
     feedback: list[str] = field(default_factory=list)
     tests: list[TestOutcome] = field(default_factory=list)
+    fixes: list[str] = field(default_factory=list)  # how to fix feedback[i] ("" when none); "explain" mode
 
 
 @dataclass

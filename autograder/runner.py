@@ -20,14 +20,16 @@ import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from course.config import load_config
+from course.config import ConfigError, load_config
 from course.contract import contract_names
 from course.rubric import load_rubric
 
-from .extract import Extraction, extract_readable, signature_problems
+from .callable_check import blocked_items, callable_problems
+from .extract import Chunk, Extraction, extract_readable
 from .reference import load_reference
-from .results import (FAILED, HIDDEN_CHECK, NOT_GRADABLE, PARTIAL, PASSED, ItemResult, SubmissionResult,
-                      placeholder_result)
+from .reference_calls import KIT_SOURCE, Trace, callbacks
+from .results import (FAILED, HIDDEN_CHECK, NOT_GRADABLE, PARTIAL, PASSED, STRUCTURE, ItemResult,
+                      SubmissionResult, placeholder_result)
 
 HIDDEN_TESTS = Path(__file__).with_name("hidden_tests")
 CLASSES = ("LinearSoftmax", "TwoLayerNet")
@@ -37,7 +39,8 @@ UNUSED_PYTEST_PLUGINS = ("terminal", "cacheprovider", "logging", "warnings", "un
                          "threadexception", "faulthandler", "junitxml", "pastebin", "doctest",
                          "legacypath", "tmpdir", "monkeypatch", "recwarn", "stepwise", "setuponly",
                          "setupplan", "debugging", "unittest", "subtests", "reports")
-MAX_FEEDBACK = 3  # lines per item: the first failures say what to fix; more is noise
+MAX_FEEDBACK = 8  # distinct failure lines per item; a student sees every failing check up to this
+KIT_CHUNK = Chunk("the grader's helpers", KIT_SOURCE)  # loaded last into the classes sandbox
 _EXECUTORS: dict[int, ThreadPoolExecutor] = {}
 
 
@@ -49,50 +52,24 @@ def _background() -> ThreadPoolExecutor:
     return _EXECUTORS[pid]
 
 
-# ----------------------------------------------------------- what to grade
-
-def item_blockers(ext: Extraction, load_errors: dict[str, str]) -> dict[str, str]:
-    """item id -> why it cannot be graded (items absent from the dict can be)."""
-    blockers = {}
-    for item in load_rubric().auto:
-        reasons = []
-        for name in item.functions:
-            problems = signature_problems(ext, name)
-            if name in ext.definitions and name in load_errors:
-                problems = [f"{name} failed to load ({load_errors[name]}); "
-                            f"run its cell in a fresh runtime to see the error"]
-            reasons += problems
-        reasons = _unique(reasons)
-        if reasons:
-            blockers[item.id] = reasons[0] + (f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else "")
-    return blockers
-
-
-def _unique(lines):
-    return list(dict.fromkeys(lines))
-
-
 # ------------------------------------------------------------ the sandboxes
 
-def sandbox_chunks(ext: Extraction, kind: str, reference) -> list:
+def sandbox_chunks(ext: Extraction, kind: str) -> list:
     """The code a sandbox loads.
 
     functions: all of the student's contract names (and what they use).
-    classes:   the student's classes, with the contract FUNCTIONS they call
-               replaced by the reference ones, so that a class is graded on its
-               own (CONTRACT: LinearSoftmax.loss calls softmax_loss_vectorized,
-               TwoLayerNet is built from the layer functions). The classes'
-               methods are supposed to call exactly these functions, so having
-               them in the child gives a student nothing to exploit.
+    classes:   the student's classes (and what they use) without the student's
+               contract FUNCTIONS: the class sandbox reaches the course's
+               functions as grader callbacks instead (reference_calls), so a
+               class is graded on its own code (a bug in affine_backward costs
+               p2_affine only) and no reference code is ever in the sandbox.
     """
     present = [n for n in contract_names() if n in ext.definitions]
     if kind == "functions":
         return needed_imports_only(ext.chunks_for(present))
     functions = [n for n in contract_names() if n not in CLASSES]
     student = [c for c in ext.chunks_for([n for n in present if n in CLASSES]) if c.label not in functions]
-    provided = [c for c in reference.extraction.chunks_for(functions) if c.label in functions]
-    imports = [c for c in reference.extraction.chunks_for(functions) if c.label.startswith("import")]
-    return needed_imports_only(student + imports + provided)
+    return needed_imports_only(student) + [KIT_CHUNK]
 
 
 def needed_imports_only(chunks: list) -> list:
@@ -147,7 +124,7 @@ def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slo
     try:
         return _grade(student_id, notebooks, limits=limits, slot=slot)
     except Exception as exc:
-        if type(exc).__name__ in ("SandboxError", "SolutionsMissing"):
+        if isinstance(exc, ConfigError) or type(exc).__name__ == "SandboxError":
             raise
         result = placeholder_result(student_id, f"error: {type(exc).__name__}: {exc}"[:300],
                                     "not graded: the grader failed on this submission (reported to the instructor)",
@@ -167,8 +144,11 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
     sandbox = _sandbox_api()
     preopened = {}   # kind -> Sandbox, or a Future of one (opened in the background)
 
+    trace = Trace()   # the course's loss as called by the student's train (classes sandbox)
+
     def start_sandbox(kind):
-        sb = sandbox.Sandbox(sandbox_chunks(ext, kind, reference), limits=limits, slot=slot)
+        extra = {"callbacks": callbacks(reference, trace)} if kind == "classes" else {}
+        sb = sandbox.Sandbox(sandbox_chunks(ext, kind), limits=limits, slot=slot, **extra)
         return sb.__enter__()
 
     waited = 0.0  # seconds spent waiting for a sandbox to be ready
@@ -191,8 +171,11 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
             load_errors = dict(preopened["functions"].load_errors)
             result.log.append(f"isolation: {preopened['functions'].isolation}")
         except sandbox.StudentError as exc:
-            crashed = f"your code could not be loaded: {type(exc).__name__} ({exc})"
-    blockers = item_blockers(ext, load_errors)
+            crashed = ("your code could not be loaded: the process stopped or hung while your definitions "
+                       "were being loaded (run every cell in a fresh runtime to see why)")
+            result.log.append(f"load failure: {type(exc).__name__}")
+    problems = callable_problems(ext, load_errors)
+    blockers = blocked_items(rubric, problems)
     if crashed:
         blockers = {item.id: crashed for item in rubric.auto}
     gradable = [item.id for item in rubric.auto if item.id not in blockers]
@@ -202,7 +185,7 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
 
     waited_before_tests = waited
     try:
-        plugin = run_hidden_tests(gradable, open_sandbox, reference, ext)
+        plugin = run_hidden_tests(gradable, open_sandbox, reference, ext, problems, trace)
     finally:
         for sb in preopened.values():  # opened but never used (no test needed it)
             with contextlib.suppress(Exception):
@@ -213,7 +196,7 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
         result.log.append("slowest hidden tests: " + ", ".join(f"{_test_label(n)} {s:.2f}s" for n, s in slow))
 
     for item in rubric.auto:
-        result.items[item.id] = score_item(item, blockers.get(item.id), plugin, unreadable, ext.problems)
+        result.items[item.id] = score_item(item, blockers.get(item.id), plugin.outcomes, unreadable, ext.problems)
     result.status = submission_status(result, unreadable)
     result.duration_s = round(time.perf_counter() - start, 3)
     tests = max(0.0, sum(plugin.durations.values()) - (waited - waited_before_tests))
@@ -233,15 +216,16 @@ def _test_label(nodeid: str) -> str:
     return Path(path).name + sep + rest
 
 
-def run_hidden_tests(gradable, open_sandbox, reference, ext):
-    """One in-process pytest session over autograder/hidden_tests/; returns the plugin (outcomes)."""
+def run_hidden_tests(gradable, open_sandbox, reference, ext, problems=None, trace=None):
+    """One in-process pytest session over autograder/hidden_tests/; returns the plugin (outcomes).
+    `problems`: {qualified name: why it cannot be called} (callable_check.callable_problems)."""
     import pytest
 
     from .hidden_tests import plugin as fixtures
     from .hidden_tests.plugin import GradingPlugin
 
     plugin = GradingPlugin(gradable=gradable, open_sandbox=open_sandbox, reference=reference,
-                           extraction=ext, seed=load_config().seed)
+                           extraction=ext, seed=load_config().seed, problems=problems, trace=trace)
     if not gradable:
         return plugin
     args = [str(HIDDEN_TESTS), "-c", str(HIDDEN_TESTS / "pytest.ini"), "--rootdir", str(HIDDEN_TESTS.parent.parent),
@@ -280,23 +264,65 @@ def _quiet():
 
 # ----------------------------------------------------------------- scoring
 
-def score_item(item, blocker, plugin, unreadable, syntax_problems) -> ItemResult:
+def values_right(outcomes) -> set[str]:
+    """Items, and "item:group" pairs, at least one of whose value tests passed:
+    that code computes something right."""
+    right = set()
+    for t in outcomes:
+        if t.passed and t.kind != STRUCTURE:
+            right |= {t.item, f"{t.item}:{t.group}"}
+    return right
+
+
+def gates(test) -> set[str]:
+    """What must have right values for a structure test to count: the items it needs,
+    or else its own item (the values of its own group, when it has one)."""
+    if test.needs:
+        return set(test.needs)
+    return {f"{test.item}:{test.group}" if test.group else test.item}
+
+
+def credited(test, right: set[str]) -> bool:
+    """A value test counts when it passed; a structure test only when, besides, its
+    gates have right values: structure alone (no loops, shapes, inputs unchanged,
+    agreement with its own gradient...) never earns points for garbage."""
+    return test.passed and (test.kind != STRUCTURE or gates(test) <= right)
+
+
+def score_item(item, blocker, outcomes, unreadable, syntax_problems) -> ItemResult:
+    """One rubric item from every test outcome of the submission (`outcomes`
+    spans all items: a structure test may need another item's values)."""
     if blocker:
         extra = [p for p in (*unreadable, *syntax_problems)]
         return ItemResult(item.id, item.title, 0.0, item.points, NOT_GRADABLE,
                           feedback=[f"not graded: {blocker}"] + [f"({p})" for p in extra[:2]])
-    tests = [t for t in plugin.outcomes if t.item == item.id]
+    tests = [t for t in outcomes if t.item == item.id]
     total = sum(t.weight for t in tests)
     if total == 0:
         return ItemResult(item.id, item.title, 0.0, item.points, NOT_GRADABLE,
                           feedback=["not graded: no hidden test ran for this item (reported to the instructor)"])
-    passed = sum(t.weight for t in tests if t.passed)
+    right = values_right(outcomes)
+    passed = sum(t.weight for t in tests if credited(t, right))
     points = round(item.points * passed / total, 2)
     status = PASSED if passed == total else FAILED if passed == 0 else PARTIAL
-    failed = _unique(t.message if t.visible else HIDDEN_CHECK for t in tests if not t.passed)
-    feedback = failed[:MAX_FEEDBACK] + ([f"... and {len(failed) - MAX_FEEDBACK} more failed hidden check(s)"]
-                                        if len(failed) > MAX_FEEDBACK else [])
-    return ItemResult(item.id, item.title, points, item.points, status, feedback=feedback, tests=tests)
+    lines = [(t.message if t.visible else HIDDEN_CHECK, t.fix if t.visible else "") for t in tests if not t.passed]
+    lines += [(depends_line(t, right), "") for t in tests if t.passed and not credited(t, right)]
+    failed = list(dict.fromkeys(lines))
+    feedback = [m for m, _ in failed[:MAX_FEEDBACK]] + (
+        [f"... and {len(failed) - MAX_FEEDBACK} more failed hidden check(s)"] if len(failed) > MAX_FEEDBACK else [])
+    fixes = [f for _, f in failed[:MAX_FEEDBACK]] + ([""] if len(failed) > MAX_FEEDBACK else [])
+    return ItemResult(item.id, item.title, points, item.points, status, feedback=feedback, tests=tests,
+                      fixes=fixes)
+
+
+def depends_line(test, right: set[str]) -> str:
+    """Why a passed structure test earns nothing yet."""
+    rubric = load_rubric()
+    missing = sorted(gates(test) - right)
+    names = [f"'{rubric.auto_item(g.split(':')[0]).title}'" + (f" ({g.split(':')[1]})" if ":" in g else "")
+             for g in missing]
+    return ("not credited yet: loops, speed, shapes, unchanged inputs and agreement with your own gradient "
+            f"count only once values are right, and no value check passed for {', '.join(names)}")
 
 
 def submission_status(result: SubmissionResult, unreadable: list[str]) -> str:

@@ -16,6 +16,14 @@ ASSIGNMENTS_DIR = REPO_ROOT / "assignments"
 EXAMPLES_DIR = REPO_ROOT / "examples" / "submissions"
 
 
+FEEDBACK_MODES = ("diagnose", "explain")
+
+
+class ConfigError(Exception):
+    """The kit's configuration is wrong: one line naming the file and the fix.
+    Commands turn it into exit status 2 (never a traceback)."""
+
+
 @dataclass(frozen=True)
 class Config:
     repository_url: str
@@ -26,6 +34,9 @@ class Config:
     data: dict[str, int]
     targets: dict[str, float]
     grading: dict[str, float]
+    # what a student's feedback says about a failed check: "diagnose" = what is wrong and
+    # where; "explain" = and how to fix it ([grading] feedback; see README "Feedback")
+    feedback: str = "diagnose"
 
     def solution_notebook(self, part: str) -> Path:
         return SOLUTIONS_DIR / self.assignment_id / self.notebooks[part]
@@ -45,10 +56,30 @@ class Config:
         return f"https://colab.research.google.com/github/{repo}/blob/{self.branch}/{path}"
 
 
+CONFIG_PATH = Path(__file__).with_name("course.toml")
+
+
 @lru_cache(maxsize=1)
 def load_config(path: Path | None = None) -> Config:
-    raw = tomllib.loads((path or Path(__file__).with_name("course.toml")).read_text())
+    path = path or CONFIG_PATH
+    try:
+        raw = tomllib.loads(Path(path).read_text())
+        config = _config(raw)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except KeyError as exc:
+        raise ConfigError(f"{path}: the key {exc.args[0]!r} is missing") from None
+    if config.feedback not in FEEDBACK_MODES:
+        raise ConfigError(f"{path}: [grading] feedback = {config.feedback!r}; use one of {', '.join(FEEDBACK_MODES)}")
+    return config
+
+
+def _config(raw: dict) -> Config:
     course = raw["course"]
+    grading = dict(raw["grading"])
+    feedback = grading.pop("feedback", "diagnose")
     return Config(
         repository_url=course["repository_url"],
         branch=course["branch"],
@@ -57,5 +88,6 @@ def load_config(path: Path | None = None) -> Config:
         notebooks=dict(raw["notebooks"]),
         data=dict(raw["data"]),
         targets=dict(raw["targets"]),
-        grading=dict(raw["grading"]),
+        grading=grading,
+        feedback=feedback,
     )

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .config import ConfigError
+
 RUBRIC_PATH = Path(__file__).with_name("rubric.toml")
 # [peer_review] keys read from rubric.toml, with their types (defaults: the Rubric fields)
 PEER_REVIEW_KEYS = {"reviews": int, "disagreement_margin": float, "min_feedback_words": int}
@@ -90,7 +92,17 @@ def _peer_items(rows: list[dict], kind: str) -> tuple[PeerItem, ...]:
 
 @lru_cache(maxsize=None)
 def load_rubric(path: Path = RUBRIC_PATH) -> Rubric:
-    raw = tomllib.loads(Path(path).read_text())
+    try:
+        return _load(path, tomllib.loads(Path(path).read_text()))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: an item is incomplete or malformed ({type(exc).__name__}: {exc})") from None
+
+
+def _load(path: Path, raw: dict) -> Rubric:
     auto = tuple(
         AutoItem(id=r["id"], part=r["part"], title=r["title"],
                  points=float(r["points"]), functions=tuple(r["functions"]))
@@ -109,8 +121,6 @@ def load_rubric(path: Path = RUBRIC_PATH) -> Rubric:
            if key in raw.get("peer_review", {})},
     )
     if abs(rubric.items_total - rubric.max_raw) > 1e-9:
-        raise ValueError(
-            f"{path}: items add up to {rubric.items_total} points but "
-            f"[scale] max_raw is {rubric.max_raw}; make them agree"
-        )
+        raise ConfigError(f"{path}: the items add up to {rubric.items_total:g} points but [scale] max_raw is "
+                          f"{rubric.max_raw:g}; change max_raw or an item's points so they agree")
     return rubric

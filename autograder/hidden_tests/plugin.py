@@ -15,15 +15,30 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.checks import Fail, StudentCode, sanitize
-from autograder.results import TestOutcome
+from course.rubric import load_rubric
+
+from autograder.checks import Fail
+from autograder.results import STRUCTURE, VALUE, TestOutcome
+from autograder.student_code import StudentCode
+
+GRADED_KEYS = {"item", "weight", "kind", "needs", "group"}
 
 
-def graded_marker(item):
+def graded_marker(item) -> dict:
+    """The test's @pytest.mark.graded(item=..., weight=..., kind="value"|"structure", needs=(...),
+    group="..."), checked against the rubric: a typo in an item id must not silently drop a test."""
     mark = item.get_closest_marker("graded")
     if mark is None:
         raise RuntimeError(f"hidden test {item.nodeid} has no @pytest.mark.graded(item=..., weight=...)")
-    return mark.kwargs["item"], float(mark.kwargs.get("weight", 1.0))
+    meta = dict(mark.kwargs)
+    unknown = set(meta) - GRADED_KEYS
+    ids = {a.id for a in load_rubric().auto}
+    needs = tuple(meta.get("needs", ()))
+    if unknown or meta.get("item") not in ids or not set(needs) <= ids or \
+            meta.get("kind", VALUE) not in (VALUE, STRUCTURE):
+        raise RuntimeError(f"hidden test {item.nodeid}: bad graded marker {meta} (items: {sorted(ids)})")
+    return {"item": meta["item"], "weight": float(meta.get("weight", 1.0)),
+            "kind": meta.get("kind", VALUE), "needs": needs, "group": str(meta.get("group", ""))}
 
 
 @lru_cache(maxsize=1)
@@ -44,8 +59,11 @@ GRADING = pytest.StashKey["GradingPlugin"]()
 
 
 class GradingPlugin:
-    def __init__(self, *, gradable, open_sandbox, reference, extraction, seed):
+    def __init__(self, *, gradable, open_sandbox, reference, extraction, seed, problems=None, trace=None):
+        from autograder.reference_calls import Trace
         self.gradable = set(gradable)
+        self.trace = trace if trace is not None else Trace()  # the course's loss as the student's train called it
+        self.problems = dict(problems or {})  # qualified name -> why it cannot be called
         self.open_sandbox = open_sandbox      # kind ("functions"/"classes") -> Sandbox
         self.reference = reference
         self.extraction = extraction
@@ -78,7 +96,7 @@ class GradingPlugin:
     def pytest_collection_modifyitems(self, session, config, items):
         keep, drop = [], []
         for item in items:
-            (keep if graded_marker(item)[0] in self.gradable else drop).append(item)
+            (keep if graded_marker(item)["item"] in self.gradable else drop).append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
         # every test on the student's functions first, then the classes (their
@@ -104,22 +122,21 @@ class GradingPlugin:
         self.close()
 
     def _record(self, item, excinfo):
-        item_id, weight = graded_marker(item)
-        name = item.name
-        if excinfo is None:
-            self.outcomes.append(TestOutcome(name, item_id, weight, True))
-            return
-        exc = excinfo.value
-        if isinstance(exc, Fail):  # NotImplementedFail included: "X is not implemented yet"
-            message = str(exc)
-        elif _is_student_error(exc):
-            message = f"your code failed: {sanitize(str(exc))}"
-        else:  # a bug in a hidden test (or an output shape we did not foresee)
-            frame = traceback.extract_tb(excinfo.tb)[-1]
-            self.internal_errors.append(f"{item.nodeid}: {type(exc).__name__}: {exc} "
-                                        f"(at {Path(frame.filename).name}:{frame.lineno})")
-            message = "a hidden check could not be completed on your output (reported to the instructor)"
-        self.outcomes.append(TestOutcome(name, item_id, weight, False, message))
+        meta = graded_marker(item)
+        outcome = TestOutcome(item.name, meta["item"], meta["weight"], excinfo is None,
+                              kind=meta["kind"], needs=meta["needs"], group=meta["group"])
+        if excinfo is not None:
+            exc = excinfo.value
+            if isinstance(exc, Fail):  # NotImplementedFail included: "X is not implemented yet"
+                outcome.message, outcome.fix = exc.diagnosis, exc.fix
+            elif _is_student_error(exc):  # a test that reached the sandbox without StudentCode
+                outcome.message = "your code failed in the sandbox"
+            else:  # a bug in a hidden test (or an output shape we did not foresee)
+                frame = traceback.extract_tb(excinfo.tb)[-1]
+                self.internal_errors.append(f"{item.nodeid}: {type(exc).__name__}: {str(exc)[:300]} "
+                                            f"(at {Path(frame.filename).name}:{frame.lineno})")
+                outcome.message = "a hidden check could not be completed on your output (reported to the instructor)"
+        self.outcomes.append(outcome)
 
 
 # ---------------------------------------------------------------- fixtures
@@ -133,13 +150,20 @@ def _grading(request) -> GradingPlugin:
 @pytest.fixture(scope="session")
 def student(request):
     plugin = _grading(request)
-    return StudentCode(lambda: plugin.sandbox("functions"))
+    return StudentCode(lambda: plugin.sandbox("functions"), plugin.problems)
 
 
 @pytest.fixture(scope="session")
 def classes(request):
     plugin = _grading(request)
-    return StudentCode(lambda: plugin.sandbox("classes"))
+    return StudentCode(lambda: plugin.sandbox("classes"), plugin.problems)
+
+
+@pytest.fixture(scope="session")
+def trace(request):
+    """The calls the student's code made to the course's loss (reference_calls.Trace):
+    clear it before the call you observe, copy `trace.calls` right after."""
+    return _grading(request).trace
 
 
 @pytest.fixture(scope="session")

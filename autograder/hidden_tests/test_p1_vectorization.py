@@ -10,28 +10,26 @@ import pytest
 from course.config import load_config
 from course.notebook_helpers import time_function
 
-from autograder.checks import NotImplementedFail, expect, function_node, loops_in
+from autograder.checks import convention, expect
 from autograder.hidden_tests.inputs import linear_problem
-from autograder.hidden_tests.vectorization import is_stub, loop_problems
+from autograder.hidden_tests.vectorization import check_loops, check_no_loops, loop_tests
 
 
-@pytest.mark.graded(item="p1_vectorization", weight=1)
-def test_no_loops_where_vectorized(ext):
-    problems = loop_problems(ext, "part1")
-    expect(not problems, "; ".join(problems))
+# The item is mostly about softmax_loss_vectorized: its loop-free code (1) and its speed (1).
+@loop_tests("part1", "p1_vectorization", {"softmax_loss_vectorized": 1.0, "LinearSoftmax.__init__": 0.1,
+                                           "LinearSoftmax.predict": 0.1, "LinearSoftmax.loss": 0.1})
+def test_no_loops(ext, qualname):
+    check_no_loops(ext, qualname, "part1")
 
 
-@pytest.mark.graded(item="p1_vectorization", weight=0.5)
+@pytest.mark.graded(item="p1_vectorization", weight=0.2, kind="structure", needs=("p1_softmax_naive",))
 def test_naive_version_loops(ext):
-    node = function_node(ext, "softmax_loss_naive")
-    if node is not None and is_stub(node):
-        raise NotImplementedFail("softmax_loss_naive is not implemented yet (it raises NotImplementedError)")
-    expect(node is not None and loops_in(node),
-           "softmax_loss_naive must use explicit Python loops (it is the reference the vectorized version is timed against)")
+    check_loops(ext, "softmax_loss_naive", "softmax_loss_naive has no Python loop" + convention("naive_loops"))
 
 
 @pytest.mark.timing
-@pytest.mark.graded(item="p1_vectorization", weight=1)
+@pytest.mark.graded(item="p1_vectorization", weight=1, kind="structure",
+                    needs=("p1_softmax_naive", "p1_softmax_vectorized"))
 def test_vectorized_faster_than_naive(student, rng):
     need = load_config().grading["grader_speedup_min"]
     W, X, y = linear_problem(rng, 500, 65, 10, scale=0.01)   # a digits-sized batch
@@ -46,4 +44,4 @@ def test_vectorized_faster_than_naive(student, rng):
     # the round trip to the child is paid by both; what is left is the compute
     ratio = (t_naive - overhead) / max(t_vec - overhead, 2e-5)
     expect(ratio >= need, f"softmax_loss_vectorized is only {ratio:.1f}x faster than softmax_loss_naive "
-                          f"on a 500 x 65 batch (need {need:g}x): remove Python-level loops and per-example work")
+                          f"on a 500 x 65 batch (need {need:g}x)", "remove Python-level loops and per-example work")

@@ -1,11 +1,45 @@
-"""Shared by the two vectorization test files: loops found with `ast`."""
+"""Shared by the two vectorization test files: the loop rule of course/rules.py
+applied to the student's extraction, one test per vectorized function.
+
+A function's loop-free credit counts only when the item that grades its
+values has right values (`needs`, see runner.score_item): structure alone
+earns nothing for code that computes nothing right."""
 from __future__ import annotations
 
 import ast
 
-from course.contract import contract_names, loop_policies
+import pytest
 
-from autograder.checks import NotImplementedFail, function_node, loops_in
+from course import rules
+from course.contract import loop_policies
+from course.rubric import load_rubric
+
+from autograder.checks import Fail, NotImplementedFail, expect
+
+# The item that grades a method's values when the rubric lists its class under several items.
+VALUE_ITEM = {"TwoLayerNet.predict": "p2_two_layer_train", "TwoLayerNet.train": "p2_two_layer_train"}
+
+
+def value_item(qualname: str) -> str:
+    """The rubric item whose value tests show that `qualname` computes something right."""
+    if qualname in VALUE_ITEM:
+        return VALUE_ITEM[qualname]
+    top = qualname.split(".")[0]
+    return next(i.id for i in load_rubric().auto
+                if top in i.functions and not i.id.endswith("_vectorization"))
+
+
+def forbidden(part: str) -> list[str]:
+    return [q for q, policy in loop_policies(part) if policy == "forbidden"]
+
+
+def loop_tests(part: str, item: str, weights: dict[str, float]):
+    """pytest.mark.parametrize over the part's vectorized functions, each graded under
+    `item` with its weight (default 1) and needing its own value item."""
+    return pytest.mark.parametrize("qualname", [
+        pytest.param(q, id=q, marks=pytest.mark.graded(item=item, weight=weights.get(q, 1.0), kind="structure",
+                                                       needs=(value_item(q),)))
+        for q in forbidden(part)])
 
 
 def is_stub(node) -> bool:
@@ -18,30 +52,33 @@ def is_stub(node) -> bool:
     return False
 
 
-def helpers_called(ext, node) -> list[str]:
-    """Student-defined non-contract functions that `node` calls (one level is
-    enough to stop moving a loop into a helper)."""
-    contract = set(contract_names())
-    called = {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-    return sorted(name for name in called if name in ext.definitions and name not in contract
-                  and isinstance(ext.definitions[name].node, (ast.FunctionDef, ast.AsyncFunctionDef)))
+def definitions(ext) -> dict:
+    """Every top-level def/class of the student's, as course.rules wants them."""
+    return {name: d.node for name, d in ext.definitions.items()}
 
 
-def loop_problems(ext, part: str) -> list[str]:
-    """One message per function of `part` whose loop policy is 'forbidden' and that loops."""
-    problems, stubs = [], []
-    for qualname, policy in loop_policies(part):
-        node = function_node(ext, qualname)
-        if policy != "forbidden" or node is None:
-            continue
-        if is_stub(node):
-            stubs.append(qualname)
-            continue
-        found = loops_in(node)
-        for helper in helpers_called(ext, node):
-            found += [f"{f} of {helper}()" for f in loops_in(ext.definitions[helper].node)]
-        if found:
-            problems.append(f"{qualname} uses a Python loop ({found[0]}); it must be vectorized numpy")
-    if stubs and not problems:
-        raise NotImplementedFail(f"{', '.join(stubs)} not implemented yet (still raising NotImplementedError)")
-    return problems
+def function_node(ext, qualname: str):
+    """The ast node of `name` or `Class.method` in a student's extraction (None if absent)."""
+    return rules._node(definitions(ext), qualname)
+
+
+def check_no_loops(ext, qualname: str, part: str) -> None:
+    node = function_node(ext, qualname)
+    if node is None:
+        if qualname.endswith(".__init__") and qualname.split(".")[0] in ext.definitions:
+            return  # no constructor of its own: nothing that could loop
+        raise Fail(f"{qualname} is not defined, so there is nothing vectorized to credit")
+    if is_stub(node):
+        raise NotImplementedFail(f"{qualname} is not implemented yet (it raises NotImplementedError)")
+    problem = rules.loop_problems(definitions(ext), part).get(qualname)
+    expect(problem is None, problem or "", "replace the loop with numpy operations on whole arrays "
+                                           "(broadcasting, fancy indexing, matrix products)")
+
+
+def check_loops(ext, qualname: str, message: str) -> None:
+    """The naive version must loop (a convention): through its own code or its helpers."""
+    node = function_node(ext, qualname)
+    if node is not None and is_stub(node):
+        raise NotImplementedFail(f"{qualname} is not implemented yet (it raises NotImplementedError)")
+    owner = qualname.split(".")[0] if "." in qualname else None
+    expect(node is not None and rules.first_loop(node, owner, definitions(ext)) is not None, message)

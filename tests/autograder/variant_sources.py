@@ -207,9 +207,30 @@ NET_DROPPED_B2 = NET_TEMPLATE.replace("scores, c2 = affine_forward(a, W2, b2)", 
 NET_PREDICT_SCORES = NET_TEMPLATE.replace("return np.argmax(self.loss(X), axis=1)", "return self.loss(X)")
 NET_NO_UPDATE = NET_TEMPLATE.replace("self.params[k] -= learning_rate * grads[k]",
                                      "self.params[k] - learning_rate * grads[k]")
+# A loop over the examples (per-row softmax); a loop over the parameter keys is
+# allowed by the contract (NET_PARAMS_KEY_LOOP among the correct alternatives).
 NET_LOOP_IN_LOSS = NET_TEMPLATE.replace(
+    "        loss, ds = softmax_loss(scores, y)\n",
+    "        loss, ds = 0.0, np.zeros_like(scores)\n"
+    "        for i in range(scores.shape[0]):\n"
+    "            l_i, d_i = softmax_loss(scores[i:i + 1], y[i:i + 1])\n"
+    "            loss += l_i / scores.shape[0]\n"
+    "            ds[i] = d_i[0] / scores.shape[0]\n")
+NET_PARAMS_KEY_LOOP = NET_TEMPLATE.replace(
     '        grads["W1"] += 2 * reg * W1\n        grads["W2"] += 2 * reg * W2\n',
-    '        for k in ("W1", "W2"):\n            grads[k] += 2 * reg * self.params[k]\n')
+    '        for k in ("W1", "W2"):\n            grads[k] += 2 * reg * self.params[k]\n').replace(
+    '        grads = {}\n', '        grads = {k: np.zeros_like(v) for k, v in self.params.items()}\n')
+
+NET_TRAIN_EXTRA_REQUIRED = NET_TEMPLATE.replace(
+    "    def train(self, X, y, X_val, y_val, learning_rate=1e-3,", "    def train(self, X, y, X_val, y_val, dropout, learning_rate=1e-3,")
+NET_NO_DECAY = NET_TEMPLATE.replace("                learning_rate *= learning_rate_decay\n", "")
+NET_DECAY_EVERY_ITERATION = NET_NO_DECAY.replace(
+    "            hist[\"loss_history\"].append(loss)\n",
+    "            hist[\"loss_history\"].append(loss)\n            learning_rate *= learning_rate_decay\n")
+NET_PREDICT_WITHOUT_B2 = NET_TEMPLATE.replace(
+    "        return np.argmax(self.loss(X), axis=1)",
+    "        hidden = np.maximum(0, X @ self.params[\"W1\"] + self.params[\"b1\"])\n"
+    "        return np.argmax(hidden @ self.params[\"W2\"], axis=1)")
 
 # name -> (item that must lose points, replacements)
 BUGS = {
@@ -239,6 +260,10 @@ BUGS = {
     "net_predict_scores": ("p2_two_layer_train", {"TwoLayerNet": NET_PREDICT_SCORES}),
     "net_no_update": ("p2_two_layer_train", {"TwoLayerNet": NET_NO_UPDATE}),
     "net_loop_in_loss": ("p2_vectorization", {"TwoLayerNet": NET_LOOP_IN_LOSS}),
+    "net_train_extra_required_param": ("p2_two_layer_train", {"TwoLayerNet": NET_TRAIN_EXTRA_REQUIRED}),
+    "net_no_learning_rate_decay": ("p2_two_layer_train", {"TwoLayerNet": NET_NO_DECAY}),
+    "net_decay_every_iteration": ("p2_two_layer_train", {"TwoLayerNet": NET_DECAY_EVERY_ITERATION}),
+    "net_predict_without_b2": ("p2_two_layer_train", {"TwoLayerNet": NET_PREDICT_WITHOUT_B2}),
 }
 
 # ------------------------------------------------------- correct alternatives
@@ -404,6 +429,25 @@ class TwoLayerNet:
         return scores.argmax(axis=1)
 '''
 
+# CS231n's own conventions and what the contract allows beyond the starter code:
+# softmax_loss(x, y), losses returned as 1-element arrays, extra parameters
+# with defaults, no verbose parameter, loops over the parameter dictionary.
+SOFTMAX_CS231N_NAMES = '''
+def softmax_loss(x, y, eps=0.0):
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    N = x.shape[0]
+    loss = np.array([-np.sum(log_probs[np.arange(N), y]) / N])
+    dx = np.exp(log_probs)
+    dx[np.arange(N), y] -= 1
+    return loss, dx / N
+'''
+VEC_LOSS_AS_ARRAY = VEC_TEMPLATE.replace("    return loss, dW\n", "    return np.array([[loss]]), dW\n")
+NET_EXTRA_DEFAULTS = NET_PARAMS_KEY_LOOP.replace(
+    "    def loss(self, X, y=None, reg=0.0):", "    def loss(self, X, y=None, reg=0.0, dropout=0.0):").replace(
+    "reg=5e-6, num_iters=100, batch_size=200, verbose=False):", "reg=5e-6, num_iters=100, batch_size=200, *, momentum=0.0):").replace(
+    "        return loss, grads\n", "        return np.asarray(loss).reshape(1), grads\n")
+
 # several alternatives per submission (all correct, so they may share one)
 CORRECT = {
     "alt_logsumexp_onehot": {"softmax_loss_vectorized": VEC_LOGSUMEXP_ONEHOT, "softmax_loss_naive": NAIVE_HALF_VECTORIZED,
@@ -414,4 +458,6 @@ CORRECT = {
     "alt_templates": {"softmax_loss_vectorized": VEC_TEMPLATE, "LinearSoftmax": LINEAR_TEMPLATE,
                       "affine_backward": AFFINE_BWD_TEMPLATE, "softmax_loss": SOFTMAX_TEMPLATE,
                       "TwoLayerNet": NET_TEMPLATE},
+    "alt_cs231n_conventions": {"softmax_loss": SOFTMAX_CS231N_NAMES, "softmax_loss_vectorized": VEC_LOSS_AS_ARRAY,
+                               "TwoLayerNet": NET_EXTRA_DEFAULTS},
 }
