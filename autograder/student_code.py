@@ -112,5 +112,9 @@ class StudentCode:
         """Keep an array in the child (a Handle to pass as an argument)."""
         return self._guard("storing the test data", lambda: self.sb.store(array))
 
+    def cpu_seconds(self) -> float:
+        """CPU time of the whole sandbox so far, measured from outside it (student code cannot change it)."""
+        return self.sb.cpu_seconds()
+
     def seed(self, value: int):
         return self._guard("seeding numpy", lambda: self.sb.seed(value))

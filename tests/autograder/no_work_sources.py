@@ -218,7 +218,7 @@ def softmax_loss_vectorized(W, X, y, reg):
 NO_WORK = {
     "all_half": (HALF, ALL_ZERO),
     "zeros_and_fabricated_history": (ZEROS, ALL_ZERO),
-    "memorised_validation_rows": (MEMORISED_VALIDATION, {"p2_two_layer_train": 0.0, "p2_two_layer_loss": 0.0}),
+    "memorised_validation_rows": (MEMORISED_VALIDATION, {"p2_two_layer_train": 0.0}),
     "nearest_neighbour_predict": (NEAREST_NEIGHBOUR, {"p1_linear_classifier": 0.0}),
     # the loop-free credit of softmax_loss_vectorized and the speed ratio are what it fakes
     "laundered_loops": (LAUNDERED_LOOPS, {"p1_vectorization": 0.2}),
