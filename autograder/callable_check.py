@@ -38,7 +38,8 @@ def callable_problems(ext: Extraction, load_errors: dict[str, str]) -> dict[str,
 def _problems_of(ext, name, spec, load_errors) -> dict[str, str]:
     defn = ext.definitions.get(name)
     if defn is None:
-        return {name: f"{name} is not defined in any code cell"}
+        unparsed = f" (a cell could not be parsed: {ext.problems[0]})" if ext.problems else ""
+        return {name: f"{name} is not defined in any code cell{unparsed}"}
     if name in load_errors:
         return {name: load_error_words(name, load_errors[name])}
     if "methods" not in spec:

@@ -2,9 +2,10 @@
 
 - the solution scores full marks; the untouched release scores 0 with
   "not implemented" feedback;
-- every buggy variant loses points on exactly the item it should, and only
+- every buggy variant loses points on exactly the item(s) it should, and only
   there (the exact set of items that lost points is asserted);
-- different but correct implementations score full marks.
+- different but correct implementations score full marks;
+- submissions that do no real work earn nothing on what they fake.
 
 Bugs are graded two at a time, one in each part: Part 1 items only see Part 1
 code and Part 2 items Part 2 code, so a pair is as telling as two runs (a
@@ -20,6 +21,7 @@ from course.rubric import load_rubric
 from autograder.results import FAILED, PASSED
 from autograder.runner import grade_submission
 from autograder.notebook_io import find_notebooks
+from no_work_sources import NO_WORK
 from variant_sources import BUGS, CORRECT
 from variants import make_release, make_submission
 
@@ -56,14 +58,21 @@ def test_untouched_release_scores_zero_with_not_implemented_feedback(tmp_path):
         assert item.feedback and all("not implemented" in line for line in item.feedback), explain(result)
 
 
-PART1_BUGS = [name for name, (item, _) in BUGS.items() if item.startswith("p1")]
-PART2_BUGS = [name for name, (item, _) in BUGS.items() if item.startswith("p2")]
+def items_of(expected) -> set[str]:
+    """A bug's expected item, or items (a bug whose function computes no right value at
+    all also loses that function's vectorization credit)."""
+    return {expected} if isinstance(expected, str) else set(expected)
+
+
+PART1_BUGS = [name for name, (item, _) in BUGS.items() if min(items_of(item)).startswith("p1")]
+PART2_BUGS = [name for name, (item, _) in BUGS.items() if min(items_of(item)).startswith("p2")]
 PAIRS = [tuple(n for n in pair if n) for pair in zip_longest(PART1_BUGS, PART2_BUGS)]
 
 
 def test_enough_variants():
     assert len(BUGS) >= 20 and sum(len(v) for v in CORRECT.values()) >= 8
-    assert {item for item, _ in BUGS.values()} == set(ITEMS), "every item has at least one bug that must cost it"
+    assert set().union(*(items_of(i) for i, _ in BUGS.values())) == set(ITEMS), \
+        "every item has at least one bug that must cost it"
 
 
 @pytest.mark.slow
@@ -73,7 +82,7 @@ def test_bug_costs_its_item_only(tmp_path, pair):
     for name in pair:
         item, sources = BUGS[name]
         replace.update(sources)
-        expected.add(item)
+        expected |= items_of(item)
     result = grade(make_submission(tmp_path, "_".join(pair)[:60], replace=replace))
     assert lost_items(result) == expected, explain(result)
     for item_id in expected:
@@ -88,3 +97,12 @@ def test_bug_costs_its_item_only(tmp_path, pair):
 def test_correct_alternative_scores_full_marks(tmp_path, name):
     result = grade(make_submission(tmp_path, name, replace=CORRECT[name]))
     assert lost_items(result) == set(), explain(result)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(NO_WORK))
+def test_no_work_earns_nothing_on_what_it_fakes(tmp_path, name):
+    replace, caps = NO_WORK[name]
+    result = grade(make_submission(tmp_path, name, replace=replace))
+    over = {item: result.items[item].points for item, cap in caps.items() if result.items[item].points > cap + 1e-9}
+    assert not over, explain(result)

@@ -232,14 +232,16 @@ NET_PREDICT_WITHOUT_B2 = NET_TEMPLATE.replace(
     "        hidden = np.maximum(0, X @ self.params[\"W1\"] + self.params[\"b1\"])\n"
     "        return np.argmax(hidden @ self.params[\"W2\"], axis=1)")
 
-# name -> (item that must lose points, replacements)
+# name -> (item (or items) that must lose points, replacements)
 BUGS = {
     "naive_forgot_1_over_N": ("p1_softmax_naive", {"softmax_loss_naive": NAIVE_FORGOT_1_OVER_N}),
     "naive_no_reg_gradient": ("p1_softmax_naive", {"softmax_loss_naive": NAIVE_NO_REG_GRAD}),
     "naive_without_loops": ("p1_vectorization", {"softmax_loss_naive": NAIVE_WITHOUT_LOOPS}),
     "vec_halved_reg_gradient": ("p1_softmax_vectorized", {"softmax_loss_vectorized": VEC_HALF_REG_GRAD}),
     "vec_no_max_subtraction": ("p1_softmax_vectorized", {"softmax_loss_vectorized": VEC_NO_MAX}),
-    "vec_wrong_softmax_axis": ("p1_softmax_vectorized", {"softmax_loss_vectorized": VEC_WRONG_AXIS}),
+    # no value of it is right on any input: its vectorization credit goes too (structure alone earns nothing)
+    "vec_wrong_softmax_axis": (("p1_softmax_vectorized", "p1_vectorization"),
+                               {"softmax_loss_vectorized": VEC_WRONG_AXIS}),
     "vec_C_from_max_y": ("p1_softmax_vectorized", {"softmax_loss_vectorized": VEC_C_FROM_LABELS}),
     "vec_no_reg_in_loss": ("p1_softmax_vectorized", {"softmax_loss_vectorized": VEC_NO_REG_IN_LOSS}),
     "vec_loop": ("p1_vectorization", {"softmax_loss_vectorized": VEC_WITH_LOOP}),
