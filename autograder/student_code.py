@@ -40,12 +40,12 @@ def where_words(where: str, labels: set[str]) -> str:
 class StudentCode:
     """Calls into a sandbox on behalf of the hidden tests.
 
-    `problems` maps a contract name or "Class.method" to why it cannot be
-    called as the grader calls it (not defined, wrong signature, failed to
-    load): a test calling it fails with that reason, and only that test, so a
-    wrong method costs that method's checks only."""
+    `problems` maps a contract name or "Class.method" to (why it cannot be
+    called as the grader calls it: not defined, wrong signature, failed to
+    load; how to fix it): a test calling it fails with that reason, and only
+    that test, so a wrong method costs that method's checks only."""
 
-    def __init__(self, sandbox, problems: dict[str, str] | None = None):
+    def __init__(self, sandbox, problems: dict[str, tuple[str, str]] | None = None):
         self._sandbox = sandbox   # a sandbox, or a callable returning it (opened lazily, on first use)
         self.problems = dict(problems or {})
 
@@ -56,7 +56,7 @@ class StudentCode:
     def _check_callable(self, *names: str) -> None:
         for name in names:
             if name in self.problems:
-                raise Fail(self.problems[name])
+                raise Fail(*self.problems[name])
 
     def _guard(self, what: str, thunk):
         from autograder.sandbox import BadOutput, StudentCrash, StudentError, StudentException, StudentTimeout

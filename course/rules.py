@@ -180,19 +180,24 @@ def _drop_first(sig):
     raise ValueError("takes no self parameter")
 
 
+SIGNATURE_FIX = ("keep the required parameters in the starter code's order and give any extra "
+                 "parameter a default value")
+
+
 def call_text(label, call):
-    """How the grader calls it: ("TwoLayerNet.loss", ["X", "y", "reg="]) -> "loss(X, y, reg=...)"."""
+    """How the grader calls it: ("TwoLayerNet.loss", ["X", "y", "reg="]) -> "loss(X, y, reg=)"."""
     short = label.rsplit(".", 1)[-1]
     if short == "__init__":
         short = label.split(".")[0]
-    return f"{short}({', '.join(a[:-1] + '=...' if a.endswith('=') else a for a in call)})"
+    return f"{short}({', '.join(call)})"
 
 
 def signature_problem(sig, qualname, contract=None):
     """None when every call the grader makes to `qualname` binds to `sig`
     (an inspect.Signature as the caller sees it: a method's without self;
     None for a signature that cannot be known from the source, judged by
-    calling it), else one sentence saying which call fails and why."""
+    calling it), else one sentence saying which call fails and why
+    (SIGNATURE_FIX says how to fix it)."""
     spec = _spec(contract or CONTRACT, qualname)
     if sig is None:
         return None
@@ -202,10 +207,7 @@ def signature_problem(sig, qualname, contract=None):
         try:
             sig.bind(*positional, **keywords)
         except TypeError as exc:
-            shown = f"{qualname}{_shown(sig, '.' in qualname)}"
-            return (f"{shown} cannot be called the way the grader calls it, {call_text(qualname, call)}: "
-                    f"{exc}. Keep the required parameters in the starter code's order and give any "
-                    f"extra parameter a default value")
+            return f"{qualname} cannot be called the way the grader calls it, {call_text(qualname, call)}: {exc}"
     return None
 
 
@@ -233,16 +235,6 @@ def signature_problem_of_object(obj, qualname, contract=None):
     except (TypeError, AttributeError):
         return f"{qualname} is not a function with a readable signature"
     return signature_problem(sig, qualname, contract)
-
-
-def _shown(sig, is_method):
-    """"(self, X, y, reg=...)": parameters with their kinds, never default values."""
-    sig = sig.replace(parameters=[p.replace(default=_PLACEHOLDER) if p.default is not p.empty else p
-                                  for p in sig.parameters.values()])
-    text = str(sig).replace(repr(_PLACEHOLDER), "...")
-    if not is_method:
-        return text
-    return "(self)" if text == "()" else "(self, " + text[1:]
 
 
 def _spec(contract, qualname):

@@ -63,7 +63,7 @@ class GradingPlugin:
         from autograder.reference_calls import Trace
         self.gradable = set(gradable)
         self.trace = trace if trace is not None else Trace()  # the course's loss as the student's train called it
-        self.problems = dict(problems or {})  # qualified name -> why it cannot be called
+        self.problems = dict(problems or {})  # qualified name -> (why it cannot be called, fix)
         self.open_sandbox = open_sandbox      # kind ("functions"/"classes") -> Sandbox
         self.reference = reference
         self.extraction = extraction

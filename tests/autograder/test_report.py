@@ -69,7 +69,7 @@ def test_feedback_separates_wrong_from_not_gradable_and_hides_hidden_checks():
            b.id: (0.0, FAILED, [], [hidden]),
            c.id: (0.0, NOT_GRADABLE, ["affine_forward is not defined in any code cell"], [])}))
     fix, _, not_graded = md.partition("## Could not be graded")
-    assert "largest at W[3,1]" in fix and report.HIDDEN_CHECK in fix
+    assert r"largest at W\[3,1\]" in fix and report.HIDDEN_CHECK in fix   # markup escaped
     assert "2.302585" not in md and "test_secret" not in md
     assert "affine_forward is not defined" in not_graded and "affine_forward is not defined" not in fix
     assert "part 2 does not parse" in md

