@@ -306,7 +306,9 @@ def score_item(item, blocker, outcomes, unreadable, syntax_problems) -> ItemResu
     points = round(item.points * passed / total, 2)
     status = PASSED if passed == total else FAILED if passed == 0 else PARTIAL
     lines = [(t.message if t.visible else HIDDEN_CHECK, t.fix if t.visible else "") for t in tests if not t.passed]
-    lines += [(depends_line(t, right), "") for t in tests if t.passed and not credited(t, right)]
+    untouched = {t.item for t in outcomes if t.not_implemented}
+    lines += [(depends_line(t, right), "") for t in tests
+              if t.passed and not credited(t, right) and not {g.split(":")[0] for g in gates(t)} <= untouched]
     failed = list(dict.fromkeys(lines))
     feedback = [m for m, _ in failed[:MAX_FEEDBACK]] + (
         [f"... and {len(failed) - MAX_FEEDBACK} more failed hidden check(s)"] if len(failed) > MAX_FEEDBACK else [])

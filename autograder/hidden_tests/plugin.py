@@ -17,7 +17,7 @@ import pytest
 
 from course.rubric import load_rubric
 
-from autograder.checks import Fail
+from autograder.checks import Fail, NotImplementedFail
 from autograder.results import STRUCTURE, VALUE, TestOutcome
 from autograder.student_code import StudentCode
 
@@ -129,6 +129,7 @@ class GradingPlugin:
             exc = excinfo.value
             if isinstance(exc, Fail):  # NotImplementedFail included: "X is not implemented yet"
                 outcome.message, outcome.fix = exc.diagnosis, exc.fix
+                outcome.not_implemented = isinstance(exc, NotImplementedFail)
             elif _is_student_error(exc):  # a test that reached the sandbox without StudentCode
                 outcome.message = "your code failed in the sandbox"
             else:  # a bug in a hidden test (or an output shape we did not foresee)

@@ -135,6 +135,18 @@ def test_loss_value(classes, ref, rng, reg):
                            "the data loss is the mean softmax cross-entropy")
 
 
+@pytest.mark.graded(item=LOSS_ITEM, weight=0.25, group="loss")
+def test_loss_with_zero_biases(classes, ref, rng):
+    """The forward and backward pass without the biases' part: a bias bug alone still passes this."""
+    X, y, params = net_case(rng)
+    params = {**params, "b1": np.zeros_like(params["b1"]), "b2": np.zeros_like(params["b2"])}
+    loss, grads = student_loss(classes, make_net(classes, params), X, y, 0.0, params)
+    check_value("loss", loss, ref_loss(ref, params, X, y, 0.0), 1e-6, "with zero biases and reg=0")
+    for key in ("W1", "W2"):
+        num = numerical(lambda p: ref_loss(ref, p, X, y, 0.0), params, key)
+        check_close(f"grads['{key}']", grads[key], num, GRAD_TOL, "with zero biases and reg=0")
+
+
 @pytest.mark.graded(item=LOSS_ITEM, weight=0.5, group="loss")
 def test_gradients_without_regularization(classes, ref, rng):
     X, y, params = net_case(rng)
