@@ -86,12 +86,17 @@ FILE_OR_PATH = re.compile(r"[/\\]|\.(?:ipynb|py|json|txt|csv|zip|pdf|docx?|md|ht
 STATUS_LIMIT = 160
 
 
+def _leading_space(text: str) -> str:
+    return text[:len(text) - len(text.lstrip())]
+
+
 def redact_status(status: str, identities: list[str] = (), hand_in_names: list[str] = ()) -> str:
     """An autograder status as a reviewer may see it: one printable line, no file
     name, no path, no identity ("partial: First_Last.ipynb: bad JSON" -> "partial: [file]: bad JSON")."""
     for name in sorted((n for n in hand_in_names if n), key=len, reverse=True):
         status = re.sub(re.escape(name), "[file]", status, flags=re.IGNORECASE)
-    status = STATUS_SEGMENT.sub(lambda m: " [file]" if FILE_OR_PATH.search(m[0]) else m[0], status)
+    status = STATUS_SEGMENT.sub(lambda m: _leading_space(m[0]) + "[file]" if FILE_OR_PATH.search(m[0]) else m[0],
+                                status)
     return printable(scrub_text(status, identities), STATUS_LIMIT)
 
 

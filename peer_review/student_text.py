@@ -24,6 +24,7 @@ script and style) is a second wall behind this one.
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 import mistune
 from markupsafe import Markup, escape
@@ -43,10 +44,11 @@ class _SafeRenderer(mistune.HTMLRenderer):
         super().__init__(escape=True)
 
     def link(self, text: str, url: str, title=None) -> str:
-        return f'{text} <span class="url">⟨{escape(url)}⟩</span>'
+        target = escape(unquote(url))  # mistune percent-encodes; show what the student typed
+        return text if text == target else f'{text} <span class="url">⟨{target}⟩</span>'
 
     def image(self, text: str, url: str, title=None) -> str:
-        return f'<span class="url">[image {text} ⟨{escape(url)}⟩]</span>'
+        return f'<span class="url">[image {text} ⟨{escape(unquote(url))}⟩]</span>'
 
     def heading(self, text: str, level: int, **attrs) -> str:
         return f'<p class="heading"><strong>{text}</strong></p>\n'

@@ -9,6 +9,7 @@ plain text: the caller escapes it like any other student text.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 GREEK = dict(zip(("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
                   "rho sigma tau upsilon phi chi psi omega").split(), "αβγδεζηθικλμνξοπρστυφχψω"))
@@ -87,4 +88,4 @@ def tex_to_text(tex: str) -> str:
             break
     text = COMMAND.sub(_command, text)
     text = SCRIPT.sub(_script, text)  # scripts of symbols: x_\\alpha -> x_α
-    return re.sub(r"\s+", " ", text).strip()
+    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text).strip())  # y + hat -> ŷ

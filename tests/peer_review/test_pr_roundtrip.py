@@ -3,7 +3,6 @@ import csv
 import json
 import random
 import re
-import statistics
 from pathlib import Path
 
 import nbformat
@@ -15,7 +14,8 @@ from peer_review import assign, cli, late, store
 from peer_review.answers import student_answers
 from peer_review.submissions import find_submissions
 
-from pr_helpers import PARAGRAPH, codes_on, fill_sheet, write_class, write_grades, write_solutions
+from pr_helpers import (PARAGRAPH, codes_on, fill_sheet, raw_by_hand, sheet_total_by_hand, write_class,
+                        write_grades, write_solutions)
 
 R = load_rubric()
 INLINE = [i.id for i in R.inline]
@@ -74,17 +74,9 @@ def blank_of(subs: Path) -> dict[str, set[str]]:
     return found
 
 
-def sheet_total(d: dict[str, float], blank: set) -> float:
-    """One sheet by hand: its points (blank answers earn nothing) + its own forgiven mistake(s)."""
-    points = sum(0.0 if i in blank else POINTS[i] - d[i] for i in ITEMS)
-    forgiven = sorted((d[i] for i in INLINE if i not in blank), reverse=True)[:R.forgiven_mistakes]
-    return points + sum(min(f, R.forgiveness_points) for f in forgiven)
-
-
 def expected_raw(author: str, entered: dict, blank: set) -> float:
-    """The rubric by hand: the median of the sheets' totals, plus the autograder, capped at max_raw."""
-    totals = [sheet_total(d, blank) for (_, a), d in entered.items() if a == author]
-    return min(R.max_raw, sum(auto_points(author).values()) + statistics.median(totals))
+    return raw_by_hand(sum(auto_points(author).values()),
+                       [d for (_, a), d in entered.items() if a == author], frozenset(blank))
 
 
 def gradebook(out: Path) -> dict[str, dict]:
@@ -161,9 +153,9 @@ def test_disagreement_flag_and_override(tmp_path):
     (out / "overrides.csv").write_text(f"student_id,item,points,reason\n{victims[0]},raw,21.5,TA regrade\n")
     assert cli.main(["collect", str(out)]) == 0
     book = gradebook(out)
-    harsh_total = sheet_total({i: 1.0 for i in ITEMS}, set())
+    harsh_total = sheet_total_by_hand({i: 1.0 for i in ITEMS})
     for a in victims[1:]:
-        gap = abs(sheet_total(truth(a), set()) - harsh_total)
+        gap = abs(sheet_total_by_hand(truth(a)) - harsh_total)
         assert ("disagree" in book[a]["flags"]) == (gap > R.disagreement_margin)
     assert book[victims[0]]["flags"] == "override raw = 21.5 (TA regrade)"  # the TA settled it
     assert book[victims[0]]["raw"] == "21.5" and book[victims[0]]["score"] == "9.3"
