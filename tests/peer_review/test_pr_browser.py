@@ -123,6 +123,12 @@ def test_refuses_to_save_while_something_is_missing_and_says_what(browser, tmp_p
     assert "BBB222: the feedback paragraph has 2 words" in problems
     page.wait_for_timeout(300)
     assert downloads == [] and page.locator(f'{item_box("BBB222", "p2_experiments")}.missing').count() == 1
+    choose(page, "BBB222", {"p2_experiments": 0.5})
+    page.fill("#feedback-BBB222", PARAGRAPH)
+    assert page.locator(".problems").is_hidden()  # the list empties as things are fixed
+    saved = json.loads(save(page, tmp_path).read_text())
+    assert saved["reviews"]["BBB222"]["deductions"]["p2_experiments"] == 0.5
+    assert saved["reviews"]["BBB222"]["deductions"]["1.2"] == 1.0  # the blank answer, as shown
     context.close()
 
 
