@@ -18,6 +18,10 @@ text output, these are redacted:
   the student's id, name and e-mail (from the roster when one is given).
 Images in outputs are kept as they are (plots carry no names unless a
 student writes one into a title; reviewers are asked to report that).
+
+Autograder statuses shown on sheets (`redact_status`): the student's hand-in
+file names, any segment naming a file or a path, and their identities are
+replaced, so "partial: First_Last_homework.ipynb: ..." reads "partial: [file]: ...".
 """
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ def _not_a_sheet(path: Path, raw: bytes) -> str | None:
     if suffix in (".html", ".htm"):
         return HTML_PAGE
     if suffix != ".json" and suffix not in TEXT_SUFFIXES:
-        return f"not a sheet (collect reads .md/.txt sheets and the .json the HTML sheet saves): ignored"
+        return "not a sheet (collect reads .md/.txt sheets and the .json the HTML sheet saves): ignored"
     return None
 
 

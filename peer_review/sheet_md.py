@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import re
 
-from peer_review.parsed import Expected, ParsedSheet, Problem, SheetReview, code_problem
-from peer_review.parsed import feedback_problem
+from peer_review.parsed import Expected, ParsedSheet, Problem, SheetReview, code_problem, feedback_problem
 from peer_review.sheet import TABLE_HEADER, allowed_text
 
 SHEET_ID = re.compile(r"^Sheet id:\s*(\S+)")

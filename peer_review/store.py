@@ -7,10 +7,14 @@ DIR/
   private/salt.txt      TA only: the salt of the codes (unless --salt-file put it elsewhere)
   private/roster.csv    TA only: copy of --roster (names and e-mails)
   anonymised/<CODE>/    each submission's anonymised notebooks (what reviewers get)
-  reviewers/<id>/       one folder per reviewer: sheet.md, sheet.html, <CODE>-part*.ipynb
-  returned/             the TA puts the filled sheets here (any file name, *.md or *.txt)
+  reviewers/<id>/       one folder per reviewer: sheet.html, sheet.md, <CODE>-part*.ipynb
+  returned/             the TA puts what reviewers sent here (any file name): the .json the
+                        HTML sheet saves, or the filled sheet.md (returned.py)
   overrides.csv         optional, TA: student_id,item,points,reason
   peer_grades.csv, gradebook.csv, reviewer_report.csv, problems.txt, feedback/   written by collect
+
+Every CSV written here goes through `write_csv` (text cells neutralised against
+spreadsheet formulas); `uncell` undoes that when the kit reads its own CSVs back.
 """
 from __future__ import annotations
 

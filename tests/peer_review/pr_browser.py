@@ -10,6 +10,7 @@ machine needs as root with a closed network.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -25,9 +26,7 @@ INSTALL_HINT = "apt-get install -y chromium (Debian) and `make install` (Playwri
 
 
 def why_no_browser() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:
         return f"Playwright for Python is not installed ({INSTALL_HINT})"
     if not (CHROMIUM.is_file() or shutil.which(str(CHROMIUM))):
         return f"no Chromium at {CHROMIUM} ({INSTALL_HINT})"

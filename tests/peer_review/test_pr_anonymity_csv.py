@@ -6,7 +6,7 @@ import nbformat
 
 from course.rubric import load_rubric
 from course.safe_text import FORMULA_STARTS
-from peer_review import assign, cli, store
+from peer_review import cli, store
 
 from pr_helpers import PARAGRAPH, codes_on, fill_sheet, student_notebook, write_class, write_solutions
 

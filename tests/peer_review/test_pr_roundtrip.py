@@ -10,7 +10,7 @@ import pytest
 
 from course.config import EXAMPLES_DIR, load_config
 from course.rubric import load_rubric
-from peer_review import assign, cli, late, store
+from peer_review import assign, cli, store
 from peer_review.answers import student_answers
 from peer_review.submissions import find_submissions
 
@@ -20,7 +20,6 @@ from pr_helpers import (PARAGRAPH, codes_on, fill_sheet, raw_by_hand, sheet_tota
 R = load_rubric()
 INLINE = [i.id for i in R.inline]
 ITEMS = INLINE + [i.id for i in R.peer]
-POINTS = {i.id: i.points for i in R.peer_graded}
 
 
 def truth(author: str) -> dict[str, float]:
@@ -122,9 +121,14 @@ def test_round_trip_on_the_example_submissions_or_a_synthetic_class(tmp_path):
     assert (out / "problems.txt").read_text() == ""
     html = (out / "reviewers" / students[0] / "sheet.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and html.count('<textarea class="feedback"') == 2
-    for s in students:  # the author sees both paragraphs, never a reviewer's id
+    book = gradebook(out)
+    for s in students:  # the author sees both paragraphs, never a reviewer's id, and a total that adds up
         fb = (out / "feedback" / f"{s}.md").read_text()
         assert fb.count(PARAGRAPH) == 2 and "Reviewer A" in fb and "Reviewer B" in fb
+        line = re.search(rf"^(\S+) \+ (\S+) \+ (\S+) = (\S+) / {R.max_raw:g} -> (\S+) / {R.out_of:g}$", fb, re.M)
+        auto, peer, forgiven, raw, score = map(float, line.groups())
+        assert auto + peer + forgiven == pytest.approx(raw) and raw == float(book[s]["raw"])
+        assert score == float(book[s]["score"]) and forgiven == float(book[s]["forgiveness"])
         assert not any(f"({r})" in fb for r in students)
     author_of = {r.code: r.author for r in store.read_rows(out / "allocation.csv")}
     for nb in (out / "reviewers").rglob("*.ipynb"):  # the author's id is gone from what reviewers get
