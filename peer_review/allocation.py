@@ -5,10 +5,13 @@ random.Random(seed), and placed on a circle; every reviewer reviews the
 students at k distinct offsets d_1..d_k around the circle (offsets also drawn
 from the seeded generator). On a circle each student is then reviewed exactly
 k times, never by themself (0 < d < n) and never twice by the same peer.
-Reciprocal pairs (a reviews b and b reviews a) need two offsets with
-d + d' = n; when n > 2k the offsets are drawn one per pair {d, n - d}
-(excluding d = n/2), so this never happens. When n <= 2k, some reciprocal
-pair is unavoidable (there are not enough distinct others) and is allowed.
+Reciprocal pairs (a reviews b and b reviews a) come from two offsets with
+d + d' = n, or from d = n/2. The offsets are drawn one per pair {d, n - d}
+first, then n/2 (n even), and only then the second offset of a pair. When
+n > 2k this gives no reciprocal pair at all. When n <= 2k some are
+unavoidable: n students reviewing k others each make nk pairs, but only
+n(n-1)/2 unordered pairs exist, so at least nk - n(n-1)/2 are reciprocal; the
+draw above reaches exactly that minimum (k at n = 2k, i.e. 2k ordered pairs).
 Fewer than k + 1 submitters is an error: someone would have to review
 themself or the same work twice.
 
@@ -32,10 +35,27 @@ class AllocationError(ValueError):
 
 
 def _offsets(n: int, k: int, rng: random.Random) -> list[int]:
+    """k distinct offsets in 1..n-1 with as few reciprocal pairs as possible."""
+    pairs = list(range(1, (n - 1) // 2 + 1))  # {d, n - d} for d < n/2
     if n > 2 * k:
-        pairs = list(range(1, (n - 1) // 2 + 1))  # d and n - d, never n/2
         return [d if rng.random() < 0.5 else n - d for d in rng.sample(pairs, k)]
-    return rng.sample(range(1, n), k)
+    rng.shuffle(pairs)
+    offsets = [d if rng.random() < 0.5 else n - d for d in pairs]  # one of each pair
+    if n % 2 == 0:
+        offsets.append(n // 2)
+    offsets += [n - d for d in offsets if d != n - d]  # completing a pair: only when needed
+    return offsets[:k]
+
+
+def min_reciprocal(n: int, k: int) -> int:
+    """The fewest unordered reciprocal pairs any allocation of n students, k reviews each, can have."""
+    return max(0, n * k - n * (n - 1) // 2)
+
+
+def reciprocal_count(pairs: list[tuple[str, str]]) -> int:
+    """Unordered pairs of students who review each other."""
+    pair_set = set(pairs)
+    return sum(1 for r, a in pair_set if (a, r) in pair_set) // 2
 
 
 def allocate(students: list[str], k: int, seed: int) -> list[tuple[str, str]]:
@@ -66,9 +86,9 @@ def check_invariants(pairs: list[tuple[str, str]], students: list[str], k: int) 
     problems += [f"{r} reviews themself" for r, a in pairs if r == a]
     if len(set(pairs)) != len(pairs):
         problems.append("a reviewer reviews the same submission twice")
-    if len(students) > 2 * k:
-        pair_set = set(pairs)
-        problems += [f"{r} and {a} review each other" for r, a in pairs if (a, r) in pair_set]
+    mutual, least = reciprocal_count(pairs), min_reciprocal(len(students), k)
+    if mutual > least:
+        problems.append(f"{mutual} pairs review each other where {least} is possible")
     return problems
 
 

@@ -18,6 +18,10 @@ text output, these are redacted:
   the student's id, name and e-mail (from the roster when one is given).
 Images in outputs are kept as they are (plots carry no names unless a
 student writes one into a title; reviewers are asked to report that).
+
+Autograder statuses shown on sheets (`redact_status`): the student's hand-in
+file names, any segment naming a file or a path, and their identities are
+replaced, so "partial: First_Last_homework.ipynb: ..." reads "partial: [file]: ...".
 """
 from __future__ import annotations
 
@@ -27,6 +31,8 @@ import hashlib
 import re
 import secrets
 from pathlib import Path
+
+from course.safe_text import printable
 
 REDACTED = "[redacted]"
 PATH_PATTERNS = [
@@ -75,6 +81,27 @@ def scrub_text(text: str, identities: list[str] = ()) -> str:
     for ident in sorted((i for i in identities if i and len(i) >= 2), key=len, reverse=True):
         text = re.sub(rf"(?<!\w){re.escape(ident)}(?!\w)", REDACTED, text, flags=re.IGNORECASE)
     return text
+
+
+# A status segment (between : ; , ( ) or line ends) naming a file or a path is
+# replaced whole: hand-in names are often "Copy of First Last homework.ipynb".
+STATUS_SEGMENT = re.compile(r"[^:;,()\n]+")
+FILE_OR_PATH = re.compile(r"[/\\]|\.(?:ipynb|py|json|txt|csv|zip|pdf|docx?|md|html?)\b", re.IGNORECASE)
+STATUS_LIMIT = 160
+
+
+def _leading_space(text: str) -> str:
+    return text[:len(text) - len(text.lstrip())]
+
+
+def redact_status(status: str, identities: list[str] = (), hand_in_names: list[str] = ()) -> str:
+    """An autograder status as a reviewer may see it: one printable line, no file
+    name, no path, no identity ("partial: First_Last.ipynb: bad JSON" -> "partial: [file]: bad JSON")."""
+    for name in sorted((n for n in hand_in_names if n), key=len, reverse=True):
+        status = re.sub(re.escape(name), "[file]", status, flags=re.IGNORECASE)
+    status = STATUS_SEGMENT.sub(lambda m: _leading_space(m[0]) + "[file]" if FILE_OR_PATH.search(m[0]) else m[0],
+                                status)
+    return printable(scrub_text(status, identities), STATUS_LIMIT)
 
 
 def _scrub_output(out, identities) -> None:

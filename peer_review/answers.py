@@ -11,20 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
-
 from course.markers import ANSWER_STUB as PLACEHOLDER
 from course.markers import BEGIN_SOLUTION as BEGIN
 from course.markers import END_SOLUTION as END
 from course.markers import answer_id
-
-
-def read_notebook(path: Path) -> nbformat.NotebookNode:
-    """Any nbformat 4 notebook; a clear error naming the file otherwise."""
-    try:
-        return nbformat.read(str(path), as_version=4)
-    except Exception as exc:  # nbformat raises several unrelated types
-        raise ValueError(f"{path}: not a readable notebook ({exc})") from exc
+from peer_review import notebooks
 
 
 def answer_cells(nb) -> list[tuple[str, str]]:
@@ -54,6 +45,11 @@ def student_answers(notebooks: list) -> dict[str, str]:
     return {qid: "\n\n".join(t for t in texts if t) for qid, texts in answers.items()}
 
 
+def blank_questions(answers: dict[str, str], question_ids: list[str]) -> frozenset[str]:
+    """The questions without an answer: placeholder, empty or no answer cell at all."""
+    return frozenset(q for q in question_ids if not answers.get(q, "").strip())
+
+
 def solution_text(text: str) -> str | None:
     """The text between BEGIN/END SOLUTION, or None when the markers are absent."""
     if BEGIN not in text or END not in text:
@@ -65,7 +61,11 @@ def reference_answers(solution_paths: list[Path]) -> dict[str, str]:
     """Solution notebooks -> {question id: reference answer}."""
     refs = {}
     for path in solution_paths:
-        for qid, text in answer_cells(read_notebook(path)):
+        try:
+            nb = notebooks.read(path)
+        except notebooks.NotebookError as exc:
+            raise ValueError(f"{path}: {exc}") from exc
+        for qid, text in answer_cells(nb):
             ref = solution_text(text)
             if ref is None:
                 raise ValueError(f"{path}: answer cell of inline question {qid} has no "

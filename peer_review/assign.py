@@ -13,16 +13,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 from course.config import load_config
 from course.rubric import Rubric, load_rubric
-from peer_review import allocation, anonymise, answers, store
+from course.safe_text import printable
+from peer_review import allocation, anonymise, answers, notebooks, store
 from peer_review.autograded import AutoResult, read_grades
 from peer_review.sheet import ReviewTask, SheetSpec, render
 from peer_review.submissions import find_submissions
 
 DEFAULT_GRADES = Path("build/grades/grades.csv")
+NO_ROSTER_WARNING = (
+    "peer-review: WARNING: no --roster given. Colab metadata, Drive paths and e-mail addresses are "
+    "removed from the copies reviewers get, but a name a student typed INTO a notebook (a title, a "
+    "comment, a plot) cannot be found without a roster, so reviewers may see it. Give "
+    "--roster roster.csv (columns student_id,name,email; one row per student) to redact names too.")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,15 @@ class Copies:
         names = sorted(notebooks)
         return cls(names, answers.student_answers([notebooks[n] for n in names]))
 
+    @classmethod
+    def read(cls, folder: Path) -> Copies:
+        """The copies an earlier run wrote to DIR/anonymised/<CODE>/ (read once)."""
+        return cls.of({p.name: notebooks.read(p) for p in sorted(Path(folder).glob("*.ipynb"))})
+
+    def blank(self, rubric: Rubric) -> frozenset[str]:
+        """Inline questions left blank (placeholder, empty, or no answer cell in any notebook)."""
+        return answers.blank_questions(self.answers, [q.id for q in rubric.inline])
+
 
 @dataclass
 class Context:
@@ -46,6 +59,8 @@ class Context:
     autos: dict[str, AutoResult] | None  # None: no grades.csv at all
     code_of: dict[str, str]               # student id -> submission code
     copies: dict[str, Copies] = field(default_factory=dict)  # code -> its anonymised notebooks
+    hand_in_names: dict[str, list[str]] = field(default_factory=dict)  # student -> file names (to redact)
+    identities: dict[str, list[str]] = field(default_factory=dict)     # student -> id, name, e-mail
 
 
 def load_references(solutions: Path | None, rubric: Rubric) -> dict[str, str]:
@@ -98,17 +113,20 @@ def anonymise_submission(ctx: Context, student: str, paths: list[Path], identiti
     folder.mkdir(parents=True, exist_ok=True)
     used: defaultdict[str, int] = defaultdict(int)
     written = {}
+    ctx.hand_in_names[student] = [n for p in paths for n in (Path(p).name, Path(p).stem)]
+    ctx.identities[student] = identities
     for i, path in enumerate(paths, start=1):
         try:
-            nb = answers.read_notebook(path)
-        except ValueError as exc:
-            print(f"peer-review: WARNING {exc}; reviewers of {code} will not see it", file=sys.stderr)
+            nb = notebooks.read(path)
+        except notebooks.NotebookError as exc:
+            print(printable(f"peer-review: WARNING {student}: {exc}; reviewers of {code} will not see it", 400),
+                  file=sys.stderr)
             continue
         stem = f"{code}-{part_of(nb, path, ctx.rubric) or f'notebook{i}'}"
         used[stem] += 1
         name = f"{stem}.ipynb" if used[stem] == 1 else f"{stem}-{used[stem]}.ipynb"
         written[name] = anonymise.anonymise_notebook(nb, identities)
-        nbformat.write(written[name], str(folder / name))
+        notebooks.write(written[name], folder / name)
     ctx.copies[code] = Copies.of(written)
 
 
@@ -116,8 +134,7 @@ def copies(ctx: Context, code: str) -> Copies:
     """A submission's anonymised notebooks: kept by anonymise_submission, else (drop,
     late: a submission anonymised by an earlier run) read once from DIR/anonymised/<CODE>/."""
     if code not in ctx.copies:
-        paths = (ctx.out / "anonymised" / code).glob("*.ipynb")
-        ctx.copies[code] = Copies.of({p.name: answers.read_notebook(p) for p in paths})
+        ctx.copies[code] = Copies.read(ctx.out / "anonymised" / code)
     return ctx.copies[code]
 
 
@@ -125,10 +142,11 @@ def review_task(ctx: Context, code: str, author: str) -> ReviewTask:
     """What a sheet shows about one submission, from its anonymised copies."""
     found = copies(ctx, code)
     auto = ctx.autos.get(author) if ctx.autos is not None else None
+    status = anonymise.redact_status(auto.status, ctx.identities.get(author, [author]),
+                                     ctx.hand_in_names.get(author, [])) if auto else ""
     return ReviewTask(code=code, notebooks=list(found.notebooks),
-                      auto=dict(auto.points) if auto else None,
-                      auto_status=auto.status if auto else "",
-                      answers=dict(found.answers))
+                      auto=dict(auto.points) if auto else None, auto_status=status,
+                      answers=dict(found.answers), blank=found.blank(ctx.rubric))
 
 
 def write_sheet(ctx: Context, reviewer: str, sheet_id: str, sheet_file: str,
@@ -140,8 +158,7 @@ def write_sheet(ctx: Context, reviewer: str, sheet_id: str, sheet_file: str,
     for task in tasks:
         for name in task.notebooks:
             shutil.copyfile(ctx.out / "anonymised" / task.code / name, md_path.parent / name)
-    md, html = render(SheetSpec(sheet_id, reviewer, tasks), ctx.rubric, ctx.references,
-                      ctx.rubric.min_feedback_words)
+    md, html = render(SheetSpec(sheet_id, reviewer, tasks), ctx.rubric, ctx.references)
     md_path.write_text(md, encoding="utf-8")
     md_path.with_suffix(".html").write_text(html, encoding="utf-8")
 
@@ -184,7 +201,9 @@ def run(submissions: Path, out: Path, reviews: int | None = None, seed: int | No
     for stale in ("reviewers", "anonymised"):  # --force: start over
         shutil.rmtree(out / stale, ignore_errors=True)
     people = store.read_roster(roster)
-    if roster is not None:
+    if roster is None:
+        print(NO_ROSTER_WARNING, file=sys.stderr)
+    else:
         store.roster_path(out).parent.mkdir(exist_ok=True)
         shutil.copyfile(roster, store.roster_path(out))
     salt = anonymise.load_or_create_salt(salt_file or store.salt_path(out))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from autograder.report import read_grades_csv
 from course.rubric import Rubric
+from peer_review.store import uncell
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,10 @@ def read_grades(path: Path, rubric: Rubric) -> dict[str, AutoResult]:
         raise ValueError(f"{path}:1: grades.csv lacks column(s) {', '.join(missing)}")
     results = {}
     for line, row in enumerate(rows, start=2):
-        sid = row["student_id"].strip()
+        sid = uncell(row["student_id"])
         if sid in results:
             raise ValueError(f"{path}:{line}: second row for student {sid!r}")
-        results[sid] = AutoResult(sid, _points(path, line, row, rubric), row["status"].strip())
+        results[sid] = AutoResult(sid, _points(path, line, row, rubric), uncell(row["status"]))
     return results
 
 

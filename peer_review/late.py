@@ -18,20 +18,22 @@ being filled in never changes; allocation.csv records why every row exists.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from course.rubric import load_rubric
 from peer_review import allocation, anonymise, store
-from peer_review.assign import (Context, anonymise_submission, identities, issue_sheets, load_autos,
-                                load_references)
+from peer_review.assign import (NO_ROSTER_WARNING, Context, anonymise_submission, identities, issue_sheets,
+                                load_autos, load_references)
 from peer_review.submissions import find_submissions
 
 
-def _context(out: Path, rows, grades, solutions, salt_file) -> tuple[Context, str]:
+def _context(out: Path, rows, grades, solutions, salt_file, people: dict) -> tuple[Context, str]:
     rubric = load_rubric()
     salt = anonymise.load_or_create_salt(salt_file or store.salt_path(out))
     ctx = Context(out, rubric, load_references(solutions, rubric),
                   load_autos(store.grades_or_saved(grades, out), rubric, out), {r.author: r.code for r in rows})
+    ctx.identities = {r.author: identities(r.author, people) for r in rows}
     return ctx, salt
 
 
@@ -49,7 +51,10 @@ def _issue(ctx: Context, salt: str, rows: list[store.Row], new_pairs, reason: st
 
 
 def _people(out: Path, roster) -> dict:
-    return store.read_roster(roster or store.roster_path(out))
+    path = roster or store.roster_path(out)
+    if not Path(path).exists():
+        print(NO_ROSTER_WARNING, file=sys.stderr)
+    return store.read_roster(path)
 
 
 def _finish(out: Path, rows, people: dict) -> None:
@@ -61,7 +66,8 @@ def late(out: Path, submissions: Path, students: list[str] | None = None, grades
          solutions=None, salt_file=None, roster=None) -> list[store.Row]:
     out = Path(out)
     rows = store.read_rows(out / "allocation.csv")
-    ctx, salt = _context(out, rows, grades, solutions, salt_file)
+    people = _people(out, roster)
+    ctx, salt = _context(out, rows, grades, solutions, salt_file, people)
     found = find_submissions(submissions)
     new = [s for s in (students or sorted(set(found) - set(ctx.code_of)))]
     for s in new:
@@ -69,7 +75,6 @@ def late(out: Path, submissions: Path, students: list[str] | None = None, grades
             raise ValueError(f"{submissions}/{s}: no notebook found for late student {s}")
         if s in ctx.code_of:
             raise ValueError(f"{s} is already in {out}/allocation.csv")
-    people = _people(out, roster)
     ctx.code_of.update({s: anonymise.code(salt, "submission", s) for s in new})
     k = rows[0].reviews
     live = [(r.reviewer, r.author) for r in rows if r.status == store.ACTIVE]
@@ -90,12 +95,13 @@ def drop(out: Path, reviewer: str, grades=None, solutions=None, salt_file=None,
     mine = [r for r in rows if r.reviewer == reviewer and r.status == store.ACTIVE]
     if not mine:
         raise ValueError(f"{reviewer} has no active review in {out}/allocation.csv")
-    ctx, salt = _context(out, rows, grades, solutions, salt_file)
+    people = _people(out, roster)
+    ctx, salt = _context(out, rows, grades, solutions, salt_file, people)
     for r in mine:
         r.status, r.reason = store.WITHDRAWN, f"{r.reason}; reviewer dropped out"
     live = [(r.reviewer, r.author) for r in rows if r.status == store.ACTIVE]
     pairs = allocation.reassign(live, [r.author for r in mine], active_reviewers(rows),
                                 seed=f"{rows[0].seed}:drop:{reviewer}")
     new_rows = _issue(ctx, salt, rows, pairs, f"replaces {reviewer} (dropped out)")
-    _finish(out, rows + new_rows, _people(out, roster))
+    _finish(out, rows + new_rows, people)
     return new_rows

@@ -52,12 +52,14 @@ def generate(rubric: Rubric, refs: dict[str, str]) -> str:
         "## From raw points to the grade", "",
         f"- Score = round(raw / {max_raw} x {out_of}, {rubric.decimals}), applied once, at the end "
         f"(for example 20 / {max_raw} -> {fmt(rubric.rescale(20))}).",
-        f"- Forgiveness: {rubric.forgiven_mistakes} inline-question mistake(s) forgiven: the largest "
-        f"inline-question deduction(s) come back, at most {fmt(rubric.forgiveness_points)} point(s) each; "
-        f"the total never exceeds {max_raw}.",
-        "- Peer-graded items: the median of the reviewers' deductions (the mean of two); reviewers "
-        f"whose subtotals differ by more than {fmt(rubric.disagreement_margin)} point(s) send the "
-        "submission to a TA.", "",
+        f"- Forgiveness: {rubric.forgiven_mistakes} inline-question mistake(s) forgiven on each reviewer's "
+        f"sheet: the largest inline-question deduction(s) of that sheet come back, at most "
+        f"{fmt(rubric.forgiveness_points)} point(s) each. A blank answer (nothing written, or the placeholder "
+        "left) earns no points from a peer and is not forgiven; a TA may override.",
+        "- Peer-graded items: each reviewer's sheet is totalled under these rules, then the reviews are "
+        "combined by the median of their totals (the mean of two); reviewers whose totals differ by more "
+        f"than {fmt(rubric.disagreement_margin)} point(s) send the submission to a TA. TA overrides are final.",
+        f"- The raw total (autograder + peers + forgiveness) never exceeds {max_raw}.", "",
         "## Autograder items", "", "| item | part | what is checked | points |", "|---|---|---|---|",
     ]
     lines += [f"| `{i.id}` | {i.part} | {i.title} | {fmt(i.points)} |" for i in rubric.auto]

@@ -7,17 +7,22 @@ DIR/
   private/salt.txt      TA only: the salt of the codes (unless --salt-file put it elsewhere)
   private/roster.csv    TA only: copy of --roster (names and e-mails)
   anonymised/<CODE>/    each submission's anonymised notebooks (what reviewers get)
-  reviewers/<id>/       one folder per reviewer: sheet.md, sheet.html, <CODE>-part*.ipynb
-  returned/             the TA puts the filled sheets here (any file name, *.md or *.txt)
+  reviewers/<id>/       one folder per reviewer: sheet.html, sheet.md, <CODE>-part*.ipynb
+  returned/             the TA puts what reviewers sent here (any file name): the .json the
+                        HTML sheet saves, or the filled sheet.md (returned.py)
   overrides.csv         optional, TA: student_id,item,points,reason
   peer_grades.csv, gradebook.csv, reviewer_report.csv, problems.txt, feedback/   written by collect
+
+Every CSV written here goes through `write_csv` (text cells neutralised against
+spreadsheet formulas); `uncell` undoes that when the kit reads its own CSVs back.
 """
 from __future__ import annotations
 
 import csv
-from dataclasses import asdict, dataclass, fields
+from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
+from course.safe_text import FORMULA_STARTS, csv_text
 from peer_review.allocation import TA
 
 ACTIVE, WITHDRAWN = "active", "withdrawn"
@@ -56,19 +61,33 @@ class Row:
     reason: str = "initial"
 
 
+def write_csv(path: Path, header: list[str], rows: list[list], text_columns: set[str]) -> None:
+    """Every CSV peer review writes: text cells neutralised against spreadsheet
+    formulas (course.safe_text.csv_text), numbers the kit computed left as numbers."""
+    Path(path).write_text(csv_text(header, rows, text_columns), encoding="utf-8")
+
+
+def uncell(value: str) -> str:
+    """Undo csv_cell when reading our own CSVs back: "'=x" -> "=x" (a leading
+    apostrophe before a formula character is the neutraliser, not data)."""
+    value = (value or "").strip()
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
+
+
+ROW_NUMBERS = {"seed", "reviews"}
+
+
 def write_rows(path: Path, rows: list[Row]) -> None:
-    with Path(path).open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=[fl.name for fl in fields(Row)])
-        writer.writeheader()
-        writer.writerows(asdict(r) for r in rows)
+    header = [fl.name for fl in fields(Row)]
+    write_csv(path, header, [list(astuple(r)) for r in rows], set(header) - ROW_NUMBERS)
 
 
 def read_rows(path: Path) -> list[Row]:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: run `peer-review assign` first")
-    with path.open(newline="") as f:
-        return [Row(**{**r, "seed": int(r["seed"]), "reviews": int(r["reviews"])})
+    with path.open(newline="", encoding="utf-8") as f:
+        return [Row(**{k: uncell(v) for k, v in r.items()} | {"seed": int(r["seed"]), "reviews": int(r["reviews"])})
                 for r in csv.DictReader(f)]
 
 
@@ -76,11 +95,11 @@ def read_roster(path: Path | None) -> dict[str, dict[str, str]]:
     """roster.csv (student_id,name,email) -> {student_id: row}; {} without one."""
     if path is None or not Path(path).exists():
         return {}
-    with Path(path).open(newline="") as f:
+    with Path(path).open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         if "student_id" not in (reader.fieldnames or []):
             raise ValueError(f"{path}:1: roster needs a student_id column (and name, email)")
-        return {r["student_id"].strip(): r for r in reader}
+        return {uncell(r["student_id"]): {k: uncell(v) for k, v in r.items() if k} for r in reader}
 
 
 def write_distribution(out: Path, rows: list[Row], roster: dict) -> None:
@@ -92,9 +111,7 @@ def write_distribution(out: Path, rows: list[Row], roster: dict) -> None:
         folder = out / Path(r.sheet_file).parent
         files.setdefault(r.reviewer, set()).update(
             str(p.relative_to(out)) for p in folder.iterdir() if p.is_file())
-    with (out / "distribution.csv").open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["reviewer", "email", "files"])
-        for reviewer in sorted(files):
-            writer.writerow([reviewer, roster.get(reviewer, {}).get("email", ""),
-                             ";".join(sorted(files[reviewer]))])
+    header = ["reviewer", "email", "files"]
+    write_csv(out / "distribution.csv", header,
+              [[reviewer, roster.get(reviewer, {}).get("email", ""), ";".join(sorted(files[reviewer]))]
+               for reviewer in sorted(files)], set(header))

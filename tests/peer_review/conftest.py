@@ -26,3 +26,27 @@ def assigned(_assigned, tmp_path):
     root = tmp_path / "class"
     shutil.copytree(_assigned, root)
     return root, root / "out"
+
+
+@pytest.fixture(scope="module")
+def _chromium():
+    """Headless Debian Chromium for one test module, or the reason there is none."""
+    from pr_browser import launch, why_no_browser
+    reason = why_no_browser()
+    if reason:
+        yield reason
+        return
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser(request, _chromium):
+    """The module's browser; without one the test is skipped by name (failed when CI requires it)."""
+    from pr_browser import unavailable
+    if isinstance(_chromium, str):
+        unavailable(request.node.name, _chromium)
+    return _chromium

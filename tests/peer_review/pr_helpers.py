@@ -102,3 +102,20 @@ def codes_on(sheet_text: str) -> list[str]:
 
 PARAGRAPH = ("Clear derivations and tidy plots; the loss curve needs axis labels and the "
              "heatmap would read better with a log scale on both axes.")
+
+
+def sheet_total_by_hand(d: dict[str, float], blank=frozenset()) -> float:
+    """One sheet under the course's rule, written out independently of peer_review.rule:
+    its points (a blank answer earns nothing) plus its own forgiven mistake(s)."""
+    rubric = load_rubric()
+    points = sum(0.0 if i.id in blank else i.points - d[i.id] for i in rubric.peer_graded)
+    mistakes = sorted((d[q.id] for q in rubric.inline if q.id not in blank), reverse=True)
+    return points + sum(min(m, rubric.forgiveness_points) for m in mistakes[:rubric.forgiven_mistakes])
+
+
+def raw_by_hand(auto_total: float, sheets: list[dict[str, float]], blank=frozenset()) -> float:
+    """The median of the sheets' totals plus the autograder, capped at max_raw."""
+    totals = sorted(sheet_total_by_hand(d, blank) for d in sheets)
+    n = len(totals)
+    median = totals[n // 2] if n % 2 else (totals[n // 2 - 1] + totals[n // 2]) / 2
+    return min(load_rubric().max_raw, auto_total + median)

@@ -4,7 +4,8 @@ from collections import Counter
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from peer_review.allocation import TA, AllocationError, allocate, check_invariants, reassign
+from peer_review.allocation import (TA, AllocationError, allocate, check_invariants, min_reciprocal,
+                                    reassign, reciprocal_count)
 
 
 def students(n):
@@ -37,7 +38,18 @@ def test_no_reciprocal_pairs_when_n_above_2k():
 def test_small_class_allows_unavoidable_reciprocal():
     # n = 3, k = 2: everyone reviews both others, so pairs are necessarily mutual
     pairs = allocate(students(3), 2, 0)
-    assert check_invariants(pairs, students(3), 2) == []
+    assert check_invariants(pairs, students(3), 2) == [] and reciprocal_count(pairs) == 3
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 7])
+def test_reciprocal_pairs_are_the_fewest_possible_when_n_is_at_most_2k(k):
+    """n = 2k: n reviewers of k others make 2k^2 pairs among only k(2k-1) unordered ones, so at least
+    k unordered (2k ordered) pairs are mutual; the allocation has exactly that many, for every seed."""
+    for n in range(k + 1, 2 * k + 1):
+        for seed in range(25):
+            pairs = allocate(students(n), k, seed)
+            assert reciprocal_count(pairs) == min_reciprocal(n, k), (n, k, seed)
+    assert min_reciprocal(14, 7) == 7  # 14 ordered pairs, where random offsets gave about 112
 
 
 def test_seeds_differ():

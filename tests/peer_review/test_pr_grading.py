@@ -1,21 +1,30 @@
-"""Rescale, forgiveness and the combine rule, with the course's own examples."""
+"""The course's rule: forgiveness on each reviewer's sheet, then the median of the reviews;
+blank answers, overrides and flags. Every expected number is derived from rubric.toml."""
 import dataclasses
+import statistics
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from course.rubric import load_rubric
 from peer_review.autograded import AutoResult
-from peer_review.combine import combine, forgiveness, grade
+from peer_review.combine import Review, grade
+from peer_review.rule import forgiveness, review_score
 
 R = load_rubric()
 FULL_AUTO = {i.id: i.points for i in R.auto}
-PEER_IDS = [i.id for i in (*R.inline, *R.peer)]
+PEER = R.peer_graded
+PEER_MAX = sum(i.points for i in PEER)
+INLINE = [i.id for i in R.inline]
+POINTS = {i.id: i.points for i in PEER}
+FORGIVEN = R.forgiveness_points  # the "+1" of "+1 point as we allow for one inline question mistake"
 
 
-def review(**deductions):
-    d = dict.fromkeys(PEER_IDS, 0.0)
+def review(reviewer="r", **deductions) -> Review:
+    """A complete review: 0 everywhere but the given items ("1_2" stands for item 1.2)."""
+    d = dict.fromkeys(POINTS, 0.0)
     d.update({k.replace("_", ".", 1) if k[1] == "_" else k: v for k, v in deductions.items()})
-    return d
+    return Review(reviewer, d, "feedback")
 
 
 def auto(points=None, status="ok"):
@@ -27,63 +36,124 @@ def test_rescale_examples(raw, score):
     assert R.rescale(raw) == score
 
 
-def test_rescale_configurable():
-    r = dataclasses.replace(R, max_raw=20, out_of=100, decimals=0)
-    assert r.rescale(17) == 85
-
-
-def test_combine_is_median():
-    assert combine([0.0, 1.0]) == 0.5          # two reviews: their mean
-    assert combine([0.0, 0.0, 1.0]) == 0.0     # a single outlier among three is ignored
-
-
-def test_forgiveness_gives_back_largest_mistake_up_to_points():
-    assert forgiveness(R, {"1.1": 0.5, "1.2": 1.0, "2.1": 0.5}) == 1.0
-    assert forgiveness(R, {"1.1": 0.5}) == 0.5
-    assert forgiveness(R, {}) == 0.0
+def test_forgiveness_gives_back_largest_mistakes_up_to_points():
+    assert forgiveness(R, [0.5, 1.0, 0.5]) == min(1.0, FORGIVEN)
+    assert forgiveness(R, [0.5]) == min(0.5, FORGIVEN)
+    assert forgiveness(R, []) == 0.0
     two = dataclasses.replace(R, forgiven_mistakes=2, forgiveness_points=0.5)
-    assert forgiveness(two, {"1.1": 1.0, "1.2": 1.0, "1.3": 0.5}) == 1.0
+    assert forgiveness(two, [1.0, 1.0, 0.5]) == 1.0
 
 
-def test_twenty_of_twenty_three_with_forgiveness():
-    # autograder 14/15; inline -1 (1.1) -1 (2.2) -0.5 (1.3); experiments -0.5: 19 raw, +1 forgiven
-    pts = {**FULL_AUTO, "p1_softmax_naive": 1.0}
+def test_the_course_example_twenty_of_twenty_three():
+    """Autograder one point short; "-0.5, -0.5, -1, +1 point as we allow for one inline
+    question mistake" plus -1 elsewhere: 20 / 23 -> 8.7 (the course's own line)."""
+    pts = {**FULL_AUTO, R.auto[0].id: R.auto[0].points - 1}
     r = review(**{"1_1": 1.0, "2_2": 1.0, "1_3": 0.5, "p1_experiments": 0.5})
-    g = grade(R, "s", auto(pts), [r, r], k=2)
-    assert g.forgiveness == 1.0 and g.raw == 20.0 and g.score == 8.7
+    g = grade(R, "s", auto(pts), [r, dataclasses.replace(r, reviewer="q")], k=2)
+    expected_raw = R.max_raw - 1 - 3.0 + min(1.0, FORGIVEN)
+    assert (g.forgiveness, g.raw, g.score) == (min(1.0, FORGIVEN), expected_raw, R.rescale(expected_raw))
+    assert (g.raw, g.score) == (20.0, 8.7)
 
 
-def test_forgiveness_never_above_the_maximum():
-    g = grade(R, "s", auto(), [review(), review()], k=2)
-    assert (g.forgiveness, g.raw, g.score) == (0.0, 23.0, 10.0)
-    one_mistake = review(**{"1_2": 1.0})
-    g = grade(R, "s", auto(), [one_mistake, one_mistake], k=2)
-    assert (g.forgiveness, g.raw, g.score) == (1.0, 23.0, 10.0)
-
-
-def test_disagreement_flagged_beyond_margin():
-    lenient, harsh = review(), review(**{"1_1": 1.0, "1_2": 1.0})
-    g = grade(R, "s", auto(), [lenient, harsh], k=2)
-    assert g.spread == 2.0 and any("disagree" in f for f in g.flags)
-    g = grade(R, "s", auto(), [lenient, review(**{"1_1": 1.0})], k=2)
+def test_two_reviewers_each_forgiving_a_different_mistake_give_full_marks():
+    a, b = review("a", **{"1_1": 1.0}), review("b", **{"1_2": 1.0})
+    g = grade(R, "s", auto(), [a, b], k=2)
+    assert [o.score.total for o in g.outcomes] == [PEER_MAX, PEER_MAX]
+    assert (g.peer_subtotal, g.forgiveness, g.raw, g.score) == (PEER_MAX - 1.0, 1.0, R.max_raw, R.out_of)
+    assert (g.raw, g.score) == (23.0, 10.0)
     assert not any("disagree" in f for f in g.flags)
 
 
+def test_total_never_above_the_maximum_and_no_forgiveness_without_mistake():
+    g = grade(R, "s", auto(), [review(), review("q")], k=2)
+    assert (g.forgiveness, g.raw, g.score) == (0.0, R.max_raw, R.out_of)
+
+
+def test_untouched_notebook_earns_nothing_from_forgiveness():
+    zero_auto = dict.fromkeys(FULL_AUTO, 0.0)
+    both_missing = review(**{"p1_experiments": 1.0, "p2_experiments": 1.0})
+    g = grade(R, "s", auto(zero_auto), [both_missing, both_missing], k=2, blank=frozenset(INLINE))
+    assert (g.peer_subtotal, g.forgiveness, g.raw, g.score) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_blank_answer_earns_nothing_whatever_the_reviewer_chose_and_is_not_forgiven():
+    lenient = review()  # gave the blank 1.2 full marks
+    wrong_elsewhere = review(**{"1_1": 0.5})
+    g = grade(R, "s", auto(), [lenient, wrong_elsewhere], k=2, blank=frozenset({"1.2"}))
+    scores = [o.score for o in g.outcomes]
+    assert scores[0].points["1.2"] == 0.0 and scores[0].forgiveness == 0.0
+    assert scores[1].forgiveness == 0.5  # the answered mistake is forgiven, the blank is not
+    assert g.raw == R.max_raw - POINTS["1.2"]
+
+
+def test_raw_override_is_the_raw_total():
+    g = grade(R, "s", auto(), [review(**{"1_1": 1.0})] * 2, k=2, overrides={"raw": (20.0, "appeal")})
+    assert g.raw == 20.0 and g.score == R.rescale(20.0) and "override raw = 20 (appeal)" in g.flags
+
+
+def test_item_override_reapplies_the_rule_to_the_rest():
+    """Each reviewer forgave 1.1; the TA rules 1.1 wrong: forgiveness moves to the next mistake."""
+    r = review(**{"1_1": 1.0, "1_2": 0.5})
+    g = grade(R, "s", auto(), [r, dataclasses.replace(r, reviewer="q")], k=2, overrides={"1.1": (0.0, "regrade")})
+    assert g.forgiveness == 0.5 and g.peer_subtotal == PEER_MAX - 1.0 - 0.5
+    assert g.raw == R.max_raw - 1.0 and "override 1.1 = 0 (regrade)" in g.flags
+
+
+def test_flags_are_recomputed_after_overrides():
+    harsh, lenient = review("h", **{"1_1": 1.0, "1_2": 1.0, "1_3": 1.0}), review("l")
+    assert any("disagree" in f for f in grade(R, "s", auto(), [harsh, lenient], k=2).flags)
+    fixed = {"1.1": (1.0, "TA"), "1.2": (1.0, "TA")}
+    g = grade(R, "s", auto(), [harsh, lenient], k=2, overrides=fixed)
+    assert not any("disagree" in f for f in g.flags) and g.raw == R.max_raw
+    everything = {i.id: (i.points, "TA graded") for i in PEER}
+    g = grade(R, "s", auto(), [], k=2, overrides=everything)
+    assert g.raw == R.max_raw and not any("review" in f for f in g.flags)
+
+
+def test_incomplete_review_waits_for_the_ta_and_the_other_carries():
+    partial = review("p", **{"1_3": 1.0})
+    del partial.deductions["1.2"]  # a bad row on that sheet
+    g = grade(R, "s", auto(), [partial, review("q")], k=2)
+    assert g.outcomes[0].score is None and g.outcomes[0].missing == ["1.2"]
+    assert g.raw == R.max_raw and "only 1 of 2 reviews" in g.flags
+    assert any("review by p lacks 1.2" in f for f in g.flags)
+    g = grade(R, "s", auto(), [partial, review("q")], k=2, overrides={"1.2": (1.0, "TA")})
+    assert g.outcomes[0].score is not None and len(g.used) == 2
+
+
+def test_median_of_three_ignores_one_hostile_reviewer():
+    hostile = review("h", **dict.fromkeys((i.id.replace(".", "_", 1) for i in PEER), 1.0))
+    g = grade(R, "s", auto(), [review("a"), review("b"), hostile], k=3)
+    assert g.raw == R.max_raw and any("disagree" in f for f in g.flags)
+
+
 def test_missing_autograder_result_gives_no_total():
-    g = grade(R, "s", None, [review(), review()], k=2)
+    g = grade(R, "s", None, [review(), review("q")], k=2)
     assert g.raw is None and g.score is None and "no autograder result" in g.flags
 
 
-def test_overrides_win():
-    g = grade(R, "s", auto(), [], k=2, overrides={i: (i_pts, "TA graded") for i, i_pts in
-                                                   [(i.id, i.points) for i in (*R.inline, *R.peer)]})
-    assert g.raw == 23.0
-    g = grade(R, "s", auto(), [review(), review()], k=2, overrides={"raw": (12.0, "appeal")})
-    assert g.raw == 12.0 and g.score == R.rescale(12.0) and any("appeal" in f for f in g.flags)
-    g = grade(R, "s", auto(), [review(**{"1_1": 1.0})] * 2, k=2, overrides={"1.1": (1.0, "regrade")})
-    assert g.items["1.1"] == 1.0 and g.forgiveness == 0.0
+def _by_hand(reviews: list[dict], blank: set, auto_total: float) -> float:
+    """The rule written out independently: per sheet, then the median."""
+    totals = []
+    for d in reviews:
+        kept = {i: (0.0 if i in blank else POINTS[i] - d[i]) for i in POINTS}
+        mistakes = sorted((d[i] for i in INLINE if i not in blank), reverse=True)[:R.forgiven_mistakes]
+        totals.append(sum(kept.values()) + sum(min(m, FORGIVEN) for m in mistakes))
+    return round(min(R.max_raw, auto_total + statistics.median(totals)), 4)
 
 
-def test_one_review_of_two_is_flagged():
-    g = grade(R, "s", auto(), [review()], k=2)
-    assert "only 1 of 2 reviews" in g.flags and g.raw == 23.0
+deduction_sets = st.fixed_dictionaries({i.id: st.sampled_from((0.0, *i.deductions)) for i in PEER})
+
+
+@settings(max_examples=300, deadline=None)
+@given(reviews=st.lists(deduction_sets, min_size=1, max_size=4),
+       blank=st.sets(st.sampled_from(INLINE)),
+       auto_pts=st.fixed_dictionaries({i.id: st.sampled_from((0.0, i.points / 2, i.points)) for i in R.auto}))
+def test_rule_matches_a_hand_computation_and_the_parts_reconcile(reviews, blank, auto_pts):
+    g = grade(R, "s", auto(auto_pts), [Review(f"r{n}", d) for n, d in enumerate(reviews)], k=len(reviews),
+              blank=frozenset(blank))
+    assert g.raw == pytest.approx(_by_hand(reviews, blank, sum(auto_pts.values())), abs=1e-9)
+    assert g.auto_subtotal + g.peer_subtotal + g.forgiveness == pytest.approx(g.raw, abs=1e-9)
+    assert g.score == R.rescale(g.raw)
+    for o in g.outcomes:
+        assert o.score.total == review_score(R, o.review.deductions, frozenset(blank)).total

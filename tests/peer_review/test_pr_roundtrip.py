@@ -1,18 +1,21 @@
 """assign -> sheets filled by 'students' -> collect -> the grades worked out by hand."""
 import csv
 import json
-import re
 import random
+import re
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from course.config import EXAMPLES_DIR, load_config
 from course.rubric import load_rubric
-from peer_review import assign, cli, late, store
+from peer_review import assign, cli, store
+from peer_review.answers import student_answers
 from peer_review.submissions import find_submissions
 
-from pr_helpers import PARAGRAPH, codes_on, fill_sheet, write_class, write_grades, write_solutions
+from pr_helpers import (PARAGRAPH, codes_on, fill_sheet, raw_by_hand, sheet_total_by_hand, write_class,
+                        write_grades, write_solutions)
 
 R = load_rubric()
 INLINE = [i.id for i in R.inline]
@@ -55,26 +58,36 @@ def return_sheets(out: Path, harsh=frozenset()) -> dict[tuple[str, str], dict]:
     return entered
 
 
-def expected_raw(author: str, entered: dict) -> float:
-    """The rubric by hand: median (k = 2: mean) per item, one mistake forgiven, cap at 23."""
-    reviews = [d for (r, a), d in entered.items() if a == author]
-    n = len(reviews)
-    ded = {i: sorted(d[i] for d in reviews)[n // 2] if n % 2 else
-           sum(sorted(d[i] for d in reviews)[n // 2 - 1:n // 2 + 1]) / 2 for i in ITEMS}
-    forgiven = min(1.0, max(ded[i] for i in INLINE))
-    return min(23.0, sum(auto_points(author).values()) + 8 - sum(ded.values()) + forgiven)
+def blank_of(subs: Path) -> dict[str, set[str]]:
+    """Blank inline answers per student, read from the hand-ins themselves."""
+    found = {}
+    for student, paths in find_submissions(subs).items():
+        notebooks = []
+        for p in paths:
+            try:
+                notebooks.append(nbformat.read(str(p), as_version=4))
+            except Exception:  # an unreadable hand-in: its answers are missing
+                pass
+        given_answers = student_answers(notebooks)
+        found[student] = {q for q in INLINE if not given_answers.get(q, "").strip()}
+    return found
+
+
+def expected_raw(author: str, entered: dict, blank: set) -> float:
+    return raw_by_hand(sum(auto_points(author).values()),
+                       [d for (_, a), d in entered.items() if a == author], frozenset(blank))
 
 
 def gradebook(out: Path) -> dict[str, dict]:
     return {r["student_id"]: r for r in csv.DictReader(open(out / "gradebook.csv"))}
 
 
-def check_grades(out: Path, entered: dict, students) -> None:
+def check_grades(out: Path, entered: dict, students, blank=None) -> None:
     book = gradebook(out)
     for s in students:
-        raw = expected_raw(s, entered)
+        raw = expected_raw(s, entered, (blank or {}).get(s, set()))
         assert float(book[s]["raw"]) == pytest.approx(raw), s
-        assert float(book[s]["score"]) == round(raw / 23 * 10, 1), s
+        assert float(book[s]["score"]) == R.rescale(raw), s
 
 
 def run_class(tmp_path, subs: Path, solutions: Path, k=2, harsh=frozenset()):
@@ -104,13 +117,18 @@ def test_round_trip_on_the_example_submissions_or_a_synthetic_class(tmp_path):
             write_solutions(tmp_path / "sol")
     out, students, entered = run_class(tmp_path, subs, sol)
     assert cli.main(["collect", str(out)]) == 0
-    check_grades(out, entered, students)
+    check_grades(out, entered, students, blank_of(subs))
     assert (out / "problems.txt").read_text() == ""
     html = (out / "reviewers" / students[0] / "sheet.html").read_text()
-    assert html.startswith("<!DOCTYPE html>") and html.count('<div class="feedback">') == 2
-    for s in students:  # the author sees both paragraphs, never a reviewer's id
+    assert html.startswith("<!DOCTYPE html>") and html.count('<textarea class="feedback"') == 2
+    book = gradebook(out)
+    for s in students:  # the author sees both paragraphs, never a reviewer's id, and a total that adds up
         fb = (out / "feedback" / f"{s}.md").read_text()
         assert fb.count(PARAGRAPH) == 2 and "Reviewer A" in fb and "Reviewer B" in fb
+        line = re.search(rf"^(\S+) \+ (\S+) \+ (\S+) = (\S+) / {R.max_raw:g} -> (\S+) / {R.out_of:g}$", fb, re.M)
+        auto, peer, forgiven, raw, score = map(float, line.groups())
+        assert auto + peer + forgiven == pytest.approx(raw) and raw == float(book[s]["raw"])
+        assert score == float(book[s]["score"]) and forgiven == float(book[s]["forgiveness"])
         assert not any(f"({r})" in fb for r in students)
     author_of = {r.code: r.author for r in store.read_rows(out / "allocation.csv")}
     for nb in (out / "reviewers").rglob("*.ipynb"):  # the author's id is gone from what reviewers get
@@ -139,9 +157,11 @@ def test_disagreement_flag_and_override(tmp_path):
     (out / "overrides.csv").write_text(f"student_id,item,points,reason\n{victims[0]},raw,21.5,TA regrade\n")
     assert cli.main(["collect", str(out)]) == 0
     book = gradebook(out)
-    gap = lambda a: abs(sum(truth(a).values()) - 8)  # harsh review subtracts 8 in all
-    for a in victims:
-        assert ("disagree" in book[a]["flags"]) == (gap(a) > R.disagreement_margin)
+    harsh_total = sheet_total_by_hand({i: 1.0 for i in ITEMS})
+    for a in victims[1:]:
+        gap = abs(sheet_total_by_hand(truth(a)) - harsh_total)
+        assert ("disagree" in book[a]["flags"]) == (gap > R.disagreement_margin)
+    assert book[victims[0]]["flags"] == "override raw = 21.5 (TA regrade)"  # the TA settled it
     assert book[victims[0]]["raw"] == "21.5" and book[victims[0]]["score"] == "9.3"
     assert "override raw = 21.5 (TA regrade)" in book[victims[0]]["flags"]
 

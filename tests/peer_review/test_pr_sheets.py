@@ -1,5 +1,6 @@
 """Malformed sheets: each problem named, with the file and the line."""
 import csv
+import os
 import re
 
 import pytest
@@ -92,18 +93,30 @@ def test_unknown_foreign_and_duplicate_codes(assigned):
     ]
 
 
-def test_sheet_never_returned_and_returned_twice(assigned):
+def test_sheet_never_returned_and_a_newer_corrected_copy_wins(assigned):
     _, out = assigned
     return_all(out)
     (out / "returned" / "dave.md").unlink()
     (out / "returned" / "erin-again.md").write_text(filled(out, "erin", value="1"))
+    os.utime(out / "returned" / "erin.md", (1_700_000_000, 1_700_000_000))  # the first copy is older
     status, problems = problems_of(out)
     sheet_ids = {r.reviewer: r.sheet_id for r in store.read_rows(out / "allocation.csv")}
     assert status == 1
-    assert (f"returned/erin.md:1: sheet {sheet_ids['erin']} returned twice with different "
-                           "content (also returned/erin-again.md); neither is used") in problems
-    assert any(p.startswith(f"reviewers/dave/sheet.md:1: sheet {sheet_ids['dave']} of reviewer dave "
+    assert problems[0].startswith(f"returned/erin.md: older copy of sheet {sheet_ids['erin']} (saved "
+                                  "2023-11-14 22:13:20 UTC): not used; returned/erin-again.md")
+    assert any(p.startswith(f"reviewers/dave/sheet.md: sheet {sheet_ids['dave']} of reviewer dave "
                             "was never returned") for p in problems)
+    peer = list(csv.DictReader(open(out / "peer_grades.csv")))
+    erin = [r for r in peer if r["reviewer"] == "erin"]
+    assert erin and all(r["sheet"] == "returned/erin-again.md" and r["1.1"] == "0" for r in erin)
+
+
+def test_identical_copies_count_once(assigned):
+    _, out = assigned
+    return_all(out)
+    (out / "returned" / "copy").mkdir()
+    (out / "returned" / "copy" / "erin.md").write_text((out / "returned" / "erin.md").read_text())
+    assert problems_of(out) == (0, [])
 
 
 def test_unknown_sheet_id_bad_row_and_open_box(assigned):
