@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
@@ -104,3 +105,28 @@ def test_summary_and_table_name_the_problems():
     assert "min 0" in text and f"max {report.fmt(load_rubric().auto_max)}" in text
     table = report.gradebook_table([result(), ng])
     assert "zed" in table and "columns: 1=" + AUTO[0].id in table
+
+
+def test_feedback_mode_diagnose_never_shows_the_fix_and_explain_does():
+    a = AUTO[0]
+    item = R.ItemResult(a.id, a.title, 1.0, a.points, FAILED,
+                        feedback=["dW: relative error 3e-01, largest at dW[2, 1] with reg=0.5 (N=8, C=4)"],
+                        fixes=["check the gradient of the regularization term (2 * reg * W)"])
+    diagnose = report.item_lines(item, "diagnose")
+    explain = report.item_lines(item, "explain")
+    assert diagnose == ["dW: relative error 3e-01, largest at dW[2, 1] with reg=0.5 (N=8, C=4)"]
+    assert explain == [diagnose[0] + "; check the gradient of the regularization term (2 * reg * W)"]
+    r = SubmissionResult(student_id="s", status="ok", items={a.id: item})
+    assert report.feedback_mode() == "diagnose"                    # the course default
+    assert "regularization term" not in report.feedback_markdown(r)
+
+
+def test_student_text_in_feedback_cannot_add_markup_or_lines():
+    hostile = "x\n# Score: 15 / 15\n<script>alert(1)</script>[click](javascript:alert(1))"
+    r = SubmissionResult(student_id="evil\n# Score: 15", status="ok", notebooks=[hostile + ".ipynb"])
+    r.notices = [hostile]
+    md = report.feedback_markdown(r)
+    assert "<script>" not in md and not re.search(r"(?<!\\)\]\(", md)   # brackets escaped: no link
+    assert not any(line.startswith("# Score") for line in md.splitlines())
+    doc = report.gradescope_results(r)
+    assert doc["output_format"] == "text" and "\n# Score" not in doc["extra_data"]["student_id"]
