@@ -214,6 +214,32 @@ def softmax_loss_vectorized(W, X, y, reg):
     return loss / N + reg * np.sum(W * W), dW / N + 2 * reg * W
 '''}
 
+# ------------------ a slow "vectorized" loss with a naive version made slower on purpose
+# (a burst of CPU only when the naive loss runs, as a patched timing probe would do):
+# the speed check measures CPU time from outside and also bounds the vectorized loss
+# against the course's own, so neither trick earns the speed share.
+TAMPERED_TIMING = {
+    "softmax_loss_naive": '''
+def softmax_loss_naive(W, X, y, reg):
+    loss, dW = softmax_loss_vectorized(W, X, y, reg)
+    for i in range(X.shape[0]):
+        _ = np.linalg.svd(np.outer(X[i], X[i]) + np.eye(X.shape[1]))
+    return loss, dW
+''',
+    "softmax_loss_vectorized": '''
+def softmax_loss_vectorized(W, X, y, reg):
+    gram = (X @ X.T) @ (X @ X.T)        # wasted work, no loop: an (N, N) x (N, N) product
+    N = X.shape[0]
+    s = X @ W + 0.0 * gram[:, :1]
+    s = s - s.max(axis=1, keepdims=True)
+    p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+    loss = -np.log(p[np.arange(N), y]).mean() + reg * np.sum(W * W)
+    p[np.arange(N), y] -= 1
+    return loss, X.T @ p / N + 2 * reg * W
+''',
+}
+SPEED_SHARE = 1.0 / 2.5   # test_vectorized_faster_than_naive: weight 1 of the 2.5 in p1_vectorization
+
 # name -> (replacements, {item: most it may earn})
 NO_WORK = {
     "all_half": (HALF, ALL_ZERO),
@@ -222,4 +248,5 @@ NO_WORK = {
     "nearest_neighbour_predict": (NEAREST_NEIGHBOUR, {"p1_linear_classifier": 0.0}),
     # the loop-free credit of softmax_loss_vectorized and the speed ratio are what it fakes
     "laundered_loops": (LAUNDERED_LOOPS, {"p1_vectorization": 0.2}),
+    "tampered_timing": (TAMPERED_TIMING, {"p1_vectorization": 1.0 - SPEED_SHARE}),
 }
