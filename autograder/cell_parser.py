@@ -120,7 +120,7 @@ def parse_source(text: str, budget: IpythonBudget) -> tuple[Parsed, str | None]:
     try:
         return ((ast.parse(source), source),), None
     except SyntaxError as exc:
-        problem = f"SyntaxError on line {exc.lineno}: {exc.msg}"
+        problem = f"SyntaxError on line {exc.lineno}: {exc.msg}" if exc.lineno else f"cannot be parsed ({exc.msg})"
     except UNPARSABLE as exc:  # null bytes, absurd nesting: not Python a student can fix by a line number
         problem = f"cannot be parsed ({type(exc).__name__})"
     parsed = []

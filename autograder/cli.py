@@ -204,7 +204,7 @@ def _read_shard(folder: Path) -> tuple[dict, list[str], list[dict]]:
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         header, rows = report.read_grades_csv(csv_path)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, csv.Error) as exc:
         raise CannotRun(f"{folder}: cannot read its manifest.json/grades.csv ({type(exc).__name__}: {exc})") from exc
     if not isinstance(manifest, dict) or not manifest.get("shard"):
         raise CannotRun(f"{folder} was graded without --shard; merge combines shard outputs only")

@@ -23,8 +23,8 @@ NOTEBOOK_SUFFIXES = (".ipynb", ".ipynb.json", ".ipynb.txt")  # the last two: bro
 _SEP = r"[\s_\-.]+"
 _COPY_OF = re.compile(r"^copy\s+of\s+", re.I)
 _SUFFIXES = (  # (pattern at the end of the stem, copies when no number is given)
-    (re.compile(r"\s*\((\d{1,4})\)$"), 1),
     (re.compile(r"\s+-\s+copy(?:\s*\((\d{1,4})\))?$", re.I), 1),
+    (re.compile(r"\s*\((\d{1,4})\)$"), 1),
     (re.compile(r"-copy(\d{0,4})$", re.I), 1),
     (re.compile(r"\s+copy(?:\s+(\d{1,4}))?$", re.I), 1),
 )

@@ -21,6 +21,7 @@ Caps on code (per cell, per submission) are extract.py's: they bound parsing.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -114,6 +115,11 @@ def open_regular(path: Path):
         if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
             raise NotebookError(f"{name}: is a symbolic link (or lies in a linked folder); links are never "
                                 "followed: hand in the notebook file itself") from exc
+        with contextlib.suppress(OSError):  # a socket cannot be opened at all (ENXIO): say what it is
+            mode = os.lstat(path).st_mode
+            if not stat.S_ISREG(mode):
+                raise NotebookError(f"{name}: not a regular file (a {_kind(mode)}); hand in the notebook "
+                                    f"file itself ({DOWNLOAD_HINT})") from exc
         raise NotebookError(f"{name}: cannot be read ({exc.strerror})") from exc
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
@@ -152,15 +158,29 @@ def _json_depth_problem(data) -> str | None:
     return None
 
 
+_MAGIC = ((b"%PDF", "a PDF"), (b"PK\x03\x04", "a zip archive"), (b"<", "an HTML page"))
+
+
+def _sniff(raw: bytes) -> str | None:
+    """What a file that is not JSON looks like, from its first bytes."""
+    head = raw[:64].lstrip()
+    return next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
+
+
 def _decode(raw: bytes, name: str):
     items = raw.count(b",") + raw.count(b"{") + raw.count(b"[")
     if items > MAX_JSON_ITEMS:
-        raise NotebookError(f"{name}: holds more than {MAX_JSON_ITEMS:,} JSON values, far more than a notebook; "
-                            f"clear the outputs and download it again ({DOWNLOAD_HINT})")
+        raise NotebookError(f"{name}: holds more than {MAX_JSON_ITEMS:,} JSON values (commas and brackets), far "
+                            f"more than a notebook; remove pasted data, clear the outputs and download it again "
+                            f"({DOWNLOAD_HINT})")
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        reason = " ".join(str(exc).split())[:120]
+        kind = _sniff(raw)
+        if kind:
+            raise NotebookError(f"{name}: {kind} renamed to .ipynb, not a notebook; download the notebook "
+                                f"itself ({DOWNLOAD_HINT})") from exc
+        reason = printable(exc, 120)
         raise NotebookError(f"{name}: not a notebook (invalid JSON: {reason}); hand in the .ipynb file "
                             f"({DOWNLOAD_HINT}), not a .py or PDF") from exc
     except (RecursionError, MemoryError) as exc:
