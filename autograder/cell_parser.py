@@ -1,18 +1,20 @@
 """Parse one code cell of a student's notebook within a known time and memory budget.
 
 This runs in the grader's own process on untrusted text, so every step is
-bounded before it starts (measured on this kit's machine, Python 3.11, with
-`bench/parse_budget.py`):
+bounded before it starts (measured on this kit's machine, Python 3.11; the
+whole-submission figures come from `python -m bench.parse_budget`):
 
-  ast.parse     ~3 us of CPU and up to ~700 bytes of memory per character for
-                the densest code (a tuple of tuples, a list of calls), linear:
-                so a cell is capped at MAX_CELL_CHARS (-> <= ~0.3 s, ~70 MB) and
-                extract.py caps the code of a whole submission.
+  ast.parse     ~3 us of CPU and up to ~700 bytes of peak memory per character
+                for the densest code (a list of calls, a tuple of tuples, one
+                statement per line), linear: so a cell is capped at
+                MAX_CELL_CHARS (-> <= ~0.3 s, ~70 MB) and extract.py caps the
+                code of a whole submission (worst measured: 0.8 s, +105 MB).
   IPython       its transformer re-tokenizes the whole cell once per escape
                 (`!ls`, `%time`, `x?`), up to 500 times: cost ~ escapes x lines.
                 It is used only while escapes x lines stays within
-                IPYTHON_WORK_PER_CELL and the submission's IpythonBudget;
-                beyond that `plain_python` (one linear pass) does the same job.
+                IPYTHON_WORK_PER_CELL and the submission's IpythonBudget (its
+                whole budget spent: 1.3 s); beyond that `plain_python` (one
+                linear pass) does the same job.
 
 No cache is keyed by student text. The only cache holds the cells of the
 student release (`assignments/`), which every hand-in repeats: the ~700-line

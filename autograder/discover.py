@@ -46,11 +46,10 @@ from course.config import load_config
 from course.contract import CONTRACT
 
 from .handin_names import loose_owner, notebook_stem, read_name
-from .notebook_io import (DOWNLOAD_HINT, NotebookError, Walk, read_cells, register_handin_root, shown_name,
-                          walk_files)
+from .file_walk import Walk, ignored_name, walk_files
+from .notebook_io import DOWNLOAD_HINT, NotebookError, read_cells, register_handin_root, shown_name
 from .student_ids import assign_ids, clean_id, id_key
 
-IGNORED = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}
 MAX_NOTEBOOKS = 10  # per student: the homework has two parts; more is not a hand-in of it
 LOOKALIKES = {".py": "a Python script", ".html": "an HTML page", ".htm": "an HTML page", ".pdf": "a PDF",
               ".zip": "a zip archive", ".docx": "a Word document", ".md": "a Markdown file"}
@@ -90,10 +89,6 @@ class _HandIn:
         named = [p for p in self.walk.links + self.walk.special if notebook_stem(p.name) is not None]
         where = "" if self.loose else f" in {shown_name(self.folder)}/"
         return f"no notebook could be read{where}" if named else f"no .ipynb found{where}"
-
-
-def _ignored(name: str) -> bool:
-    return name in IGNORED or name.startswith((".", "._"))
 
 
 def submissions_root(path: Path) -> Path:
@@ -271,7 +266,7 @@ def _finish(hand_in: _HandIn, student_id: str, parts: dict[str, str]) -> Submiss
 def _entries(root: Path) -> list[os.DirEntry]:
     try:
         with os.scandir(root) as it:
-            return sorted((e for e in it if not _ignored(e.name)), key=lambda e: e.name)
+            return sorted((e for e in it if not ignored_name(e.name)), key=lambda e: e.name)
     except OSError as exc:
         raise DiscoveryError(f"cannot list SUBMISSIONS folder {root}: {exc.strerror}") from exc
 

@@ -35,8 +35,9 @@ from .notebook_io import Cell, NotebookError, read_cells, shown_name
 
 # Code a submission may hold in all its notebooks together (the release cells,
 # parsed once per process, not counted). Parsing is linear in it (cell_parser),
-# so this bounds the grader's time (~1.5 s) and memory (~300 MB) per hand-in;
-# an honest submission holds ~70,000 characters besides the release's cells.
+# so this bounds the grader's time and memory per hand-in (worst shape measured by
+# bench/parse_budget.py: 0.8 s, +105 MB); an honest submission holds ~70,000
+# characters besides the release's cells.
 MAX_CODE_PER_SUBMISSION = 512_000
 
 

@@ -31,6 +31,8 @@ from pathlib import Path
 
 from course.safe_text import printable
 
+from .file_walk import find_notebooks  # noqa: F401  (public API: similarity and tests import it from here)
+
 # A homework notebook with plots is a few MB; the largest honest one we have seen is under 10.
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 # Upper bound on JSON values: every array/object element after the first needs a comma.
@@ -225,71 +227,3 @@ def read_cells(path: Path) -> list[Cell]:
         if isinstance(raw, dict) and isinstance(raw.get("cell_type"), str):
             cells.append(Cell(name, i, raw["cell_type"], _source_text(raw.get("source", ""))))
     return cells
-
-
-# ------------------------------------------------------------ finding files
-
-MAX_WALK_ENTRIES = 5_000   # files and folders looked at below one student's folder
-MAX_WALK_DEPTH = 8         # folders below it (a zip's top folder, nbgrader's assignment folder...)
-SKIPPED_DIRS = {".ipynb_checkpoints", "__MACOSX", "__pycache__", ".git"}
-
-
-@dataclass
-class Walk:
-    """What `walk_files` found below one folder, without following a link."""
-    files: list[Path]
-    links: list[Path]      # symbolic links (to files or folders): never followed
-    special: list[Path]    # FIFOs, devices, sockets
-    truncated: bool = False
-
-
-def _skipped(name: str) -> bool:
-    return name in SKIPPED_DIRS or name.startswith((".", "._"))
-
-
-def walk_files(folder: Path) -> Walk:
-    """Regular files below `folder`, links and special files listed apart, in a stable
-    order (name, then path); checkpoints, hidden entries and macOS litter skipped.
-    Stops after MAX_WALK_ENTRIES entries or MAX_WALK_DEPTH levels (`truncated`)."""
-    out = Walk([], [], [])
-    todo, seen = [(Path(folder), 0)], 0
-    while todo:
-        current, depth = todo.pop()
-        try:
-            entries = list(os.scandir(current))
-        except OSError:
-            continue
-        for entry in entries:
-            seen += 1
-            if seen > MAX_WALK_ENTRIES:
-                out.truncated = True
-                return _sorted(out)
-            if _skipped(entry.name):
-                continue
-            path = Path(entry.path)
-            if entry.is_symlink():
-                out.links.append(path)
-            elif entry.is_dir(follow_symlinks=False):
-                if depth + 1 > MAX_WALK_DEPTH:
-                    out.truncated = True
-                else:
-                    todo.append((path, depth + 1))
-            elif entry.is_file(follow_symlinks=False):
-                out.files.append(path)
-            else:
-                out.special.append(path)
-    return _sorted(out)
-
-
-def _sorted(walk: Walk) -> Walk:
-    key = lambda p: (p.name, str(p))  # noqa: E731
-    return Walk(sorted(walk.files, key=key), sorted(walk.links, key=key), sorted(walk.special, key=key),
-                walk.truncated)
-
-
-def find_notebooks(folder: Path) -> list[Path]:
-    """Notebooks (regular files, never links) below `folder`, in a stable order (name, then path).
-
-    The folder is resolved first, so the paths returned hold no link;
-    Jupyter's checkpoint copies and macOS resource forks are not submissions."""
-    return [p for p in walk_files(Path(folder).resolve()).files if p.suffix == ".ipynb"]

@@ -15,7 +15,7 @@ import pytest
 
 from autograder.discover import MAX_NOTEBOOKS, choose_copy, discover
 from autograder.handin_names import loose_owner, read_name, strip_copies
-from autograder.notebook_io import MAX_WALK_DEPTH, MAX_WALK_ENTRIES
+from autograder.file_walk import MAX_WALK_DEPTH, MAX_WALK_ENTRIES
 from autograder.student_ids import assign_ids, clean_id
 from course.config import load_config
 from pipeline_helpers import PART1, PART2, notebook
