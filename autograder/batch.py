@@ -93,6 +93,7 @@ def with_discovery(res: SubmissionResult, sub: Submission) -> SubmissionResult:
     res.student_id = sub.student_id
     res.status = printable(res.status, STATUS_LIMIT)
     res.notices = [printable(n, STATUS_LIMIT) for n in (*sub.notices, *res.notices)]
+    res.notebooks = [printable(n, STATUS_LIMIT) for n in res.notebooks]  # file names: shown in feedback
     res.log = [*sub.log, *res.log]
     return res
 

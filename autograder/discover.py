@@ -224,18 +224,22 @@ def _select(notebooks: list[Path], parts: dict[str, str], notices: list[str]) ->
 
 # ------------------------------------------------------------ one student
 
-def _not_a_notebook(path: Path) -> str:
-    kind = LOOKALIKES.get(path.suffix.lower(), "not a notebook")
-    return f"'{shown_name(path)}' is {kind}, which cannot be graded: download the notebook itself ({DOWNLOAD_HINT})"
+def _quoted(paths: list[Path]) -> str:
+    return ", ".join(f"'{shown_name(p)}'" for p in paths)
 
 
 def _skipped_notices(walk: Walk) -> list[str]:
-    """Student-facing lines for everything found that is not read."""
-    lines = [f"'{shown_name(p)}' is a symbolic link and was not read: links are never followed; "
-             "hand in the file itself" for p in walk.links]
-    lines += [f"'{shown_name(p)}' is not a regular file (a pipe or device) and was not read" for p in walk.special]
-    lines += [_not_a_notebook(p) for p in walk.files
-              if notebook_stem(p.name) is None and p.suffix.lower() in LOOKALIKES]
+    """Student-facing lines (one per kind) for everything found that is not read."""
+    lines = []
+    if walk.links:
+        lines.append(f"not read, symbolic link{'s' * (len(walk.links) > 1)}: {_quoted(walk.links)}; links are "
+                     "never followed: hand in the files themselves")
+    if walk.special:
+        lines.append(f"not read, not a regular file (a pipe or device): {_quoted(walk.special)}")
+    lookalikes = [p for p in walk.files if notebook_stem(p.name) is None and p.suffix.lower() in LOOKALIKES]
+    if lookalikes:
+        kinds = ", ".join(f"'{shown_name(p)}' ({LOOKALIKES[p.suffix.lower()]})" for p in lookalikes)
+        lines.append(f"not a notebook, cannot be graded: {kinds}; download the notebook itself ({DOWNLOAD_HINT})")
     if walk.truncated:
         lines.append("the folder holds too many files or folders; only the first were looked at")
     return lines
