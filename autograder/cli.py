@@ -125,6 +125,12 @@ def _isolation_lines(results) -> list[str]:
     return seen or ["unknown: no submission reached the sandbox in this run"]
 
 
+def _log_line(line: str) -> str:
+    """One printable log line that keeps its indentation (a traceback stays readable)."""
+    indent = len(line) - len(line.lstrip(" "))
+    return " " * min(indent, 16) + printable(line, LOG_LINE)
+
+
 def run_log(args, argv, results, started: float, wall: float) -> str:
     graded_times = [r.duration_s for r in results if r.duration_s]
     lines = [
@@ -145,7 +151,7 @@ def run_log(args, argv, results, started: float, wall: float) -> str:
         lines.append(f"  {printable(r.student_id)}: {report.fmt(report.total_of(r))} points, {r.duration_s:.2f} s, "
                      + printable(r.status, LOG_LINE))
         lines += [f"      notice: {printable(n, LOG_LINE)}" for n in r.notices]
-        lines += ["      " + printable(l, LOG_LINE) for entry in r.log
+        lines += ["      " + _log_line(l) for entry in r.log
                   if not str(entry).lower().startswith("isolation:") for l in str(entry).splitlines()]
     errors = [r for r in results if r.status.startswith("error")]
     noticed = sum(1 for r in results if r.notices)
