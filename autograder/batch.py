@@ -14,6 +14,10 @@ failed to stop), the parent kills the worker, writes an "error: ..." row with ze
 points and starts a fresh worker on the same slot. One broken submission never
 stops the batch or touches another's grade: every failure mode (exception,
 crashed worker, hang) becomes that student's row.
+
+Every row leaves here with the discovery's notices (student-facing) and log
+lines (instructor-facing) of its submission, and a status that is one
+printable line (file names inside it are student text).
 """
 from __future__ import annotations
 
@@ -29,13 +33,17 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Callable
 
+from course.safe_text import printable
+
 from .discover import Submission
+from .notebook_io import handin_roots, register_handin_root
 from .results import SubmissionResult, placeholder_result
 
 GradeFn = Callable[..., SubmissionResult]
 DEFAULT_TIMEOUT = 120.0          # wall seconds per submission; a complete one takes a few
 HARD_KILL_GRACE = 15.0           # extra seconds before the parent kills a stuck worker
 TERM_GRACE = 3.0                 # SIGTERM -> SIGKILL: lets the worker close its sandbox
+STATUS_LIMIT = 600               # characters of a status: one CSV cell, one log line
 
 
 class GraderUnavailable(Exception):
@@ -69,7 +77,7 @@ def select_shard(subs: list[Submission], i: int, n: int) -> list[Submission]:
 # ------------------------------------------------------ rows without grading
 
 def not_gradable(sub: Submission) -> SubmissionResult:
-    return placeholder_result(sub.student_id, f"not_gradable: {sub.problem}", sub.problem)
+    return with_discovery(placeholder_result(sub.student_id, f"not_gradable: {sub.problem}", sub.problem), sub)
 
 
 def grader_error(sub: Submission, reason: str, duration_s: float = 0.0, log=()) -> SubmissionResult:
@@ -77,6 +85,16 @@ def grader_error(sub: Submission, reason: str, duration_s: float = 0.0, log=()) 
                              "the grader failed on this submission; the instructor has been told",
                              sub.notebooks, duration_s)
     res.log = list(log)
+    return res
+
+
+def with_discovery(res: SubmissionResult, sub: Submission) -> SubmissionResult:
+    """`res` with what discovery found out about `sub` (notices, log) and a printable status."""
+    res.student_id = sub.student_id
+    res.status = printable(res.status, STATUS_LIMIT)
+    res.notices = [printable(n, STATUS_LIMIT) for n in (*sub.notices, *res.notices)]
+    res.notebooks = [printable(n, STATUS_LIMIT) for n in res.notebooks]  # file names: shown in feedback
+    res.log = [*sub.log, *res.log]
     return res
 
 
@@ -106,9 +124,11 @@ def _on_term(signum, frame):
     raise _Stop()
 
 
-def _worker_main(conn, slot: int, grade_fn: GradeFn | None, timeout: float | None) -> None:
+def _worker_main(conn, slot: int, grade_fn: GradeFn | None, timeout: float | None, roots=()) -> None:
     """Runs in the worker process: load the grader once, then grade until told to stop."""
     os.setsid()  # own process group: the parent can kill everything this worker started
+    for root in roots:  # hand-ins below SUBMISSIONS are opened without following any link
+        register_handin_root(root)
     signal.signal(signal.SIGTERM, _on_term)
     os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     try:
@@ -163,7 +183,7 @@ class _Worker:
 
 def _start_worker(ctx, slot: int, grade_fn, timeout) -> _Worker:
     parent, child = ctx.Pipe()
-    proc = ctx.Process(target=_worker_main, args=(child, slot, grade_fn, timeout),
+    proc = ctx.Process(target=_worker_main, args=(child, slot, grade_fn, timeout, handin_roots()),
                        name=f"autograde-worker-{slot}", daemon=True)
     proc.start()
     child.close()
@@ -214,7 +234,7 @@ def _run_pool(todo: deque, results: dict, jobs: int, timeout, grade_fn, on_resul
     limit = _hard_limit(timeout)
 
     def finish(w: _Worker, res: SubmissionResult) -> None:
-        results[w.job.student_id] = res
+        results[w.job.student_id] = with_discovery(res, w.job)
         w.job = None
         on_result(res)
 

@@ -15,6 +15,7 @@ A folder literally named "merge" or "similarity" is graded as ./merge.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import platform
@@ -26,12 +27,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from course.rubric import load_rubric
+from course.safe_text import csv_text, printable
 
 from . import report
 from .batch import DEFAULT_TIMEOUT, GraderUnavailable, grade_all, parse_shard, select_shard
 from .discover import DiscoveryError, discover, submissions_root
+from .student_ids import clean_id
 
 EXIT_OK, EXIT_GRADER_ERRORS, EXIT_CANNOT_RUN = 0, 1, 2
+LOG_LINE = 2000  # characters of one run_log.txt line (a traceback line, a status)
 
 
 class CannotRun(Exception):
@@ -121,6 +125,12 @@ def _isolation_lines(results) -> list[str]:
     return seen or ["unknown: no submission reached the sandbox in this run"]
 
 
+def _log_line(line: str) -> str:
+    """One printable log line that keeps its indentation (a traceback stays readable)."""
+    indent = len(line) - len(line.lstrip(" "))
+    return " " * min(indent, 16) + printable(line, LOG_LINE)
+
+
 def run_log(args, argv, results, started: float, wall: float) -> str:
     graded_times = [r.duration_s for r in results if r.duration_s]
     lines = [
@@ -138,11 +148,16 @@ def run_log(args, argv, results, started: float, wall: float) -> str:
         "per submission:",
     ]
     for r in sorted(results, key=lambda r: r.student_id):
-        lines.append(f"  {r.student_id}: {report.fmt(report.total_of(r))} points, {r.duration_s:.2f} s, {r.status}")
-        lines += ["      " + l for entry in r.log if not str(entry).lower().startswith("isolation:")
-                  for l in str(entry).splitlines()]
+        lines.append(f"  {printable(r.student_id)}: {report.fmt(report.total_of(r))} points, {r.duration_s:.2f} s, "
+                     + printable(r.status, LOG_LINE))
+        lines += [f"      notice: {printable(n, LOG_LINE)}" for n in r.notices]
+        lines += ["      " + _log_line(l) for entry in r.log
+                  if not str(entry).lower().startswith("isolation:") for l in str(entry).splitlines()]
     errors = [r for r in results if r.status.startswith("error")]
-    lines.append(f"\nerrors: {len(errors)}" + ("" if errors else " (none)"))
+    noticed = sum(1 for r in results if r.notices)
+    lines.append(f"\nnotices: {noticed} submission(s) with files handed in but not graded"
+                 + ("" if noticed else " (none)"))
+    lines.append(f"errors: {len(errors)}" + ("" if errors else " (none)"))
     return "\n".join(lines) + "\n"
 
 
@@ -192,10 +207,18 @@ def _read_shard(folder: Path) -> tuple[dict, list[str], list[dict]]:
     if not csv_path.is_file() or not manifest_path.is_file():
         raise CannotRun(f"{folder}: no grades.csv/manifest.json; is it the OUT folder of a finished "
                         "`autograde --shard I/N` run?")
-    manifest = json.loads(manifest_path.read_text())
-    if not manifest.get("shard"):
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        header, rows = report.read_grades_csv(csv_path)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, csv.Error) as exc:
+        raise CannotRun(f"{folder}: cannot read its manifest.json/grades.csv ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(manifest, dict) or not manifest.get("shard"):
         raise CannotRun(f"{folder} was graded without --shard; merge combines shard outputs only")
-    header, rows = report.read_grades_csv(csv_path)
+    for line, row in enumerate(rows, start=2):
+        sid = row.get("student_id") or ""
+        if clean_id(sid) != sid:  # it names a folder below OUT: never a path, a dot name or control text
+            raise CannotRun(f"{csv_path}:{line}: student id {printable(repr(sid))} is not one autograde writes; "
+                            "was this grades.csv edited?")
     return manifest, header, rows
 
 
@@ -257,13 +280,8 @@ def merge(argv: list[str]) -> int:
 
 
 def _csv_text(header: list[str], rows: list[dict]) -> str:
-    import csv
-    import io
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    return buf.getvalue()
+    """The merged grades.csv: text cells formula-safe exactly as in a single run's."""
+    return csv_text(header, [[row.get(h, "") for h in header] for row in rows], report.GRADES_TEXT_COLUMNS)
 
 
 # --------------------------------------------------------------- similarity

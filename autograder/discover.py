@@ -1,31 +1,59 @@
 """Find who handed in what: SUBMISSIONS folder -> one `Submission` per student.
 
-Layouts accepted (CONTRACT.md section 2):
+Layouts accepted (CONTRACT.md section 2), one small function each (`_layout_*`):
   flat        SUBMISSIONS/<student_id>/*.ipynb (any depth below the student's folder)
   nbgrader    SUBMISSIONS/submitted/<student_id>/<assignment>/*.ipynb   (SUBMISSIONS is the course root)
               SUBMISSIONS/<student_id>/<assignment>/*.ipynb             (SUBMISSIONS is submitted/ itself)
+              When a student folder holds a subfolder named like the course's
+              assignment id, only that subfolder is graded.
   loose files SUBMISSIONS/<name>.ipynb directly in the folder, as an LMS bulk download writes them.
-              Decision: the student id is the file's stem with the part's notebook name removed
-              ("alice_part1_linear_softmax.ipynb" -> "alice"), so both parts of one student land in
-              one submission; any other stem is the id itself ("bob.ipynb" -> "bob").
+              The student id is the name before the part's notebook name
+              ("alice_part1_linear_softmax (1).ipynb" -> "alice"), else the
+              name itself ("bob.ipynb" -> "bob"); see handin_names.
+              A student's own folder always wins: a loose file whose id is a
+              folder's id is never merged into it and never graded; the
+              student is told (a notice) and so is the instructor (the log).
 
-When a student folder holds a subfolder named like the course's assignment id
-(nbgrader keeps one folder per assignment), only that subfolder is graded.
-Checkpoint copies, hidden entries and macOS litter are ignored. A student
-folder without any notebook is still a submission, with a `problem` that
-becomes the row's not-gradable status. Nothing here reads a notebook's content.
+What is read, and what is not (every command that reads hand-ins - grading,
+similarity, peer review - comes through here):
+  - only regular files inside SUBMISSIONS: a symbolic link (to a file or a
+    folder, a student folder included) is never followed, a FIFO or device
+    file never opened; each is named in the student's notices, and a hand-in
+    left with no notebook is a `problem` (a not_gradable row) saying why.
+    SUBMISSIONS itself (and nbgrader's submitted/) are the instructor's and are
+    resolved once; the notebooks returned are real paths below that root,
+    which notebook_io re-opens folder by folder without following links.
+  - two copies of one part (a browser's "X (1).ipynb", Colab's "Copy of X"):
+    one is graded, chosen by `choose_copy`, and the student is told which.
+    A notebook's part is what its name says (handin_names); a notebook whose
+    name says no part is read (bounded, notebook_io) only when it has to
+    compete: its part is the one whose contract functions it defines - if it
+    defines functions of several parts, it is no copy of any and is kept.
+  - a .py, .html, .pdf or .zip where a notebook should be: the problem or
+    notice says exactly what to download instead.
+  - student ids are cleaned and made unique by student_ids.assign_ids.
+Checkpoint copies, hidden entries and macOS litter are ignored.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from course.config import load_config
+from course.contract import CONTRACT
 
-from .notebook_io import find_notebooks
+from .handin_names import loose_owner, notebook_stem, read_name
+from .file_walk import Walk, ignored_name, walk_files
+from .notebook_io import DOWNLOAD_HINT, NotebookError, read_cells, register_handin_root, shown_name
+from .student_ids import assign_ids, clean_id, id_key
 
-IGNORED = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}
+MAX_NOTEBOOKS = 10  # per student: the homework has two parts; more is not a hand-in of it
+LOOKALIKES = {".py": "a Python script", ".html": "an HTML page", ".htm": "an HTML page", ".pdf": "a PDF",
+              ".zip": "a zip archive", ".docx": "a Word document", ".md": "a Markdown file"}
+_DEFINES = re.compile(r"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.M)
 
 
 class DiscoveryError(Exception):
@@ -38,43 +66,229 @@ class Submission:
     folder: Path
     notebooks: list[Path] = field(default_factory=list)
     problem: str | None = None  # set when there is nothing to grade
+    notices: list[str] = field(default_factory=list)  # for the student (and the run log): what was not graded
+    log: list[str] = field(default_factory=list)      # for the instructor only
 
     def __post_init__(self):
         if not self.notebooks and self.problem is None:
-            self.problem = f"no .ipynb found in {self.folder}"
+            self.problem = f"no .ipynb found in {shown_name(self.folder)}/"
 
 
-def _ignored(path: Path) -> bool:
-    return path.name in IGNORED or path.name.startswith((".", "._"))
+@dataclass
+class _HandIn:
+    """One student's files before choosing: what a layout found."""
+    raw_id: str
+    folder: Path
+    walk: Walk
+    log: list[str] = field(default_factory=list)
+    problem: str | None = None
+    loose: bool = False  # files lying directly in SUBMISSIONS, not a folder
+
+    def nothing_found(self) -> str:
+        """Start of the problem of a hand-in with no readable notebook."""
+        named = [p for p in self.walk.links + self.walk.special if notebook_stem(p.name) is not None]
+        where = "" if self.loose else f" in {shown_name(self.folder)}/"
+        return f"no notebook could be read{where}" if named else f"no .ipynb found{where}"
 
 
 def submissions_root(path: Path) -> Path:
-    """The folder whose children are student folders: `path`, or its submitted/ when it is a course root."""
+    """The folder whose children are student folders, resolved: `path`, or its
+    submitted/ when it is an nbgrader course root."""
     path = Path(path)
     if not path.exists():
         raise DiscoveryError(f"SUBMISSIONS folder {path} does not exist")
     if not path.is_dir():
         raise DiscoveryError(f"SUBMISSIONS {path} is a file; give the folder that holds one folder per student")
-    if (path / "submitted").is_dir():  # an nbgrader course root (source/, release/, submitted/, ...)
-        return path / "submitted"
-    return path
+    root = path.resolve()
+    if (root / "submitted").is_dir():  # an nbgrader course root (source/, release/, submitted/, ...)
+        return (root / "submitted").resolve()
+    return root
 
 
-def _student_notebooks(folder: Path, assignment_id: str) -> list[Path]:
-    """Notebooks of one student; nbgrader's per-assignment subfolder wins when present."""
-    own = folder / assignment_id
-    return find_notebooks(own if own.is_dir() else folder)
+# ------------------------------------------------------------------ layouts
+
+def _layout_folders(entries: list[os.DirEntry], assignment_id: str) -> list[_HandIn]:
+    """flat and nbgrader: one hand-in per student folder (a linked folder is a hand-in that says so)."""
+    out = []
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.is_symlink() and _loose_kind(entry) is None:
+            out.append(_HandIn(entry.name, path, Walk([], [path], []),
+                               problem=f"the folder handed in ({shown_name(path)}) is a symbolic link; links are "
+                                       "never followed: hand in the notebook files themselves"))
+        elif entry.is_dir(follow_symlinks=False):
+            own = path / assignment_id
+            chosen = own if own.is_dir() and not own.is_symlink() else path
+            out.append(_HandIn(entry.name, path, walk_files(chosen)))
+    return out
 
 
-def loose_student_id(notebook: Path, part_stems: list[str]) -> str:
-    """Student id for a notebook lying directly in SUBMISSIONS (see the module docstring)."""
-    stem = notebook.stem
-    for part in sorted(part_stems, key=len, reverse=True):
-        if stem != part and stem.endswith(part):
-            prefix = re.sub(r"[\s_\-.]+$", "", stem[: -len(part)])
-            if prefix:
-                return prefix
-    return stem
+def _loose_kind(entry: os.DirEntry) -> str | None:
+    """"notebook" / "lookalike" for a file directly in SUBMISSIONS that may be a hand-in, else None."""
+    if notebook_stem(entry.name) is not None:
+        return "notebook"
+    if Path(entry.name).suffix.lower() in LOOKALIKES:
+        return "lookalike"
+    return None
+
+
+def _layout_loose(entries: list[os.DirEntry], parts: dict[str, str]) -> list[_HandIn]:
+    """loose files: grouped by the id their names give (links and special files too, to say so)."""
+    groups: dict[str, _HandIn] = {}
+    for entry in entries:
+        kind = _loose_kind(entry)
+        if kind is None or (entry.is_dir(follow_symlinks=False) and not entry.is_symlink()):
+            continue
+        if kind == "lookalike" and read_name(entry.name, parts).part is None:
+            continue  # an instructor's notes.pdf is nobody's hand-in; "bob_part1_linear_softmax.py" is
+        owner = loose_owner(entry.name, parts)
+        hand_in = groups.setdefault(owner, _HandIn(owner, Path(entry.path).parent, Walk([], [], []), loose=True))
+        path = Path(entry.path)
+        if entry.is_symlink():
+            hand_in.walk.links.append(path)
+        elif entry.is_file(follow_symlinks=False):
+            hand_in.walk.files.append(path)
+        else:
+            hand_in.walk.special.append(path)
+    return list(groups.values())
+
+
+# ------------------------------------------------------------ two copies
+
+def _mtime(path: Path) -> int:
+    """Whole seconds: zip archives keep 2-second times, copies made together often share one."""
+    try:
+        return int(path.stat(follow_symlinks=False).st_mtime)
+    except OSError:
+        return 0
+
+
+def _when(path: Path) -> str:
+    return datetime.fromtimestamp(_mtime(path), timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def choose_copy(paths: list[Path], parts: dict[str, str]) -> Path:
+    """The copy of one part that is graded. Documented rule: the most recently
+    modified file (whole seconds); on a tie, the later copy by its name ("X (2)"
+    after "X (1)" after "Copy of X" after "X"); then a name that says the part over
+    one that does not; then the name last in sorted order (so the choice never depends
+    on the order files were listed)."""
+    def key(p: Path):
+        info = read_name(p.name, parts)
+        return _mtime(p), info.generation, info.part is not None, p.name, str(p)
+    return max(paths, key=key)
+
+
+def _content_part(path: Path) -> str | None:
+    """The one part whose contract functions the notebook defines at top level
+    (None: unreadable, none, or several parts). A regex, not a parse: bounded and cheap."""
+    try:
+        code = "\n".join(c.source for c in read_cells(path) if c.cell_type == "code")
+    except NotebookError:
+        return None
+    defined = set(_DEFINES.findall(code))
+    found = [part for part, names in CONTRACT.items() if defined & set(names)]
+    return found[0] if len(found) == 1 else None
+
+
+def _copy_notice(part_file: str, chosen: Path, others: list[Path]) -> str:
+    dropped = ", ".join(f"'{shown_name(p)}' ({_when(p)})" for p in others)
+    return (f"{len(others) + 1} files hold {part_file}: graded '{shown_name(chosen)}' (modified {_when(chosen)}); "
+            f"not graded: {dropped}. Rule: the most recently modified file, then the later copy by its "
+            "name (\"X (2)\" after \"X (1)\" after \"X\"). Hand in one file per part")
+
+
+def _select(notebooks: list[Path], parts: dict[str, str], notices: list[str]) -> list[Path]:
+    """One notebook per part (`choose_copy`), others kept; ordered so that the chosen
+    copies come last (a later definition wins in extraction): notebooks of no single
+    part first, then each part's copy in course.toml order."""
+    by_part: dict[str, list[Path]] = {}
+    unnamed = []
+    for path in notebooks:
+        part = read_name(path.name, parts).part
+        (by_part.setdefault(part, []) if part else unnamed).append(path)
+    kept = []
+    for path in unnamed:
+        part = _content_part(path) if len(notebooks) > 1 else None
+        (by_part.setdefault(part, []) if part else kept).append(path)
+    for part in parts:
+        copies = by_part.get(part, [])
+        if not copies:
+            continue
+        chosen = choose_copy(copies, parts)
+        if len(copies) > 1:
+            notices.append(_copy_notice(parts[part], chosen, [p for p in copies if p != chosen]))
+        kept.append(chosen)
+    return kept
+
+
+# ------------------------------------------------------------ one student
+
+def _quoted(paths: list[Path]) -> str:
+    return ", ".join(f"'{shown_name(p)}'" for p in paths)
+
+
+def _skipped_notices(walk: Walk) -> list[str]:
+    """Student-facing lines (one per kind) for everything found that is not read."""
+    lines = []
+    if walk.links:
+        lines.append(f"not read, symbolic link{'s' * (len(walk.links) > 1)}: {_quoted(walk.links)}; links are "
+                     "never followed: hand in the files themselves")
+    if walk.special:
+        lines.append(f"not read, not a regular file (a pipe or device): {_quoted(walk.special)}")
+    lookalikes = [p for p in walk.files if notebook_stem(p.name) is None and p.suffix.lower() in LOOKALIKES]
+    if lookalikes:
+        kinds = ", ".join(f"'{shown_name(p)}' ({LOOKALIKES[p.suffix.lower()]})" for p in lookalikes)
+        lines.append(f"not a notebook, cannot be graded: {kinds}; download the notebook itself ({DOWNLOAD_HINT})")
+    if walk.truncated:
+        lines.append("the folder holds too many files or folders; only the first were looked at")
+    return lines
+
+
+def _finish(hand_in: _HandIn, student_id: str, parts: dict[str, str]) -> Submission:
+    """The Submission of one hand-in: its notebooks chosen, or the problem that leaves none."""
+    log = list(hand_in.log)
+    if hand_in.raw_id != student_id:
+        log.append(f"name {hand_in.raw_id!r} is shown as student id {student_id!r}")
+    if hand_in.problem:
+        return Submission(student_id, hand_in.folder, problem=hand_in.problem, log=log)
+    notices = _skipped_notices(hand_in.walk)
+    notebooks = [p for p in hand_in.walk.files if notebook_stem(p.name) is not None]
+    if len(notebooks) > MAX_NOTEBOOKS:
+        return Submission(student_id, hand_in.folder, log=log, notices=notices,
+                          problem=f"{len(notebooks)} notebooks handed in, more than {MAX_NOTEBOOKS}; "
+                                  "hand in only the homework's notebooks, one per part")
+    chosen = _select(notebooks, parts, notices)
+    if not chosen:  # say why there is nothing: links, pipes, a .py...
+        problem = hand_in.nothing_found() + (": " + "; ".join(notices) if notices else f" ({DOWNLOAD_HINT})")
+        return Submission(student_id, hand_in.folder, problem=problem, log=log)
+    return Submission(student_id, hand_in.folder, chosen, notices=notices, log=log)
+
+
+# --------------------------------------------------------------- discover
+
+def _entries(root: Path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(root) as it:
+            return sorted((e for e in it if not ignored_name(e.name)), key=lambda e: e.name)
+    except OSError as exc:
+        raise DiscoveryError(f"cannot list SUBMISSIONS folder {root}: {exc.strerror}") from exc
+
+
+def _loose_against_folders(loose: list[_HandIn], folders: dict[str, Submission]) -> list[_HandIn]:
+    """Loose hand-ins whose id is no folder's; the others are reported to that student and the log."""
+    kept = []
+    for hand_in in loose:
+        owner = folders.get(id_key(clean_id(hand_in.raw_id)))
+        if owner is None:
+            kept.append(hand_in)
+            continue
+        for path in hand_in.walk.files + hand_in.walk.links + hand_in.walk.special:
+            owner.notices.append(f"a file named for you, '{shown_name(path)}', lay loose in the submissions "
+                                 "folder; it was not graded: your own folder is")
+            owner.log.append(f"loose file '{shown_name(path)}' in the SUBMISSIONS root names "
+                             f"{owner.student_id}, who has a folder: not merged, not graded")
+    return kept
 
 
 def discover(path: Path) -> list[Submission]:
@@ -83,26 +297,16 @@ def discover(path: Path) -> list[Submission]:
     Raises DiscoveryError when the folder is missing, a file, or holds no
     student folder and no notebook (most likely the wrong path)."""
     root = submissions_root(path)
+    register_handin_root(root)
     cfg = load_config()
-    found: dict[str, Submission] = {}
-    try:
-        entries = sorted(root.iterdir())
-    except OSError as exc:
-        raise DiscoveryError(f"cannot list SUBMISSIONS folder {root}: {exc.strerror}") from exc
-    for entry in entries:
-        if _ignored(entry):
-            continue
-        if entry.is_dir():
-            found[entry.name] = Submission(entry.name, entry, _student_notebooks(entry, cfg.assignment_id))
-    part_stems = [Path(n).stem for n in cfg.notebooks.values()]
-    for entry in entries:
-        if entry.is_file() and entry.suffix == ".ipynb" and not _ignored(entry):
-            sid = loose_student_id(entry, part_stems)
-            sub = found.setdefault(sid, Submission(sid, root, [entry]))
-            if entry not in sub.notebooks:
-                sub.notebooks.append(entry)
-            sub.problem = None
+    entries = _entries(root)
+    folders = _layout_folders(entries, cfg.assignment_id)
+    ids = assign_ids([h.raw_id for h in folders])
+    found = {id_key(ids[h.raw_id]): _finish(h, ids[h.raw_id], cfg.notebooks) for h in folders}
+    loose = _loose_against_folders(_layout_loose(entries, cfg.notebooks), found)
+    ids = assign_ids([h.raw_id for h in loose], taken=set(found))
+    found |= {id_key(ids[h.raw_id]): _finish(h, ids[h.raw_id], cfg.notebooks) for h in loose}
     if not found:
         raise DiscoveryError(f"{root} holds no student folder and no .ipynb file; expected "
                              f"{root}/<student_id>/*.ipynb or an nbgrader course with submitted/")
-    return [found[k] for k in sorted(found)]
+    return sorted(found.values(), key=lambda s: s.student_id)

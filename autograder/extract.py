@@ -11,24 +11,33 @@ answer cells (markdown) are collected in the same pass.
 
 A cell that does not parse is split at its top-level statements so that one
 broken function does not hide the other definitions in the same cell.
+
+Everything here runs in the grader's process on untrusted text, so parsing is
+bounded (autograder/cell_parser.py): a cap per cell, a cap on the code of a
+whole submission, a budget for IPython's transformer. A notebook over a cap is
+unreadable with a message that says which cap; nothing a notebook holds makes
+`extract_readable` raise.
 """
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from course.markers import END_CODE as END_MARK
 from course.markers import START_CODE as START_MARK
 from course.markers import answer_id
 
-from .notebook_io import Cell, NotebookError, read_cells
+from .cell_parser import MAX_CELL_CHARS, IpythonBudget, is_release_cell, parse_cell_text
+from .notebook_io import Cell, NotebookError, read_cells, shown_name
 
-# A new top-level statement starts at column 0 with one of these words.
-_TOP_LEVEL = re.compile(r"^(def |class |async def |import |from |@|[A-Za-z_][\w.]*\s*=)")
+# Code a submission may hold in all its notebooks together (the release cells,
+# parsed once per process, not counted). Parsing is linear in it (cell_parser),
+# so this bounds the grader's time and memory per hand-in (worst shape measured by
+# bench/parse_budget.py: 0.8 s, +105 MB); an honest submission holds ~70,000
+# characters besides the release's cells.
+MAX_CODE_PER_SUBMISSION = 512_000
 
 
 @dataclass(frozen=True)
@@ -89,62 +98,12 @@ def _names_used(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
-def _to_python(source: str) -> str:
-    """IPython syntax (magics, shell escapes) -> plain Python, as the kernel does."""
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-        return TransformerManager().transform_cell(source)
-    except Exception:  # IPython missing or confused: drop the obvious lines ourselves
-        return "\n".join("" if l.lstrip().startswith(("%", "!")) else l for l in source.splitlines())
-
-
-def _split_top_level(source: str) -> list[tuple[int, str]]:
-    """Split at lines that start a new top-level statement: [(first line no, text)]."""
-    pieces, start, lines = [], 0, source.splitlines()
-    for i, line in enumerate(lines):
-        if i > start and _TOP_LEVEL.match(line):
-            pieces.append((start + 1, "\n".join(lines[start:i])))
-            start = i
-    pieces.append((start + 1, "\n".join(lines[start:])))
-    return pieces
-
-
-# ast.parse raises more than SyntaxError on hostile text (ValueError for null
-# bytes, RecursionError/MemoryError for absurd nesting); none may stop grading.
-_UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
-
-
-def _parse_cell(cell: Cell, problems: list[str]) -> list[tuple[ast.Module, str]]:
+def _parse_cell(cell: Cell, problems: list[str], budget: IpythonBudget) -> list[tuple[ast.Module, str]]:
     """[(module, its source)]; a cell that fails to parse is salvaged piece by piece."""
-    parsed, problem = _parse_source(cell.source)
+    parsed, problem = parse_cell_text(cell.source, budget)
     if problem:
         problems.append(f"{cell.notebook}, cell {cell.index}: {problem}")
     return list(parsed)
-
-
-@lru_cache(maxsize=512)
-def _parse_source(text: str) -> tuple[tuple[tuple[ast.Module, str], ...], str | None]:
-    """Cached by the cell's text: every student's notebook carries the same
-    long helper cell, parsed once per process instead of once per student.
-    The trees are only read, never modified, so sharing them is safe."""
-    try:  # fast path: most cells are plain Python, which IPython's transformer leaves as is
-        return ((ast.parse(text), text),), None
-    except _UNPARSABLE:
-        pass
-    source = _to_python(text)
-    try:
-        return ((ast.parse(source), source),), None
-    except SyntaxError as exc:
-        problem = f"SyntaxError on line {exc.lineno}: {exc.msg}"
-    except _UNPARSABLE as exc:  # null bytes, absurd nesting: not Python a student can fix by a line number
-        problem = f"cannot be parsed ({type(exc).__name__})"
-    parsed = []
-    for _, piece in _split_top_level(source):
-        try:
-            parsed.append((ast.parse(piece), piece))
-        except _UNPARSABLE:
-            continue  # this piece is the broken one; already reported for the cell
-    return tuple(parsed), problem
 
 
 def _is_safe_value(node: ast.AST) -> bool:
@@ -206,43 +165,87 @@ def _dedent(text: str) -> str:
     return textwrap.dedent(text)
 
 
+@dataclass
+class _Budget:
+    """What one submission may still cost: characters of code to parse, IPython work."""
+    code_left: int = MAX_CODE_PER_SUBMISSION
+    ipython: IpythonBudget = field(default_factory=IpythonBudget)
+
+
+def _check_caps(cells: list[Cell], name: str, budget: _Budget) -> None:
+    """NotebookError when a code cell, or the submission's code so far, is over its cap
+    (cell_parser's docstring says what the caps bound). Release cells are free."""
+    code = 0
+    for cell in cells:
+        if cell.cell_type != "code" or is_release_cell(cell.source):
+            continue
+        if len(cell.source) > MAX_CELL_CHARS:
+            raise NotebookError(f"{name}: cell {cell.index} holds {len(cell.source):,} characters of code, more "
+                                f"than the {MAX_CELL_CHARS:,} a cell may hold; remove pasted data or output")
+        code += len(cell.source)
+    if code > budget.code_left:
+        raise NotebookError(f"{name}: not read: this hand-in's notebooks hold more than "
+                            f"{MAX_CODE_PER_SUBMISSION:,} characters of code together (the homework needs "
+                            "about 70,000); hand in only the homework's notebooks")
+    budget.code_left -= code
+
+
 def extract(notebooks: list[Path]) -> Extraction:
     """All top-level definitions across a student's notebooks, later ones winning.
 
-    Raises notebook_io.NotebookError for an unreadable notebook; use
-    `extract_readable` where one bad file must not sink the others."""
-    return extract_cells(cell for path in notebooks for cell in read_cells(path))
+    Raises notebook_io.NotebookError for an unreadable notebook (or one over the
+    caps); use `extract_readable` where one bad file must not sink the others."""
+    ext, budget = Extraction(), _Budget()
+    for path in notebooks:
+        cells = read_cells(path)
+        _check_caps(cells, shown_name(path), budget)
+        _add_cells(ext, cells, budget.ipython)
+    return ext
 
 
 def extract_cells(cells: Iterable[Cell]) -> Extraction:
-    """`extract` for cells already read (in notebook order)."""
+    """`extract` for cells already read (in notebook order); a cell over
+    MAX_CELL_CHARS is skipped with a problem."""
     ext = Extraction()
-    _add_cells(ext, cells)
+    _add_cells(ext, cells, IpythonBudget())
     return ext
 
 
 def extract_readable(notebooks: list[Path]) -> tuple[Extraction, list[Path], list[str]]:
     """Like `extract`, but an unreadable notebook costs only itself:
-    returns (extraction, the notebooks read, one problem line per other one)."""
-    ext, readable, unreadable = Extraction(), [], []
+    returns (extraction, the notebooks read, one problem line per other one).
+    Never raises for anything in the notebooks."""
+    ext, readable, unreadable, budget = Extraction(), [], [], _Budget()
     for path in notebooks:
         try:
             cells = read_cells(path)
+            _check_caps(cells, shown_name(path), budget)
         except NotebookError as exc:
             unreadable.append(str(exc))
             continue
         readable.append(Path(path))
-        _add_cells(ext, cells)
+        _add_cells(ext, cells, budget.ipython)
     return ext, readable, unreadable
 
 
-def _add_cells(ext: Extraction, cells: Iterable[Cell]) -> None:
+def _add_cells(ext: Extraction, cells: Iterable[Cell], budget: IpythonBudget) -> None:
     for cell in cells:
-        if cell.cell_type == "code" and cell.source.strip():
-            for module, source in _parse_cell(cell, ext.problems):
-                _record(ext, module, source, cell)
-        elif found := answer_in_cell(cell):
-            ext.answers[found[0]] = found[1]  # a later answer cell for the same question wins
+        try:
+            _add_cell(ext, cell, budget)
+        except Exception as exc:  # student text must never become a grader error
+            ext.problems.append(f"{cell.notebook}, cell {cell.index}: could not be read ({type(exc).__name__})")
+
+
+def _add_cell(ext: Extraction, cell: Cell, budget: IpythonBudget) -> None:
+    if cell.cell_type == "code" and cell.source.strip():
+        if len(cell.source) > MAX_CELL_CHARS and not is_release_cell(cell.source):
+            ext.problems.append(f"{cell.notebook}, cell {cell.index}: {len(cell.source):,} characters of code, "
+                                f"more than the {MAX_CELL_CHARS:,} a cell may hold; not read")
+            return
+        for module, source in _parse_cell(cell, ext.problems, budget):
+            _record(ext, module, source, cell)
+    elif found := answer_in_cell(cell):
+        ext.answers[found[0]] = found[1]  # a later answer cell for the same question wins
 
 
 # --------------------------------------------------------------------- regions

@@ -28,11 +28,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from course.config import load_config
 from course.rubric import load_rubric
-from course.safe_text import printable
+from course.safe_text import FORMULA_STARTS, csv_text, printable
 
 from .results import FAILED, HIDDEN_CHECK, NOT_GRADABLE, PARTIAL, PASSED, SubmissionResult
 
 MAX_LINE = 300
+STATUS_CHARS = 600  # a status in grades.csv and the summary: one line
 # Four or more numbers in a row inside brackets: a printed array, not a message.
 _ARRAY = re.compile(r"[\[(]\s*[-+]?[\d.]+(?:e[-+]?\d+)?(?:[\s,;]+[-+]?[\d.]+(?:e[-+]?\d+)?){3,}", re.I)
 _CODE = re.compile(r"^\s*(def test_|assert |E\s{2,}|>\s{3})")
@@ -124,23 +125,31 @@ def total_of(result: SubmissionResult) -> float:
 
 # --------------------------------------------------------------- grades.csv
 
+GRADES_TEXT_COLUMNS = {"student_id", "status"}  # student text; every other column is a number
+
+
 def grades_csv(results: list[SubmissionResult]) -> str:
-    """student_id, one column per rubric auto item (rubric order), total, max_total, status."""
+    """student_id, one column per rubric auto item (rubric order), total, max_total, status.
+    Text cells are formula-safe (course/safe_text.csv_cell); numbers stay numbers."""
     ids = [a.id for a in load_rubric().auto]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["student_id", *ids, "total", "max_total", "status"])
-    for r in sorted(results, key=lambda r: r.student_id):
-        pts = points_of(r)
-        w.writerow([r.student_id, *(fmt(pts[i]) for i in ids), fmt(total_of(r)),
-                    fmt(load_rubric().auto_max), r.status])
-    return buf.getvalue()
+    rows = [[r.student_id, *(fmt(points_of(r)[i]) for i in ids), fmt(total_of(r)), fmt(load_rubric().auto_max),
+             printable(r.status, STATUS_CHARS)]
+            for r in sorted(results, key=lambda r: r.student_id)]
+    return csv_text(["student_id", *ids, "total", "max_total", "status"], rows, GRADES_TEXT_COLUMNS)
+
+
+def csv_value(cell: str) -> str:
+    """The text `csv_cell` was given: its apostrophe removed again (ids never start with one)."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def read_grades_csv(path: Path) -> tuple[list[str], list[dict]]:
+    """(header, rows) of a grades.csv this module wrote, text cells as they were before csv_cell."""
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
-        return list(reader.fieldnames or []), list(reader)
+        rows = [{k: csv_value(v) if k in GRADES_TEXT_COLUMNS and isinstance(v, str) else v for k, v in row.items()}
+                for row in reader]
+        return list(reader.fieldnames or []), rows
 
 
 # ------------------------------------------------------------ results.json
@@ -270,7 +279,8 @@ def _histogram(fractions: list[float], bins: int = 5, width: int = 30) -> list[s
 
 
 def summary_text(results: list[SubmissionResult], slowest: int = 3) -> str:
-    """Closing summary: counts, score distribution, slowest, not gradable, errors."""
+    """Closing summary: counts, score distribution, slowest, not gradable, errors.
+    Ids and statuses are student text: printed as printable one-liners."""
     max_total = load_rubric().auto_max
     graded = [r for r in results if r.status == "ok" or r.status.startswith("partial")]
     bad = [r for r in results if r.status.startswith("not_gradable")]
@@ -284,24 +294,30 @@ def summary_text(results: list[SubmissionResult], slowest: int = 3) -> str:
         out += _histogram([t / max_total for t in totals]) if max_total else []
     timed = sorted((r for r in results if r.duration_s), key=lambda r: -r.duration_s)[:slowest]
     if timed:
-        out.append("Slowest: " + ", ".join(f"{r.student_id} {r.duration_s:.1f} s" for r in timed))
+        out.append("Slowest: " + ", ".join(f"{printable(r.student_id)} {r.duration_s:.1f} s" for r in timed))
     for title, rows in (("Not gradable:", bad), ("Grader errors (see run_log.txt):", errors)):
         if rows:
             out.append(title)
-            out += [f"  {r.student_id}: {r.status.partition(': ')[2]}" for r in rows]
+            out += [f"  {printable(r.student_id)}: {printable(r.status.partition(': ')[2], STATUS_CHARS)}"
+                    for r in rows]
+    noticed = [r for r in results if r.notices]
+    if noticed:
+        out.append(f"Notices (files handed in but not graded; see run_log.txt): "
+                   + ", ".join(printable(r.student_id) for r in noticed))
     return "\n".join(out)
 
 
 def gradebook_table(results: list[SubmissionResult]) -> str:
     """A fixed-width table: items as numbered columns, a legend below."""
     auto = load_rubric().auto
-    sid_w = max([10, *(len(r.student_id) for r in results)])
+    names = {id(r): printable(r.student_id) for r in results}
+    sid_w = max([10, *(len(n) for n in names.values())])
     head = f"{'student':<{sid_w}} " + " ".join(f"{n:>4}" for n in range(1, len(auto) + 1)) + "  total  status"
     lines = [head, "-" * len(head)]
     for r in sorted(results, key=lambda r: r.student_id):
         pts = points_of(r)
-        status = r.status if len(r.status) < 60 else r.status[:57] + "..."
-        lines.append(f"{r.student_id:<{sid_w}} " + " ".join(f"{fmt(pts[a.id]):>4}" for a in auto)
+        status = printable(r.status, 60)
+        lines.append(f"{names[id(r)]:<{sid_w}} " + " ".join(f"{fmt(pts[a.id]):>4}" for a in auto)
                      + f"  {fmt(total_of(r)):>5}/{fmt(load_rubric().auto_max)}  {status}")
     lines.append("columns: " + ", ".join(f"{n}={a.id} ({fmt(a.points)})" for n, a in enumerate(auto, 1)))
     return "\n".join(lines)

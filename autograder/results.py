@@ -72,6 +72,10 @@ class SubmissionResult:
     notebooks: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     log: list[str] = field(default_factory=list)  # instructor-facing notes (isolation level, restarts...)
+    # student-facing notes on what was handed in but not graded, and why: which of two
+    # copies of a part was graded, links and pipes not read, a .py instead of a notebook,
+    # a loose file named for this student (discover.Submission.notices; one line each)
+    notices: list[str] = field(default_factory=list)
     # where duration_s went, in seconds: "hidden_tests" (test bodies and fixtures, the
     # student's code included, sandbox start-ups excluded), "sandbox_start" (time spent
     # waiting for sandboxes), "overhead" (everything but hidden_tests: the grader's own cost),
