@@ -56,7 +56,7 @@ def test_every_student_gets_valid_results_json_and_feedback(graded):
         assert gradescope_problems(doc) == [], sid
         assert (out / sid / "feedback.md").read_text().startswith(f"# Autograder feedback for {sid}")
     bob = (out / "bob" / "feedback.md").read_text()
-    assert "largest at W[3,1]" in bob
+    assert r"largest at W\[3,1\]" in bob   # Markdown-escaped: shows as W[3,1]
 
 
 def test_no_expected_arrays_reach_students(graded):
