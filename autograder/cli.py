@@ -26,6 +26,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from course.config import ConfigError, load_config
 from course.rubric import load_rubric
 from course.safe_text import csv_text, printable
 
@@ -302,10 +303,20 @@ def main(argv: list[str] | None = None) -> int:
     if command is not grade:
         argv = argv[1:]
     try:
+        check_configuration()
         return command(argv)
-    except CannotRun as exc:
+    except (CannotRun, ConfigError) as exc:
         print(f"autograde: error: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
+
+
+def check_configuration() -> None:
+    """Fail early, with one line naming the file and the fix (ConfigError), when the
+    kit's own configuration is wrong: course.toml, rubric.toml, the solution notebooks."""
+    from .reference import load_reference
+    load_config()
+    load_rubric()
+    load_reference()
 
 
 if __name__ == "__main__":
