@@ -4,39 +4,66 @@
         sb.load_errors          # {chunk label: "NameError: ..."}
         sb.isolation            # what isolation is in force, for the run log
         loss, dW = sb.call("softmax_loss_vectorized", W, X, y, 0.1)
+        sb.cpu_seconds()        # CPU time of all the sandbox's processes so far
 
 Only plain numeric data crosses the boundary (wire.py: JSON header + raw
 array bytes on dedicated pipes, never pickle, never the child's stdout); every
 comparison and every score is made in the grader's process.
 
-Isolation, strongest first; the supervisor detects at run time what works and
-`sb.isolation` says which one is in force:
-  root + Linux       private read-only root (python, numpy, the submission's
-                     code, a small tmpfs /tmp; hidden tests, solutions, OUT,
-                     /root, /home invisible), empty network namespace, own PID
-                     namespace (the grader's /proc invisible; all die with the
-                     child), uid 65000+slot without capabilities, no_new_privs
-  not root + Linux   the same inside an unprivileged user namespace, under the
-  with user ns       grader's own uid (every capability cleared before student code runs)
-  no namespaces,      Landlock: only python, numpy and the submission's code
-  Landlock kernel    readable, only its work dir writable, /proc unreachable;
-                     TCP denied (ABI >= 4); no signals out (ABI >= 6)
-  otherwise          "basic": rlimits, cleared environment, process group +
-                     child subreaper kill; files and network NOT isolated
-  (as root without namespaces, the child also loses every capability)
-Always: `python -I -S`, environment cleared to what numpy needs, one BLAS
-thread, rlimits on CPU, address space, processes, output size and open files,
-wall-clock limits per call and per sandbox enforced by the grader.
+Grader callbacks: functions the student's code may call but must not read.
+
+    ref = load_reference()
+    layers = {name: ref[name] for name in ("affine_forward", "relu_forward", ...)}
+    with Sandbox(student_class_chunks, callbacks=layers) as sb:
+        net = sb.new("TwoLayerNet", 64, 64, 10)
+        sb.method(net, "train", X, y, X_val, y_val, num_iters=200)
+
+Each `name` is bound in the child's namespace (before the chunks load, and again
+after, so a student's own definition of that name does not replace it) to a
+stub that sends the call to the grader, which runs `fn` in its own process on
+strictly decoded plain data (numbers, str, numeric arrays, tuples, lists,
+dicts with str keys; arrays up to `limits.callback_max_mb` in all) and sends
+back its plain-data result. Non-plain arguments raise TypeError in the child;
+an exception in `fn` reaches the child as `GraderFunctionError` with a fixed
+message ("the function NAME() provided by the grader failed on the arguments
+it was given"); `fn`'s text and traceback stay in `sb.callback_errors`, for the
+instructor. While `fn` runs the grader reads nothing else from the child; a
+request for an unregistered name, or malformed arguments, is BadOutput (the
+child is killed). Time in `fn` counts against the call's CPU limit and in
+`sb.cpu_seconds()`. A round trip with two 200x64 float64 arrays takes ~0.1 ms.
+
+Isolation: layers chosen by a `Policy` (policy.py), each used where the
+machine offers it; `sb.isolation` says which are in force:
+  namespaces  private read-only root (python, numpy, the submission's code, a
+              small tmpfs /tmp and /dev/shm; hidden tests, solutions, OUT,
+              /root, /home invisible), empty network namespace, own PID and
+              IPC namespaces (the grader's /proc invisible; all die with the
+              child), uid 65000+slot without capabilities, no_new_privs
+              (root; or an unprivileged user namespace under the grader's uid)
+  landlock    without namespaces: only python, numpy and the submission's code
+              readable, only its work dir writable, /proc unreachable; TCP
+              denied (ABI >= 4); no signals or abstract sockets out (ABI >= 6)
+  seccomp     keyrings, SysV/POSIX IPC, socket(), ptrace and other processes'
+              memory, io_uring, bpf and new namespaces denied (seccomp.py)
+  cgroup      memory, process count and CPU share of the sandbox as a whole,
+              its CPU time measured from outside, every process killed at the
+              end, also after a killed grader (cgroups.py; root)
+  always      `python -I -S`, environment cleared to what numpy needs, one BLAS
+              thread, rlimits on CPU, address space, processes, output size and
+              open files; per-call CPU-time limits with a wall-clock backstop;
+              the grading process is made non-dumpable
+Without namespaces nor Landlock ("basic"), files and /tmp are NOT private.
 
 Start-up: each grading process starts one fork server (forkserver.py), a clean
 `python -I -S` with numpy loaded that never runs student code; every sandbox
-is a fresh fork of it, so a sandbox costs ~0.05 s instead of a python start
+is a fresh fork of it, so a sandbox costs ~0.03 s instead of a python start
 and a numpy import (~0.2 s). `fork_server()` starts it ahead of time.
 """
 from .limits import (BadOutput, Limits, SandboxError, StudentCrash, StudentError, StudentException,
                      StudentTimeout)
-from .sandbox import Sandbox, fork_server
+from .policy import Policy, Support
+from .sandbox import CALLBACK_FAILED, Sandbox, fork_server
 from .wire import Handle
 
-__all__ = ["Sandbox", "fork_server", "Limits", "Handle", "StudentError", "StudentException", "StudentTimeout",
-           "StudentCrash", "BadOutput", "SandboxError"]
+__all__ = ["Sandbox", "fork_server", "Limits", "Policy", "Support", "Handle", "CALLBACK_FAILED",
+           "StudentError", "StudentException", "StudentTimeout", "StudentCrash", "BadOutput", "SandboxError"]

@@ -23,6 +23,10 @@ length + JSON; a spawn request carries the sandbox's five pipe ends
 
 The forked supervisor stays a zombie until the grader asks to reap it, so its
 pid cannot be reused while the grader may still kill its process group.
+
+When the grader dies without closing its sandboxes (a SIGKILL-ed batch worker),
+the fork server sees the channel close, and removes the grader's sandbox
+cgroups (killing anything left in them) and scratch dirs before it exits.
 """
 from __future__ import annotations
 
@@ -34,9 +38,11 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 
 _LEN = struct.Struct(">I")
 N_FDS = 5  # lifeline, status, log, requests, responses
+ORPHAN_WAIT = 2.0  # seconds to tell a killed grader from one that closed us
 
 
 def _send(sock, obj, fds=()) -> None:
@@ -63,7 +69,7 @@ def _serve(sock) -> None:
     while True:
         msg, fds = _recv(sock, N_FDS)
         if msg is None:
-            return  # the grading process is gone: so are we (running sandboxes die by their lifelines)
+            return  # the grading process closed us, or is gone (running sandboxes die by their lifelines)
         if msg["op"] == "spawn":
             try:
                 _send(sock, {"pid": _spawn(sock, msg["cfg"], fds)})
@@ -113,11 +119,29 @@ def _reap(pid: int):
         return None
 
 
+def _clean_up_after(grader: int, scratch: str) -> None:
+    """The grader is gone (killed, say): remove its sandboxes' cgroups (killing whatever
+    still runs in them) and scratch dirs. When it merely closed us, it cleans up itself."""
+    import shutil
+
+    import cgroups
+    end = time.monotonic() + ORPHAN_WAIT
+    while os.getppid() == grader and time.monotonic() < end:
+        time.sleep(0.01)  # a dying grader closes its files before its children are re-parented
+    if os.getppid() == grader:
+        return
+    cgroups.sweep(of_pid=grader)
+    for name in os.listdir(scratch):
+        if cgroups.owner(name) == grader:
+            shutil.rmtree(os.path.join(scratch, name), ignore_errors=True)
+
+
 def main() -> None:
     cfg = json.loads(sys.argv[1])
     sys.path[:0] = [cfg["here"]]           # wire, child, supervisor (no -P path: we run with -I)
     sys.path.extend(cfg["site"])           # numpy and friends (no site module: -S)
     import numpy  # noqa: F401
+    import cgroups  # noqa: F401
     import child  # noqa: F401
     import supervisor  # noqa: F401
     del sys.path[0]                        # students import nothing from the autograder
@@ -127,6 +151,7 @@ def main() -> None:
     os.dup2(devnull, 2)                    # the grader stopped reading our stderr
     os.close(devnull)
     _serve(sock)
+    _clean_up_after(cfg["grader"], cfg["scratch"])
 
 
 # ------------------------------------------------------------ grader side
@@ -134,9 +159,10 @@ def main() -> None:
 class ForkServer:
     """The grader's handle on its fork server (thread-safe; one per grading process)."""
 
-    def __init__(self, site: list[str], env: dict, start_seconds: float = 30.0):
+    def __init__(self, site: list[str], env: dict, scratch: str, start_seconds: float = 30.0):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        cfg = {"here": os.path.dirname(os.path.abspath(__file__)), "site": site, "fd": theirs.fileno()}
+        cfg = {"here": os.path.dirname(os.path.abspath(__file__)), "site": site, "fd": theirs.fileno(),
+               "grader": os.getpid(), "scratch": scratch}
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", os.path.abspath(__file__), json.dumps(cfg)],

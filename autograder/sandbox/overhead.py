@@ -1,4 +1,4 @@
-"""Measure what a sandbox costs: `python -m autograder.sandbox.overhead [full|landlock|basic] [N]`.
+"""Measure what a sandbox costs: `python -m autograder.sandbox.overhead [full|landlock|basic|bare] [N]`.
 
 Prints, for N sandboxes holding 13 chunks (numpy, a lazily imported pyplot, 11
 small functions): the start+load and close wall times, the CPU time of grader
@@ -16,10 +16,7 @@ import time
 import numpy as np
 
 from autograder.extract import Chunk
-from autograder.sandbox import Sandbox
-from autograder.sandbox.sandbox import fork_server
-
-MODES = {"full": {}, "landlock": {"namespaces": False}, "basic": {"namespaces": False, "landlock": False}}
+from autograder.sandbox import Policy, Sandbox, fork_server
 CHUNKS = ([Chunk("import: numpy", "import numpy as np"), Chunk("import: pyplot", "import matplotlib.pyplot as plt"),
            Chunk("echo", "def echo(x):\n    return x\n")]
           + [Chunk(f"f{i}", f"def f{i}(x):\n    return x + {i}\n") for i in range(10)])
@@ -47,14 +44,14 @@ def measure(mode: str = "full", n: int = 10) -> str:
     starts, closes, cpu0 = [], [], _cpu()
     for _ in range(n):
         t = time.perf_counter()
-        sb = Sandbox(CHUNKS, **MODES[mode])
+        sb = Sandbox(CHUNKS, policy=Policy.named(mode))
         sb.start()
         starts.append(time.perf_counter() - t)
         t = time.perf_counter()
         sb.close()
         closes.append(time.perf_counter() - t)
     cpu = (_cpu() - cpu0) / n
-    with Sandbox(CHUNKS, **MODES[mode]) as sb:
+    with Sandbox(CHUNKS, policy=Policy.named(mode)) as sb:
         small = [_timed(sb, 1.0) for _ in range(200)]
         big = [_timed(sb, np.random.rand(1000, 1000)) for _ in range(10)]
         isolation = sb.isolation

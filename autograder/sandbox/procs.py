@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import signal
 import tempfile
 import time
@@ -65,6 +66,33 @@ def kill_uid(uid: int, seconds: float = 5.0) -> int:
     return killed
 
 
+SHARED_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")  # world-writable on every Linux
+
+
+def remove_files_of_uid(uid: int, dirs=SHARED_DIRS) -> list[str]:
+    """Remove what a sandbox uid left at the top of the machine's shared, world-writable
+    directories (files, POSIX shared memory, sockets...) -> the paths removed. For sandboxes
+    that ran without a private /tmp (no namespaces); never touches another uid's entries."""
+    removed = []
+    for top in dirs:
+        try:
+            entries = list(os.scandir(top))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+                removed.append(entry.path)
+            except OSError:
+                pass
+    return removed
+
+
 def describe_status(status: int | None, limits) -> str:
     """A child's wait status -> what happened, in words for the student."""
     if status is None:
@@ -79,6 +107,8 @@ def describe_status(status: int | None, limits) -> str:
             return "crashed with a segmentation fault (SIGSEGV)"
         if sig == signal.SIGKILL:
             return ("was killed (SIGKILL): CPU hard limit, memory exhaustion, or killed from outside")
+        if sig == signal.SIGSYS:
+            return "was killed for a forbidden system call (SIGSYS, seccomp)"
         return f"was killed by signal {signal.Signals(sig).name}"
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
     return f"exited with code {code} (os._exit, a fatal error, or the interpreter gave up)"

@@ -4,56 +4,51 @@ Forked by the fork server (forkserver.py) for each sandbox, in a new session,
 and entered at `run(cfg)`. File descriptors: 0 = lifeline (the grader holds
 the write end; EOF means "kill everything now"), 1 = status pipe to the grader
 (JSON lines), 2 = the capped output log, 3/4 = the request/response pipes. It
+  0. joins the sandbox's cgroups (cfg["cgroup_procs"]; cgroups.py), so that
+     everything it starts is limited, measured and killed as one;
   1. tries namespaces (mount + PID + network + IPC; needs root or a user
      namespace), forks the child, which builds a private root holding only
      python, numpy and the submission's code, drops to its own uid and every
-     capability, sets rlimits and serves requests (child.py), without an exec:
-     python and numpy are already loaded;
+     capability, sets rlimits, installs the seccomp filter (seccomp.py) and
+     serves requests (child.py), without an exec: python and numpy are
+     already loaded;
   2. without namespaces it is a child subreaper instead, so descendants that
-     setsid() are re-parented to it and still get killed;
+     setsid() are re-parented to it and still get killed, and the child
+     confines itself with Landlock (landlock.py) where the kernel has it;
   3. waits for the child's exit or the lifeline's EOF, kills every remaining
      descendant and reports the child's wait status.
-The child reports the isolation it reached on the status pipe before it serves.
+The child reports the isolation it reached on the status pipe before it serves;
+a layer that fails to set up is reported by name ({"setup_failed", "layer"}) and
+the grader steps down that layer alone.
 """
 import ctypes
 import fcntl
 import json
 import os
-import platform
 import resource
 import select
 import signal
 import stat
-import struct
 import sys
 import time
 
-CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x20000, 0x8000000, 0x10000000
-CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
-MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
-SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
+import landlock
+import linux
+import seccomp
+from linux import (CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, LINUX, MNT_DETACH,
+                   MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY,
+                   MS_REC, MS_RELATIME, MS_REMOUNT, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG,
+                   mount, prctl)
+
 SETUP_FAILED = 97
-LINUX = sys.platform.startswith("linux")
-_libc = ctypes.CDLL(None, use_errno=True) if LINUX else None
 
 
-def _check(ret, what):
-    if ret != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
+class LayerFailed(Exception):
+    """An isolation layer that looked available did not set up; the grader steps down."""
 
-
-def mount(src, target, fstype=None, flags=0, data=None):
-    enc = lambda s: s.encode() if s is not None else None  # noqa: E731
-    _check(_libc.mount(enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
-           f"mount {target}")
-
-
-def prctl(option, value):
-    if LINUX:
-        _check(_libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0), f"prctl {option}")
+    def __init__(self, layer, exc):
+        super().__init__(f"{type(exc).__name__}: {exc}")
+        self.layer = layer
 
 
 def status_line(obj):
@@ -77,7 +72,7 @@ def locked_flags(path):
     remount may not clear them (EPERM), so carry them over."""
     f = os.statvfs(path).f_flag
     pairs = [(os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
-             (os.ST_NOATIME, 1024), (os.ST_NODIRATIME, 2048), (os.ST_RELATIME, 1 << 21)]
+             (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME)]
     return sum(ms for st, ms in pairs if f & st)
 
 
@@ -143,74 +138,32 @@ def build_root(cfg):
 def pivot(root):
     """Make `root` the filesystem root and detach the old one entirely."""
     os.chdir(root)
-    number = SYS_PIVOT_ROOT.get(platform.machine())
-    if number is None:  # unknown arch: chroot is enough once we lose root below
+    number = linux.SYS_PIVOT_ROOT.get(linux.MACHINE)
+    if number is None:  # another architecture: chroot is enough once we lose root below
         os.chroot(".")
     else:
-        _check(_libc.syscall(number, b".", b"."), "pivot_root")
-        _check(_libc.umount2(b".", 2), "umount old root")  # MNT_DETACH
+        linux.check(linux.libc.syscall(number, b".", b"."), "pivot_root")
+        linux.check(linux.libc.umount2(b".", MNT_DETACH), "umount old root")
     os.chdir("/")
 
 
 def drop_root_capabilities():
     """Stay uid 0 (python is unreachable by other uids) but with no capability:
-    empty bounding set, no ambient ones, and SECBIT_NOROOT so a program the
+    empty bounding set, no ambient ones, and securebits so that a program the
     student execs does not get root's capabilities back (clear_capabilities()
     empties this process's own sets just before student code runs)."""
     try:
-        for cap in range(64):
-            if _libc.prctl(24, ctypes.c_ulong(cap), 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+        for cap in range(linux.CAP_LAST_POSSIBLE + 1):
+            if linux.libc.prctl(linux.PR_CAPBSET_DROP, ctypes.c_ulong(cap), 0, 0, 0) != 0:
                 break  # EINVAL: past the last capability this kernel knows
-        prctl(47, 4)   # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
-        prctl(28, 0x2F)  # PR_SET_SECUREBITS: NOROOT, NO_SETUID_FIXUP, KEEP_CAPS, all locked
+        prctl(linux.PR_CAP_AMBIENT, linux.PR_CAP_AMBIENT_CLEAR_ALL)
+        prctl(linux.PR_SET_SECUREBITS, linux.SECBITS_ROOT_WITHOUT_POWERS)
     except OSError as exc:
         return f"user: root WITH capabilities (WARNING: could not drop them: {exc.strerror})"
     return "user: root without capabilities (no uid switch possible)"
 
 
 # ------------------------------------------------------------------ Landlock
-
-LL_SYSCALLS = (444, 445, 446)      # create_ruleset, add_rule, restrict_self (same on x86_64/arm64)
-LL_EXECUTE, LL_WRITE_FILE, LL_READ_FILE, LL_READ_DIR = 1, 2, 4, 8
-LL_FILE_ONLY = LL_EXECUTE | LL_WRITE_FILE | LL_READ_FILE | (1 << 14) | (1 << 15)  # + truncate, ioctl
-
-
-def landlock_abi():
-    if not LINUX:
-        return 0
-    abi = _libc.syscall(LL_SYSCALLS[0], None, ctypes.c_size_t(0), ctypes.c_uint32(1))
-    return max(abi, 0)
-
-
-def landlock(read_only, read_write, abi):
-    """Unprivileged file (and, ABI >= 4, TCP; ABI >= 6, signal) confinement of this
-    process and its descendants: only the listed paths are reachable at all."""
-    fs = (1 << 13) - 1 | (1 << 13 if abi >= 2 else 0) | (1 << 14 if abi >= 3 else 0) | (1 << 15 if abi >= 5 else 0)
-    attr = struct.pack("=QQQ", fs, 3 if abi >= 4 else 0, 3 if abi >= 6 else 0)[: 8 if abi < 4 else 16 if abi < 6 else 24]
-    ruleset = _libc.syscall(LL_SYSCALLS[0], attr, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0))
-    if ruleset < 0:
-        _check(-1, "landlock_create_ruleset")
-    rules = [(p, LL_EXECUTE | LL_READ_FILE | LL_READ_DIR) for p in read_only]
-    rules += [(p, fs) for p in read_write]
-    for path, access in rules:
-        if not os.path.exists(path):
-            continue
-        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-        access &= fs if os.path.isdir(path) else fs & LL_FILE_ONLY
-        rule = struct.pack("=Qi", access, fd)  # struct landlock_path_beneath_attr is packed
-        _check(0 if _libc.syscall(LL_SYSCALLS[1], ruleset, 1, rule, ctypes.c_uint32(0)) == 0 else -1,
-               f"landlock_add_rule {path}")
-        os.close(fd)
-    prctl(PR_SET_NO_NEW_PRIVS, 1)
-    _check(_libc.syscall(LL_SYSCALLS[2], ruleset, ctypes.c_uint32(0)), "landlock_restrict_self")
-    os.close(ruleset)
-    notes = ["filesystem: Landlock (read-only: python, numpy, the submission's code; writable: its "
-             "work dir; nothing else, /proc included)"]
-    notes.append("network: TCP connect/bind denied (Landlock)" if abi >= 4 else "network: NOT isolated")
-    if abi >= 6:
-        notes.append("signals: cannot reach processes outside the sandbox (Landlock scope)")
-    return notes
-
 
 def landlock_paths(cfg):
     system = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/ld.so.cache",
@@ -240,12 +193,14 @@ def set_limits(cfg, uid, running):
     resource.setrlimit(resource.RLIMIT_NOFILE, (lim["max_open_files"],) * 2)
     if LINUX:  # macOS does not enforce RLIMIT_AS
         resource.setrlimit(resource.RLIMIT_AS, (lim["memory_mb"] * 2**20,) * 2)
+    processes = cfg["processes"]
     if os.getuid() == 0:
-        return "process count: NOT limited (RLIMIT_NPROC does not apply to root)"
+        return "process count: NOT limited by rlimits (RLIMIT_NPROC does not apply to root)"
     # RLIMIT_NPROC counts every process of the uid: with a shared uid, allow what already runs.
     base = 0 if uid is not None else running
-    resource.setrlimit(resource.RLIMIT_NPROC, (base + lim["max_processes"],) * 2)
-    return f"process count: at most {lim['max_processes']}" + ("" if uid is not None else " more than the user already runs")
+    resource.setrlimit(resource.RLIMIT_NPROC, (base + processes,) * 2)
+    return (f"process count: at most {processes} (RLIMIT_NPROC)" + ("" if uid is not None else
+            " more than the user already runs"))
 
 
 def count_processes(uid):
@@ -268,46 +223,83 @@ def plumb(fds):
     os.closerange(5, 65536)
 
 
+def layer(name, fn, *args):
+    """Run one isolation layer's set-up; a failure names the layer, so the grader steps down it alone."""
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - any failure of a layer's set-up means "not on this machine"
+        raise LayerFailed(name, exc) from None
+
+
+NAMESPACE_NOTES = [
+    "filesystem: private read-only root (python, numpy, the submission's code; tmpfs /tmp and "
+    "/dev/shm of its own); hidden tests, solutions and OUT are not visible",
+    "network: none (empty network namespace; abstract unix sockets are private to it)",
+    "processes: own PID namespace (the grader's /proc is not visible; everything dies with the child)",
+    "IPC: own IPC namespace (SysV objects die with it)"]
+
+
+def confine_files(cfg, ns):
+    """Namespaces, else Landlock, else nothing -> (notes, the child's working directory)."""
+    if ns:
+        os.setsid()  # kill(0, ...) from the student must not reach the supervisor (same uid in a user ns)
+        layer("namespaces", build_root, cfg)
+        return list(NAMESPACE_NOTES), "/tmp/work"
+    version = landlock.abi() if cfg["landlock"] else 0
+    notes = layer("landlock", landlock.restrict, *landlock_paths(cfg), version) if version else [
+        "filesystem: NOT private (the child can read whatever its uid can; it may leave files in "
+        "world-writable directories, which the grader removes afterwards only for a sandbox uid)"]
+    notes.append("processes: process group" + (" + subreaper" if LINUX else "") + " killed at the end")
+    return notes, cfg["dirs"]["work"]
+
+
+def switch_user(cfg, ns, uid, cwd):
+    """The sandbox's own uid when there is one, else no capabilities -> (note, uid in force)."""
+    if uid is not None and not (ns or world_usable(cfg["python"])):
+        return f"uid: stayed {os.getuid()} ({cfg['python']} is not reachable by another uid)", None
+    if uid is not None:
+        if not ns:
+            os.chown(cwd, uid, uid)
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)  # from root: drops every capability
+        return f"user: uid {uid}, no capabilities, no_new_privs", uid
+    if os.getuid() == 0:
+        return drop_root_capabilities(), None
+    return (f"user: the grader's own uid {os.getuid()}" + (" in a user namespace, every capability cleared"
+                                                           if ns else "")), None
+
+
+def channel_notes(notes, ns, filtered):
+    """What stands between this sandbox and the others: network, IPC, keyrings."""
+    out = []
+    if not ns and not filtered and not any(n.startswith("network:") for n in notes):
+        out.append("network: NOT isolated")
+    if not filtered:
+        out.append("keyrings" + ("" if ns else ", SysV/POSIX IPC") + ": NOT isolated (no seccomp filter)")
+    return out
+
+
 def isolate_and_serve(cfg, ns):
     """In the fork: isolate, drop privileges, serve the student's code. Never returns."""
-    notes, uid = [], cfg["uid"]
     running = count_processes(os.getuid())  # before /proc becomes the new PID namespace's
     try:
-        if ns:
-            os.setsid()  # kill(0, ...) from the student must not reach the supervisor (same uid in a user ns)
-            build_root(cfg)
-            notes += ["filesystem: private read-only root (python, numpy, the submission's code; "
-                      "tmpfs /tmp); hidden tests, solutions and OUT are not visible",
-                      "network: none (empty network namespace)", "processes: own PID namespace "
-                      "(the grader's /proc is not visible; everything dies with the child)"]
-            cwd = "/tmp/work"
-        else:
-            cwd = cfg["dirs"]["work"]
-            abi = landlock_abi() if cfg["landlock"] else 0
-            notes += landlock(*landlock_paths(cfg), abi) if abi else [
-                "filesystem: NOT private (the child can read whatever its uid can)", "network: NOT isolated"]
-            notes.append("processes: process group" + (" + subreaper" if LINUX else "") + " killed at the end")
-        if uid is not None and not (ns or world_usable(cfg["python"])):
-            notes.append(f"uid: stayed {os.getuid()} ({cfg['python']} is not reachable by another uid)")
-            uid = None
-        if uid is not None:
-            if not ns:
-                os.chown(cwd, uid, uid)
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)  # from root: drops every capability
-            notes.append(f"user: uid {uid}, no capabilities, no_new_privs")
-        elif os.getuid() == 0:
-            notes.append(drop_root_capabilities())
-        else:
-            notes.append(f"user: the grader's own uid {os.getuid()}"
-                         + (" in a user namespace, every capability cleared" if ns else ""))
+        notes, cwd = confine_files(cfg, ns)
+        note, uid = switch_user(cfg, ns, cfg["uid"], cwd)
+        notes.append(note)
         os.chdir(cwd)
         prctl(PR_SET_NO_NEW_PRIVS, 1)
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         notes.append(set_limits(cfg, uid, running))
-    except Exception as exc:  # noqa: BLE001 - report and let the grader retry without namespaces
-        status_line({"setup_failed": f"{type(exc).__name__}: {exc}"})
+        filtered = cfg["seccomp"] and seccomp.available()
+        if filtered:
+            notes.append(layer("seccomp", seccomp.install))
+        notes += channel_notes(notes, ns, filtered)
+    except LayerFailed as exc:
+        status_line({"setup_failed": str(exc), "layer": exc.layer})
+        os._exit(SETUP_FAILED)
+    except Exception as exc:  # noqa: BLE001 - report and let the grader step down
+        status_line({"setup_failed": f"{type(exc).__name__}: {exc}", "layer": ""})
         os._exit(SETUP_FAILED)
     status_line({"isolation": notes, "uid": uid, "namespaces": ns})
     plumb(cfg["fds"])
@@ -341,9 +333,9 @@ def clear_capabilities():
     """Empty effective, permitted and inheritable capability sets (capset(2), v3)."""
     if not LINUX:
         return
-    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
-    data = (ctypes.c_uint32 * 6)()                  # 2 x {effective, permitted, inheritable} = 0
-    _check(_libc.capset(header, data), "capset")
+    header = (ctypes.c_uint32 * 2)(linux.LINUX_CAPABILITY_VERSION_3, 0)  # 0: this process
+    data = (ctypes.c_uint32 * 6)()  # 2 x {effective, permitted, inheritable}, all 0
+    linux.check(linux.libc.capset(header, data), "capset")
 
 
 # ------------------------------------------------------------------ supervision
@@ -399,27 +391,41 @@ def supervise(pid):
                 os.read(wake_r, 4096)
 
 
+def join_cgroup(procs_files):
+    """Move this process into the sandbox's cgroups (before it forks anything)."""
+    for path in procs_files:
+        with open(path, "w") as f:
+            f.write(str(os.getpid()))
+
+
 def run(cfg):
     """The supervisor's whole life (called in the process the fork server forked)."""
+    try:
+        join_cgroup(cfg["cgroup_procs"])
+    except OSError as exc:
+        status_line({"setup_failed": f"cgroup: {exc}", "layer": "cgroup"})
+        return
     ns = False
     if cfg["namespaces"] and LINUX:
         uid, gid = os.getuid(), os.getgid()
         user_ns = CLONE_NEWUSER if uid != 0 else 0
         try:
-            _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | user_ns), "unshare")
+            linux.check(linux.libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | user_ns),
+                        "unshare")
             ns = True
         except OSError as exc:
-            status_line({"note": f"namespaces unavailable: {exc.strerror}"})
+            status_line({"note": f"namespaces unavailable: {exc.strerror}", "layer": "namespaces"})
         if ns and user_ns:
             try:
                 enter_user_namespace(uid, gid)
             except OSError as exc:  # half-made user namespace: let the grader start over without
-                status_line({"setup_failed": f"user namespace: {exc}"})
+                status_line({"setup_failed": f"user namespace: {exc}", "layer": "namespaces"})
                 return
     if LINUX and not ns:
         prctl(PR_SET_CHILD_SUBREAPER, 1)
     pid = os.fork()
     if pid == 0:
         isolate_and_serve(cfg, ns)
+    status_line({"child": pid})  # its pid here, outside its PID namespace: the grader reads its CPU time
     status = supervise(pid)
     status_line({"exit": status})

@@ -139,19 +139,35 @@ def parse_header(raw: bytes, caps: Caps) -> tuple[dict, list[tuple[str, tuple]]]
         raise WireError("header must be an object with a 'buffers' list")
     specs, total = [], 0
     for spec in header["buffers"]:
-        if not (type(spec) is list and len(spec) == 2 and spec[0] in DTYPES and type(spec[1]) is list
-                and len(spec[1]) <= caps.max_ndim and all(type(n) is int and 0 <= n for n in spec[1])):
-            raise WireError(f"bad buffer description {str(spec)[:80]}")
-        size = np.dtype(spec[0]).itemsize
-        for n in spec[1]:
-            size *= n
-            if size > caps.max_bytes:
-                break
-        total += size
+        dtype, shape = buffer_spec(spec, caps)
+        total += array_bytes(dtype, shape)
         if total > caps.max_bytes:
             raise WireError(f"arrays larger than {caps.max_bytes} bytes in total")
-        specs.append((spec[0], tuple(spec[1])))
+        specs.append((dtype, shape))
     return header, specs
+
+
+def buffer_spec(spec, caps: Caps) -> tuple[str, tuple]:
+    """[dtype, shape] from a header -> (dtype, shape), or WireError. The shape is checked with
+    its zero dimensions left out too: an empty array announced as (0, 10**18) is refused here,
+    not by numpy in the reader."""
+    if not (type(spec) is list and len(spec) == 2 and type(spec[0]) is str and spec[0] in DTYPES
+            and type(spec[1]) is list and len(spec[1]) <= caps.max_ndim
+            and all(type(n) is int and 0 <= n <= caps.max_bytes for n in spec[1])):
+        raise WireError(f"bad buffer description {str(spec)[:80]}")
+    extent = np.dtype(spec[0]).itemsize
+    for n in spec[1]:
+        extent *= max(n, 1)
+        if extent > caps.max_bytes:
+            raise WireError(f"array shape {str(spec[1])[:60]} is over the {caps.max_bytes}-byte cap")
+    return spec[0], tuple(spec[1])
+
+
+def array_bytes(dtype: str, shape: tuple) -> int:
+    size = np.dtype(dtype).itemsize
+    for n in shape:
+        size *= n
+    return size
 
 
 def decode(tree, arrays: list[np.ndarray], *, on_handle=None, caps: Caps = Caps()):
@@ -227,7 +243,7 @@ def write_frame(fd: int, pieces, deadline: float | None = None) -> None:
 def read_frame(fd: int, caps: Caps, deadline: float | None = None) -> tuple[dict, list[np.ndarray]]:
     """One frame -> (header, arrays). EOFError when the writer is gone,
     TimeoutError at the deadline, WireError for anything malformed."""
-    (length,) = _LEN.unpack(_read_exact(fd, _LEN.size, deadline))
+    (length,) = _LEN.unpack(bytes(_read_exact(fd, _LEN.size, deadline)))
     if length > caps.max_header:
         raise WireError(f"header of {length} bytes is over the {caps.max_header} cap")
     header, specs = parse_header(bytes(_read_exact(fd, length, deadline)), caps)
@@ -250,7 +266,7 @@ def _read_into(fd, view, deadline):
     pos = 0
     while pos < len(view):
         if deadline is not None:
-            _wait(fd, deadline)
+            wait_readable(fd, deadline)
         try:
             n = os.readv(fd, [view[pos:]])
         except BlockingIOError:
@@ -260,11 +276,18 @@ def _read_into(fd, view, deadline):
         pos += n
 
 
-def _wait(fd, deadline, write=False):
+def wait_readable(fd: int, deadline: float, raise_timeout: bool = True) -> bool:
+    """Wait until fd has data (or its writer is gone) -> True; at the deadline, TimeoutError
+    (or False with raise_timeout=False)."""
+    return _wait(fd, deadline, raise_timeout=raise_timeout)
+
+
+def _wait(fd, deadline, write=False, raise_timeout=True):
     left = deadline - time.monotonic()
-    if left <= 0:
-        raise TimeoutError
     poller = select.poll()  # not select.select: it fails for fds >= 1024
     poller.register(fd, select.POLLOUT if write else select.POLLIN)
-    if not poller.poll(left * 1000):
+    if poller.poll(max(left, 0) * 1000):
+        return True
+    if raise_timeout:
         raise TimeoutError
+    return False

@@ -7,8 +7,9 @@ import time
 import numpy as np
 import pytest
 
-from autograder.sandbox import (BadOutput, Handle, Sandbox, StudentCrash, StudentException,
-                                StudentTimeout)
+from autograder.sandbox import (BadOutput, Handle, Policy, Sandbox, StudentCrash, StudentException,
+                                StudentTimeout, Support)
+from autograder.sandbox import runtime
 from sandbox_helpers import FAST, chunks, slot
 
 HELPERS = chunks('''
@@ -205,7 +206,7 @@ def test_wall_budget_covers_the_whole_sandbox():
 
 
 def test_isolation_is_described():
-    with Sandbox(chunks(numpy=False), limits=FAST, slot=slot() + 7, namespaces=False, landlock=False) as box:
+    with Sandbox(chunks(numpy=False), limits=FAST, slot=slot() + 7, policy=Policy.named("basic")) as box:
         basic = box.isolation
     assert basic.startswith("basic isolation only; no namespaces (disabled") and "NOT private" in basic
     if os.geteuid() == 0:
@@ -220,19 +221,21 @@ def test_too_big_results_are_refused_not_sent(sb):
     assert sb.call("ident", 1) == 1  # no restart needed
 
 
-def test_failed_namespace_setup_falls_back_to_basic_and_says_why(monkeypatch):
-    from autograder.sandbox import sandbox as sandbox_module
-    monkeypatch.setitem(sandbox_module._NAMESPACES, "ok", True)
-    monkeypatch.setitem(sandbox_module._NAMESPACES, "why", "")
-    real_config = Sandbox._config
+class BrokenRoot(runtime.LocalRuntime):
+    """As when mounting is forbidden on a hardened machine: the private root cannot be built."""
 
-    def broken_root(self, use_ns):  # as when mounting is forbidden on a hardened machine
-        return dict(real_config(self, use_ns), root="/nonexistent/sandbox-root")
+    def _config(self, policy, generation):
+        return dict(super()._config(policy, generation), root="/nonexistent/sandbox-root")
 
-    monkeypatch.setattr(Sandbox, "_config", broken_root)
-    with Sandbox(HELPERS, limits=FAST, slot=slot() + 8) as box:
+
+def test_failed_namespace_setup_falls_back_to_basic_and_says_why():
+    support = Support()  # this test's own record of what works, not the process's
+    box = Sandbox(HELPERS, limits=FAST, slot=slot() + 8,
+                  runtime=BrokenRoot(FAST, slot() + 8, Policy(), support))
+    with box:
         assert "no namespaces (FileNotFoundError" in box.isolation
         assert box.call("ident", 3) == 3
+    assert not support.usable("namespaces") and support.usable("landlock")
 
 
 def test_scratch_dirs_of_dead_graders_are_swept():
@@ -247,23 +250,23 @@ def test_scratch_dirs_of_dead_graders_are_swept():
     with Sandbox(HELPERS, limits=FAST, slot=slot() + 10) as box:
         assert box.call("ident", 1) == 1
         assert not stale.exists()
-    assert not box._tmp  # its own scratch dir is gone too
+    assert box._runtime.tmp is None  # its own scratch dir is gone too
 
 
-def test_failed_landlock_steps_down_to_basic(monkeypatch):
-    from autograder.sandbox import sandbox as sandbox_module
-    monkeypatch.setitem(sandbox_module._LANDLOCK, "ok", True)
-    monkeypatch.setitem(sandbox_module._LANDLOCK, "why", "")
-    real_config = Sandbox._config
+class BrokenLandlock(runtime.LocalRuntime):
+    """A Landlock rule the supervisor cannot apply."""
 
-    def broken_landlock(self, use_ns):  # a rule the supervisor cannot apply
-        cfg = real_config(self, use_ns)
+    def _config(self, policy, generation):
+        cfg = super()._config(policy, generation)
         return dict(cfg, binds=cfg["binds"] + [{"not": "a path"}]) if cfg["landlock"] else cfg
 
-    monkeypatch.setattr(Sandbox, "_config", broken_landlock)
-    with Sandbox(HELPERS, limits=FAST, slot=slot() + 11, namespaces=False) as box:
+
+def test_failed_landlock_steps_down_to_basic():
+    support, policy = Support(), Policy.named("landlock")
+    with Sandbox(HELPERS, limits=FAST, runtime=BrokenLandlock(FAST, slot() + 11, policy, support)) as box:
         assert box.isolation.startswith("basic isolation only (Landlock failed")
         assert box.call("ident", 4) == 4
+    assert not support.usable("landlock")
 
 
 FRESH = chunks('''
@@ -299,20 +302,16 @@ def test_each_sandbox_is_a_fresh_process_with_nothing_of_the_grader():
         assert a.call("look")[2] != r_b  # fresh entropy, not the server's random state
 
 
-@pytest.mark.parametrize("mode", [{}, {"namespaces": False, "landlock": False}], ids=["full", "basic"])
+@pytest.mark.parametrize("mode", ["full", "basic", "bare"])
 def test_the_child_has_no_capabilities(mode):
-    with Sandbox(FRESH, limits=FAST, slot=slot() + 14, **mode) as box:
+    with Sandbox(FRESH, limits=FAST, slot=slot() + 14, policy=Policy.named(mode)) as box:
         caps = box.call("capabilities")
     assert caps == {"CapInh": "0" * 16, "CapPrm": "0" * 16, "CapEff": "0" * 16}
 
 
 def test_the_fork_server_never_has_the_graders_environment(monkeypatch):
-    from autograder.sandbox import sandbox as sandbox_module
     monkeypatch.setenv("CI_JOB_TOKEN", "glpat-fake-secret")
-    old = sandbox_module._FORK_SERVERS.pop(os.getpid(), None)
-    if old:
-        old.close()
-    server = sandbox_module.fork_server()  # started while the grader holds a secret
+    server = runtime.fork_server(restart=True)  # started while the grader holds a secret
     with open(f"/proc/{server.proc.pid}/environ", "rb") as f:
         environ = f.read()
     assert b"glpat-fake-secret" not in environ and b"CI_JOB_TOKEN" not in environ
@@ -321,10 +320,9 @@ def test_the_fork_server_never_has_the_graders_environment(monkeypatch):
 
 
 def test_a_dead_fork_server_is_replaced():
-    from autograder.sandbox import sandbox as sandbox_module
-    server = sandbox_module.fork_server()
+    server = runtime.fork_server()
     server.proc.kill()
     server.proc.wait()
     with Sandbox(HELPERS, limits=FAST, slot=slot() + 16) as box:
         assert box.call("ident", 7) == 7
-    assert sandbox_module.fork_server() is not server
+    assert runtime.fork_server() is not server

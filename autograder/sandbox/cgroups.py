@@ -1,0 +1,342 @@
+"""One cgroup per sandbox: memory, processes and CPU of the sandbox as a whole.
+
+rlimits bind one process at a time (16 processes x 2 GB = 32 GB); a cgroup
+binds the sandbox. Each sandbox gets a directory `ag-sandbox-<grader pid>-<n>`
+under the grader's own cgroup, in every hierarchy that offers something we use:
+
+  feature        cgroup v2 (preferred)          cgroup v1
+  memory         memory.max, memory.swap.max    memory.limit_in_bytes (+ memsw)
+  processes      pids.max                       pids.max
+  CPU share      cpu.weight, cpu.max            cpu.shares, cpu.cfs_quota_us
+  CPU time       cpu.stat usage_usec (always)   cpuacct.usage
+  kill them all  cgroup.kill                    SIGKILL each pid in cgroup.procs
+
+The supervisor writes its pid into every `cgroup.procs` before it forks the
+child, so nothing of the sandbox runs outside. Creating cgroups needs root (or
+a delegated cgroup); on cgroup v2, a controller can only be used when it is
+enabled in the grader's cgroup's cgroup.subtree_control, which the kit tries
+and which fails when that cgroup also holds processes (the kernel's
+no-internal-processes rule): then only CPU time and kill come from v2.
+
+Also imported by plain name in the fork server (which cleans up after a
+killed grader): standard library only.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+
+PREFIX = "ag-sandbox"
+USED_V1 = ("memory", "pids", "cpu", "cpuacct")
+USED_V2 = ("memory", "pids", "cpu")
+CPU_PERIOD_US = 100_000            # the kernel's default CFS period
+CPU_WEIGHT_V1, CPU_WEIGHT_V2 = 1024, 100   # the defaults: a sandbox weighs what one process does
+KILL_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    mount: str                 # where it is mounted
+    version: int               # 1 or 2
+    controllers: frozenset     # usable in a child of the grader's cgroup
+    own: str                   # the grader's cgroup, as a directory under `mount`
+
+    def has(self, controller: str) -> bool:
+        return controller in self.controllers
+
+
+def _own_cgroups() -> dict[str, str]:
+    """/proc/self/cgroup -> {"2" or a v1 controller list: path}."""
+    own = {}
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            own["2" if controllers == "" else controllers] = path
+    return own
+
+
+def _mounts():
+    """(mount point, root within the hierarchy, fstype, super options) of each cgroup mount."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, right = line.split(" - ", 1)
+            fields, (fstype, _, options) = left.split(), right.split()[:3]
+            if fstype in ("cgroup", "cgroup2"):
+                yield fields[4], fields[3], fstype, options.split(",")
+
+
+def _under(mount: str, mount_root: str, path: str) -> str:
+    rel = path[len(mount_root):] if mount_root != "/" and path.startswith(mount_root) else path
+    return os.path.join(mount, rel.lstrip("/"))
+
+
+def discover() -> list[Hierarchy]:
+    """The cgroup hierarchies this process may create sandbox cgroups in (none when not allowed)."""
+    try:
+        own, mounts = _own_cgroups(), list(_mounts())
+    except OSError:
+        return []
+    found, seen = [], set()
+    for mount, root, fstype, options in mounts:
+        if fstype == "cgroup2":
+            key, controllers = "2", None
+        else:
+            names = [o for o in options if o in USED_V1 or o.startswith("name=")]
+            key = next((k for k in own if k != "2" and set(k.split(",")) == set(names)), None)
+            controllers = frozenset(n for n in names if n in USED_V1)
+            if not controllers:
+                continue
+        if key is None or key not in own or key in seen:
+            continue
+        parent = _under(mount, root, own[key])
+        if not os.access(parent, os.W_OK):
+            continue
+        if fstype == "cgroup2":
+            controllers = _enable_v2_controllers(parent)
+        seen.add(key)
+        found.append(Hierarchy(mount, 1 if fstype == "cgroup" else 2, controllers, parent))
+    return found
+
+
+def _enable_v2_controllers(parent: str) -> frozenset:
+    """The v2 controllers children of `parent` get, after trying to enable the ones we use."""
+    def read(name):
+        try:
+            with open(os.path.join(parent, name)) as f:
+                return set(f.read().split())
+        except OSError:
+            return set()
+    wanted = (read("cgroup.controllers") & set(USED_V2)) - read("cgroup.subtree_control")
+    for controller in sorted(wanted):
+        try:
+            _write(os.path.join(parent, "cgroup.subtree_control"), f"+{controller}")
+        except OSError:
+            pass  # EBUSY: the grader's cgroup holds processes; EACCES: not delegated to us
+    return frozenset(read("cgroup.subtree_control") & set(USED_V2))
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def _read(path: str) -> str:
+    with open(path) as f:
+        return f.read()
+
+
+@dataclass
+class SandboxCgroup:
+    """The cgroup directories of one sandbox, one per hierarchy used."""
+    name: str
+    dirs: dict = field(default_factory=dict)    # Hierarchy -> directory
+    notes: list = field(default_factory=list)   # for Sandbox.isolation
+    roles: dict = field(default_factory=dict)   # feature ("memory", "cpu time"...) -> Hierarchy or None
+    _usage_fd: int | None = None
+    _usage_v2: bool = False
+
+    @classmethod
+    def create(cls, name: str, memory_mb: int, processes: int, cpus: float,
+               hierarchies: list[Hierarchy] | None = None) -> "SandboxCgroup":
+        """Make the directories and set the limits. OSError when the machine refuses."""
+        hierarchies = discover() if hierarchies is None else hierarchies
+        group = cls(name)
+        try:
+            group._make(hierarchies)
+            group._limit(memory_mb, processes, cpus)
+        except OSError:
+            group.remove()
+            raise
+        return group
+
+    def _pick(self, controller: str, hierarchies) -> Hierarchy | None:
+        v2 = [h for h in hierarchies if h.version == 2 and h.has(controller)]
+        v1 = [h for h in hierarchies if h.version == 1 and h.has(controller)]
+        return (v2 + v1 + [None])[0]
+
+    def _make(self, hierarchies) -> None:
+        v2 = next((h for h in hierarchies if h.version == 2), None)
+        self.roles = {c: self._pick(c, hierarchies) for c in USED_V2}
+        self.roles["cpu time"] = v2 or self._pick("cpuacct", hierarchies)
+        self.roles["kill"] = v2
+        for h in dict.fromkeys(h for h in self.roles.values() if h is not None):
+            path = os.path.join(h.own, self.name)
+            os.mkdir(path)
+            self.dirs[h] = path
+        if not self.dirs:
+            raise OSError("no cgroup hierarchy this process may use")
+
+    def _file(self, role: str, name: str) -> str | None:
+        h = self.roles.get(role)
+        return os.path.join(self.dirs[h], name) if h is not None else None
+
+    def _limit(self, memory_mb: int, processes: int, cpus: float) -> None:
+        memory = self.roles["memory"]
+        if memory is not None:
+            if memory.version == 2:
+                _write(self._file("memory", "memory.max"), str(memory_mb * 2**20))
+                self._try(self._file("memory", "memory.swap.max"), "0")
+            else:
+                _write(self._file("memory", "memory.limit_in_bytes"), str(memory_mb * 2**20))
+                self._try(self._file("memory", "memory.memsw.limit_in_bytes"), str(memory_mb * 2**20))
+            self.notes.append(f"memory: at most {memory_mb} MB for the whole sandbox (cgroup v{memory.version})")
+        if self.roles["pids"] is not None:
+            _write(self._file("pids", "pids.max"), str(processes))
+            self.notes.append(f"processes: at most {processes - 1} in the whole sandbox "
+                              f"(cgroup v{self.roles['pids'].version})")
+        cpu = self.roles["cpu"]
+        if cpu is not None:
+            if cpu.version == 2:
+                _write(self._file("cpu", "cpu.weight"), str(CPU_WEIGHT_V2))
+                if cpus > 0:
+                    _write(self._file("cpu", "cpu.max"), f"{int(cpus * CPU_PERIOD_US)} {CPU_PERIOD_US}")
+            else:
+                _write(self._file("cpu", "cpu.shares"), str(CPU_WEIGHT_V1))
+                if cpus > 0:
+                    _write(self._file("cpu", "cpu.cfs_period_us"), str(CPU_PERIOD_US))
+                    _write(self._file("cpu", "cpu.cfs_quota_us"), str(int(cpus * CPU_PERIOD_US)))
+            self.notes.append(f"CPU: the whole sandbox weighs as one process" +
+                              (f" and uses at most {cpus:g} CPU" if cpus > 0 else "") + f" (cgroup v{cpu.version})")
+        usage = self._file("cpu time", "cpu.stat" if self.roles["cpu time"].version == 2 else "cpuacct.usage") \
+            if self.roles["cpu time"] is not None else None
+        if usage is not None:
+            self._usage_fd, self._usage_v2 = os.open(usage, os.O_RDONLY | os.O_CLOEXEC), self.roles["cpu time"].version == 2
+
+    @staticmethod
+    def _try(path: str | None, text: str) -> None:
+        """Optional limits (swap accounting may be off): best effort."""
+        try:
+            if path is not None and os.path.exists(path):
+                _write(path, text)
+        except OSError:
+            pass
+
+    # ------------------------------------------------------------ in use
+
+    def procs_files(self) -> list[str]:
+        """The files the supervisor writes its pid into, to join every hierarchy."""
+        return [os.path.join(d, "cgroup.procs") for d in self.dirs.values()]
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time of every process that ever ran in the sandbox (None without a CPU-time cgroup)."""
+        if self._usage_fd is None:
+            return None
+        raw = os.pread(self._usage_fd, 4096, 0)
+        if self._usage_v2:  # "usage_usec 123\nuser_usec ..."
+            return int(raw.split(b"\n", 1)[0].split()[1]) / 1e6
+        return int(raw) / 1e9
+
+    def oom_kills(self) -> int:
+        """How many processes the kernel killed for the sandbox's memory limit."""
+        memory = self.roles.get("memory")
+        if memory is None:
+            return 0
+        name = "memory.events" if memory.version == 2 else "memory.oom_control"
+        try:
+            for line in _read(self._file("memory", name)).splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    def pids(self) -> list[int]:
+        out = set()
+        for path in self.procs_files():
+            try:
+                out.update(int(p) for p in _read(path).split())
+            except OSError:
+                pass
+        return sorted(out)
+
+    def kill(self) -> None:
+        """SIGKILL every process in the sandbox's cgroups until none is left."""
+        kill_dirs(list(self.dirs.values()))
+
+    def remove(self) -> None:
+        if self._usage_fd is not None:
+            os.close(self._usage_fd)
+            self._usage_fd = None
+        if self.dirs:
+            remove_dirs(list(self.dirs.values()))
+        self.dirs = {}
+
+
+# ------------------------------------------------------------ cleaning up
+
+def kill_dirs(dirs: list[str], seconds: float = KILL_SECONDS) -> None:
+    for d in dirs:
+        try:
+            _write(os.path.join(d, "cgroup.kill"), "1")
+        except OSError:
+            pass  # cgroup v1, or a kernel before 5.14: one pid at a time below
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pids = set()
+        for d in dirs:
+            try:
+                pids.update(int(p) for p in _read(os.path.join(d, "cgroup.procs")).split())
+            except OSError:
+                pass
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.002)
+
+
+def remove_dirs(dirs: list[str]) -> None:
+    """Kill what is left in them and remove them (a dying process may hold a cgroup a moment)."""
+    kill_dirs(dirs)
+    for d in dirs:
+        end = time.monotonic() + KILL_SECONDS
+        while os.path.isdir(d):
+            try:
+                os.rmdir(d)
+            except FileNotFoundError:
+                break
+            except OSError:
+                if time.monotonic() > end:
+                    break
+                time.sleep(0.005)
+
+
+def owner(name: str) -> int | None:
+    """The grader pid in a sandbox cgroup's or scratch dir's name `ag-sandbox-<pid>-<n>`."""
+    parts = name.split("-")
+    return int(parts[2]) if len(parts) >= 4 and name.startswith(PREFIX + "-") and parts[2].isdigit() else None
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def sweep(of_pid: int | None = None, hierarchies: list[Hierarchy] | None = None) -> int:
+    """Remove the sandbox cgroups of `of_pid`, or of every grader that is no longer
+    alive (a SIGKILL-ed batch worker) -> how many were removed."""
+    removed = 0
+    for h in discover() if hierarchies is None else hierarchies:
+        try:
+            names = os.listdir(h.own)
+        except OSError:
+            continue
+        for name in names:
+            pid = owner(name)
+            if pid is None or pid == os.getpid() and of_pid is None:
+                continue
+            if (pid == of_pid) if of_pid is not None else not alive(pid):
+                remove_dirs([os.path.join(h.own, name)])
+                removed += 1
+    return removed
