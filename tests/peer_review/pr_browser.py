@@ -74,3 +74,23 @@ def open_sheet(browser, path: Path, watch: Watch | None = None):
         watch.attach(page, url)
     page.goto(url)
     return context, page
+
+
+def reload_when_stored(context, page, predicate: str, timeout_s: float = 10.0) -> None:
+    """Reload `page` once its draft in localStorage satisfies the JS `predicate` (a function of
+    the parsed draft) as another page of the same context sees it: Chromium hands a page's
+    storage writes to the browser process asynchronously, so on a loaded machine an
+    immediate reload can start before they arrive."""
+    import time
+    check = (f"Object.values(window.localStorage).some(v => {{ try {{ return ({predicate})(JSON.parse(v)); }}"
+             " catch (e) { return false; } })")
+    probe = context.new_page()
+    probe.goto(page.url)
+    deadline = time.monotonic() + timeout_s
+    while not probe.evaluate(check):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the sheet's draft never satisfied {predicate}")
+        probe.wait_for_timeout(100)
+        probe.reload()
+    probe.close()
+    page.reload()

@@ -14,7 +14,7 @@ from peer_review import cli, store
 from peer_review.rule import raw_total, review_score
 from peer_review.sheet import ReviewTask, SheetSpec, fmt, render, save_file_name
 
-from pr_browser import Watch, open_sheet
+from pr_browser import Watch, open_sheet, reload_when_stored
 from pr_helpers import PARAGRAPH, codes_on, fill_sheet, raw_by_hand
 
 R = load_rubric()
@@ -137,7 +137,7 @@ def test_work_survives_a_reload_until_saved(browser, tmp_path):
     context, page = open_sheet(browser, path)
     choose(page, "AAA111", {"1.1": 0.5, "p1_experiments": 1.0})
     page.fill("#feedback-AAA111", "Half a paragraph")
-    page.reload()
+    reload_when_stored(context, page, "s => s.feedback.AAA111 === 'Half a paragraph'")
     assert page.is_checked('input[name="AAA111:1.1"][value="0.5"]')
     assert page.is_checked('input[name="AAA111:p1_experiments"][value="1"]')
     assert page.input_value("#feedback-AAA111") == "Half a paragraph"
@@ -145,7 +145,7 @@ def test_work_survives_a_reload_until_saved(browser, tmp_path):
     page.fill("#feedback-AAA111", PARAGRAPH)
     saved = json.loads(save(page, tmp_path).read_text())
     assert saved["reviews"]["AAA111"]["deductions"]["1.1"] == 0.5
-    page.reload()
+    reload_when_stored(context, page, "s => s.saved_at !== null")
     assert page.is_checked('input[name="AAA111:1.1"][value="0.5"]') and "Last saved" in page.inner_text(".save-status")
     context.close()
 
