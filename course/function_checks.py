@@ -47,17 +47,22 @@ def function_results(namespace, name):
     results = _signature_results(obj, name, spec)
     if any(r.status != "PASS" for r in results):
         return results + [unchecked(f"{name}: everything else", "fix the signature first")]
-    results += _loop_results(namespace, name, part)
-    for qualname in KNOWN_ANSWERS[part]:
-        if qualname == name or qualname.startswith(name + "."):
-            results += known_answer_results(namespace, qualname)
+    checks = [("loops", lambda: _loop_results(namespace, name, part))]
+    checks += [(f"known answers of {q}", lambda q=q: known_answer_results(namespace, q))
+               for q in KNOWN_ANSWERS[part] if q == name or q.startswith(name + ".")]
     twin = _naive_twin(part, name)
     if twin:
-        results.append(speed_result(namespace, twin, name))
+        checks.append(("speed", lambda: [speed_result(namespace, twin, name)]))
     if "train" in spec.get("methods", {}):
-        results += train_results(namespace, name)
+        checks.append(("train", lambda: train_results(namespace, name)))
     if "predict" in spec.get("methods", {}):
-        results += predict_results(namespace, name)
+        checks.append(("predict", lambda: predict_results(namespace, name)))
+    for what, check in checks:
+        try:
+            results += check()
+        except Exception as exc:  # a check must report, never stop the notebook
+            results.append(unchecked(f"{name}: {what}", f"the check itself failed on this code "
+                                                        f"({type(exc).__name__}: {exc})"))
     return results
 
 

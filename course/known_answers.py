@@ -35,6 +35,8 @@ FINITE_HINT = ("for scores near +1000 in some rows and near -1000 in others, np.
                "not enough when rows are far apart")
 DELEGATE_HINT = ("LinearSoftmax.loss should return softmax_loss_vectorized(self.W, X_batch, y_batch, reg); "
                  "if softmax_loss_vectorized fails its own known answers, fix it first")
+NO_REG_PASSED_HINT = ("there is no regularization: does LinearSoftmax.loss pass reg on? It should return "
+                      "softmax_loss_vectorized(self.W, X_batch, y_batch, reg)")
 LARGE_HINT = "right for ordinary scores but wrong for large ones: subtract each row's own maximum score before np.exp"
 
 
@@ -164,6 +166,8 @@ def _part1(ref, rng) -> dict:
         _case("LinearSoftmax.loss", f"self.W = the W of known answer 1 of softmax_loss_vectorized, reg={REG}",
               {"X_batch": X, "y_batch": y, "reg": REG}, ["loss", "dW"], _loss_outputs(fn, W, X, y, REG),
               construct={"call": [], "args": {}}, attributes={"W": W},
+              variants=[{"outputs": _loss_outputs(fn, W, X, y, 0.0),
+                         "hints": {"loss": NO_REG_PASSED_HINT, "dW": NO_REG_PASSED_HINT}}],
               hints={"loss": DELEGATE_HINT, "dW": DELEGATE_HINT},
               N=n)]
     return cases

@@ -170,9 +170,14 @@ def _runs(cls, class_name, start, X, y):
         if problem:
             return None, f"train(..., num_iters={k}) failed: {problem}"
         params = _get_params(model, class_name)
+        where = "self.W" if _lazy(class_name) else f"self.params (keys {', '.join(_keys(class_name))})"
         if params is None:
-            where = "self.W" if _lazy(class_name) else f"self.params (keys {', '.join(_keys(class_name))})"
             return None, f"after train, {where} no longer holds numpy arrays"
+        changed = [k for k in start if params[k].shape != start[k].shape]
+        if changed:
+            return None, (f"train replaced the parameters: after train(..., num_iters={k}) {changed[0]} has shape "
+                          f"{params[changed[0]].shape} instead of {start[changed[0]].shape}. It must update the "
+                          f"existing parameters" + (" (and create self.W only when it is None)" if _lazy(class_name) else ""))
         runs.append((params, returned))
     return runs, None
 
@@ -209,14 +214,14 @@ def _learning_rates(class_name, cls, points, grads, X, y):
         step, g = _flat(points[k + 1], keys) - _flat(points[k], keys), _flat(grad, keys)
         rate = -float(step @ g) / max(float(g @ g), 1e-300)
         if not np.any(step) or rel_error(step, -rate * g) > _STEP_TOL:
-            return None, _step_problem(class_name, cls, k, points, grad, step, rate, X, y)
+            return None, _step_problem(class_name, cls, k, points, grad, step, X, y)
         rates.append(rate)
     if any(r <= 0 for r in rates):
         return None, "train moves the parameters along the gradient instead of against it: use params -= learning_rate * grads"
     return rates, None
 
 
-def _step_problem(class_name, cls, k, points, grad, step, rate, X, y):
+def _step_problem(class_name, cls, k, points, grad, step, X, y):
     """What is wrong with step k (0-based), in words."""
     keys = _keys(class_name)
     where = f"iteration {k + 1}"
@@ -228,7 +233,8 @@ def _step_problem(class_name, cls, k, points, grad, step, rate, X, y):
     if frozen:
         return f"train never updates {', '.join(frozen)} (at {where}): every parameter takes a step"
     _, grads_no_reg, problem = _own_losses(cls, class_name, [points[k]], X, y, 0.0)
-    if not problem and rel_error(step, -rate * _flat(grads_no_reg[0], keys)) <= _STEP_TOL:
+    g0 = None if problem else _flat(grads_no_reg[0], keys)
+    if g0 is not None and rel_error(step, (float(step @ g0) / max(float(g0 @ g0), 1e-300)) * g0) <= _STEP_TOL:
         return "train does not pass reg on to the loss: its steps follow the gradient without regularization"
     return (f"at {where} the step is not -learning_rate * grads with the gradient of your own loss"
             + (" (does train create a new self.W although one exists? It should only when self.W is None)"
