@@ -45,8 +45,11 @@ def _block(result):
         head = f"????  {result.title} (not checked)"
     lines = [head]
     for paragraph in str(result.message).splitlines():
+        if len(_INDENT + paragraph) <= _WIDTH:  # kept as it is: rows of an array stay aligned
+            lines.append(_INDENT + paragraph)
+            continue
         lines += textwrap.wrap(paragraph, _WIDTH, initial_indent=_INDENT, subsequent_indent=_INDENT,
-                               break_long_words=False, break_on_hyphens=False) or [""]
+                               break_long_words=False, break_on_hyphens=False)
     return "\n".join(line.rstrip() for line in lines)
 
 

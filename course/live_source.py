@@ -58,8 +58,10 @@ def definition_node(obj, trees=None):
 def _code_of(obj):
     """The code object that places obj in its cell: a function's own code, or
     the code of the first method written in a class's body."""
+    if callable(obj) and hasattr(obj, "__wrapped__"):  # functools.wraps, lru_cache...
+        obj = inspect.unwrap(obj)
     if isinstance(obj, types.FunctionType):
-        return inspect.unwrap(obj).__code__
+        return obj.__code__
     if not inspect.isclass(obj):
         return None
     for member in vars(obj).values():

@@ -13,7 +13,7 @@ import json
 import os
 import time
 
-from course.markers import ANSWER_HEADER
+from course.markers import ANSWER_HEADER, ANSWER_STUB
 
 COLAB_TIMEOUT_SECONDS = 20
 
@@ -40,17 +40,20 @@ def current_notebook(namespace, question_ids):
 
 
 def answer_cells(notebook):
-    """{question id: answer text} from the markdown cells that start with the answer header."""
+    """{question id: answer text} from the markdown cells that start with the answer header;
+    "" for a question whose cells hold only the placeholder (or nothing). A question
+    answered in two cells (a duplicated cell) keeps both texts."""
     answers = {}
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") != "markdown":
             continue
         source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
-        text = text.strip("\n")
+        text = ("".join(source) if isinstance(source, list) else str(source)).strip("\n")
         match = ANSWER_HEADER.match(text.partition("\n")[0])
         if match:
-            answers[match.group(1)] = (answers.get(match.group(1), "") + "\n" + text.partition("\n")[2]).strip()
+            answer = text.partition("\n")[2].strip()
+            answer = "" if answer == ANSWER_STUB else answer
+            answers[match.group(1)] = "\n\n".join(t for t in (answers.get(match.group(1), ""), answer) if t)
     return answers
 
 

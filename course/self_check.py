@@ -8,7 +8,6 @@ It says "Ready to submit." only when nothing it checks would cost points.
 """
 from course.check_report import FAIL, PASS, failed, passed, show, unchecked
 from course.function_checks import function_results
-from course.markers import ANSWER_STUB
 from course.notebook_data import CONTRACT, EXPERIMENTS, INLINE_QUESTIONS
 from course.notebook_source import answer_cells, current_notebook
 
@@ -52,7 +51,7 @@ def answer_results(namespace, part):
                                  f"**Your answer (inline question ...)** cell holds your answer")]
     answers = answer_cells(notebook)
     missing = [q for q in questions if q not in answers]
-    blank = [q for q in questions if q in answers and _blank(answers[q])]
+    blank = [q for q in questions if q in answers and not answers[q].strip()]
     problems = []
     if blank:
         problems.append(f"blank: {', '.join(blank)} (write your answer below the line "
@@ -63,10 +62,6 @@ def answer_results(namespace, part):
     if problems:
         return [failed(title, "; ".join(problems) + f". Read from {where}")]
     return [passed(title, f"{', '.join(questions)} answered (read from {where})")]
-
-
-def _blank(text):
-    return not text.strip() or text.strip() == ANSWER_STUB
 
 
 def experiment_results(namespace, part):
