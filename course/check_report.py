@@ -121,8 +121,8 @@ def _where(exc):
 
 
 def _helper_file(filename):
-    """True for the code of these helpers: their cell in a notebook (or their
-    own folder when they are imported as modules)."""
+    """True for the code of these helpers: their cell in a notebook (their own
+    files when they run outside a notebook)."""
     here = _helper_file.__code__.co_filename
     if os.path.basename(here) == "check_report.py":
         return os.path.dirname(filename) == os.path.dirname(here)

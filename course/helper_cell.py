@@ -40,6 +40,7 @@ SOURCES = [
     ("self_check", "self_check: everything, before you hand in"),
 ]
 EPILOGUE = ("KNOWN_ANSWERS",)  # data too long to open the cell with
+EXTRA_ROOTS = ("known_answer",)  # helpers the notebooks tell students about without calling them
 # Colab shows the cell as its title (a form) and JupyterLab folds its code; one click opens either.
 FORM_METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}}
 PACKAGE = Path(__file__).parent
@@ -55,7 +56,7 @@ def helper_cell_source(notebook, part: str, known_answers=None) -> str:
     """The helper cell of `part`, for a notebook whose other cells are those of `notebook`."""
     values = values_for(part, known_answers)
     statements = [s for module, _ in SOURCES for s in _statements(module, set(values))]
-    roots = _names_used_by(notebook)
+    roots = _names_used_by(notebook) | set(EXTRA_ROOTS)
     chosen = _closure(statements, roots)
     used = set().union(*(s.uses for s in chosen)) | roots
     generated = {name: value for name, value in values.items() if name in used}
@@ -167,8 +168,8 @@ def _imports(chosen: list[Statement]) -> str:
     def top(text: str) -> str:
         return text.split()[1].split(".")[0]
 
-    std = sorted(t for t in texts if top(t) in sys.stdlib_module_names)
-    other = sorted(t for t in texts if top(t) not in sys.stdlib_module_names)
+    std = sorted((t for t in texts if top(t) in sys.stdlib_module_names), key=lambda t: (top(t), t))
+    other = sorted((t for t in texts if top(t) not in sys.stdlib_module_names), key=lambda t: (top(t), t))
     return "\n\n".join(p for p in ("\n".join(std), "\n".join(other)) if p)
 
 
@@ -181,7 +182,8 @@ def _index(chosen: list[Statement], roots: set[str]) -> str:
             entries.append(f"#   {s.node.name:<28} {doc}")
     return "\n".join([
         "# Everything in this cell is given: run it once, first; you never need to change it. In Colab it",
-        "# is folded away (double-click its title to see the code). The helpers this notebook calls:",
+        "# is folded away (double-click its title to see the code). The course data at the top and the",
+        "# known answers at the end were written in when this notebook was made. The helpers you use:",
         *entries,
     ])
 

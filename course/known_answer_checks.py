@@ -25,14 +25,25 @@ def known_answer(qualname, index=0):
         inputs, expected = known_answer("softmax_loss_naive")
         loss, dW = softmax_loss_naive(**inputs)   # when your parameter names are the starter code's
     """
-    case = _cases(qualname)[index]
-    inputs = {name: _array(value) for name, value in case["args"].items()}
-    expected = {name: _array(value) for name, value in case["expected"].items()}
-    print(f"{qualname}, known answer {index + 1} of {len(_cases(qualname))}: {case['title']}")
+    cases = _cases(qualname)
+    if not cases:
+        raise ValueError(f"known_answer: no known answer for {qualname!r}; there are some for "
+                         f"{', '.join(n for part in KNOWN_ANSWERS.values() for n in part)}")
+    case = cases[index]
+    inputs = _array(case["args"])
+    expected = _array(case["expected"])
+    print(f"{qualname}, known answer {index + 1} of {len(cases)}: {case['title']}")
+    blocks = [("input ", inputs), ("expected ", expected)]
+    if case.get("forward"):
+        forward = case["forward"]["name"]
+        print(f"  cache = {forward}(...)[1] on the {forward} inputs below")
+        blocks.insert(0, (f"{forward} input ", _array(case["forward"]["args"])))
+    if case.get("attributes"):
+        blocks.insert(0, ("self.", _array(case["attributes"])))
     with np.printoptions(precision=6, suppress=True):
-        for label, values in (("input", inputs), ("expected", expected)):
-            for name, value in values.items():
-                print(f"  {label} {name} =\n{_indent(value)}" if np.ndim(value) else f"  {label} {name} = {value!r}")
+        for label, values in blocks:
+            for name, value in _flatten(values).items():
+                print(f"  {label}{name} =" + (f"\n{_indent(value)}" if np.ndim(value) else f" {value!r}"))
     return inputs, expected
 
 

@@ -222,18 +222,19 @@ def _part2(ref, rng) -> dict:
     cases["affine_forward"] = [_case(
         "affine_forward", "x of shape (2, 3, 2) (each example flattened to D=6), a non-zero b", affine_args,
         ["out", None], {"out": ref["affine_forward"](x, w, b)[0]},
-        hints={"out": "out = x reshaped to (N, D) @ w + b",
-               "out shape": "flatten each example first: x.reshape(x.shape[0], -1) @ w + b"})]
+        hints={"out": "flatten each example to one row of D numbers, then multiply by w and add b",
+               "out shape": "flatten each example to one row of D numbers first"})]
     dout = _inputs(rng.standard_normal((2, 3)))
     dx, dw, db = ref["affine_backward"](dout, ref["affine_forward"](x, w, b)[1])
     cases["affine_backward"] = [_case(
         "affine_backward", "the cache of affine_forward on known answer 1's x, w, b; dout of shape (2, 3)",
         {"dout": dout}, ["dx", "dw", "db"], {"dx": dx, "dw": dw, "db": db},
         forward={"name": "affine_forward", "call": _call_of("affine_forward", affine_args), "args": affine_args},
-        hints={"dx": "dx = dout @ w.T, reshaped to the shape of x",
+        hints={"dx": "combine dout (N, M) with w (D, M) into (N, D), then give it the shape of x",
                "dx shape": "dx must have the shape of x: reshape it with .reshape(x.shape)",
-               "dw": "dw = x_flat.T @ dout, with x flattened to (N, D)",
-               "db": "db sums dout over the examples: dout.sum(axis=0)",
+               "dw": "dw has the shape of w (D, M): the product of x flattened to (N, D) and dout (N, M) "
+                     "that has this shape",
+               "db": "b is added to each of the N rows, so db sums dout over the examples",
                "db shape": "db has one entry per output: sum dout over axis 0 (the examples)"}, N=2)]
 
     xr = _inputs(rng.standard_normal((3, 4)))
@@ -242,7 +243,7 @@ def _part2(ref, rng) -> dict:
     dout_r[0, 1] = abs(dout_r[0, 1]) + 0.5  # a positive upstream gradient where x == 0
     relu_zero = CONVENTIONS["relu_zero"]["rule"]
     cases["relu_forward"] = [_case("relu_forward", "x with some entries exactly 0", {"x": xr}, ["out", None],
-                                   {"out": ref["relu_forward"](xr)[0]}, hints={"out": "out = np.maximum(0, x)"})]
+                                   {"out": ref["relu_forward"](xr)[0]}, hints={"out": "out is max(0, x), element by element"})]
     cases["relu_backward"] = [_case(
         "relu_backward", "x with some entries exactly 0: dx must be 0 there", {"dout": dout_r}, "dx",
         {"dx": ref["relu_backward"](dout_r, ref["relu_forward"](xr)[1])},

@@ -9,6 +9,7 @@ learning rate train used at iteration k. So the update rule and the learning
 rate schedule are checked without trusting what train returns, and whether or
 not train calls self.loss.
 """
+import inspect
 import math
 
 import numpy as np
@@ -50,6 +51,9 @@ def train_results(namespace, class_name):
     if rates is not None:
         results.append(_schedule_result(title, spec, rates))
     results.append(_history_result(title, spec, runs[-1][1], losses))
+    batches = _minibatch_result(cls, class_name, rng)
+    if batches is not None:
+        results.append(batches)
     if _lazy(class_name):
         results.append(_lazy_init_result(cls, class_name, rng))
     return results
@@ -325,6 +329,41 @@ def _is_fraction(value):
         return 0.0 <= as_number(value) <= 1.0
     except ValueError:
         return False
+
+
+def _minibatch_result(cls, class_name, rng):
+    """Random minibatches of batch_size rows, seen through the calls train makes to
+    self.loss on a training set of distinct rows; None when train does not call self.loss."""
+    X, y = _blobs(rng, TRAIN_ROWS, class_name)
+    model, problem = _model(cls, class_name, _random_params(rng, class_name))
+    if problem:
+        return None
+    rows = {row.tobytes(): i for i, row in enumerate(X)}
+    batches, original = [], model.loss
+
+    def recording(*args, **kwargs):
+        try:
+            values = list(inspect.signature(original).bind(*args, **kwargs).arguments.values())
+        except TypeError:
+            values = []
+        if len(values) > 1 and values[1] is not None and isinstance(values[0], np.ndarray):
+            batches.append([rows.get(np.asarray(row, dtype=np.float64).tobytes()) for row in values[0]])
+        return original(*args, **kwargs)
+
+    model.loss = recording
+    _, problem = _train(model, class_name, X, y, 3)
+    if problem or not batches:
+        return None
+    name = f"{class_name}.train: minibatches"
+    if any(len(b) != TRAIN_BATCH for b in batches):
+        return failed(name, f"the minibatches had {sorted({len(b) for b in batches})} rows; each should have "
+                            f"batch_size={TRAIN_BATCH} rows")
+    if all(b == list(range(TRAIN_BATCH)) for b in batches):
+        return failed(name, "every iteration used the first batch_size rows of X: sample a random minibatch, "
+                            "e.g. np.random.choice(N, batch_size)")
+    if all(b == batches[0] for b in batches):
+        return failed(name, "every iteration used the same minibatch: draw a new random one each iteration")
+    return passed(name, f"a new random minibatch of batch_size={TRAIN_BATCH} rows at each iteration")
 
 
 def _lazy_init_result(cls, class_name, rng):

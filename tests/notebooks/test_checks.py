@@ -157,3 +157,14 @@ def test_show_wraps_messages_but_keeps_array_rows(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "FAIL  t" and all(len(line) <= 106 for line in lines)
     assert "           [ 3.  4.]]" in lines
+
+
+def test_known_answer_prints_inputs_and_expected_values_to_work_by_hand(capsys):
+    namespace = run_code(finished_notebook("part1"))
+    inputs, expected = namespace["known_answer"]("softmax_loss_naive")
+    out = capsys.readouterr().out
+    assert "input reg = 0.1" in out and "expected loss = " in out and "expected dW =" in out
+    loss, dW = namespace["softmax_loss_naive"](**inputs)
+    assert abs(loss - expected["loss"]) < 1e-6 and np.allclose(dW, expected["dW"], rtol=1e-6)
+    with pytest.raises(ValueError, match="no known answer for 'TwoLayerNet.loss'"):
+        namespace["known_answer"]("TwoLayerNet.loss")

@@ -47,7 +47,7 @@ def test_the_cell_is_a_titled_colab_form(cell, part):
 
 
 def test_it_runs_alone_with_only_the_colab_runtime(cell):
-    tree = ast.parse(cell.source)
+    tree = ast.parse(cell.source, feature_version=(3, 10))  # Colab's Python may be older than ours
     assert not any(isinstance(n, ast.ImportFrom) and n.module == "__future__" for n in ast.walk(tree))
     modules = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     modules |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}

@@ -141,6 +141,10 @@ MISTAKES = {
         "part1", [("LinearSoftmax", "            self.W -= learning_rate * grad\n",
                    "            self.W -= learning_rate * grad\n            loss = self.loss(X[batch], y[batch], reg)[0]\n")],
         title="LinearSoftmax.train: returned history", says="the loss at iteration 1 was"),
+    "LinearSoftmax.train: always the first rows as the minibatch": Mistake(
+        "part1", [("LinearSoftmax", "batch = np.random.choice(num_train, batch_size, replace=True)",
+                   "batch = np.arange(batch_size)")],
+        title="LinearSoftmax.train: minibatches", says="first batch_size rows"),
     "LinearSoftmax.predict: scores instead of labels": Mistake(
         "part1", [("LinearSoftmax", "y_pred = np.argmax(X @ self.W, axis=1)", "y_pred = X @ self.W")],
         title="LinearSoftmax.predict", says="int array"),
@@ -160,7 +164,7 @@ MISTAKES = {
         title="affine_backward: known answer 1", says="reshape it with .reshape(x.shape)"),
     "affine_backward: dw transposed": Mistake(
         "part2", [("affine_backward", "dw = x_rows.T @ dout", "dw = dout.T @ x_rows")],
-        title="affine_backward: known answer 1", says="dw has shape (3, 6)"),
+        title="affine_backward: known answer 1", says="dw has shape (3, 6), but it should have shape (6, 3)"),
     "relu_forward: changes x in place": Mistake(
         "part2", [("relu_forward", "out = np.maximum(0.0, x)", "x[x < 0] = 0.0\n    out = x")],
         title="relu_forward: known answer 1", says="modified its input x in place"),
@@ -232,6 +236,12 @@ MISTAKES = {
         "part2", [("TwoLayerNet", NET_UPDATE, "            for name, grad in grads.items():\n"
                                               "                self.params[name] - learning_rate * grad")],
         title="TwoLayerNet.train: update rule", says="did not change the parameters"),
+    "TwoLayerNet.train: one minibatch drawn once, before the loop": Mistake(
+        "part2", [("TwoLayerNet", "        for it in range(num_iters):\n",
+                   "        batch = np.random.choice(num_train, batch_size, replace=True)\n"
+                   "        for it in range(num_iters):\n"),
+                  ("TwoLayerNet", "            batch = np.random.choice(num_train, batch_size, replace=True)\n", "")],
+        title="TwoLayerNet.train: minibatches", says="the same minibatch"),
     "TwoLayerNet.predict: scores instead of labels": Mistake(
         "part2", [("TwoLayerNet", "y_pred = np.argmax(self.loss(X), axis=1)", "y_pred = self.loss(X)")],
         title="TwoLayerNet.predict", says="int array"),

@@ -57,6 +57,11 @@ def nb(part):
     return nbformat.read(CFG.solution_notebook(part), as_version=4)
 
 
+def python(source):
+    """A cell's source without IPython's magic lines."""
+    return "\n".join("" if line.lstrip().startswith("%") else line for line in source.splitlines())
+
+
 def code_cells(nb):
     return [c for c in nb.cells if c.cell_type == "code"]
 
@@ -130,7 +135,7 @@ def test_every_contract_function_is_followed_by_its_check(nb, part):
     for name in CONTRACT[part]:
         index = next(i for i, c in enumerate(cells) if c.cell_type == "code"
                      and any(isinstance(s, (ast.FunctionDef, ast.ClassDef)) and s.name == name
-                             for s in ast.parse(c.source).body))
+                             for s in ast.parse(python(c.source)).body))
         following = [c.source for c in cells[index + 1:index + 4] if c.cell_type == "code"]
         assert any(f'check_function(globals(), "{name}")' in source for source in following), name
 
@@ -138,7 +143,7 @@ def test_every_contract_function_is_followed_by_its_check(nb, part):
 def test_no_bare_assert_in_the_notebook(nb):
     """Every check has a verdict and a message: none ends in an AssertionError."""
     for cell in code_cells(nb)[1:]:
-        tree = ast.parse("\n".join("" if l.lstrip().startswith("%") else l for l in cell.source.splitlines()))
+        tree = ast.parse(python(cell.source))
         assert not [n for n in ast.walk(tree) if isinstance(n, ast.Assert)], cell.source
 
 
