@@ -68,6 +68,16 @@ def verdict(ok, title, message_if_ok="", message_if_not=""):
     show([passed(title, message_if_ok) if ok else failed(title, message_if_not or message_if_ok)])
 
 
+def array_rows(value):
+    """An array (or number) as indented text rows, 6 decimals, for "yours" against "expected"."""
+    with np.printoptions(precision=6, suppress=True, linewidth=90):
+        return "\n".join("    " + line for line in str(np.asarray(value)).splitlines())
+
+
+def yours_and_expected(got, expected):
+    return f"\n  yours:\n{array_rows(got)}\n  expected:\n{array_rows(expected)}"
+
+
 # ------------------------------------------------------------ student code
 
 def call_student(fn, *args, **kwargs):

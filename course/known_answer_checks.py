@@ -12,7 +12,7 @@ import copy
 
 import numpy as np
 
-from course.check_report import call_as_grader, call_student, failed, not_implemented, passed
+from course.check_report import array_rows, call_as_grader, failed, not_implemented, passed, yours_and_expected
 from course.notebook_data import KNOWN_ANSWERS
 from course.rules import _describe, as_number, rel_error, rel_error_where
 
@@ -40,10 +40,9 @@ def known_answer(qualname, index=0):
         blocks.insert(0, (f"{forward} input ", _array(case["forward"]["args"])))
     if case.get("attributes"):
         blocks.insert(0, ("self.", _array(case["attributes"])))
-    with np.printoptions(precision=6, suppress=True):
-        for label, values in blocks:
-            for name, value in _flatten(values).items():
-                print(f"  {label}{name} =" + (f"\n{_indent(value)}" if np.ndim(value) else f" {value!r}"))
+    for label, values in blocks:
+        for name, value in _flatten(values).items():
+            print(f"  {label}{name} =" + (f"\n{array_rows(value)}" if np.ndim(value) else f" {value!r}"))
     return inputs, expected
 
 
@@ -247,9 +246,4 @@ def _values(got, want, kind):
     """The got/expected numbers under a value mismatch of a small array (to compare by eye)."""
     if kind != "value" or not isinstance(want, list) or np.size(want) > 40:
         return ""
-    with np.printoptions(precision=6, suppress=True, linewidth=90):
-        return f"\n  yours:\n{_indent(np.asarray(got))}\n  expected:\n{_indent(np.asarray(want))}"
-
-
-def _indent(array):
-    return "\n".join("    " + line for line in str(array).splitlines())
+    return yours_and_expected(got, want)

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from course.check_report import failed, passed, show
+from course.check_report import failed, passed, show, yours_and_expected
 from course.rules import _describe, rel_error_where
 
 GRADIENT_TOL = 1e-6  # float64 centered differences: a right gradient is ~1e-8 or better
@@ -28,7 +28,7 @@ def _close_result(title, got, expected, tol, hint):
         return passed(title, f"relative error {err:.1e}")
     at = f" at [{', '.join(str(int(i)) for i in idx)}]" if idx else ""
     return failed(title, f"relative error {err:.1e}{at} (above {tol:.0e})" + (f": {hint}" if hint else "")
-                  + f"\n  yours:\n{_rows(got)}\n  expected:\n{_rows(expected)}")
+                  + yours_and_expected(got, expected))
 
 
 def check_gradients(pairs, tol=GRADIENT_TOL):
@@ -69,7 +69,7 @@ def check_equal(title, got, expected, hint=""):
     expected = np.asarray(expected)
     ok = isinstance(got, np.ndarray) and got.shape == expected.shape and np.array_equal(got, expected)
     show([passed(title, "exactly as worked out by hand") if ok else
-          failed(title, (f"{hint}\n" if hint else "") + f"  yours:\n{_rows(got)}\n  expected:\n{_rows(expected)}")])
+          failed(title, hint + yours_and_expected(got, expected))])
 
 
 def check_unchanged(title, before, after):
@@ -77,8 +77,3 @@ def check_unchanged(title, before, after):
     ok = np.array_equal(before, after)
     show([passed(title, "the input array was left as it was") if ok else
           failed(title, "the function changed its input array in place: compute the result in a new array")])
-
-
-def _rows(value):
-    with np.printoptions(precision=6, suppress=True, linewidth=90):
-        return "\n".join("    " + line for line in str(np.asarray(value)).splitlines())
