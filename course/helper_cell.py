@@ -181,9 +181,10 @@ def _index(chosen: list[Statement], roots: set[str]) -> str:
             doc = (ast.get_docstring(s.node) or "").split("\n")[0].strip()
             entries.append(f"#   {s.node.name:<28} {doc}")
     return "\n".join([
-        "# Everything in this cell is given: run it once, first; you never need to change it. In Colab it",
-        "# is folded away (double-click its title to see the code). The course data at the top and the",
-        "# known answers at the end were written in when this notebook was made. The helpers you use:",
+        "# Everything in this cell is given: run it once, first; you never need to change it. It is folded",
+        "# away: double-click its title in Colab, or click the three dots in JupyterLab, to read the code.",
+        "# The course data at the top and the known answers at the end were written in when this notebook",
+        "# was made. The helpers you use:",
         *entries,
     ])
 
