@@ -122,7 +122,24 @@ MISTAKES = {
         "part1", [("softmax_loss_vectorized", "def softmax_loss_vectorized(W, X, y, reg):",
                    "def softmax_loss_vectorized(W, X, y, reg, eps):")],
         title="softmax_loss_vectorized: signature", says="give any extra parameter a default value"),
+    "vectorized: W changed in place": Mistake(
+        "part1", [("softmax_loss_vectorized", VEC_DW, "W *= 2 * reg\n    dW = X.T @ dscores / num_train + W")],
+        title="softmax_loss_vectorized: known answer 1", says="modified its input W in place"),
+    "vectorized: the loss not averaged into one number": Mistake(
+        "part1", [("softmax_loss_vectorized", VEC_LOSS, "loss = -log_probs[rows, y] + reg * np.sum(W * W)"),
+                  ("softmax_loss_vectorized", "return float(loss), dW", "return loss, dW")],
+        title="softmax_loss_vectorized: known answer 1", says="should be one number"),
+    "vectorized: calls the naive version": Mistake(
+        "part1", [("softmax_loss_vectorized", VEC_DW, VEC_DW + "\n    loss, dW = softmax_loss_naive(W, X, y, reg)")],
+        title="softmax_loss_vectorized: no loops", says="softmax_loss_naive, which it calls"),
+    "vectorized: W and X swapped in the signature": Mistake(
+        "part1", [("softmax_loss_vectorized", "def softmax_loss_vectorized(W, X, y, reg):",
+                   "def softmax_loss_vectorized(X, W, y, reg):")],
+        title="softmax_loss_vectorized: known answer 1", says="Error"),
     # ------------------------------------------------------------- part 1: LinearSoftmax
+    "LinearSoftmax.train: batch_size ignored (the whole training set every step)": Mistake(
+        "part1", [("LinearSoftmax", "loss, grad = self.loss(X[batch], y[batch], reg)", "loss, grad = self.loss(X, y, reg)")],
+        title="LinearSoftmax.train: minibatches", says="each should have batch_size=8 rows"),
     "LinearSoftmax.train: no update (the result is thrown away)": Mistake(
         "part1", [("LinearSoftmax", "self.W -= learning_rate * grad", "W = self.W - learning_rate * grad")],
         title="LinearSoftmax.train: update rule", says="did not change the parameters"),
@@ -242,6 +259,9 @@ MISTAKES = {
                    "        for it in range(num_iters):\n"),
                   ("TwoLayerNet", "            batch = np.random.choice(num_train, batch_size, replace=True)\n", "")],
         title="TwoLayerNet.train: minibatches", says="the same minibatch"),
+    "TwoLayerNet.train: the accuracies never recorded": Mistake(
+        "part2", [("TwoLayerNet", "                train_acc_history.append(float(np.mean(self.predict(X) == y)))\n", "")],
+        title="TwoLayerNet.train: returned history", says="train_acc_history should hold one accuracy"),
     "TwoLayerNet.predict: scores instead of labels": Mistake(
         "part2", [("TwoLayerNet", "y_pred = np.argmax(self.loss(X), axis=1)", "y_pred = self.loss(X)")],
         title="TwoLayerNet.predict", says="int array"),
