@@ -10,7 +10,8 @@ END_CODE = "### END CODE HERE ###"
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 ANSWER_STUB = "_Write your answer here._"
-SETUP_MARKER = "# === Provided helpers: run this cell first, do not edit (synced by `make notebooks`) ==="
+# First line of every notebook's helper cell (its Colab form title starts with it)
+SETUP_MARKER = "#@title Provided helpers"
 
 # First line of an inline-question answer cell: **Your answer (inline question 1.1):**
 ANSWER_HEADER = re.compile(r"^\s*\*\*Your answer \(inline question (\d+\.\d+)\):\*\*\s*$")

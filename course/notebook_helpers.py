@@ -1,26 +1,19 @@
-"""Helpers every notebook carries in its setup cell (after course/contract.py).
+"""Data, plots, timing and the sparse gradient check the notebooks use.
 
-`make notebooks` pastes this file, unchanged, into the first code cell of each
-solution notebook, so it must run in a bare Colab runtime: standard library,
-numpy, matplotlib and scikit-learn only; no `from __future__` (it would not be
-the first statement of the cell). Students never edit it.
+Written to run in a bare Colab runtime (standard library, numpy, matplotlib
+and scikit-learn only, no `from __future__`): `make notebooks` pastes what a
+notebook uses into its helper cell (course/helper_cell.py). The grader
+imports the data functions from here, so both split the digits the same way.
 
-What is here, by topic:
-  gradient checking   rel_error, eval_numerical_gradient(_array), grad_check_sparse
+  gradient checking   grad_check_sparse (rel_error and the numerical
+                      gradients are course/rules.py's)
   data                load_digits_split, preprocess, make_spirals,
                       download_cifar10, load_cifar10_batch, load_cifar10
   plots               plot_loss_curve, plot_accuracy_curves, plot_hparam_heatmap,
                       show_weight_images, plot_decision_boundary
   timing              time_function
-  readiness           self_check (uses CONTRACT from course/contract.py)
-
-Names meant only for this file start with an underscore so that they do not
-clutter a student's namespace.
 """
-import contextlib
 import hashlib
-import inspect
-import io
 import math
 import os
 import pickle
@@ -32,70 +25,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-try:  # as a module of the kit; in a notebook CONTRACT was pasted just above
-    from course.contract import CONTRACT
-except ImportError:
-    pass
-
-# Defaults that must equal course/course.toml ([course] seed, [data] sizes):
-# a notebook in Colab cannot read that file. tests/course/test_notebook_helpers.py
-# asserts that they agree.
-COURSE_SEED = 2026
-DIGITS_VAL_SIZE = 300
-DIGITS_TEST_SIZE = 300
+from course.notebook_data import COURSE_SEED, DIGITS_TEST_SIZE, DIGITS_VAL_SIZE
+from course.rules import as_number, rel_error
 
 
 # ----------------------------------------------------------- gradient checks
-
-def rel_error(x, y):
-    """Largest relative error between two arrays (or numbers) of one shape.
-
-    |x - y| / (|x| + |y|) per entry, with the denominator floored at 1e-8 so
-    that two zeros (or two tiny numbers) count as equal instead of NaN.
-    Rule of thumb for float64 gradients: < 1e-7 is right, > 1e-4 is a bug.
-    """
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
-
-
-def eval_numerical_gradient(f, x, h=1e-5):
-    """Centered-difference gradient of a scalar function f at x.
-
-    f: callable taking the array x and returning a number.
-    x: (any shape) float array; every entry is nudged by +-h in place and
-       restored, so f must read x, not a copy made earlier.
-    Returns grad: same shape as x, grad[i] ~ (f(x + h e_i) - f(x - h e_i)) / 2h.
-    """
-    grad = np.zeros_like(x, dtype=float)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + h
-        f_plus = float(f(x))
-        x[idx] = old - h
-        f_minus = float(f(x))
-        x[idx] = old  # restore before the next entry
-        grad[idx] = (f_plus - f_minus) / (2 * h)
-    return grad
-
-
-def eval_numerical_gradient_array(f, x, df, h=1e-5):
-    """Numerical gradient of sum(f(x) * df) with respect to x.
-
-    For a layer f: x -> out, with df = dL/dout the upstream gradient (shaped
-    like out), this is dL/dx by the chain rule -- what a backward pass returns.
-    x: float array, nudged in place and restored. Returns: shaped like x.
-    """
-    grad = np.zeros_like(x, dtype=float)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + h
-        out_plus = np.array(f(x), dtype=float)  # copy: f may reuse a buffer
-        x[idx] = old - h
-        out_minus = np.array(f(x), dtype=float)
-        x[idx] = old
-        grad[idx] = np.sum((out_plus - out_minus) * df) / (2 * h)
-    return grad
-
 
 def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0, verbose=True):
     """Compare analytic_grad with centered differences at random entries of x.
@@ -111,9 +45,9 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0, verbos
         idx = tuple(int(rng.integers(n)) for n in x.shape)
         old = x[idx]
         x[idx] = old + h
-        f_plus = float(f(x))
+        f_plus = as_number(f(x))
         x[idx] = old - h
-        f_minus = float(f(x))
+        f_minus = as_number(f(x))
         x[idx] = old
         numeric = (f_plus - f_minus) / (2 * h)
         analytic = float(analytic_grad[idx])
@@ -439,240 +373,3 @@ def time_function(f, *args, repeats=3):
         f(*args)
         best = min(best, time.perf_counter() - start)
     return best
-
-
-# ----------------------------------------------------------------- readiness
-# The public checks below are deliberately small: they tell a student that
-# names, shapes and gradients are plausibly right. The hidden autograder tests
-# other inputs, edge cases and speed.
-
-def _signature_problem(obj, spec):
-    """None when obj's parameters match spec (names, order, defaults), else a message."""
-    try:
-        params = list(inspect.signature(obj).parameters.values())
-    except (TypeError, ValueError):
-        return "is not a function with a readable signature"
-    names = [p.name for p in params]
-    if names != spec["params"]:
-        return f"parameters are ({', '.join(names)}); expected ({', '.join(spec['params'])})"
-    for name, default in spec["defaults"].items():
-        got = params[names.index(name)].default
-        if got is inspect.Parameter.empty or got != default:
-            shown = "no default" if got is inspect.Parameter.empty else repr(got)
-            return f"default of {name} is {shown}; expected {default!r}"
-    return None
-
-
-def _check_signatures(namespace, part):
-    """One ("<name> signature", ok, message) per contract name, in contract order."""
-    checks = []
-    for name, spec in CONTRACT[part].items():
-        obj = namespace.get(name)
-        if obj is None:
-            checks.append((f"{name} signature", False, "not defined: run the cell that defines it"))
-            continue
-        problems = []
-        if "methods" in spec:
-            if not inspect.isclass(obj):
-                checks.append((f"{name} signature", False, "should be a class"))
-                continue
-            for method, mspec in spec["methods"].items():
-                fn = getattr(obj, method, None)
-                problem = "missing" if fn is None else _signature_problem(fn, mspec)
-                if problem:
-                    problems.append(f"{name}.{method} {problem}")
-        else:
-            problem = _signature_problem(obj, spec)
-            if problem:
-                problems.append(f"{name} {problem}")
-        checks.append((f"{name} signature", not problems, "; ".join(problems) or "defined, parameters ok"))
-    return checks
-
-
-def _expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
-
-
-def _toy_problem(rng, n=12, d=6, c=4):
-    X = rng.standard_normal((n, d))
-    y = rng.integers(c, size=n)
-    return X, y, c
-
-
-def _check_softmax_fn(fn):
-    rng = np.random.default_rng(1)
-    X, y, c = _toy_problem(rng)
-    W = 1e-4 * rng.standard_normal((X.shape[1], c))
-    loss, dW = fn(W, X, y, 0.0)
-    _expect(np.shape(dW) == W.shape, f"dW has shape {np.shape(dW)}, expected {W.shape}")
-    _expect(abs(float(loss) - math.log(c)) < 0.05,
-            f"loss with tiny weights is {float(loss):.4f}; expected about log({c}) = {math.log(c):.4f}")
-    W = 0.5 * rng.standard_normal(W.shape)
-    for reg in (0.0, 0.3):
-        _, dW = fn(W, X, y, reg)
-        err = grad_check_sparse(lambda w: fn(w, X, y, reg)[0], W, dW, num_checks=8, verbose=False)
-        _expect(err < 1e-6, f"gradient check with reg={reg}: relative error {err:.1e} (want < 1e-6)")
-    return "loss ~ log C at init; gradient check passes with and without reg"
-
-
-def _check_vectorized_stability(fn):
-    rng = np.random.default_rng(2)
-    X, y, c = _toy_problem(rng)
-    X = np.hstack([X, np.ones((X.shape[0], 1))])  # bias column
-    W = 0.1 * rng.standard_normal((X.shape[1], c))
-    W[-1] = 800.0  # every score shifted by 800: np.exp overflows, the softmax does not change
-    loss, dW = fn(W, X, y, 0.0)
-    expected, _ = fn(np.vstack([W[:-1], np.zeros((1, c))]), X, y, 0.0)
-    _expect(np.isfinite(loss) and np.all(np.isfinite(dW)),
-            "loss or dW is inf/nan for scores around 800: subtract each row's max score first")
-    _expect(abs(float(loss) - float(expected)) < 1e-6,
-            "adding the same constant to every score changed the loss")
-    return "finite and unchanged when every score is shifted by 800"
-
-
-def _check_linear_softmax(cls):
-    rng = np.random.default_rng(3)
-    centers = 3.0 * rng.standard_normal((3, 5))
-    y = rng.integers(3, size=150)
-    X = centers[y] + rng.standard_normal((150, 5))
-    X = np.hstack([X, np.ones((150, 1))])
-    model = cls()
-    np.random.seed(0)  # for implementations that sample with np.random
-    losses = model.train(X, y, learning_rate=0.1, reg=1e-4, num_iters=60, batch_size=50)
-    _expect(len(losses) == 60, f"train returned {len(losses)} losses for num_iters=60")
-    _expect(model.W is not None and np.shape(model.W) == (6, 3),
-            f"after train self.W should be (D, C) = (6, 3), got {np.shape(model.W)}")
-    _expect(np.mean(losses[-10:]) < losses[0], "the loss did not go down during train")
-    pred = np.asarray(model.predict(X))
-    _expect(pred.shape == (150,), f"predict returned shape {pred.shape}, expected (150,)")
-    _expect(np.issubdtype(pred.dtype, np.integer), f"predict returned dtype {pred.dtype}, expected ints")
-    acc = float(np.mean(pred == y))
-    _expect(acc > 0.8, f"training accuracy on easy blobs is {acc:.2f}; expected > 0.8")
-    return f"train lowers the loss; predict gives int labels (blob accuracy {acc:.2f})"
-
-
-def _check_affine(forward, backward):
-    rng = np.random.default_rng(4)
-    x = rng.standard_normal((3, 2, 4))
-    w = rng.standard_normal((8, 5))
-    b = rng.standard_normal(5)
-    out, cache = forward(x, w, b)
-    _expect(np.allclose(out, x.reshape(3, 8) @ w + b), "affine_forward output is not x.reshape(N, D) @ w + b")
-    dout = rng.standard_normal(out.shape)
-    dx, dw, db = backward(dout, cache)
-    _expect(np.shape(dx) == x.shape, f"dx has shape {np.shape(dx)}, expected {x.shape} (like x)")
-    for name, got, arr in (("dx", dx, x), ("dw", dw, w), ("db", db, b)):
-        num = eval_numerical_gradient_array(lambda _: forward(x, w, b)[0], arr, dout)
-        err = rel_error(num, got)
-        _expect(err < 1e-6, f"{name}: relative error {err:.1e} against numerical gradient")
-    return "forward matches x @ w + b; dx, dw, db pass the numerical check"
-
-
-def _check_relu(forward, backward):
-    rng = np.random.default_rng(5)
-    x = rng.standard_normal((4, 5))
-    x[np.abs(x) < 0.05] = 0.5  # keep away from the kink at 0
-    out, cache = forward(x)
-    _expect(np.allclose(out, np.maximum(x, 0)), "relu_forward is not max(x, 0)")
-    dout = rng.standard_normal(x.shape)
-    dx = backward(dout, cache)
-    err = rel_error(eval_numerical_gradient_array(lambda _: forward(x)[0], x, dout), dx)
-    _expect(err < 1e-6, f"relu_backward: relative error {err:.1e}")
-    return "forward and backward agree with max(x, 0)"
-
-
-def _check_softmax_layer(fn):
-    rng = np.random.default_rng(6)
-    y = rng.integers(5, size=10)
-    loss, _ = fn(1e-3 * rng.standard_normal((10, 5)), y)
-    _expect(abs(float(loss) - math.log(5)) < 0.05, f"loss for tiny scores is {float(loss):.4f}; expected ~log 5")
-    scores = rng.standard_normal((10, 5))
-    _, dscores = fn(scores, y)
-    err = rel_error(eval_numerical_gradient(lambda s: fn(s, y)[0], scores), dscores)
-    _expect(err < 1e-6, f"dscores: relative error {err:.1e}")
-    return "loss ~ log C for small scores; dscores passes the numerical check"
-
-
-def _check_two_layer_net(cls):
-    rng = np.random.default_rng(7)
-    X = rng.standard_normal((6, 4))
-    y = rng.integers(3, size=6)
-    np.random.seed(0)
-    net = cls(4, 5, 3, std=0.5)
-    shapes = {k: np.shape(v) for k, v in net.params.items()}
-    want = {"W1": (4, 5), "b1": (5,), "W2": (5, 3), "b2": (3,)}
-    _expect(shapes == want, f"params shapes are {shapes}, expected {want}")
-    scores = net.loss(X)
-    _expect(np.shape(scores) == (6, 3), f"loss(X) returned shape {np.shape(scores)}, expected (6, 3)")
-    _, grads = net.loss(X, y, reg=0.05)
-    for name in want:
-        num = eval_numerical_gradient(lambda _: net.loss(X, y, reg=0.05)[0], net.params[name])
-        err = rel_error(num, grads[name])
-        _expect(err < 1e-5, f"grads[{name!r}]: relative error {err:.1e} against numerical gradient")
-    stats = net.train(X, y, X, y, learning_rate=0.1, num_iters=20, batch_size=6)
-    for key in ("loss_history", "train_acc_history", "val_acc_history"):
-        _expect(key in stats, f"train's dict has no {key!r}")
-    _expect(len(stats["loss_history"]) == 20, "loss_history should have num_iters entries")
-    pred = np.asarray(net.predict(X))
-    _expect(pred.shape == (6,), f"predict returned shape {pred.shape}, expected (6,)")
-    return "scores shape, all four gradients, train dict and predict shape ok"
-
-
-# (check title, contract names it needs, function of those objects)
-_PUBLIC_CHECKS = {
-    "part1": [
-        ("softmax_loss_naive: loss and gradient", ["softmax_loss_naive"], _check_softmax_fn),
-        ("softmax_loss_vectorized: loss and gradient", ["softmax_loss_vectorized"], _check_softmax_fn),
-        ("softmax_loss_vectorized: large scores", ["softmax_loss_vectorized"], _check_vectorized_stability),
-        ("LinearSoftmax: train and predict", ["LinearSoftmax"], _check_linear_softmax),
-    ],
-    "part2": [
-        ("affine layer: forward and backward", ["affine_forward", "affine_backward"], _check_affine),
-        ("relu layer: forward and backward", ["relu_forward", "relu_backward"], _check_relu),
-        ("softmax_loss: loss and dscores", ["softmax_loss"], _check_softmax_layer),
-        ("TwoLayerNet: loss, gradients, train, predict", ["TwoLayerNet"], _check_two_layer_net),
-    ],
-}
-
-
-def _run_check(fn, objects):
-    state = np.random.get_state()  # the checks seed np.random; leave the student's stream alone
-    try:
-        return True, fn(*objects)
-    except NotImplementedError:
-        return False, "not implemented yet"
-    except Exception as exc:  # a student's bug must be reported, never raised
-        return False, f"{type(exc).__name__}: {exc}"
-    finally:
-        np.random.set_state(state)
-
-
-def self_check(namespace, part):
-    """Readiness report for one part: call as self_check(globals(), "part1").
-
-    Checks that every contract name exists with the right parameters, then
-    runs quick public checks (shapes, loss at initialisation, gradient checks,
-    training on a toy problem). Never raises for a student's mistake.
-    Prints a summary and returns {"ready": bool, "checks": [(name, ok, message)]}.
-    """
-    if part not in CONTRACT:
-        raise ValueError(f"self_check: part must be one of {sorted(CONTRACT)}, got {part!r}")
-    checks = _check_signatures(namespace, part)
-    good = {name for name, (_, ok, _) in zip(CONTRACT[part], checks) if ok}
-    for title, needs, fn in _PUBLIC_CHECKS[part]:
-        missing = [n for n in needs if n not in good]
-        if missing:
-            checks.append((title, False, f"skipped: fix {', '.join(missing)} first"))
-            continue
-        # silence a student's verbose prints during the check
-        with contextlib.redirect_stdout(io.StringIO()):
-            ok, message = _run_check(fn, [namespace[n] for n in needs])
-        checks.append((title, ok, message))
-    ready = all(ok for _, ok, _ in checks)
-    print(f"Self-check for {part}:")
-    for name, ok, message in checks:
-        print(f"  [{'ok' if ok else 'FAIL'}] {name}: {message}")
-    print("Ready to submit." if ready else
-          "Not ready yet: fix the FAIL lines above (the hidden grader tests more than this).")
-    return {"ready": ready, "checks": checks}

@@ -7,6 +7,7 @@ import pytest
 from course.config import ASSIGNMENTS_DIR, load_config
 from course.contract import CONTRACT
 from course.release import check_release, generate, missing_regions, stubbed_functions
+from course.notebook_data import KNOWN_ANSWERS
 from course.sync_notebooks import synced
 
 CFG = load_config()
@@ -56,7 +57,8 @@ def test_every_contract_function_and_method_is_stubbed(part):
 def test_solution_notebooks_are_synced_with_course_sources(part):
     path = CFG.solution_notebook(part)
     nb = nbformat.read(path, as_version=4)
-    assert not synced(nb, str(path)), f"{path.name}: run `make notebooks` (setup cell or answer metadata stale)"
+    assert not synced(nb, str(path), part, KNOWN_ANSWERS), (
+        f"{path.name}: run `make notebooks` (helper cell or answer metadata stale)")
 
 
 @pytest.mark.parametrize("part", PARTS)

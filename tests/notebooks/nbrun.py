@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -67,13 +68,16 @@ def execute(nb: nbformat.NotebookNode, cwd, *, timeout: int, env: dict[str, str]
     return time.perf_counter() - start
 
 
-def run_notebook(path, names, timeout: int = 300, *, cwd=None) -> tuple[dict, float]:
+def run_notebook(path, names, timeout: int = 300, *, cwd=None, outputs: list | None = None) -> tuple[dict, float]:
     """Execute the notebook at `path`; return ({name: value}, wall seconds).
 
-    path: a .ipynb file (it is read, never written).
+    path: a .ipynb file (it is read, never written; a copy is saved in the
+    kernel's working directory, as a student's notebook sits in Jupyter's, so
+    that the self-check can read the inline answers from it).
     names: global variable names to read after the last cell.
     timeout: seconds allowed per cell (nbclient raises if one takes longer).
     cwd: the kernel's working directory; a fresh temporary one when None.
+    outputs: when given, the executed cells (with their outputs) are appended to it.
     seconds covers kernel start-up and every cell of the notebook, i.e. what a
     student waits for with "Run all".
     A cell that raises makes nbclient raise CellExecutionError with the traceback.
@@ -84,5 +88,14 @@ def run_notebook(path, names, timeout: int = 300, *, cwd=None) -> tuple[dict, fl
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(_result_cell(list(names)))
     with tempfile.TemporaryDirectory(prefix="nbrun-") as tmp:
+        shutil.copy(path, Path(cwd or tmp) / path.name)
         seconds = execute(nb, cwd or tmp, timeout=timeout, env=SINGLE_THREAD_ENV)
+    if outputs is not None:
+        outputs += nb.cells
     return _read_result(nb.cells[-1], path), seconds
+
+
+def stream_text(cells) -> str:
+    """Everything the cells printed (stdout and stderr), in order."""
+    return "".join(o.get("text", "") for c in cells if c.cell_type == "code"
+                   for o in c.get("outputs", []) if o.get("output_type") == "stream")

@@ -1,9 +1,10 @@
 """The conventions every solution notebook keeps, checked for each part of course.toml [notebooks].
 
 The release (nbgrader), the autograder and peer review rely on them: no outputs, the
-synced setup cell first and the self-check/how-to-submit last, well-formed solution
-regions inside contract functions, the contract's signatures and loop policy, and
-inline questions that match the rubric. Where the parts legitimately differ, the
+generated helper cell first (current, a Colab form) and the self-check/how-to-submit
+last, well-formed solution regions inside contract functions (and the Part 2 search),
+a check cell after each contract function, the contract's signatures and loop policy,
+and inline questions that match the rubric. Where the parts legitimately differ, the
 difference is data in PART_DATA below. The slow full runs are in test_solution_targets.py.
 """
 import ast
@@ -18,7 +19,7 @@ from course.contract import CONTRACT, loop_policies
 from course.markers import ANSWER_HEADER, BEGIN_SOLUTION, END_SOLUTION, QUESTION_HEADER, SETUP_MARKER, START_CODE
 from course.nbgrader_stubs import check_markers, enclosing_name
 from course.rubric import load_rubric
-from course.sync_notebooks import setup_cell_source
+from course.helper_cell import FORM_METADATA, helper_cell_source
 
 CFG = load_config()
 PART_DATA = {
@@ -30,12 +31,14 @@ PART_DATA = {
                  "LinearSoftmax.predict", "LinearSoftmax.loss"],
     ),
     "part2": dict(
-        solution_cells=4,
+        solution_cells=5,
         # `readiness = self_check(...)`: the notebook keeps the result to show it
         self_check_alone=False,
-        # TwoLayerNet.__init__ is given; loss has one region for the forward and one for the backward pass.
+        # TwoLayerNet.__init__ is given; loss has one region for the forward and one for the backward pass;
+        # the hyperparameter search is the students' too (peer-graded, not a contract function).
         regions=["affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss",
-                 "TwoLayerNet.loss", "TwoLayerNet.loss", "TwoLayerNet.train", "TwoLayerNet.predict"],
+                 "TwoLayerNet.loss", "TwoLayerNet.loss", "TwoLayerNet.train", "TwoLayerNet.predict",
+                 "search_hyperparameters"],
     ),
 }
 
@@ -54,6 +57,11 @@ def nb(part):
     return nbformat.read(CFG.solution_notebook(part), as_version=4)
 
 
+def python(source):
+    """A cell's source without IPython's magic lines."""
+    return "\n".join("" if line.lstrip().startswith("%") else line for line in source.splitlines())
+
+
 def code_cells(nb):
     return [c for c in nb.cells if c.cell_type == "code"]
 
@@ -68,8 +76,9 @@ def test_notebook_format_and_no_outputs(nb):
 
 def test_setup_cell_is_current_and_self_check_and_submission_come_last(nb, part):
     code = code_cells(nb)
-    assert code[0].source.startswith(SETUP_MARKER + "\n")
-    assert code[0].source == setup_cell_source(), "setup cell is stale: run `make notebooks`"
+    assert code[0].source.startswith(SETUP_MARKER)
+    assert code[0].source == helper_cell_source(nb, part), "helper cell is stale: run `make notebooks`"
+    assert FORM_METADATA.items() <= code[0].metadata.items(), "the helper cell is not a Colab form"
     last_code, call = code[-1].source.strip(), f'self_check(globals(), "{part}")'
     assert last_code == call if PART_DATA[part]["self_check_alone"] else last_code.endswith(call), last_code
     last = nb.cells[-1]
@@ -118,6 +127,24 @@ def test_contract_names_signatures_and_loop_policy(extraction, part):
             assert not loops_in(node), f"{qualname} loops ({loops_in(node)}), which the contract forbids"
         if policy == "required":
             assert loops_in(node), f"{qualname} must use explicit loops"
+
+
+def test_every_contract_function_is_followed_by_its_check(nb, part):
+    """The cell after a contract definition (or the one after that, past a markdown cell) runs its checks."""
+    cells = nb.cells
+    for name in CONTRACT[part]:
+        index = next(i for i, c in enumerate(cells) if c.cell_type == "code"
+                     and any(isinstance(s, (ast.FunctionDef, ast.ClassDef)) and s.name == name
+                             for s in ast.parse(python(c.source)).body))
+        following = [c.source for c in cells[index + 1:index + 4] if c.cell_type == "code"]
+        assert any(f'check_function(globals(), "{name}")' in source for source in following), name
+
+
+def test_no_bare_assert_in_the_notebook(nb):
+    """Every check has a verdict and a message: none ends in an AssertionError."""
+    for cell in code_cells(nb)[1:]:
+        tree = ast.parse(python(cell.source))
+        assert not [n for n in ast.walk(tree) if isinstance(n, ast.Assert)], cell.source
 
 
 def test_every_student_region_sits_in_a_contract_function(nb, part):

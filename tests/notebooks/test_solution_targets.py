@@ -1,7 +1,9 @@
-"""Each solution notebook, run top to bottom on one core, reaches the course targets.
+"""Each solution notebook, run top to bottom on one core, reaches the course targets,
+and every visible check in it says PASS, down to the self-check's "Ready to submit.".
 
-The notebook runs in a fresh kernel (tests/notebooks/nbrun.py); the values it computed
-are checked against course.toml [targets]. Part 1's speedup is only reported here:
+The notebook runs in a fresh kernel (tests/notebooks/nbrun.py), saved in the kernel's
+working directory as Jupyter would have it (the self-check reads the inline answers
+from that file); the values it computed are checked against course.toml [targets]. Part 1's speedup is only reported here:
 bench/vectorization.py asserts it (timing is too noisy for the suite).
 The fast convention checks are in test_solution_conventions.py.
 """
@@ -9,7 +11,7 @@ import math
 import operator
 
 import pytest
-from nbrun import run_notebook
+from nbrun import run_notebook, stream_text
 
 from course.config import load_config
 
@@ -32,9 +34,14 @@ BOUNDS = {
 @pytest.mark.parametrize("part", sorted(RESULT_NAMES))
 def test_solution_notebook_runs_on_one_core_and_reaches_the_targets(part):
     targets, names = CFG.targets, RESULT_NAMES[part]
+    cells = []
     values, seconds = run_notebook(CFG.solution_notebook(part), names,
-                                   timeout=int(targets["notebook_seconds_max"]))
+                                   timeout=int(targets["notebook_seconds_max"]), outputs=cells)
     print(f"{part} solution: {values} in {seconds:.1f} s")  # shown with -rA / on failure
+    printed = stream_text(cells)
+    verdicts = [line for line in printed.splitlines() if line.startswith(("PASS", "FAIL", "????"))]
+    assert len(verdicts) > 30 and all(line.startswith("PASS") for line in verdicts), printed
+    assert "\nReady to submit.\n" in printed, printed[-3000:]
     for name in names:
         if name != "SEED":
             assert isinstance(values[name], float), f"{name} should be a plain float, got {values[name]!r}"
