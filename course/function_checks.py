@@ -8,7 +8,6 @@
   speed          the vectorized loss against the naive one, as the grader times them
   train, predict what the contract fixes about training and prediction
 """
-import ast
 import contextlib
 import inspect
 import io
@@ -20,7 +19,7 @@ from course.known_answer_checks import known_answer_results
 from course.live_source import definitions_from_namespace
 from course.notebook_data import CONTRACT, KNOWN_ANSWERS, SPEEDUP_MIN
 from course.notebook_helpers import time_function
-from course.rules import _node, call_text, loop_problems, loops_in, signature_problem_of_object
+from course.rules import _node, call_text, first_loop, is_stub, loop_problems, signature_problem_of_object
 from course.train_checks import predict_results, train_results
 
 
@@ -102,10 +101,12 @@ def _loop_results(namespace, name, part):
             continue
         if node is None:
             results.append(unchecked(title, f"could not read the code of {qualname}; run the cell that defines it"))
-        elif _is_stub(node):
+        elif is_stub(node):
             results.append(failed(title, f"{qualname} is not implemented yet (it raises NotImplementedError)"))
         elif policy == "required":
-            results.append(passed(title, "uses explicit Python loops, as required") if loops_in(node) else
+            owner = qualname.split(".")[0] if method else None
+            results.append(passed(title, "uses explicit Python loops, as required")
+                           if first_loop(node, owner, definitions) else
                            failed(title, f"{qualname} must compute the loss and the gradient with explicit "
                                          f"Python loops over the examples (see its docstring): it is the "
                                          f"version the vectorized one is checked and timed against"))
@@ -114,16 +115,6 @@ def _loop_results(namespace, name, part):
                                                           "which is line 1)") if qualname in problems else
                            passed(title, "no loop over data, in it or in anything it calls"))
     return results
-
-
-def _is_stub(node):
-    """True while the function still raises NotImplementedError (the starter code's stub)."""
-    for n in ast.walk(node):
-        if isinstance(n, ast.Raise) and n.exc is not None:
-            target = n.exc.func if isinstance(n.exc, ast.Call) else n.exc
-            if isinstance(target, ast.Name) and target.id == "NotImplementedError":
-                return True
-    return False
 
 
 # ------------------------------------------------------------------ speed

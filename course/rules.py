@@ -342,6 +342,16 @@ def loops_in(fn, contract=None):
     return sorted(found)
 
 
+def is_stub(node):
+    """True when a def still raises NotImplementedError (the release's stub)."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Raise) and n.exc is not None:
+            target = n.exc.func if isinstance(n.exc, ast.Call) else n.exc
+            if isinstance(target, ast.Name) and target.id == "NotImplementedError":
+                return True
+    return False
+
+
 def _methods(node):
     return {s.name: s for s in getattr(node, "body", []) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
 

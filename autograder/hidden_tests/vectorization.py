@@ -6,11 +6,10 @@ values has right values (`needs`, see runner.score_item): structure alone
 earns nothing for code that computes nothing right."""
 from __future__ import annotations
 
-import ast
-
 import pytest
 
 from course import rules
+from course.rules import is_stub
 from course.contract import loop_policies
 from course.rubric import load_rubric
 
@@ -40,16 +39,6 @@ def loop_tests(part: str, item: str, weights: dict[str, float]):
         pytest.param(q, id=q, marks=pytest.mark.graded(item=item, weight=weights.get(q, 1.0), kind="structure",
                                                        needs=(value_item(q),)))
         for q in forbidden(part)])
-
-
-def is_stub(node) -> bool:
-    """True when the function still raises NotImplementedError (the release's stub)."""
-    for n in ast.walk(node):
-        if isinstance(n, ast.Raise) and n.exc is not None:
-            target = n.exc.func if isinstance(n.exc, ast.Call) else n.exc
-            if isinstance(target, ast.Name) and target.id == "NotImplementedError":
-                return True
-    return False
 
 
 def definitions(ext) -> dict:

@@ -12,7 +12,8 @@ import ast
 import nbformat
 import pytest
 
-from autograder.checks import function_node, loops_in
+from autograder.hidden_tests.vectorization import function_node
+from course.rules import loops_in
 from autograder.extract import extract
 from course.config import load_config
 from course.contract import CONTRACT, loop_policies
