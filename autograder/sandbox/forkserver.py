@@ -16,9 +16,10 @@ student's code, as with an exec, at a fraction of the cost.
 Control channel: a socketpair private to the grading process (never reachable
 by a sandbox: the supervisor closes it first thing). Messages are a 4-byte
 length + JSON; a spawn request carries the sandbox's five pipe ends
-(lifeline, status, log, requests, responses) as SCM_RIGHTS.
+(lifeline, status, log, requests, responses) and a memfd (callbacks' arrays)
+as SCM_RIGHTS.
 
-    {"op": "spawn", "cfg": {...}}  + 5 fds  ->  {"pid": supervisor pid}
+    {"op": "spawn", "cfg": {...}}  + 6 fds  ->  {"pid": supervisor pid}
     {"op": "reap", "pid": P}                ->  {"status": wait status or null} (kills P first)
 
 The forked supervisor stays a zombie until the grader asks to reap it, so its
@@ -41,7 +42,7 @@ import threading
 import time
 
 _LEN = struct.Struct(">I")
-N_FDS = 5  # lifeline, status, log, requests, responses
+N_FDS = 6  # lifeline, status, log, requests, responses, shared memory for callbacks
 ORPHAN_WAIT = 2.0  # seconds to tell a killed grader from one that closed us
 
 
@@ -97,7 +98,7 @@ def _spawn(sock, cfg, fds) -> int:
 
 
 def _become_supervisor(cfg, fds) -> None:
-    """Lay out the fds as supervisor.run expects (0 lifeline, 1 status, 2 log, 3/4 pipes)."""
+    """Lay out the fds as supervisor.run expects (0 lifeline, 1 status, 2 log, 3/4 pipes, 5 memfd)."""
     import fcntl
 
     import supervisor
@@ -107,7 +108,7 @@ def _become_supervisor(cfg, fds) -> None:
         os.dup2(fd, target)
     os.closerange(N_FDS, 65536)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    supervisor.run(dict(cfg, fds={"log": 2, "req": 3, "resp": 4}))
+    supervisor.run(dict(cfg, fds={"log": 2, "req": 3, "resp": 4, "bulk": 5}))
 
 
 def _reap(pid: int):
@@ -184,7 +185,7 @@ class ForkServer:
         ours.settimeout(None)
 
     def spawn(self, cfg: dict, fds: list[int]) -> int:
-        """Fork a supervisor for `cfg` with these five fds (lifeline, status, log, req, resp) -> pid."""
+        """Fork a supervisor for `cfg` with these six fds (lifeline, status, log, req, resp, memfd) -> pid."""
         answer = self._ask({"op": "spawn", "cfg": cfg}, fds)
         if "pid" not in answer:
             raise OSError(answer.get("error", "the fork server refused"))

@@ -60,10 +60,12 @@ class Runtime(Protocol):
 
 
 class Child:
-    """One child process: the pipes to talk to it and its generation number."""
+    """One child process: the pipes to talk to it, the memory it shares with the grader for
+    the arrays of callbacks (None without callbacks), and its generation number."""
 
-    def __init__(self, requests: int, responses: int, generation: int, code_dir: str):
+    def __init__(self, requests: int, responses: int, generation: int, code_dir: str, bulk=None):
         self.requests, self.responses, self.generation, self.code_dir = requests, responses, generation, code_dir
+        self.bulk = bulk
 
 
 # ------------------------------------------------------------------ the fork server
@@ -137,8 +139,10 @@ def hierarchies() -> list[cgroups.Hierarchy]:
 # ------------------------------------------------------------------ the local runtime
 
 class LocalRuntime:
-    def __init__(self, limits: Limits, slot: int, policy: Policy, support: Support | None = None, hide=()):
+    def __init__(self, limits: Limits, slot: int, policy: Policy, support: Support | None = None, hide=(),
+                 bulk_bytes: int = 0):
         self.limits, self.slot, self.policy = limits, slot, policy
+        self.bulk_bytes = bulk_bytes if hasattr(os, "memfd_create") else 0  # shared memory per child
         self.support = SUPPORT if support is None else support
         self.hide = [str(AUTOGRADER_DIR)] + [str(p) for p in hide]
         self.isolation = "not started"
@@ -151,6 +155,7 @@ class LocalRuntime:
         self._pid = None            # the supervisor's (also its process group's)
         self._child_pid = None      # the child's, as the grader sees it
         self._cpu_done = 0.0        # CPU of finished children (fallback measure only)
+        self._bulk = None           # the current child's shared memory (callbacks' arrays)
         self._ran_outside_namespaces = False
 
     # ------------------------------------------------------------ per sandbox
@@ -228,7 +233,7 @@ class LocalRuntime:
         self._ran_outside_namespaces |= not self.in_namespaces
         self.isolation = self._describe(setup, policy)
         code = "/sandbox/code" if self.in_namespaces else str(self.tmp / "code")
-        child = Child(pipes[0], pipes[1], generation, code)
+        child = Child(pipes[0], pipes[1], generation, code, self._bulk)
         try:
             header, _ = wire.read_frame(child.responses, wire.Caps(max_bytes=0), deadline)
             if header.get("kind") != "hello":
@@ -256,20 +261,34 @@ class LocalRuntime:
         req_r, req_w = _pipe(big=True)
         resp_r, resp_w = _pipe(big=True)
         log = os.open(self.tmp / f"output-{generation:06d}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        bulk_fd = self._open_bulk()
         try:
-            self._pid = self._fork(cfg, [life_r, status_w, log, req_r, resp_w])
+            self._pid = self._fork(cfg, [life_r, status_w, log, req_r, resp_w, bulk_fd])
         except (OSError, EOFError, SandboxError) as exc:
             for fd in (self._life_w, self._status_r, req_w, resp_r):
                 os.close(fd)
+            self._bulk = None
             raise SandboxError(f"cannot start the sandbox supervisor: {exc}") from None
         finally:
-            for fd in (life_r, status_w, req_r, resp_w, log):
+            for fd in (life_r, status_w, req_r, resp_w, log, bulk_fd):
                 os.close(fd)
-        os.set_blocking(req_w, False)
+        os.set_blocking(req_w, False)   # the grader never blocks on the child: it polls with deadlines
+        os.set_blocking(resp_r, False)
         self._pipes = (req_w, resp_r)
         self._status_buf = b""
         self._child_pid = None
         return req_w, resp_r
+
+    def _open_bulk(self) -> int:
+        """A fresh memfd for this child's callbacks (mapped here as self._bulk), or /dev/null."""
+        self._bulk = None
+        if not self.bulk_bytes:
+            return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        import mmap
+        fd = os.memfd_create("ag-sandbox-callbacks", os.MFD_CLOEXEC)
+        os.ftruncate(fd, self.bulk_bytes)  # sparse: pages exist once written
+        self._bulk = memoryview(mmap.mmap(fd, self.bulk_bytes))
+        return fd
 
     @staticmethod
     def _fork(cfg: dict, fds: list[int]) -> int:
@@ -290,7 +309,7 @@ class LocalRuntime:
             "dirs": {k: str(self.tmp / k) for k in ("code", "work")},
             "binds": sorted(os.path.realpath(p) for p in prefixes) + sorted(prefixes),
             "hide": self.hide, "tmp_mb": self.limits.tmp_mb, "limits": self.limits.as_dict(),
-            "processes": self._process_cap(policy),
+            "processes": self._process_cap(policy), "bulk_bytes": self.bulk_bytes,
             "max_result_bytes": self.limits.max_result_mb * 2**20, "env": CHILD_ENV,
         }
 
@@ -375,7 +394,7 @@ class LocalRuntime:
             procs.kill_uid(self.uid)
         for fd in (self._status_r, *self._pipes):
             os.close(fd)
-        self._pid = self._child_pid = None
+        self._pid = self._child_pid = self._bulk = None  # the mapping goes with its last reference
         return status
 
     # ------------------------------------------------------------ measures

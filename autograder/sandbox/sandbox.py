@@ -26,7 +26,7 @@ from .policy import Policy, Support
 from .runtime import LocalRuntime, fork_server  # noqa: F401  (fork_server: re-exported)
 
 LOAD_SECONDS = 10.0     # longest one chunk may take (CPU) to execute at load time
-QUICK_WAIT = 0.05       # an answer within this wall time needs no CPU reading at all
+QUICK_WAIT = 0.05       # an answer within this wall time needs no reading of the CPU time
 MIN_WAIT = 0.01         # shortest sleep between two readings of the sandbox's CPU time
 CALLBACK_FAILED = "the function {name}() provided by the grader failed on the arguments it was given"
 
@@ -56,7 +56,8 @@ class Sandbox:
         self.callback_errors: list[str] = []   # the grader's exceptions in callbacks (instructor log only)
         self._callback_seconds = 0.0           # grader CPU spent serving callbacks
         self._failures: dict[str, tuple[int, Exception]] = {}  # function -> (crashes + timeouts, last)
-        self._runtime = runtime or LocalRuntime(self.limits, slot, policy or Policy(), support, hide)
+        bulk = self.limits.callback_max_mb * 2**20 if self.callbacks else 0
+        self._runtime = runtime or LocalRuntime(self.limits, slot, policy or Policy(), support, hide, bulk)
         self._skip: set[int] = set()       # chunks that killed or hung the child at load
         self._child = None
         self._opened = False
@@ -215,7 +216,7 @@ class Sandbox:
             wire.write_frame(child.requests, wire.frame(dict(header, value=tree), buffers), clock.deadline)
             while True:
                 clock.wait(child.responses)
-                answer, arrays = wire.read_frame(child.responses, self._caps(), clock.deadline)
+                answer, arrays = wire.read_frame(child.responses, self._caps(), clock.deadline, child.bulk)
                 if answer.get("kind") != "callback":
                     break
                 self._serve_callback(answer, arrays, clock)
@@ -245,7 +246,7 @@ class Sandbox:
         own exceptions reach the child as a fixed message (never its text or traceback).
         Its time counts against the call's CPU limit and cpu_seconds()."""
         started = time.thread_time()
-        clock.meter()
+        clock.meter()  # from the first callback on, the child's CPU between callbacks counts too
         name = request.get("name")
         if type(name) is not str or name not in self.callbacks:
             raise wire.WireError(f"a call to {str(name)[:40]!r}, which the grader does not provide")
@@ -255,7 +256,7 @@ class Sandbox:
         try:
             result = self.callbacks[name](*args[0], **args[1])
             tree, buffers = wire.encode(result, caps=wire.Caps(max_bytes=2**40))  # trusted: no cap
-            reply = wire.frame({"kind": "return", "value": tree}, buffers)
+            reply = wire.frame({"kind": "return", "value": tree}, buffers, self._child.bulk)
         except Exception as exc:  # noqa: BLE001 - the grader's function failed on student data
             self.callback_errors.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
             reply = wire.frame({"kind": "raise", "message": CALLBACK_FAILED.format(name=name)}, [])
@@ -264,7 +265,7 @@ class Sandbox:
             self._callback_seconds += spent
             clock.callbacks += spent
         wire.write_frame(self._child.requests, reply, clock.deadline)
-        clock.check_cpu()
+        clock.check_cpu(every=QUICK_WAIT)
 
     def _callback_caps(self) -> wire.Caps:
         return wire.Caps(max_bytes=self.limits.callback_max_mb * 2**20)
@@ -315,9 +316,10 @@ class CallClock:
     """The limits of one call: CPU seconds of the whole sandbox (its processes, and the
     grader's time in the callbacks it serves) with the wall clock as a backstop.
 
-    The sandbox's CPU time is only read once an answer is late (QUICK_WAIT): the calls a
-    grader makes by the thousand cost nothing extra. The first QUICK_WAIT of a call is
-    therefore not counted, a 0.05 s leniency."""
+    The sandbox's CPU time is read only when an answer is late (QUICK_WAIT) or, during a
+    stream of callbacks, at most once per QUICK_WAIT: the calls a grader makes by the
+    thousand cost nothing extra. Until the first reading nothing is counted, a leniency of
+    at most QUICK_WAIT x the CPUs the sandbox may use."""
 
     def __init__(self, sandbox: Sandbox, cpu_limit: float, now: float):
         self.sandbox, self.cpu_limit = sandbox, cpu_limit
@@ -325,6 +327,7 @@ class CallClock:
         self.deadline = min(wall, sandbox._deadline)
         self.budget_bound = wall >= sandbox._deadline
         self.base: float | None = None   # the sandbox's CPU time when metering began
+        self.checked = now               # when the CPU time was last compared with the limit
         self.callbacks = 0.0             # grader time in this call's callbacks
         self.cpus = max(1, os.cpu_count() or 1)  # the most CPU time one wall second can hold
 
@@ -332,21 +335,22 @@ class CallClock:
         if self.base is None:
             self.base = self.sandbox._runtime.cpu_seconds()
 
-    def used(self) -> float:
-        return self.sandbox._runtime.cpu_seconds() - self.base + self.callbacks
-
-    def check_cpu(self) -> float:
-        """-> CPU seconds left; _CpuExceeded when none."""
+    def check_cpu(self, every: float = 0.0) -> float:
+        """-> CPU seconds left (an estimate when the last reading is under `every` s old);
+        _CpuExceeded when none are."""
         self.meter()
-        left = self.cpu_limit - self.used()
+        now = time.monotonic()
+        if now - self.checked < every:
+            return self.cpu_limit
+        self.checked = now
+        left = self.cpu_limit - (self.sandbox._runtime.cpu_seconds() - self.base + self.callbacks)
         if left <= 0:
             raise _CpuExceeded
         return left
 
     def wait(self, fd: int) -> None:
         """Until fd is readable. _CpuExceeded / TimeoutError when a limit is reached first."""
-        if self.base is None and wire.wait_readable(fd, min(time.monotonic() + QUICK_WAIT, self.deadline),
-                                                    raise_timeout=False):
+        if wire.wait_readable(fd, min(time.monotonic() + QUICK_WAIT, self.deadline), raise_timeout=False):
             return
         while True:
             left = self.check_cpu()
