@@ -335,8 +335,10 @@ class LocalRuntime:
             notes += self.cgroup.notes + ["every process of the sandbox killed at the end (cgroup)"]
         else:
             notes.append(self._cgroup_note or "cgroup: not used")
+            unbound = setup.get("uid") is None and os.geteuid() == 0 and not self.in_namespaces
             notes.append(f"memory: no cgroup, so at most {self._process_cap(policy)} process(es) of "
-                         f"{self.limits.memory_mb} MB each")
+                         f"{self.limits.memory_mb} MB each" + (" (NOT enforced: the child stayed root, which "
+                                                               "RLIMIT_NPROC does not bind)" if unbound else ""))
         if not policy.seccomp and self.support.why("seccomp"):
             notes.append(f"seccomp failed: {self.support.why('seccomp')}")
         lim = self.limits
