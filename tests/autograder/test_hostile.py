@@ -184,3 +184,72 @@ def _alive(pid: int) -> bool:
 
 def test_at_least_twelve_attacks():
     assert len(ATTACKS) >= 12 and all(a.source.lstrip().startswith(("def ", "class ")) for a in ATTACKS.values())
+
+
+LOOK = '''
+def look(x):
+    """What the other sandbox of the same student can find of `x` (see keyring_plant & co)."""
+    import ctypes, os, platform, socket, zlib
+    libc = ctypes.CDLL(None, use_errno=True)
+    found = []
+    try:
+        with open("/proc/keys") as f:
+            found += [line for line in f if x in line]
+    except OSError:
+        pass
+    request_key = {"x86_64": 249, "aarch64": 218}[platform.machine()]
+    if libc.syscall(request_key, b"user", x.encode(), None, 0) > 0:
+        found.append("key found by request_key")
+    key = zlib.crc32(x.encode()) & 0x7FFFFFFF
+    for name, ret in (("shm", libc.shmget(key, 0, 0)), ("msg", libc.msgget(key, 0)), ("sem", libc.semget(key, 0, 0))):
+        if ret >= 0:
+            found.append(f"SysV {name}")
+    for top in ("/tmp", "/var/tmp", "/dev/shm"):
+        try:
+            with open(f"{top}/{x}") as f:
+                found.append(f"{top}: {f.read()}")
+        except OSError:
+            pass
+    if libc.mq_open(("/" + x).encode(), os.O_RDWR, 0, None) >= 0:
+        found.append("mqueue")
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect("\\0" + x)
+        found.append("abstract socket")
+    except OSError:
+        pass
+    return found
+'''
+
+
+def _plant(sb, marker):
+    """Everything sandbox A can leave for B: each attack of the channel class, in turn."""
+    for name in ("keyring_plant", "sysv_ipc_plant", "shared_files_plant"):
+        sb.call(name, marker)
+    with pytest.raises(StudentException):
+        sb.call("abstract_socket", marker)
+
+
+TWO_SANDBOX_MODES = (["full"] if FULL else []) + (["landlock"] if HAVE_LANDLOCK else []) + ["basic"]
+
+
+@pytest.mark.parametrize("mode", TWO_SANDBOX_MODES)
+def test_the_two_sandboxes_of_one_student_cannot_talk(mode):
+    """The runner opens a student's "classes" sandbox while the "functions" one is in use:
+    what one plants (keys, IPC, shared files, sockets), the other must not find. Basic mode
+    (neither namespaces nor Landlock) does not isolate files: /tmp and /dev/shm are the
+    machine's, and a file the student makes world-readable there is found (the README says so)."""
+    marker = f"ag-mark-{uuid.uuid4().hex[:12]}-{os.getpid()}"
+    planter = chunks(*(ATTACKS[n].source.replace("def relu_forward(", f"def {n}(")
+                       for n in ("keyring_plant", "sysv_ipc_plant", "shared_files_plant", "abstract_socket")))
+    with Sandbox(planter, limits=FAST, slot=slot(), policy=Policy.named(mode)) as a:
+        _plant(a, marker)
+        with Sandbox(chunks(LOOK), limits=FAST, slot=slot(), policy=Policy.named(mode)) as b:
+            found = b.call("look", marker)
+    left = leftovers(marker)
+    if mode == "basic":  # the known hole, and the test's own clean-up of it
+        found = [f for f in found if not f.startswith(("/tmp:", "/var/tmp:", "/dev/shm:"))]
+        for entry in [f for f in left if f.startswith("file: ")]:
+            os.unlink(entry.removeprefix("file: "))
+        left = [f for f in left if not f.startswith("file: ")]
+    assert found == [] and left == []
