@@ -9,6 +9,7 @@ under the grader's own cgroup, in every hierarchy that offers something we use:
   processes      pids.max                       pids.max
   CPU share      cpu.weight, cpu.max            cpu.shares, cpu.cfs_quota_us
   CPU time       cpu.stat usage_usec (always)   cpuacct.usage
+  CPU starvation cpu.pressure "some" (PSI)      -
   kill them all  cgroup.kill                    SIGKILL each pid in cgroup.procs
 
 The supervisor writes its pid into every `cgroup.procs` before it forks the
@@ -136,6 +137,7 @@ class SandboxCgroup:
     roles: dict = field(default_factory=dict)   # feature ("memory", "cpu time"...) -> Hierarchy or None
     _usage_fd: int | None = None
     _usage_v2: bool = False
+    _pressure_fd: int | None = None
 
     @classmethod
     def create(cls, name: str, memory_mb: int, processes: int, cpus: float,
@@ -203,6 +205,19 @@ class SandboxCgroup:
             if self.roles["cpu time"] is not None else None
         if usage is not None:
             self._usage_fd, self._usage_v2 = os.open(usage, os.O_RDONLY | os.O_CLOEXEC), self.roles["cpu time"].version == 2
+        self._open_pressure()
+
+    def _open_pressure(self) -> None:
+        """cgroup v2's CPU pressure (PSI), when the kernel keeps it."""
+        v2 = self.roles.get("kill")
+        if v2 is None:
+            return
+        try:
+            fd = os.open(os.path.join(self.dirs[v2], "cpu.pressure"), os.O_RDONLY | os.O_CLOEXEC)
+            os.pread(fd, 256, 0)  # EOPNOTSUPP when PSI is compiled in but switched off
+        except OSError:
+            return
+        self._pressure_fd = fd
 
     @staticmethod
     def _try(path: str | None, text: str) -> None:
@@ -227,6 +242,14 @@ class SandboxCgroup:
         if self._usage_v2:  # "usage_usec 123\nuser_usec ..."
             return int(raw.split(b"\n", 1)[0].split()[1]) / 1e6
         return int(raw) / 1e9
+
+    def starved_seconds(self) -> float | None:
+        """Time some process of the sandbox was ready to run but waited for a CPU (PSI "some"
+        total), None without PSI: what a loaded machine, not the student, cost the sandbox."""
+        if self._pressure_fd is None:
+            return None
+        first = os.pread(self._pressure_fd, 256, 0).split(b"\n", 1)[0]  # some avg10=... total=123
+        return int(first.rsplit(b"total=", 1)[1]) / 1e6
 
     def oom_kills(self) -> int:
         """How many processes the kernel killed for the sandbox's memory limit."""
@@ -257,9 +280,10 @@ class SandboxCgroup:
         kill_dirs(list(self.dirs.values()))
 
     def remove(self) -> None:
-        if self._usage_fd is not None:
-            os.close(self._usage_fd)
-            self._usage_fd = None
+        for fd in (self._usage_fd, self._pressure_fd):
+            if fd is not None:
+                os.close(fd)
+        self._usage_fd = self._pressure_fd = None
         if self.dirs:
             remove_dirs(list(self.dirs.values()))
         self.dirs = {}

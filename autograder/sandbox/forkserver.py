@@ -21,6 +21,7 @@ as SCM_RIGHTS.
 
     {"op": "spawn", "cfg": {...}}  + 6 fds  ->  {"pid": supervisor pid}
     {"op": "reap", "pid": P}                ->  {"status": wait status or null} (kills P first)
+    {"op": "exit"}                          ->  (none: the server exits)
 
 The forked supervisor stays a zombie until the grader asks to reap it, so its
 pid cannot be reused while the grader may still kill its process group.
@@ -66,11 +67,15 @@ def _recv(sock, max_fds=0):
 
 # ------------------------------------------------------------ server side
 
-def _serve(sock) -> None:
+def _serve(sock) -> bool:
+    """Serve until told to exit (-> True) or the channel closes (-> False: the grader died,
+    or is exiting without closing us; running sandboxes die by their lifelines)."""
     while True:
         msg, fds = _recv(sock, N_FDS)
         if msg is None:
-            return  # the grading process closed us, or is gone (running sandboxes die by their lifelines)
+            return False
+        if msg["op"] == "exit":
+            return True
         if msg["op"] == "spawn":
             try:
                 _send(sock, {"pid": _spawn(sock, msg["cfg"], fds)})
@@ -151,8 +156,8 @@ def main() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)                    # the grader stopped reading our stderr
     os.close(devnull)
-    _serve(sock)
-    _clean_up_after(cfg["grader"], cfg["scratch"])
+    if not _serve(sock):
+        _clean_up_after(cfg["grader"], cfg["scratch"])
 
 
 # ------------------------------------------------------------ grader side
@@ -199,7 +204,12 @@ class ForkServer:
         return self.proc.poll() is None
 
     def close(self) -> None:
-        self.sock.close()  # EOF: the server exits
+        try:
+            with self.lock:
+                _send(self.sock, {"op": "exit"})  # a deliberate close: the grader cleans up itself
+        except OSError:
+            pass
+        self.sock.close()
         try:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:

@@ -54,6 +54,7 @@ class Runtime(Protocol):
     def spawn(self, deadline: float) -> "Child": ...  # a fresh child with a hello sent; SandboxError
     def stop(self) -> int | None: ...              # kill the child's whole tree -> wait status
     def cpu_seconds(self) -> float: ...             # CPU of every process of the sandbox so far
+    def starved_seconds(self) -> float | None: ...  # time it waited for a CPU (None: unknown)
     def describe_death(self, status: int | None) -> str: ...
     def output(self, limit: int) -> str: ...
     def close(self) -> None: ...
@@ -344,7 +345,9 @@ class LocalRuntime:
         lim = self.limits
         notes.append(f"limits: cpu {lim.cpu_seconds} s per process, memory {lim.memory_mb} MB per process, output "
                      f"{lim.max_output_bytes} bytes, {lim.max_open_files} files, call {lim.call_seconds:g} s of CPU "
-                     f"(wall clock {lim.call_seconds * lim.wall_factor:g} s), sandbox {lim.wall_seconds:g} s; "
+                     f"(wall clock {lim.call_seconds * lim.wall_factor:g} s"
+                     f"{' + time spent waiting for a CPU (PSI)' if self._measures_starvation() else ''}), "
+                     f"sandbox {lim.wall_seconds:g} s; "
                      f"CPU time measured {'by the cgroup' if self._cgroup_cpu() else 'from /proc (no cgroup)'}; "
                      "environment cleared; python -I -S")
         return "; ".join(notes)
@@ -401,6 +404,9 @@ class LocalRuntime:
 
     # ------------------------------------------------------------ measures
 
+    def _measures_starvation(self) -> bool:
+        return self.cgroup is not None and self.cgroup.starved_seconds() is not None
+
     def _cgroup_cpu(self) -> bool:
         return self.cgroup is not None and self.cgroup.cpu_seconds() is not None
 
@@ -410,6 +416,10 @@ class LocalRuntime:
         if self._cgroup_cpu():
             return self.cgroup.cpu_seconds()
         return self._fallback_cpu() if self._pid is not None else self._cpu_done
+
+    def starved_seconds(self) -> float | None:
+        """Time the sandbox's processes were ready to run but got no CPU (None: not measured)."""
+        return self.cgroup.starved_seconds() if self.cgroup is not None else None
 
     def _fallback_cpu(self) -> float:
         """Without a cgroup: the child's CPU (its threads, and the children it waited for) plus

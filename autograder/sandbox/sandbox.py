@@ -319,14 +319,19 @@ class CallClock:
     The sandbox's CPU time is read only when an answer is late (QUICK_WAIT) or, during a
     stream of callbacks, at most once per QUICK_WAIT: the calls a grader makes by the
     thousand cost nothing extra. Until the first reading nothing is counted, a leniency of
-    at most QUICK_WAIT x the CPUs the sandbox may use."""
+    at most QUICK_WAIT x the CPUs the sandbox may use.
+
+    The wall-clock backstop does not count time the sandbox waited for a CPU when the
+    kernel reports it (cgroup v2 PSI): a neighbour that loads the machine makes a call
+    slower, never too slow. Only the sandbox's whole budget (`wall_seconds`) is absolute."""
 
     def __init__(self, sandbox: Sandbox, cpu_limit: float, now: float):
         self.sandbox, self.cpu_limit = sandbox, cpu_limit
-        wall = now + cpu_limit * sandbox.limits.wall_factor
-        self.deadline = min(wall, sandbox._deadline)
-        self.budget_bound = wall >= sandbox._deadline
+        self.started, self.allowed = now, cpu_limit * sandbox.limits.wall_factor
+        self.deadline = min(now + self.allowed, sandbox._deadline)
+        self.budget_bound = now + self.allowed >= sandbox._deadline
         self.base: float | None = None   # the sandbox's CPU time when metering began
+        self.starved_base: float | None = None  # its CPU-wait time then
         self.checked = now               # when the CPU time was last compared with the limit
         self.callbacks = 0.0             # grader time in this call's callbacks
         self.cpus = max(1, os.cpu_count() or 1)  # the most CPU time one wall second can hold
@@ -334,6 +339,7 @@ class CallClock:
     def meter(self) -> None:
         if self.base is None:
             self.base = self.sandbox._runtime.cpu_seconds()
+            self.starved_base = self.sandbox._runtime.starved_seconds()
 
     def check_cpu(self, every: float = 0.0) -> float:
         """-> CPU seconds left (an estimate when the last reading is under `every` s old);
@@ -355,5 +361,19 @@ class CallClock:
         while True:
             left = self.check_cpu()
             wake = min(time.monotonic() + max(left / self.cpus, MIN_WAIT), self.deadline)
-            if wire.wait_readable(fd, wake, raise_timeout=wake >= self.deadline):
+            if wire.wait_readable(fd, wake, raise_timeout=False):
                 return
+            if time.monotonic() >= self.deadline and not self._extend():
+                raise TimeoutError
+
+    def _extend(self) -> bool:
+        """Move the wall-clock deadline by the time the sandbox waited for a CPU -> moved?"""
+        starved = self.sandbox._runtime.starved_seconds()
+        if self.budget_bound or starved is None or self.starved_base is None:
+            return False
+        wanted = self.started + self.allowed + (starved - self.starved_base)
+        if wanted <= self.deadline + MIN_WAIT:
+            return False
+        self.deadline = min(wanted, self.sandbox._deadline)
+        self.budget_bound = wanted >= self.sandbox._deadline
+        return True

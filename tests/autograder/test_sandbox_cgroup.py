@@ -192,3 +192,36 @@ def test_a_spinning_neighbour_costs_an_honest_sandbox_nothing():
             spun = neighbour.cpu_seconds() - spun_from
     assert 3.0 < quiet < 5.0 and 3.0 < busy < 5.0, (quiet, busy)
     assert spun > 0  # it did spin (all 15 processes), within its one CPU
+
+
+class _Starved:
+    """A runtime whose sandbox used no CPU but waited `starved` seconds for one."""
+
+    def __init__(self, starved):
+        self.starved, self.calls = starved, 0
+
+    def cpu_seconds(self):
+        return 0.0
+
+    def starved_seconds(self):
+        self.calls += 1
+        return None if self.starved is None else (0.0 if self.calls == 1 else self.starved)
+
+
+@pytest.mark.parametrize("starved, at_least, at_most", [(None, 0.35, 0.65), (0.5, 0.85, 1.6)])
+def test_the_wall_backstop_does_not_count_time_spent_waiting_for_a_cpu(starved, at_least, at_most):
+    """0.2 s of CPU x wall_factor 2 = 0.4 s of wall clock, plus what the machine's load cost."""
+    from types import SimpleNamespace
+
+    from autograder.sandbox.sandbox import CallClock
+    now = time.monotonic()
+    sb = SimpleNamespace(limits=Limits(wall_factor=2.0), _deadline=now + 60, _runtime=_Starved(starved))
+    clock = CallClock(sb, 0.2, now)
+    r, w = os.pipe()
+    try:
+        with pytest.raises(TimeoutError):
+            clock.wait(r)  # nothing ever comes
+    finally:
+        os.close(r)
+        os.close(w)
+    assert at_least <= time.monotonic() - now <= at_most
