@@ -48,7 +48,6 @@ _FORK_LOCK = threading.Lock()
 class Runtime(Protocol):
     """What Sandbox needs from whatever runs the child (fork server here; a container runtime later)."""
     isolation: str
-    in_namespaces: bool
 
     def open(self, chunks) -> None: ...            # per-sandbox resources, the code written
     def spawn(self, deadline: float) -> "Child": ...  # a fresh child with a hello sent; SandboxError
@@ -111,7 +110,7 @@ def _pipe(big: bool = False) -> tuple[int, int]:
     if big:
         try:
             import fcntl
-            fcntl.fcntl(w, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+            fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         except OSError:
             pass
     return r, w

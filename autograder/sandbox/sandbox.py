@@ -245,7 +245,7 @@ class Sandbox:
         callback caps; anything else is BadOutput (the child is killed). The function's
         own exceptions reach the child as a fixed message (never its text or traceback).
         Its time counts against the call's CPU limit and cpu_seconds()."""
-        started = time.thread_time()
+        started, began = time.thread_time(), time.monotonic()
         clock.meter()  # from the first callback on, the child's CPU between callbacks counts too
         name = request.get("name")
         if type(name) is not str or name not in self.callbacks:
@@ -264,6 +264,7 @@ class Sandbox:
             spent = time.thread_time() - started
             self._callback_seconds += spent
             clock.callbacks += spent
+            clock.callback_wall += time.monotonic() - began
         wire.write_frame(self._child.requests, reply, clock.deadline)
         clock.check_cpu(every=QUICK_WAIT)
 
@@ -321,9 +322,10 @@ class CallClock:
     thousand cost nothing extra. Until the first reading nothing is counted, a leniency of
     at most QUICK_WAIT x the CPUs the sandbox may use.
 
-    The wall-clock backstop does not count time the sandbox waited for a CPU when the
-    kernel reports it (cgroup v2 PSI): a neighbour that loads the machine makes a call
-    slower, never too slow. Only the sandbox's whole budget (`wall_seconds`) is absolute."""
+    The wall-clock backstop counts neither the grader's time in callbacks (their CPU time
+    counts instead) nor, when the kernel reports it (cgroup v2 PSI), time the sandbox
+    waited for a CPU: a neighbour that loads the machine makes a call slower, never too
+    slow. Only the sandbox's whole budget (`wall_seconds`) is absolute."""
 
     def __init__(self, sandbox: Sandbox, cpu_limit: float, now: float):
         self.sandbox, self.cpu_limit = sandbox, cpu_limit
@@ -333,7 +335,8 @@ class CallClock:
         self.base: float | None = None   # the sandbox's CPU time when metering began
         self.starved_base: float | None = None  # its CPU-wait time then
         self.checked = now               # when the CPU time was last compared with the limit
-        self.callbacks = 0.0             # grader time in this call's callbacks
+        self.callbacks = 0.0             # grader CPU time in this call's callbacks
+        self.callback_wall = 0.0         # and their wall-clock time
         self.cpus = max(1, os.cpu_count() or 1)  # the most CPU time one wall second can hold
 
     def meter(self) -> None:
@@ -367,11 +370,12 @@ class CallClock:
                 raise TimeoutError
 
     def _extend(self) -> bool:
-        """Move the wall-clock deadline by the time the sandbox waited for a CPU -> moved?"""
-        starved = self.sandbox._runtime.starved_seconds()
-        if self.budget_bound or starved is None or self.starved_base is None:
+        """Move the wall-clock deadline by the time spent in callbacks and waiting for a CPU -> moved?"""
+        if self.budget_bound:
             return False
-        wanted = self.started + self.allowed + (starved - self.starved_base)
+        starved = self.sandbox._runtime.starved_seconds()
+        waited = starved - self.starved_base if starved is not None and self.starved_base is not None else 0.0
+        wanted = self.started + self.allowed + waited + self.callback_wall
         if wanted <= self.deadline + MIN_WAIT:
             return False
         self.deadline = min(wanted, self.sandbox._deadline)
