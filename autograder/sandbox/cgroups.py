@@ -48,24 +48,43 @@ class Hierarchy:
         return controller in self.controllers
 
 
-def _own_cgroups() -> dict[str, str]:
-    """/proc/self/cgroup -> {"2" or a v1 controller list: path}."""
+def own_cgroups(lines) -> dict[str, str]:
+    """Lines of /proc/self/cgroup -> {"2", or a v1 hierarchy's controller list: path}."""
     own = {}
-    with open("/proc/self/cgroup") as f:
-        for line in f:
-            _, controllers, path = line.rstrip("\n").split(":", 2)
-            own["2" if controllers == "" else controllers] = path
+    for line in lines:
+        _, controllers, path = line.rstrip("\n").split(":", 2)
+        own["2" if controllers == "" else controllers] = path
     return own
 
 
-def _mounts():
-    """(mount point, root within the hierarchy, fstype, super options) of each cgroup mount."""
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            left, right = line.split(" - ", 1)
-            fields, (fstype, _, options) = left.split(), right.split()[:3]
-            if fstype in ("cgroup", "cgroup2"):
-                yield fields[4], fields[3], fstype, options.split(",")
+def cgroup_mounts(lines):
+    """Lines of /proc/self/mountinfo -> (mount point, root within the hierarchy, fstype,
+    super options) of each cgroup mount."""
+    for line in lines:
+        left, right = line.split(" - ", 1)
+        fields, (fstype, _, options) = left.split(), right.split()[:3]
+        if fstype in ("cgroup", "cgroup2"):
+            yield fields[4], fields[3], fstype, options.split(",")
+
+
+def candidates(mountinfo, cgroup) -> list[tuple[str, int, frozenset, str]]:
+    """(mount point, version, v1 controllers we use, the grader's cgroup directory) of each
+    hierarchy that could hold sandbox cgroups, from the texts of /proc/self/mountinfo and
+    /proc/self/cgroup."""
+    own, found, seen = own_cgroups(cgroup), [], set()
+    for mount, root, fstype, options in cgroup_mounts(mountinfo):
+        if fstype == "cgroup2":
+            key, controllers = "2", frozenset()
+        else:
+            key = next((k for k in own if k != "2" and set(k.split(",")) <= set(options)), None)
+            controllers = frozenset(o for o in options if o in USED_V1)
+            if not controllers:
+                continue
+        if key is None or key in seen:
+            continue
+        seen.add(key)
+        found.append((mount, 2 if fstype == "cgroup2" else 1, controllers, _under(mount, root, own[key])))
+    return found
 
 
 def _under(mount: str, mount_root: str, path: str) -> str:
@@ -76,29 +95,18 @@ def _under(mount: str, mount_root: str, path: str) -> str:
 def discover() -> list[Hierarchy]:
     """The cgroup hierarchies this process may create sandbox cgroups in (none when not allowed)."""
     try:
-        own, mounts = _own_cgroups(), list(_mounts())
+        with open("/proc/self/mountinfo") as m, open("/proc/self/cgroup") as c:
+            found = candidates(m.readlines(), c.readlines())
     except OSError:
         return []
-    found, seen = [], set()
-    for mount, root, fstype, options in mounts:
-        if fstype == "cgroup2":
-            key, controllers = "2", None
-        else:
-            names = [o for o in options if o in USED_V1 or o.startswith("name=")]
-            key = next((k for k in own if k != "2" and set(k.split(",")) == set(names)), None)
-            controllers = frozenset(n for n in names if n in USED_V1)
-            if not controllers:
-                continue
-        if key is None or key not in own or key in seen:
-            continue
-        parent = _under(mount, root, own[key])
+    usable = []
+    for mount, version, controllers, parent in found:
         if not os.access(parent, os.W_OK):
             continue
-        if fstype == "cgroup2":
+        if version == 2:
             controllers = _enable_v2_controllers(parent)
-        seen.add(key)
-        found.append(Hierarchy(mount, 1 if fstype == "cgroup" else 2, controllers, parent))
-    return found
+        usable.append(Hierarchy(mount, version, controllers, parent))
+    return usable
 
 
 def _enable_v2_controllers(parent: str) -> frozenset:
@@ -203,7 +211,7 @@ class SandboxCgroup:
                               (f" and uses at most {cpus:g} CPU" if cpus > 0 else "") + f" (cgroup v{cpu.version})")
         usage = self._file("cpu time", "cpu.stat" if self.roles["cpu time"].version == 2 else "cpuacct.usage") \
             if self.roles["cpu time"] is not None else None
-        if usage is not None:
+        if usage is not None and os.path.exists(usage):
             self._usage_fd, self._usage_v2 = os.open(usage, os.O_RDONLY | os.O_CLOEXEC), self.roles["cpu time"].version == 2
         self._open_pressure()
 

@@ -250,7 +250,10 @@ class Sandbox:
         name = request.get("name")
         if type(name) is not str or name not in self.callbacks:
             raise wire.WireError(f"a call to {str(name)[:40]!r}, which the grader does not provide")
-        args = wire.decode(request.get("value"), arrays, caps=self._callback_caps())
+        caps = self._callback_caps()
+        if sum(a.nbytes for a in arrays) > caps.max_bytes:  # through the pipe, only max_result_mb held them
+            raise wire.WireError(f"callback arguments larger than {caps.max_bytes} bytes")
+        args = wire.decode(request.get("value"), arrays, caps=caps)
         if not (type(args) is tuple and len(args) == 2 and type(args[0]) is list and type(args[1]) is dict):
             raise wire.WireError("callback arguments must be (list, dict)")
         try:

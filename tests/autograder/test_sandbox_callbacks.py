@@ -154,10 +154,15 @@ def forge(kind):
                    "value": ["tuple", [["list", [["handle", 1, "X"]]], ["dict", []]]]},
         "bulk_lie": {"kind": "callback", "name": "affine_forward", "bulk": True,
                      "value": ["tuple", [["list", [["array", 0]]], ["dict", []]]]},
+        "over_cap": {"kind": "callback", "name": "affine_forward",   # through the pipe, not the memfd
+                     "value": ["tuple", [["list", [["array", 0]]], ["dict", []]]]},
     }
-    header = dict(frames[kind], buffers=[["float64", [10**9]]] if kind == "bulk_lie" else [])
+    sizes = {"bulk_lie": 10**9, "over_cap": 5 * 2**17}   # 5 MB: over the 4 MB callback cap
+    header = dict(frames[kind], buffers=[["float64", [sizes[kind]]]] if kind in sizes else [])
     head = json.dumps(header).encode()
     os.write(4, struct.pack(">I", len(head)) + head)
+    if kind == "over_cap":
+        os.write(4, bytes(8 * sizes[kind]))
     import time
     time.sleep(5)
 ''', '''
@@ -166,7 +171,7 @@ def ok():
 ''')
 
 
-@pytest.mark.parametrize("kind", ["unknown", "bad_args", "handle", "bulk_lie"])
+@pytest.mark.parametrize("kind", ["unknown", "bad_args", "handle", "bulk_lie", "over_cap"])
 def test_the_channel_serves_only_registered_names_with_plain_data(kind):
     with Sandbox(FORGED, limits=FAST, slot=slot() + 18, callbacks={"affine_forward": reference_affine}) as box:
         with pytest.raises(BadOutput):

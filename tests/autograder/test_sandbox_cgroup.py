@@ -225,3 +225,54 @@ def test_the_wall_backstop_does_not_count_time_spent_waiting_for_a_cpu(starved, 
         os.close(r)
         os.close(w)
     assert at_least <= time.monotonic() - now <= at_most
+
+
+# ------------------------------------------------------------------ other machines' cgroups
+# This machine has cgroup v1 controllers and a controller-less v2; GitHub's runners and
+# modern distributions have v2 only. What the kit reads there, and writes, is checked on text.
+
+V2_ONLY = (["29 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n"],
+           ["0::/system.slice/runner.service\n"])
+HYBRID = (["32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n",
+           "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n",
+           "36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices\n",
+           "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd\n",
+           "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"],
+          ["4:memory:/process_api/abc\n", "2:cpu,cpuacct:/\n", "5:devices:/\n", "1:name=systemd:/x\n", "0::/\n"])
+CONTAINER = (["50 40 0:30 /docker/abc /sys/fs/cgroup rw,relatime - cgroup2 cgroup2 rw\n"],
+             ["0::/docker/abc/job\n"])
+
+
+@pytest.mark.parametrize("machine, expected", [
+    (V2_ONLY, [("/sys/fs/cgroup", 2, frozenset(), "/sys/fs/cgroup/system.slice/runner.service")]),
+    (HYBRID, [("/sys/fs/cgroup/cpu,cpuacct", 1, frozenset({"cpu", "cpuacct"}), "/sys/fs/cgroup/cpu,cpuacct/"),
+              ("/sys/fs/cgroup/memory", 1, frozenset({"memory"}), "/sys/fs/cgroup/memory/process_api/abc"),
+              ("/sys/fs/cgroup/unified", 2, frozenset(), "/sys/fs/cgroup/unified/")]),
+    (CONTAINER, [("/sys/fs/cgroup", 2, frozenset(), "/sys/fs/cgroup/job")]),
+], ids=["v2-only", "hybrid", "container"])
+def test_the_graders_cgroups_are_found_in_mountinfo(machine, expected):
+    assert cgroups.candidates(*machine) == expected
+
+
+def test_cgroup_v2_limits_are_written_as_v2_wants_them(tmp_path):
+    v2 = cgroups.Hierarchy(str(tmp_path), 2, frozenset({"memory", "pids", "cpu"}), str(tmp_path))
+    group = cgroups.SandboxCgroup.create("ag-sandbox-1-x", 300, 9, 0.5, [v2])
+    made = tmp_path / "ag-sandbox-1-x"
+    written = {f.name: f.read_text() for f in made.iterdir()}
+    assert written == {"memory.max": str(300 * 2**20), "pids.max": "9", "cpu.weight": "100",
+                       "cpu.max": "50000 100000"}
+    assert group.procs_files() == [str(made / "cgroup.procs")] and group.roles["kill"] is v2
+    assert "memory: at most 300 MB for the whole sandbox (cgroup v2)" in group.notes
+
+
+def test_without_v2_controllers_v1_limits_and_v2_time_and_kill_are_combined(tmp_path):
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v2").mkdir()
+    v1 = cgroups.Hierarchy(str(tmp_path / "v1"), 1, frozenset({"memory", "pids", "cpu"}), str(tmp_path / "v1"))
+    v2 = cgroups.Hierarchy(str(tmp_path / "v2"), 2, frozenset(), str(tmp_path / "v2"))
+    group = cgroups.SandboxCgroup.create("ag-sandbox-1-y", 300, 9, 1.0, [v1, v2])
+    assert {role: h.version for role, h in group.roles.items()} == {
+        "memory": 1, "pids": 1, "cpu": 1, "cpu time": 2, "kill": 2}
+    v1_written = {f.name: f.read_text() for f in (tmp_path / "v1" / "ag-sandbox-1-y").iterdir()}
+    assert v1_written == {"memory.limit_in_bytes": str(300 * 2**20), "pids.max": "9", "cpu.shares": "1024",
+                          "cpu.cfs_period_us": "100000", "cpu.cfs_quota_us": "100000"}
