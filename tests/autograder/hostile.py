@@ -9,7 +9,10 @@ contract name in `replaces`, so it drops straight into a submission:
 `at_load` attacks: then it is recorded in `load_errors` and the name is
 missing). Attacks that take a path read it from their argument when it is a
 string (Sandbox-level tests pass targets that way) and otherwise look for the
-grader's files themselves, as a real student would.
+grader's files themselves, as a real student would. The second round (keyrings,
+IPC, shared files, sockets, escaping daemons, memory across processes, the
+grader's memory, spinning neighbours) takes a marker string and names what it
+plants after it, so the tests can look for anything of it left on the machine.
 """
 from __future__ import annotations
 
