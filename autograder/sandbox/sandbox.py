@@ -56,6 +56,8 @@ class Sandbox:
         self.callback_errors: list[str] = []   # the grader's exceptions in callbacks (instructor log only)
         self._callback_seconds = 0.0           # grader CPU spent serving callbacks
         self._failures: dict[str, tuple[int, Exception]] = {}  # function -> (crashes + timeouts, last)
+        self._answer_caps = wire.Caps(max_bytes=self.limits.max_result_mb * 2**20)
+        self._argument_caps = wire.Caps(max_bytes=self.limits.callback_max_mb * 2**20)
         bulk = self.limits.callback_max_mb * 2**20 if self.callbacks else 0
         self._runtime = runtime or LocalRuntime(self.limits, slot, policy or Policy(), support, hide, bulk)
         self._skip: set[int] = set()       # chunks that killed or hung the child at load
@@ -177,7 +179,8 @@ class Sandbox:
     # ------------------------------------------------------------ requests
 
     def _caps(self) -> wire.Caps:
-        return wire.Caps(max_bytes=self.limits.max_result_mb * 2**20)
+        """What an answer from the child may hold."""
+        return self._answer_caps
 
     def _request(self, op, name, value, echo, timeout):
         what = f"{value[0].type_name}.{name}" if op == "method" and type(value[0]) is wire.Handle else name
@@ -209,7 +212,7 @@ class Sandbox:
             self._kill()
             raise StudentTimeout(f"the sandbox's time budget of {self.limits.wall_seconds:g} s is used up")
         clock = CallClock(self, cpu_limit, now)
-        tree, buffers = wire.encode(value, caps=wire.Caps(max_bytes=2**40))
+        tree, buffers = wire.encode(value, caps=wire.TRUSTED)
         what = header.get("label") or header["name"] or header["op"]
         child = self._child
         try:
@@ -258,7 +261,7 @@ class Sandbox:
             raise wire.WireError("callback arguments must be (list, dict)")
         try:
             result = self.callbacks[name](*args[0], **args[1])
-            tree, buffers = wire.encode(result, caps=wire.Caps(max_bytes=2**40))  # trusted: no cap
+            tree, buffers = wire.encode(result, caps=wire.TRUSTED)
             reply = wire.frame({"kind": "return", "value": tree}, buffers, self._child.bulk)
         except Exception as exc:  # noqa: BLE001 - the grader's function failed on student data
             self.callback_errors.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
@@ -272,7 +275,8 @@ class Sandbox:
         clock.check_cpu(every=QUICK_WAIT)
 
     def _callback_caps(self) -> wire.Caps:
-        return wire.Caps(max_bytes=self.limits.callback_max_mb * 2**20)
+        """What the arguments of one callback may hold."""
+        return self._argument_caps
 
     def _interpret(self, answer: dict, arrays, what: str):
         kind = answer.get("kind")
