@@ -136,6 +136,22 @@ def hierarchies() -> list[cgroups.Hierarchy]:
     return _HIERARCHIES[os.getpid()]
 
 
+# /proc/<pid>/stat fields 14-17 (proc(5)), counted after the ")" that ends the command name
+STAT_UTIME, STAT_STIME, STAT_CUTIME, STAT_CSTIME = 11, 12, 13, 14
+
+
+def _proc_cpu(pid: int | None, first: int, last: int) -> float:
+    """Seconds in /proc/<pid>/stat's fields first..last (utime, stime, cutime, cstime); 0 if gone."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()  # the name may hold spaces and ")"
+    except OSError:
+        return 0.0
+    return sum(int(v) for v in fields[first:last + 1]) / os.sysconf("SC_CLK_TCK")
+
+
 # ------------------------------------------------------------------ the local runtime
 
 class LocalRuntime:
@@ -424,17 +440,8 @@ class LocalRuntime:
         """Without a cgroup: the child's CPU (its threads, and the children it waited for) plus
         the orphans its supervisor reaped; 10 ms resolution. Blind to descendants still running
         or never waited for: a student who forks workers can hide their CPU time from it."""
-        total = self._cpu_done
-        for pid, fields in ((self._child_pid, slice(13, 17)), (self._pid, slice(15, 17))):
-            if pid is None:
-                continue
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    values = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += sum(int(v) for v in values[fields.start - 2:fields.stop - 2]) / os.sysconf("SC_CLK_TCK")
-        return max(total, self._cpu_done)
+        return (self._cpu_done + _proc_cpu(self._child_pid, STAT_UTIME, STAT_CSTIME)
+                + _proc_cpu(self._pid, STAT_CUTIME, STAT_CSTIME))
 
     def describe_death(self, status: int | None) -> str:
         text = procs.describe_status(status, self.limits)
