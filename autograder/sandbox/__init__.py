@@ -30,7 +30,8 @@ it was given"); `fn`'s text and traceback stay in `sb.callback_errors`, for the
 instructor. While `fn` runs the grader reads nothing else from the child; a
 request for an unregistered name, or malformed arguments, is BadOutput (the
 child is killed). Time in `fn` counts against the call's CPU limit and in
-`sb.cpu_seconds()`. A round trip with two 200x64 float64 arrays takes ~0.1 ms.
+`sb.cpu_seconds()`. A round trip with a 200x64 float64 array each way takes
+0.15-0.25 ms on a busy 2-core VM (`python -m autograder.sandbox.overhead` prints it).
 
 Isolation: layers chosen by a `Policy` (policy.py), each used where the
 machine offers it; `sb.isolation` says which are in force:

@@ -9,6 +9,7 @@ under the grader's own cgroup, in every hierarchy that offers something we use:
   processes      pids.max                       pids.max
   CPU share      cpu.weight, cpu.max            cpu.shares, cpu.cfs_quota_us
   CPU time       cpu.stat usage_usec (always)   cpuacct.usage
+  CPU starvation cpu.pressure "some" (PSI)      -
   kill them all  cgroup.kill                    SIGKILL each pid in cgroup.procs
 
 The supervisor writes its pid into every `cgroup.procs` before it forks the
@@ -47,24 +48,43 @@ class Hierarchy:
         return controller in self.controllers
 
 
-def _own_cgroups() -> dict[str, str]:
-    """/proc/self/cgroup -> {"2" or a v1 controller list: path}."""
+def own_cgroups(lines) -> dict[str, str]:
+    """Lines of /proc/self/cgroup -> {"2", or a v1 hierarchy's controller list: path}."""
     own = {}
-    with open("/proc/self/cgroup") as f:
-        for line in f:
-            _, controllers, path = line.rstrip("\n").split(":", 2)
-            own["2" if controllers == "" else controllers] = path
+    for line in lines:
+        _, controllers, path = line.rstrip("\n").split(":", 2)
+        own["2" if controllers == "" else controllers] = path
     return own
 
 
-def _mounts():
-    """(mount point, root within the hierarchy, fstype, super options) of each cgroup mount."""
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            left, right = line.split(" - ", 1)
-            fields, (fstype, _, options) = left.split(), right.split()[:3]
-            if fstype in ("cgroup", "cgroup2"):
-                yield fields[4], fields[3], fstype, options.split(",")
+def cgroup_mounts(lines):
+    """Lines of /proc/self/mountinfo -> (mount point, root within the hierarchy, fstype,
+    super options) of each cgroup mount."""
+    for line in lines:
+        left, right = line.split(" - ", 1)
+        fields, (fstype, _, options) = left.split(), right.split()[:3]
+        if fstype in ("cgroup", "cgroup2"):
+            yield fields[4], fields[3], fstype, options.split(",")
+
+
+def candidates(mountinfo, cgroup) -> list[tuple[str, int, frozenset, str]]:
+    """(mount point, version, v1 controllers we use, the grader's cgroup directory) of each
+    hierarchy that could hold sandbox cgroups, from the texts of /proc/self/mountinfo and
+    /proc/self/cgroup."""
+    own, found, seen = own_cgroups(cgroup), [], set()
+    for mount, root, fstype, options in cgroup_mounts(mountinfo):
+        if fstype == "cgroup2":
+            key, controllers = "2", frozenset()
+        else:
+            key = next((k for k in own if k != "2" and set(k.split(",")) <= set(options)), None)
+            controllers = frozenset(o for o in options if o in USED_V1)
+            if not controllers:
+                continue
+        if key is None or key in seen:
+            continue
+        seen.add(key)
+        found.append((mount, 2 if fstype == "cgroup2" else 1, controllers, _under(mount, root, own[key])))
+    return found
 
 
 def _under(mount: str, mount_root: str, path: str) -> str:
@@ -75,29 +95,18 @@ def _under(mount: str, mount_root: str, path: str) -> str:
 def discover() -> list[Hierarchy]:
     """The cgroup hierarchies this process may create sandbox cgroups in (none when not allowed)."""
     try:
-        own, mounts = _own_cgroups(), list(_mounts())
+        with open("/proc/self/mountinfo") as m, open("/proc/self/cgroup") as c:
+            found = candidates(m.readlines(), c.readlines())
     except OSError:
         return []
-    found, seen = [], set()
-    for mount, root, fstype, options in mounts:
-        if fstype == "cgroup2":
-            key, controllers = "2", None
-        else:
-            names = [o for o in options if o in USED_V1 or o.startswith("name=")]
-            key = next((k for k in own if k != "2" and set(k.split(",")) == set(names)), None)
-            controllers = frozenset(n for n in names if n in USED_V1)
-            if not controllers:
-                continue
-        if key is None or key not in own or key in seen:
-            continue
-        parent = _under(mount, root, own[key])
+    usable = []
+    for mount, version, controllers, parent in found:
         if not os.access(parent, os.W_OK):
             continue
-        if fstype == "cgroup2":
+        if version == 2:
             controllers = _enable_v2_controllers(parent)
-        seen.add(key)
-        found.append(Hierarchy(mount, 1 if fstype == "cgroup" else 2, controllers, parent))
-    return found
+        usable.append(Hierarchy(mount, version, controllers, parent))
+    return usable
 
 
 def _enable_v2_controllers(parent: str) -> frozenset:
@@ -136,6 +145,7 @@ class SandboxCgroup:
     roles: dict = field(default_factory=dict)   # feature ("memory", "cpu time"...) -> Hierarchy or None
     _usage_fd: int | None = None
     _usage_v2: bool = False
+    _pressure_fd: int | None = None
 
     @classmethod
     def create(cls, name: str, memory_mb: int, processes: int, cpus: float,
@@ -201,8 +211,21 @@ class SandboxCgroup:
                               (f" and uses at most {cpus:g} CPU" if cpus > 0 else "") + f" (cgroup v{cpu.version})")
         usage = self._file("cpu time", "cpu.stat" if self.roles["cpu time"].version == 2 else "cpuacct.usage") \
             if self.roles["cpu time"] is not None else None
-        if usage is not None:
+        if usage is not None and os.path.exists(usage):
             self._usage_fd, self._usage_v2 = os.open(usage, os.O_RDONLY | os.O_CLOEXEC), self.roles["cpu time"].version == 2
+        self._open_pressure()
+
+    def _open_pressure(self) -> None:
+        """cgroup v2's CPU pressure (PSI), when the kernel keeps it."""
+        v2 = self.roles.get("kill")
+        if v2 is None:
+            return
+        try:
+            fd = os.open(os.path.join(self.dirs[v2], "cpu.pressure"), os.O_RDONLY | os.O_CLOEXEC)
+            os.pread(fd, 256, 0)  # EOPNOTSUPP when PSI is compiled in but switched off
+        except OSError:
+            return
+        self._pressure_fd = fd
 
     @staticmethod
     def _try(path: str | None, text: str) -> None:
@@ -227,6 +250,14 @@ class SandboxCgroup:
         if self._usage_v2:  # "usage_usec 123\nuser_usec ..."
             return int(raw.split(b"\n", 1)[0].split()[1]) / 1e6
         return int(raw) / 1e9
+
+    def starved_seconds(self) -> float | None:
+        """Time some process of the sandbox was ready to run but waited for a CPU (PSI "some"
+        total), None without PSI: what a loaded machine, not the student, cost the sandbox."""
+        if self._pressure_fd is None:
+            return None
+        first = os.pread(self._pressure_fd, 256, 0).split(b"\n", 1)[0]  # some avg10=... total=123
+        return int(first.rsplit(b"total=", 1)[1]) / 1e6
 
     def oom_kills(self) -> int:
         """How many processes the kernel killed for the sandbox's memory limit."""
@@ -257,9 +288,10 @@ class SandboxCgroup:
         kill_dirs(list(self.dirs.values()))
 
     def remove(self) -> None:
-        if self._usage_fd is not None:
-            os.close(self._usage_fd)
-            self._usage_fd = None
+        for fd in (self._usage_fd, self._pressure_fd):
+            if fd is not None:
+                os.close(fd)
+        self._usage_fd = self._pressure_fd = None
         if self.dirs:
             remove_dirs(list(self.dirs.values()))
         self.dirs = {}

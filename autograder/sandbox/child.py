@@ -1,9 +1,10 @@
 """The sandbox's child: runs student code on the grader's request. Untrusted.
 
 Loaded by the fork server (forkserver.py) before any sandbox exists; each
-sandbox's child process calls `main(MAX_RESULT_BYTES)` after isolating itself
-(supervisor.py), with requests on fd 3 and responses on fd 4 (stdout/stderr go
-to a capped log nobody parses). It holds the student's namespace (chunks
+sandbox's child process calls `main(MAX_RESULT_BYTES, BULK_BYTES)` after isolating
+itself (supervisor.py), with requests on fd 3 and responses on fd 4 (stdout/stderr
+go to a capped log nobody parses), and on fd 5 a memfd shared with the grader
+through which the arrays of callbacks travel. It holds the student's namespace (chunks
 executed one at a time) and a table of objects that cannot cross the wire.
 Nothing here is trusted by the grader: the student can patch this very module,
 so the grader decodes every response strictly.
@@ -22,7 +23,8 @@ import types
 import numpy as np  # numpy first: the student's chunks then import it for free
 import wire  # the fork server puts this directory on sys.path while it imports us
 
-REQUESTS, RESPONSES = 3, 4
+REQUESTS, RESPONSES, BULK = 3, 4, 5
+SHARED = {"bulk": None}  # the shared memory for callbacks' arrays, mapped in main()
 NAMESPACE = {"__name__": "__student__", "__builtins__": builtins}
 OBJECTS: dict[int, object] = {}
 KEPT: dict[int, int] = {}     # id(object) -> handle number
@@ -79,7 +81,7 @@ class GraderFunctionError(Exception):
 
 
 GRADER_CALL = threading.Lock()  # one callback at a time: the frames of two threads must not interleave
-IN_CAPS = wire.Caps(max_bytes=2**40)  # the grader is trusted to send what it means to
+IN_CAPS = wire.TRUSTED  # the grader is trusted to send what it means to
 
 
 def grader_function(name, max_bytes):
@@ -94,8 +96,9 @@ def grader_function(name, max_bytes):
             raise TypeError(f"{name}() takes plain data only (numbers, strings, numpy arrays of numbers, "
                             f"tuples, lists, dicts with str keys): {exc}") from None
         with GRADER_CALL:
-            wire.write_frame(RESPONSES, wire.frame({"kind": "callback", "name": name, "value": tree}, buffers))
-            header, arrays = wire.read_frame(REQUESTS, IN_CAPS)
+            bulk = SHARED["bulk"]
+            wire.write_frame(RESPONSES, wire.frame({"kind": "callback", "name": name, "value": tree}, buffers, bulk))
+            header, arrays = wire.read_frame(REQUESTS, IN_CAPS, bulk=bulk)
         if header.get("kind") == "return":
             return wire.decode(header["value"], arrays, caps=IN_CAPS)
         raise GraderFunctionError(header.get("message", f"{name}() failed"))
@@ -174,7 +177,10 @@ def respond(header, result, caps):
     wire.write_frame(RESPONSES, pieces)
 
 
-def main(max_result_bytes: int):
+def main(max_result_bytes: int, bulk_bytes: int = 0):
+    if bulk_bytes:
+        import mmap
+        SHARED["bulk"] = memoryview(mmap.mmap(BULK, bulk_bytes))
     caps = wire.Caps(max_bytes=max_result_bytes)
     in_caps = IN_CAPS
     wire.write_frame(RESPONSES, wire.frame({"kind": "hello", "pid": os.getpid()}, []))

@@ -16,10 +16,12 @@ student's code, as with an exec, at a fraction of the cost.
 Control channel: a socketpair private to the grading process (never reachable
 by a sandbox: the supervisor closes it first thing). Messages are a 4-byte
 length + JSON; a spawn request carries the sandbox's five pipe ends
-(lifeline, status, log, requests, responses) as SCM_RIGHTS.
+(lifeline, status, log, requests, responses) and a memfd (callbacks' arrays)
+as SCM_RIGHTS.
 
-    {"op": "spawn", "cfg": {...}}  + 5 fds  ->  {"pid": supervisor pid}
+    {"op": "spawn", "cfg": {...}}  + 6 fds  ->  {"pid": supervisor pid}
     {"op": "reap", "pid": P}                ->  {"status": wait status or null} (kills P first)
+    {"op": "exit"}                          ->  (none: the server exits)
 
 The forked supervisor stays a zombie until the grader asks to reap it, so its
 pid cannot be reused while the grader may still kill its process group.
@@ -41,7 +43,7 @@ import threading
 import time
 
 _LEN = struct.Struct(">I")
-N_FDS = 5  # lifeline, status, log, requests, responses
+N_FDS = 6  # lifeline, status, log, requests, responses, shared memory for callbacks
 ORPHAN_WAIT = 2.0  # seconds to tell a killed grader from one that closed us
 
 
@@ -65,11 +67,15 @@ def _recv(sock, max_fds=0):
 
 # ------------------------------------------------------------ server side
 
-def _serve(sock) -> None:
+def _serve(sock) -> bool:
+    """Serve until told to exit (-> True) or the channel closes (-> False: the grader died,
+    or is exiting without closing us; running sandboxes die by their lifelines)."""
     while True:
         msg, fds = _recv(sock, N_FDS)
         if msg is None:
-            return  # the grading process closed us, or is gone (running sandboxes die by their lifelines)
+            return False
+        if msg["op"] == "exit":
+            return True
         if msg["op"] == "spawn":
             try:
                 _send(sock, {"pid": _spawn(sock, msg["cfg"], fds)})
@@ -97,7 +103,7 @@ def _spawn(sock, cfg, fds) -> int:
 
 
 def _become_supervisor(cfg, fds) -> None:
-    """Lay out the fds as supervisor.run expects (0 lifeline, 1 status, 2 log, 3/4 pipes)."""
+    """Lay out the fds as supervisor.run expects (0 lifeline, 1 status, 2 log, 3/4 pipes, 5 memfd)."""
     import fcntl
 
     import supervisor
@@ -107,7 +113,7 @@ def _become_supervisor(cfg, fds) -> None:
         os.dup2(fd, target)
     os.closerange(N_FDS, 65536)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    supervisor.run(dict(cfg, fds={"log": 2, "req": 3, "resp": 4}))
+    supervisor.run(dict(cfg, fds={"log": 2, "req": 3, "resp": 4, "bulk": 5}))
 
 
 def _reap(pid: int):
@@ -150,8 +156,8 @@ def main() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)                    # the grader stopped reading our stderr
     os.close(devnull)
-    _serve(sock)
-    _clean_up_after(cfg["grader"], cfg["scratch"])
+    if not _serve(sock):
+        _clean_up_after(cfg["grader"], cfg["scratch"])
 
 
 # ------------------------------------------------------------ grader side
@@ -184,7 +190,7 @@ class ForkServer:
         ours.settimeout(None)
 
     def spawn(self, cfg: dict, fds: list[int]) -> int:
-        """Fork a supervisor for `cfg` with these five fds (lifeline, status, log, req, resp) -> pid."""
+        """Fork a supervisor for `cfg` with these six fds (lifeline, status, log, req, resp, memfd) -> pid."""
         answer = self._ask({"op": "spawn", "cfg": cfg}, fds)
         if "pid" not in answer:
             raise OSError(answer.get("error", "the fork server refused"))
@@ -198,7 +204,12 @@ class ForkServer:
         return self.proc.poll() is None
 
     def close(self) -> None:
-        self.sock.close()  # EOF: the server exits
+        try:
+            with self.lock:
+                _send(self.sock, {"op": "exit"})  # a deliberate close: the grader cleans up itself
+        except OSError:
+            pass
+        self.sock.close()
         try:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:

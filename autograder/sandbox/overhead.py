@@ -2,8 +2,9 @@
 
 Prints, for N sandboxes holding 13 chunks (numpy, a lazily imported pyplot, 11
 small functions): the start+load and close wall times, the CPU time of grader
-+ supervisor + child per sandbox, a small call's round trip and an 8 MB array
-sent there and back.
++ supervisor + child per sandbox, a small call's round trip, an 8 MB array
+sent there and back, and a grader callback's round trip with a 200x64 float64
+array each way (TwoLayerNet.train on the digits makes ~1,600 of them).
 """
 from __future__ import annotations
 
@@ -17,8 +18,11 @@ import numpy as np
 
 from autograder.extract import Chunk
 from autograder.sandbox import Policy, Sandbox, fork_server
+
+CALLBACKS = 2000  # round trips timed (mean)
 CHUNKS = ([Chunk("import: numpy", "import numpy as np"), Chunk("import: pyplot", "import matplotlib.pyplot as plt"),
-           Chunk("echo", "def echo(x):\n    return x\n")]
+           Chunk("echo", "def echo(x):\n    return x\n"),
+           Chunk("relay", "def relay(x, n):\n    for _ in range(n):\n        x = grader_echo(x)\n    return x\n")]
           + [Chunk(f"f{i}", f"def f{i}(x):\n    return x + {i}\n") for i in range(10)])
 
 
@@ -51,14 +55,20 @@ def measure(mode: str = "full", n: int = 10) -> str:
         sb.close()
         closes.append(time.perf_counter() - t)
     cpu = (_cpu() - cpu0) / n
-    with Sandbox(CHUNKS, policy=Policy.named(mode)) as sb:
+    with Sandbox(CHUNKS, policy=Policy.named(mode), callbacks={"grader_echo": lambda x: x}) as sb:
         small = [_timed(sb, 1.0) for _ in range(200)]
         big = [_timed(sb, np.random.rand(1000, 1000)) for _ in range(10)]
+        batch = np.random.rand(200, 64)
+        sb.call("relay", batch, 10)
+        start = time.perf_counter()
+        sb.call("relay", batch, CALLBACKS)
+        callback = (time.perf_counter() - start) / CALLBACKS
         isolation = sb.isolation
     med = statistics.median
     return (f"{mode}: start+load median {med(starts):.3f} s (min {min(starts):.3f}), close median "
             f"{med(closes):.3f} s, CPU per sandbox {cpu:.3f} s, small call {med(small) * 1e3:.2f} ms, "
-            f"8 MB there and back {med(big) * 1e3:.1f} ms\n  isolation: {isolation}")
+            f"8 MB there and back {med(big) * 1e3:.1f} ms, callback with 200x64 each way "
+            f"{callback * 1e3:.3f} ms\n  isolation: {isolation}")
 
 
 def _timed(sb, value) -> float:

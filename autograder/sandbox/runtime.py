@@ -48,22 +48,24 @@ _FORK_LOCK = threading.Lock()
 class Runtime(Protocol):
     """What Sandbox needs from whatever runs the child (fork server here; a container runtime later)."""
     isolation: str
-    in_namespaces: bool
 
     def open(self, chunks) -> None: ...            # per-sandbox resources, the code written
     def spawn(self, deadline: float) -> "Child": ...  # a fresh child with a hello sent; SandboxError
     def stop(self) -> int | None: ...              # kill the child's whole tree -> wait status
     def cpu_seconds(self) -> float: ...             # CPU of every process of the sandbox so far
+    def starved_seconds(self) -> float | None: ...  # time it waited for a CPU (None: unknown)
     def describe_death(self, status: int | None) -> str: ...
     def output(self, limit: int) -> str: ...
     def close(self) -> None: ...
 
 
 class Child:
-    """One child process: the pipes to talk to it and its generation number."""
+    """One child process: the pipes to talk to it, the memory it shares with the grader for
+    the arrays of callbacks (None without callbacks), and its generation number."""
 
-    def __init__(self, requests: int, responses: int, generation: int, code_dir: str):
+    def __init__(self, requests: int, responses: int, generation: int, code_dir: str, bulk=None):
         self.requests, self.responses, self.generation, self.code_dir = requests, responses, generation, code_dir
+        self.bulk = bulk
 
 
 # ------------------------------------------------------------------ the fork server
@@ -108,7 +110,7 @@ def _pipe(big: bool = False) -> tuple[int, int]:
     if big:
         try:
             import fcntl
-            fcntl.fcntl(w, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+            fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         except OSError:
             pass
     return r, w
@@ -134,11 +136,29 @@ def hierarchies() -> list[cgroups.Hierarchy]:
     return _HIERARCHIES[os.getpid()]
 
 
+# /proc/<pid>/stat fields 14-17 (proc(5)), counted after the ")" that ends the command name
+STAT_UTIME, STAT_STIME, STAT_CUTIME, STAT_CSTIME = 11, 12, 13, 14
+
+
+def _proc_cpu(pid: int | None, first: int, last: int) -> float:
+    """Seconds in /proc/<pid>/stat's fields first..last (utime, stime, cutime, cstime); 0 if gone."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()  # the name may hold spaces and ")"
+    except OSError:
+        return 0.0
+    return sum(int(v) for v in fields[first:last + 1]) / os.sysconf("SC_CLK_TCK")
+
+
 # ------------------------------------------------------------------ the local runtime
 
 class LocalRuntime:
-    def __init__(self, limits: Limits, slot: int, policy: Policy, support: Support | None = None, hide=()):
+    def __init__(self, limits: Limits, slot: int, policy: Policy, support: Support | None = None, hide=(),
+                 bulk_bytes: int = 0):
         self.limits, self.slot, self.policy = limits, slot, policy
+        self.bulk_bytes = bulk_bytes if hasattr(os, "memfd_create") else 0  # shared memory per child
         self.support = SUPPORT if support is None else support
         self.hide = [str(AUTOGRADER_DIR)] + [str(p) for p in hide]
         self.isolation = "not started"
@@ -151,6 +171,7 @@ class LocalRuntime:
         self._pid = None            # the supervisor's (also its process group's)
         self._child_pid = None      # the child's, as the grader sees it
         self._cpu_done = 0.0        # CPU of finished children (fallback measure only)
+        self._bulk = None           # the current child's shared memory (callbacks' arrays)
         self._ran_outside_namespaces = False
 
     # ------------------------------------------------------------ per sandbox
@@ -228,7 +249,7 @@ class LocalRuntime:
         self._ran_outside_namespaces |= not self.in_namespaces
         self.isolation = self._describe(setup, policy)
         code = "/sandbox/code" if self.in_namespaces else str(self.tmp / "code")
-        child = Child(pipes[0], pipes[1], generation, code)
+        child = Child(pipes[0], pipes[1], generation, code, self._bulk)
         try:
             header, _ = wire.read_frame(child.responses, wire.Caps(max_bytes=0), deadline)
             if header.get("kind") != "hello":
@@ -256,20 +277,34 @@ class LocalRuntime:
         req_r, req_w = _pipe(big=True)
         resp_r, resp_w = _pipe(big=True)
         log = os.open(self.tmp / f"output-{generation:06d}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        bulk_fd = self._open_bulk()
         try:
-            self._pid = self._fork(cfg, [life_r, status_w, log, req_r, resp_w])
+            self._pid = self._fork(cfg, [life_r, status_w, log, req_r, resp_w, bulk_fd])
         except (OSError, EOFError, SandboxError) as exc:
             for fd in (self._life_w, self._status_r, req_w, resp_r):
                 os.close(fd)
+            self._bulk = None
             raise SandboxError(f"cannot start the sandbox supervisor: {exc}") from None
         finally:
-            for fd in (life_r, status_w, req_r, resp_w, log):
+            for fd in (life_r, status_w, req_r, resp_w, log, bulk_fd):
                 os.close(fd)
-        os.set_blocking(req_w, False)
+        os.set_blocking(req_w, False)   # the grader never blocks on the child: it polls with deadlines
+        os.set_blocking(resp_r, False)
         self._pipes = (req_w, resp_r)
         self._status_buf = b""
         self._child_pid = None
         return req_w, resp_r
+
+    def _open_bulk(self) -> int:
+        """A fresh memfd for this child's callbacks (mapped here as self._bulk), or /dev/null."""
+        self._bulk = None
+        if not self.bulk_bytes:
+            return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        import mmap
+        fd = os.memfd_create("ag-sandbox-callbacks", os.MFD_CLOEXEC)
+        os.ftruncate(fd, self.bulk_bytes)  # sparse: pages exist once written
+        self._bulk = memoryview(mmap.mmap(fd, self.bulk_bytes))
+        return fd
 
     @staticmethod
     def _fork(cfg: dict, fds: list[int]) -> int:
@@ -290,7 +325,7 @@ class LocalRuntime:
             "dirs": {k: str(self.tmp / k) for k in ("code", "work")},
             "binds": sorted(os.path.realpath(p) for p in prefixes) + sorted(prefixes),
             "hide": self.hide, "tmp_mb": self.limits.tmp_mb, "limits": self.limits.as_dict(),
-            "processes": self._process_cap(policy),
+            "processes": self._process_cap(policy), "bulk_bytes": self.bulk_bytes,
             "max_result_bytes": self.limits.max_result_mb * 2**20, "env": CHILD_ENV,
         }
 
@@ -316,14 +351,18 @@ class LocalRuntime:
             notes += self.cgroup.notes + ["every process of the sandbox killed at the end (cgroup)"]
         else:
             notes.append(self._cgroup_note or "cgroup: not used")
+            unbound = setup.get("uid") is None and os.geteuid() == 0 and not self.in_namespaces
             notes.append(f"memory: no cgroup, so at most {self._process_cap(policy)} process(es) of "
-                         f"{self.limits.memory_mb} MB each")
+                         f"{self.limits.memory_mb} MB each" + (" (NOT enforced: the child stayed root, which "
+                                                               "RLIMIT_NPROC does not bind)" if unbound else ""))
         if not policy.seccomp and self.support.why("seccomp"):
             notes.append(f"seccomp failed: {self.support.why('seccomp')}")
         lim = self.limits
         notes.append(f"limits: cpu {lim.cpu_seconds} s per process, memory {lim.memory_mb} MB per process, output "
                      f"{lim.max_output_bytes} bytes, {lim.max_open_files} files, call {lim.call_seconds:g} s of CPU "
-                     f"(wall clock {lim.call_seconds * lim.wall_factor:g} s), sandbox {lim.wall_seconds:g} s; "
+                     f"(wall clock {lim.call_seconds * lim.wall_factor:g} s"
+                     f"{' + time spent waiting for a CPU (PSI)' if self._measures_starvation() else ''}), "
+                     f"sandbox {lim.wall_seconds:g} s; "
                      f"CPU time measured {'by the cgroup' if self._cgroup_cpu() else 'from /proc (no cgroup)'}; "
                      "environment cleared; python -I -S")
         return "; ".join(notes)
@@ -375,10 +414,13 @@ class LocalRuntime:
             procs.kill_uid(self.uid)
         for fd in (self._status_r, *self._pipes):
             os.close(fd)
-        self._pid = self._child_pid = None
+        self._pid = self._child_pid = self._bulk = None  # the mapping goes with its last reference
         return status
 
     # ------------------------------------------------------------ measures
+
+    def _measures_starvation(self) -> bool:
+        return self.cgroup is not None and self.cgroup.starved_seconds() is not None
 
     def _cgroup_cpu(self) -> bool:
         return self.cgroup is not None and self.cgroup.cpu_seconds() is not None
@@ -390,21 +432,16 @@ class LocalRuntime:
             return self.cgroup.cpu_seconds()
         return self._fallback_cpu() if self._pid is not None else self._cpu_done
 
+    def starved_seconds(self) -> float | None:
+        """Time the sandbox's processes were ready to run but got no CPU (None: not measured)."""
+        return self.cgroup.starved_seconds() if self.cgroup is not None else None
+
     def _fallback_cpu(self) -> float:
         """Without a cgroup: the child's CPU (its threads, and the children it waited for) plus
         the orphans its supervisor reaped; 10 ms resolution. Blind to descendants still running
         or never waited for: a student who forks workers can hide their CPU time from it."""
-        total = self._cpu_done
-        for pid, fields in ((self._child_pid, slice(13, 17)), (self._pid, slice(15, 17))):
-            if pid is None:
-                continue
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    values = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += sum(int(v) for v in values[fields.start - 2:fields.stop - 2]) / os.sysconf("SC_CLK_TCK")
-        return max(total, self._cpu_done)
+        return (self._cpu_done + _proc_cpu(self._child_pid, STAT_UTIME, STAT_CSTIME)
+                + _proc_cpu(self._pid, STAT_CUTIME, STAT_CSTIME))
 
     def describe_death(self, status: int | None) -> str:
         text = procs.describe_status(status, self.limits)

@@ -26,7 +26,7 @@ from .policy import Policy, Support
 from .runtime import LocalRuntime, fork_server  # noqa: F401  (fork_server: re-exported)
 
 LOAD_SECONDS = 10.0     # longest one chunk may take (CPU) to execute at load time
-QUICK_WAIT = 0.05       # an answer within this wall time needs no CPU reading at all
+QUICK_WAIT = 0.05       # an answer within this wall time needs no reading of the CPU time
 MIN_WAIT = 0.01         # shortest sleep between two readings of the sandbox's CPU time
 CALLBACK_FAILED = "the function {name}() provided by the grader failed on the arguments it was given"
 
@@ -56,7 +56,10 @@ class Sandbox:
         self.callback_errors: list[str] = []   # the grader's exceptions in callbacks (instructor log only)
         self._callback_seconds = 0.0           # grader CPU spent serving callbacks
         self._failures: dict[str, tuple[int, Exception]] = {}  # function -> (crashes + timeouts, last)
-        self._runtime = runtime or LocalRuntime(self.limits, slot, policy or Policy(), support, hide)
+        self._answer_caps = wire.Caps(max_bytes=self.limits.max_result_mb * 2**20)
+        self._argument_caps = wire.Caps(max_bytes=self.limits.callback_max_mb * 2**20)
+        bulk = self.limits.callback_max_mb * 2**20 if self.callbacks else 0
+        self._runtime = runtime or LocalRuntime(self.limits, slot, policy or Policy(), support, hide, bulk)
         self._skip: set[int] = set()       # chunks that killed or hung the child at load
         self._child = None
         self._opened = False
@@ -176,7 +179,8 @@ class Sandbox:
     # ------------------------------------------------------------ requests
 
     def _caps(self) -> wire.Caps:
-        return wire.Caps(max_bytes=self.limits.max_result_mb * 2**20)
+        """What an answer from the child may hold."""
+        return self._answer_caps
 
     def _request(self, op, name, value, echo, timeout):
         what = f"{value[0].type_name}.{name}" if op == "method" and type(value[0]) is wire.Handle else name
@@ -208,14 +212,14 @@ class Sandbox:
             self._kill()
             raise StudentTimeout(f"the sandbox's time budget of {self.limits.wall_seconds:g} s is used up")
         clock = CallClock(self, cpu_limit, now)
-        tree, buffers = wire.encode(value, caps=wire.Caps(max_bytes=2**40))
+        tree, buffers = wire.encode(value, caps=wire.TRUSTED)
         what = header.get("label") or header["name"] or header["op"]
         child = self._child
         try:
             wire.write_frame(child.requests, wire.frame(dict(header, value=tree), buffers), clock.deadline)
             while True:
                 clock.wait(child.responses)
-                answer, arrays = wire.read_frame(child.responses, self._caps(), clock.deadline)
+                answer, arrays = wire.read_frame(child.responses, self._caps(), clock.deadline, child.bulk)
                 if answer.get("kind") != "callback":
                     break
                 self._serve_callback(answer, arrays, clock)
@@ -244,18 +248,21 @@ class Sandbox:
         callback caps; anything else is BadOutput (the child is killed). The function's
         own exceptions reach the child as a fixed message (never its text or traceback).
         Its time counts against the call's CPU limit and cpu_seconds()."""
-        started = time.thread_time()
-        clock.meter()
+        started, began = time.thread_time(), time.monotonic()
+        clock.meter()  # from the first callback on, the child's CPU between callbacks counts too
         name = request.get("name")
         if type(name) is not str or name not in self.callbacks:
             raise wire.WireError(f"a call to {str(name)[:40]!r}, which the grader does not provide")
-        args = wire.decode(request.get("value"), arrays, caps=self._callback_caps())
+        caps = self._callback_caps()
+        if sum(a.nbytes for a in arrays) > caps.max_bytes:  # through the pipe, only max_result_mb held them
+            raise wire.WireError(f"callback arguments larger than {caps.max_bytes} bytes")
+        args = wire.decode(request.get("value"), arrays, caps=caps)
         if not (type(args) is tuple and len(args) == 2 and type(args[0]) is list and type(args[1]) is dict):
             raise wire.WireError("callback arguments must be (list, dict)")
         try:
             result = self.callbacks[name](*args[0], **args[1])
-            tree, buffers = wire.encode(result, caps=wire.Caps(max_bytes=2**40))  # trusted: no cap
-            reply = wire.frame({"kind": "return", "value": tree}, buffers)
+            tree, buffers = wire.encode(result, caps=wire.TRUSTED)
+            reply = wire.frame({"kind": "return", "value": tree}, buffers, self._child.bulk)
         except Exception as exc:  # noqa: BLE001 - the grader's function failed on student data
             self.callback_errors.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
             reply = wire.frame({"kind": "raise", "message": CALLBACK_FAILED.format(name=name)}, [])
@@ -263,11 +270,13 @@ class Sandbox:
             spent = time.thread_time() - started
             self._callback_seconds += spent
             clock.callbacks += spent
+            clock.callback_wall += time.monotonic() - began
         wire.write_frame(self._child.requests, reply, clock.deadline)
-        clock.check_cpu()
+        clock.check_cpu(every=QUICK_WAIT)
 
     def _callback_caps(self) -> wire.Caps:
-        return wire.Caps(max_bytes=self.limits.callback_max_mb * 2**20)
+        """What the arguments of one callback may hold."""
+        return self._argument_caps
 
     def _interpret(self, answer: dict, arrays, what: str):
         kind = answer.get("kind")
@@ -315,41 +324,67 @@ class CallClock:
     """The limits of one call: CPU seconds of the whole sandbox (its processes, and the
     grader's time in the callbacks it serves) with the wall clock as a backstop.
 
-    The sandbox's CPU time is only read once an answer is late (QUICK_WAIT): the calls a
-    grader makes by the thousand cost nothing extra. The first QUICK_WAIT of a call is
-    therefore not counted, a 0.05 s leniency."""
+    The sandbox's CPU time is read only when an answer is late (QUICK_WAIT) or, during a
+    stream of callbacks, at most once per QUICK_WAIT: the calls a grader makes by the
+    thousand cost nothing extra. Until the first reading nothing is counted, a leniency of
+    at most QUICK_WAIT x the CPUs the sandbox may use.
+
+    The wall-clock backstop counts neither the grader's time in callbacks (their CPU time
+    counts instead) nor, when the kernel reports it (cgroup v2 PSI), time the sandbox
+    waited for a CPU: a neighbour that loads the machine makes a call slower, never too
+    slow. Only the sandbox's whole budget (`wall_seconds`) is absolute."""
 
     def __init__(self, sandbox: Sandbox, cpu_limit: float, now: float):
         self.sandbox, self.cpu_limit = sandbox, cpu_limit
-        wall = now + cpu_limit * sandbox.limits.wall_factor
-        self.deadline = min(wall, sandbox._deadline)
-        self.budget_bound = wall >= sandbox._deadline
+        self.started, self.allowed = now, cpu_limit * sandbox.limits.wall_factor
+        self.deadline = min(now + self.allowed, sandbox._deadline)
+        self.budget_bound = now + self.allowed >= sandbox._deadline
         self.base: float | None = None   # the sandbox's CPU time when metering began
-        self.callbacks = 0.0             # grader time in this call's callbacks
+        self.starved_base: float | None = None  # its CPU-wait time then
+        self.checked = now               # when the CPU time was last compared with the limit
+        self.callbacks = 0.0             # grader CPU time in this call's callbacks
+        self.callback_wall = 0.0         # and their wall-clock time
         self.cpus = max(1, os.cpu_count() or 1)  # the most CPU time one wall second can hold
 
     def meter(self) -> None:
         if self.base is None:
             self.base = self.sandbox._runtime.cpu_seconds()
+            self.starved_base = self.sandbox._runtime.starved_seconds()
 
-    def used(self) -> float:
-        return self.sandbox._runtime.cpu_seconds() - self.base + self.callbacks
-
-    def check_cpu(self) -> float:
-        """-> CPU seconds left; _CpuExceeded when none."""
+    def check_cpu(self, every: float = 0.0) -> float:
+        """-> CPU seconds left (an estimate when the last reading is under `every` s old);
+        _CpuExceeded when none are."""
         self.meter()
-        left = self.cpu_limit - self.used()
+        now = time.monotonic()
+        if now - self.checked < every:
+            return self.cpu_limit
+        self.checked = now
+        left = self.cpu_limit - (self.sandbox._runtime.cpu_seconds() - self.base + self.callbacks)
         if left <= 0:
             raise _CpuExceeded
         return left
 
     def wait(self, fd: int) -> None:
         """Until fd is readable. _CpuExceeded / TimeoutError when a limit is reached first."""
-        if self.base is None and wire.wait_readable(fd, min(time.monotonic() + QUICK_WAIT, self.deadline),
-                                                    raise_timeout=False):
+        if wire.wait_readable(fd, min(time.monotonic() + QUICK_WAIT, self.deadline), raise_timeout=False):
             return
         while True:
             left = self.check_cpu()
             wake = min(time.monotonic() + max(left / self.cpus, MIN_WAIT), self.deadline)
-            if wire.wait_readable(fd, wake, raise_timeout=wake >= self.deadline):
+            if wire.wait_readable(fd, wake, raise_timeout=False):
                 return
+            if time.monotonic() >= self.deadline and not self._extend():
+                raise TimeoutError
+
+    def _extend(self) -> bool:
+        """Move the wall-clock deadline by the time spent in callbacks and waiting for a CPU -> moved?"""
+        if self.budget_bound:
+            return False
+        starved = self.sandbox._runtime.starved_seconds()
+        waited = starved - self.starved_base if starved is not None and self.starved_base is not None else 0.0
+        wanted = self.started + self.allowed + waited + self.callback_wall
+        if wanted <= self.deadline + MIN_WAIT:
+            return False
+        self.deadline = min(wanted, self.sandbox._deadline)
+        self.budget_bound = wanted >= self.sandbox._deadline
+        return True

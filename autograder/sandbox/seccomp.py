@@ -87,6 +87,10 @@ OFFSET_NR, OFFSET_ARCH, OFFSET_ARG0_LOW = 0, 4, 16  # ARG0_LOW: little-endian ma
 _FILTER = struct.Struct("=HBBI")       # struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }
 
 
+class _SockFprog(ctypes.Structure):  # struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
 def available(machine: str = linux.MACHINE) -> bool:
     return linux.LINUX and machine in SYSCALLS
 
@@ -124,10 +128,7 @@ def install() -> str:
     raw = b"".join(_FILTER.pack(*ins) for ins in instructions)
     filters = ctypes.create_string_buffer(raw, len(raw))
 
-    class SockFprog(ctypes.Structure):  # struct sock_fprog { unsigned short len; struct sock_filter *filter; }
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-    fprog = SockFprog(len(instructions), ctypes.addressof(filters))
+    fprog = _SockFprog(len(instructions), ctypes.addressof(filters))
     linux.prctl(linux.PR_SET_SECCOMP, linux.SECCOMP_MODE_FILTER, ctypes.byref(fprog))
     return ("system calls: seccomp denies keyrings, SysV/POSIX IPC, socket(), ptrace and other "
             "processes' memory, io_uring, bpf, new namespaces")

@@ -3,7 +3,8 @@
 Forked by the fork server (forkserver.py) for each sandbox, in a new session,
 and entered at `run(cfg)`. File descriptors: 0 = lifeline (the grader holds
 the write end; EOF means "kill everything now"), 1 = status pipe to the grader
-(JSON lines), 2 = the capped output log, 3/4 = the request/response pipes. It
+(JSON lines), 2 = the capped output log, 3/4 = the request/response pipes,
+5 = shared memory for the arrays of callbacks. It
   0. joins the sandbox's cgroups (cfg["cgroup_procs"]; cgroups.py), so that
      everything it starts is limited, measured and killed as one;
   1. tries namespaces (mount + PID + network + IPC; needs root or a user
@@ -214,13 +215,14 @@ def count_processes(uid):
 
 
 def plumb(fds):
-    """log -> 1, 2; requests -> 3; responses -> 4; /dev/null -> 0; nothing else open."""
-    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (fds["log"], fds["req"], fds["resp"])]
+    """log -> 1, 2; requests -> 3; responses -> 4; callbacks' shared memory -> 5;
+    /dev/null -> 0; nothing else open."""
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (fds["log"], fds["req"], fds["resp"], fds["bulk"])]
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
-    for target, src in ((1, high[0]), (2, high[0]), (3, high[1]), (4, high[2])):
+    for target, src in ((1, high[0]), (2, high[0]), (3, high[1]), (4, high[2]), (5, high[3])):
         os.dup2(src, target)
-    os.closerange(5, 65536)
+    os.closerange(6, 65536)
 
 
 def layer(name, fn, *args):
@@ -324,7 +326,7 @@ def serve_student_code(cfg, env):
     except BaseException:  # noqa: BLE001 - the grader sees the child die before its hello
         os._exit(127)
     try:
-        child.main(int(cfg["max_result_bytes"]))
+        child.main(int(cfg["max_result_bytes"]), int(cfg["bulk_bytes"]))
     finally:
         os._exit(0)
 

@@ -9,7 +9,10 @@ contract name in `replaces`, so it drops straight into a submission:
 `at_load` attacks: then it is recorded in `load_errors` and the name is
 missing). Attacks that take a path read it from their argument when it is a
 string (Sandbox-level tests pass targets that way) and otherwise look for the
-grader's files themselves, as a real student would.
+grader's files themselves, as a real student would. The second round (keyrings,
+IPC, shared files, sockets, escaping daemons, memory across processes, the
+grader's memory, spinning neighbours) takes a marker string and names what it
+plants after it, so the tests can look for anything of it left on the machine.
 """
 from __future__ import annotations
 
@@ -284,6 +287,149 @@ def relu_forward(x):
     return x
 ''', StudentException, exc_type="ValueError", what="tries to lift its CPU limit"),
 ]}
+
+# ---------------------------------------------------------------- second round
+# Written by reading the kit's source, as a student would. Each takes a marker string
+# (its argument) and names what it plants after it, so that the test can look for
+# anything of it left on the machine once the sandbox is closed (sandbox_helpers.leftovers).
+ATTACKS.update({a.name: a for a in [
+    _attack("keyring_plant", "relu_forward", '''
+def relu_forward(x):
+    import ctypes, platform
+    add_key, keyctl = {"x86_64": (248, 250), "aarch64": (217, 219)}[platform.machine()]
+    libc = ctypes.CDLL(None, use_errno=True)
+    planted = []
+    for ring in (-3, -4, -5):   # session, user and user-session keyrings: they outlive a process
+        serial = libc.syscall(add_key, b"user", x.encode(), b"the hidden W", 12, ctypes.c_int(ring))
+        if serial > 0:
+            libc.syscall(keyctl, 5, serial, 0x3F3F3F3F)   # KEYCTL_SETPERM: anyone may read it
+            planted.append(serial)
+    return planted
+''', (), what="adds a world-readable kernel key that would outlive the sandbox"),
+
+    _attack("sysv_ipc_plant", "relu_forward", '''
+def relu_forward(x):
+    import ctypes, zlib
+    libc = ctypes.CDLL(None, use_errno=True)
+    key = zlib.crc32(x.encode()) & 0x7FFFFFFF
+    IPC_CREAT = 0o1000
+    ids = [libc.shmget(key, 4096, IPC_CREAT | 0o666), libc.msgget(key, IPC_CREAT | 0o666),
+           libc.semget(key, 1, IPC_CREAT | 0o666)]
+    return [i for i in ids if i >= 0]
+''', (), what="creates SysV shared memory, a message queue and a semaphore"),
+
+    _attack("shared_files_plant", "relu_forward", '''
+def relu_forward(x):
+    import ctypes, os
+    made = []
+    for top in ("/tmp", "/var/tmp", "/dev/shm"):
+        try:
+            with open(f"{top}/{x}", "w") as f:
+                f.write("the hidden W")
+            os.chmod(f"{top}/{x}", 0o666)
+            made.append(top)
+        except OSError:
+            pass
+    try:
+        from multiprocessing import shared_memory
+        shared_memory.SharedMemory(name=x + "-posix", create=True, size=4096)
+        made.append("posix shm")
+    except Exception:
+        pass
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.mq_open(("/" + x).encode(), os.O_CREAT | os.O_RDWR, 0o666, None) >= 0:
+        made.append("mqueue")
+    return made
+''', (), what="leaves files in /tmp, /var/tmp, /dev/shm, POSIX shared memory and a message queue"),
+
+    _attack("abstract_socket", "relu_forward", '''
+def relu_forward(x):
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind("\\0" + x)          # abstract: no file, no permission check, visible machine-wide
+    s.listen(1)
+    return "listening"
+''', StudentException, exc_type="PermissionError", what="listens on an abstract unix socket"),
+
+    _attack("daemon_escape", "relu_forward", '''
+def relu_forward(x):
+    import glob, os
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            for procs in glob.glob("/sys/fs/cgroup/**/cgroup.procs", recursive=True)[:50]:
+                try:   # leave the sandbox's cgroup for the root one
+                    with open(procs, "w") as f:
+                        f.write(str(os.getpid()))
+                except OSError:
+                    pass
+            os.closerange(0, 1024)
+            os.execv("/bin/sleep", ["sleep", "3600", x])
+        os._exit(0)
+    return x
+''', (), what="double-forks a daemon that tries to leave its cgroup, then sleeps with the marker"),
+
+    _attack("memory_across_processes", "relu_forward", '''
+def relu_forward(x):
+    import os
+    kids = []
+    for _ in range(4):   # 4 x 250 MB: each under the per-process limit, together over the sandbox's
+        try:
+            pid = os.fork()
+        except OSError:
+            break
+        if pid == 0:
+            hoard = b"\\1" * 250_000_000   # touched, so really resident
+            import time
+            time.sleep(0.5)
+            os._exit(0)
+        kids.append(pid)
+    held = sum(os.waitpid(k, 0)[1] == 0 for k in kids)
+    return held
+''', (), what="holds 4 x 250 MB in four processes, each under the per-process memory limit"),
+
+    _attack("read_grader_memory", "relu_forward", '''
+def relu_forward(x):
+    import ctypes, os
+    pid = int(x.rsplit("-", 1)[1])   # the grader's pid (a real student would scan /proc)
+    got = []
+    for leaf in ("environ", "maps", "mem", "fd", "cwd", "root/etc/hostname"):
+        path = f"/proc/{pid}/{leaf}"
+        try:
+            if os.path.isdir(path):   # which files the grader holds open (its OUT, the hidden tests...)
+                got.append(leaf + ":" + ",".join(os.readlink(f"{path}/{fd}") for fd in os.listdir(path)))
+            else:
+                with open(path, "rb") as f:
+                    got.append(leaf + ":" + f.read(4096).decode("latin-1"))
+        except OSError:
+            pass
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.ptrace(16, pid, None, None) == 0:   # PTRACE_ATTACH
+        got.append("ptrace attached")
+    buf = ctypes.create_string_buffer(64)
+    local = (ctypes.c_void_p * 2)(ctypes.addressof(buf), 64)
+    remote = (ctypes.c_void_p * 2)(0x400000, 64)
+    if libc.process_vm_readv(pid, local, 1, remote, 1, 0) > 0:
+        got.append("process_vm_readv read")
+    return got
+''', (), what="reads the grader's memory, environment and fds through /proc, ptrace and process_vm_readv"),
+
+    _attack("spinning_neighbour", "relu_forward", '''
+def relu_forward(x):
+    import os
+    started = 0
+    for _ in range(15):   # 15 busy processes left running after the call returns
+        try:
+            if os.fork() == 0:
+                os.setsid()
+                while True:
+                    pass
+        except OSError:
+            break
+        started += 1
+    return started
+''', (), what="leaves 15 processes spinning on the CPU while the grader goes on"),
+]})
 
 GOOD_AFFINE = '''
 def affine_forward(x, w, b):

@@ -9,9 +9,9 @@ from autograder.extract import Chunk
 from autograder.sandbox import Limits
 
 # Small limits so that every attack is over in a couple of seconds.
-FAST = Limits(cpu_seconds=3, wall_seconds=40, call_seconds=1.5, memory_mb=400, max_processes=8,
-              max_output_bytes=64_000, max_open_files=64, max_restarts=3, max_result_mb=16,
-              start_seconds=40)
+FAST = Limits(cpu_seconds=3, wall_seconds=40, call_seconds=1.5, memory_mb=400, sandbox_memory_mb=600,
+              max_processes=8, max_output_bytes=64_000, max_open_files=64, max_restarts=3, max_result_mb=16,
+              callback_max_mb=4, start_seconds=40)
 
 
 def slot() -> int:
@@ -65,3 +65,46 @@ def processes_with(marker: str) -> list[int]:
         except OSError:
             pass
     return [p for p in found if p != os.getpid() and _state(p) not in ("Z", "X", None)]
+
+
+def sysv_key(marker: str) -> int:
+    """The SysV IPC key an attack derives from its marker (the leftover check uses the same)."""
+    import zlib
+    return zlib.crc32(marker.encode()) & 0x7FFFFFFF
+
+
+SHARED_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
+
+
+def leftovers(marker: str) -> list[str]:
+    """Everything on the host that still carries `marker` after a sandbox closed: kernel
+    keys, SysV IPC objects, files in shared directories, (abstract) unix sockets, processes."""
+    found = []
+    try:
+        with open("/proc/keys") as f:
+            found += [f"key: {line.strip()}" for line in f if marker in line]
+    except OSError:
+        pass
+    key = sysv_key(marker)
+    for kind in ("shm", "msg", "sem"):
+        try:
+            with open(f"/proc/sysvipc/{kind}") as f:
+                rows = [line.split() for line in f][1:]
+        except OSError:
+            continue
+        found += [f"SysV {kind} key {key}" for row in rows if row and int(row[0]) == key]
+    for top in SHARED_DIRS:
+        try:
+            found += [f"file: {top}/{n}" for n in os.listdir(top) if marker in n]
+        except OSError:
+            pass
+    with open("/proc/net/unix") as f:
+        found += [f"unix socket: {line.split()[-1]}" for line in f if marker in line]
+    found += [f"process {pid}" for pid in processes_with(marker)]
+    return found
+
+
+def sandbox_cgroups(sb) -> list[str]:
+    """The cgroup directories of an open sandbox (empty without cgroups)."""
+    group = sb._runtime.cgroup
+    return list(group.dirs.values()) if group is not None else []

@@ -92,3 +92,97 @@ def test_json_constants_are_rejected():
     head = b'{"buffers": [], "value": ["float", "1"], "x": NaN}'
     with pytest.raises(wire.WireError, match="NaN"):
         read_raw(struct.pack(">I", len(head)) + head)
+
+
+@pytest.mark.parametrize("shape", [[0, 10**18], [0, 2**28, 2**28, 2**28], [10**18, 0], [0] * 33, [0, -1],
+                                   [0, 2**63], [1, 10**4, 10**4], [0.0, 1], [True, 2]])
+def test_absurd_shapes_are_wire_errors_even_when_empty(shape):
+    head = {"value": ["array", 0], "buffers": [["float64", shape]]}
+    with pytest.raises(wire.WireError):
+        read_raw(raw_frame(head))
+
+
+def test_an_empty_array_of_a_sane_shape_still_decodes():
+    got = read_raw(raw_frame({"value": ["array", 0], "buffers": [["float64", [0, 7]]]}))
+    assert got.shape == (0, 7)
+
+
+@pytest.mark.parametrize("spec", [[["float64"], [1]], [{"a": 1}, [1]], ["float64", [[1]]], ["float64"], "f8", None])
+def test_malformed_buffer_descriptions_are_wire_errors(spec):
+    with pytest.raises(wire.WireError):
+        read_raw(raw_frame({"value": ["none"], "buffers": [spec]}))
+
+
+def _read_any(raw: bytes):
+    """Decode hostile bytes: only WireError or EOFError may come out."""
+    try:
+        read_raw(raw)
+    except (wire.WireError, EOFError):
+        pass
+
+
+def _valid_frame(value) -> bytes:
+    tree, buffers = wire.encode(value, caps=CAPS)
+    return b"".join(bytes(p) for p in wire.frame({"kind": "ok", "value": tree}, buffers))
+
+
+PLAIN = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10)
+    | hnp.arrays(dtype=st.sampled_from(["f8", "i4", "u1"]), shape=hnp.array_shapes(min_dims=0, max_dims=2, max_side=3)),
+    lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_random_bytes_raise_only_wire_errors(raw):
+    _read_any(raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(PLAIN, st.data())
+def test_mutated_frames_raise_only_wire_errors(value, data):
+    raw = bytearray(_valid_frame(value))
+    for _ in range(data.draw(st.integers(1, 4))):
+        op = data.draw(st.sampled_from(["flip", "cut", "insert"]))
+        at = data.draw(st.integers(0, max(len(raw) - 1, 0)))
+        if op == "flip" and raw:
+            raw[at] ^= 1 << data.draw(st.integers(0, 7))
+        elif op == "cut":
+            del raw[at:]
+        else:
+            raw[at:at] = data.draw(st.binary(min_size=1, max_size=8))
+    _read_any(bytes(raw))
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON, st.lists(st.lists(JSON, max_size=3), max_size=3), st.binary(max_size=64))
+def test_hostile_headers_raise_only_wire_errors(value, buffers, tail):
+    """Any JSON where the value tree and the buffer descriptions go: the decoder's type checks hold."""
+    head = json.dumps({"kind": "ok", "value": value, "buffers": buffers}).encode()
+    _read_any(struct.pack(">I", len(head)) + head + tail)
+    _read_any(struct.pack(">I", len(head)) + head.replace(b'"buffers"', b'"bulk": true, "buffers"') + tail)
+
+
+def test_bulk_frames_need_shared_memory_that_holds_them():
+    bulk = memoryview(bytearray(1024))
+    pieces = wire.frame({"kind": "ok", "value": ["array", 0]}, [np.arange(16.0)], bulk)
+    assert len(pieces) == 2  # the header only: the array went to the shared memory
+    raw = b"".join(bytes(p) for p in pieces)
+    r, w = os.pipe()
+    os.write(w, raw * 3)
+    os.close(w)
+    try:
+        header, arrays = wire.read_frame(r, CAPS, bulk=bulk)
+        assert np.array_equal(arrays[0], np.arange(16.0)) and arrays[0].base is None  # a copy, not a view
+        with pytest.raises(wire.WireError):
+            wire.read_frame(r, CAPS)  # no shared memory here
+        with pytest.raises(wire.WireError):
+            wire.read_frame(r, CAPS, bulk=bulk[:64])  # too small for what the header announces
+    finally:
+        os.close(r)
