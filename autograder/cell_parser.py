@@ -27,7 +27,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-MAX_CELL_CHARS = 100_000          # the longest release cell (the helper cell) is ~34,000
+# Twice the release's longest cell (the helper cell with its known answers, ~107,000 in
+# 2026-12), so a student's lightly edited copy of it is still read; the release's own
+# cells are trusted and parsed whatever their length (parse_cell_text).
+MAX_CELL_CHARS = 250_000
 IPYTHON_WORK_PER_CELL = 20_000    # escapes x lines; ~0.3 s in IPython's transformer
 IPYTHON_WORK_PER_SUBMISSION = 100_000
 
@@ -107,12 +110,12 @@ def split_top_level(source: str) -> list[tuple[int, str]]:
     return pieces
 
 
-def parse_source(text: str, budget: IpythonBudget) -> tuple[Parsed, str | None]:
-    """(parsed pieces, problem or None) for one cell's text, at most MAX_CELL_CHARS long.
+def parse_source(text: str, budget: IpythonBudget, limit: int | None = MAX_CELL_CHARS) -> tuple[Parsed, str | None]:
+    """(parsed pieces, problem or None) for one cell's text, at most `limit` long.
 
     A cell that fails to parse is split at its top-level statements so that
     one broken function does not hide the other definitions in the cell."""
-    if len(text) > MAX_CELL_CHARS:
+    if limit is not None and len(text) > limit:
         raise ValueError(f"cell of {len(text)} characters: the caller checks MAX_CELL_CHARS")
     try:  # fast path: most cells are plain Python, which IPython's transformer leaves as is
         return ((ast.parse(text), text),), None
@@ -160,7 +163,7 @@ def parse_cell_text(text: str, budget: IpythonBudget) -> tuple[Parsed, str | Non
     The trees are only read, never modified, so sharing them between students is safe."""
     if text in release_cells():
         if text not in _RELEASE_PARSED:
-            _RELEASE_PARSED[text] = parse_source(text, IpythonBudget())
+            _RELEASE_PARSED[text] = parse_source(text, IpythonBudget(), limit=None)
         return _RELEASE_PARSED[text]
     return parse_source(text, budget)
 

@@ -19,7 +19,8 @@ from course.known_answer_checks import known_answer_results
 from course.live_source import definitions_from_namespace
 from course.notebook_data import CONTRACT, KNOWN_ANSWERS, SPEEDUP_MIN
 from course.notebook_helpers import time_function
-from course.rules import _node, call_text, first_loop, is_stub, loop_problems, signature_problem_of_object
+from course.rules import (SIGNATURE_FIX, _node, call_text, first_loop, is_stub, loop_problems,
+                          signature_problem_of_object)
 from course.train_checks import predict_results, train_results
 
 
@@ -81,7 +82,7 @@ def _signature_results(obj, name, spec):
         problem = signature_problem_of_object(obj, qualname)
         entry = spec["methods"][method] if method else spec
         calls = " and ".join(call_text(qualname, call) for call in entry["calls"])
-        results.append(failed(f"{qualname}: signature", problem) if problem else
+        results.append(failed(f"{qualname}: signature", f"{problem}; {SIGNATURE_FIX}") if problem else
                        passed(f"{qualname}: signature", f"the grader can call it as {calls}"))
     return results
 

@@ -239,8 +239,8 @@ MISTAKES = {
         title="TwoLayerNet.train: learning rate decay", says="never decayed"),
     "TwoLayerNet.train: learning rate decayed every iteration": Mistake(
         "part2", [("TwoLayerNet", DECAY, ""),
-                  ("TwoLayerNet", "            loss_history.append(float(loss))\n",
-                   "            loss_history.append(float(loss))\n            learning_rate *= learning_rate_decay\n")],
+                  ("TwoLayerNet", "            loss_history.append(loss)\n",
+                   "            loss_history.append(loss)\n            learning_rate *= learning_rate_decay\n")],
         title="TwoLayerNet.train: learning rate decay", says="changed after iterations 1, 2, 3"),
     "TwoLayerNet.train: reg not passed to the loss": Mistake(
         "part2", [("TwoLayerNet", "self.loss(X[batch], y=y[batch], reg=reg)", "self.loss(X[batch], y=y[batch])")],
@@ -349,7 +349,7 @@ CORRECT.update({
         "softmax_loss_vectorized": VEC_RENAMED,
         "LinearSoftmax": variant_sources.LINEAR_TEMPLATE.replace("verbose=False):", "verbose=False, seed=None):")},
     "a loop over the parameter names in the loss": {
-        "TwoLayerNet": variant_sources.NET_LOOP_IN_LOSS},
+        "TwoLayerNet": variant_sources.NET_PARAMS_KEY_LOOP},
 })
 
 
