@@ -16,6 +16,7 @@ child sees as a generic error.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,10 +70,27 @@ class Call:
 
 @dataclass
 class Trace:
+    """The course's loss as a student's train called it, and which of the kit's own
+    callbacks are armed. The kit's loss and predict callbacks answer only while a test
+    has armed them (while the student's train or predict runs on them): student code that
+    calls them by name from its own loss method gets an error, not the course's answer."""
     calls: list[Call] = field(default_factory=list)
+    armed: set = field(default_factory=set)
 
     def clear(self) -> None:
         self.calls.clear()
+
+    @contextlib.contextmanager
+    def arm(self, *names: str):
+        self.armed |= set(names)
+        try:
+            yield self
+        finally:
+            self.armed -= set(names)
+
+    def check_armed(self, name: str) -> None:
+        if name not in self.armed:
+            raise ValueError(f"{name} is only available while the grader runs train or predict on it")
 
 
 def _array(value, what: str, ndim: int | None = None) -> np.ndarray:
@@ -146,11 +164,13 @@ def callbacks(reference, trace: Trace) -> dict:
         return ref["softmax_loss_vectorized"](W, X, _labels(y, X.shape[0], W.shape[1]), _reg(reg))
 
     def linear_loss(W, X, y, reg):
+        trace.check_armed("__kit_linear_loss")
         loss, dW = softmax_loss_vectorized(W, X, y, reg)
         trace.calls.append(Call({"W": np.array(W, dtype=np.float64)}, float(loss), {"W": dW}))
         return loss, dW
 
     def net_loss(params, X, y, reg):
+        trace.check_armed("__kit_net_loss")
         if not (isinstance(params, dict) and all(isinstance(params.get(k), np.ndarray) for k in NET_KEYS)):
             raise ValueError("self.params must hold W1, b1, W2, b2 as arrays")
         p = {k: _array(params[k], k, 2 if k.startswith("W") else 1) for k in NET_KEYS}
@@ -169,9 +189,11 @@ def callbacks(reference, trace: Trace) -> dict:
         return loss, grads
 
     def net_predict(params, X):
+        trace.check_armed("__kit_net_predict")
         return np.argmax(net_loss(params, X, None, 0.0), axis=1)
 
     def linear_predict(W, X):
+        trace.check_armed("__kit_linear_predict")
         W, X = _array(W, "W", 2), _array(X, "X", 2)
         if X.shape[1] != W.shape[0]:
             raise ValueError("shapes of W and X do not fit")

@@ -38,6 +38,7 @@ LOWERED = 0.5         # train must bring the full training loss under half of it
 DECAY = dict(n=40, batch_size=10, num_iters=12, learning_rate=0.3, learning_rate_decay=0.5)
 LR_TOL = 1e-6         # relative tolerance on a learning rate read off one update
 LOSS_ITEM, TRAIN_ITEM = "p2_two_layer_loss", "p2_two_layer_train"
+NET_CALLBACKS = ("__kit_net_loss", "__kit_net_predict")   # the course's, while train or predict runs
 
 
 def net_case(rng, n=5, d=4, h=6, c=3):
@@ -198,7 +199,8 @@ def train_with_course_loss(classes, trace, params, X, y, X_val, y_val, **setting
     train runs on the course's loss and predict (the accuracy histories), so only its own code counts."""
     net = with_course_loss(classes, params, predict=True)
     trace.clear()
-    stats = classes.method(net, "TwoLayerNet.train", X, y, X_val, y_val, **settings)
+    with trace.arm(*NET_CALLBACKS):
+        stats = classes.method(net, "TwoLayerNet.train", X, y, X_val, y_val, **settings)
     return net, stats, list(trace.calls)
 
 
@@ -333,19 +335,20 @@ def test_train_history(trained):
 
 
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="predict")
-def test_predict_returns_labels(classes, ref, rng):
+def test_predict_returns_labels(classes, ref, rng, trace):
     """predict on its own code: self.loss is the course's here, so a predict that calls it is right
     whatever the student's loss does, and one that recomputes the scores must get them right."""
     X, _, params = net_case(rng, n=11)
-    pred = as_array(classes.method(with_course_loss(classes, params), "TwoLayerNet.predict", X),
-                    "TwoLayerNet.predict(X)", (11,), "iu")
+    net = with_course_loss(classes, params)
+    with trace.arm("__kit_net_loss"):
+        pred = as_array(classes.method(net, "TwoLayerNet.predict", X), "TwoLayerNet.predict(X)", (11,), "iu")
     expect(np.array_equal(pred, ref_predict(ref, params, X)),
            "TwoLayerNet.predict does not return, for each row, the class with the highest score "
            "(with non-zero biases)", "predict is the argmax over classes of the scores relu(X W1 + b1) W2 + b2")
 
 
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="predict")
-def test_predict_after_train(trained, classes, ref, rng, digits_net):
+def test_predict_after_train(trained, classes, ref, rng, digits_net, trace):
     """The trained instance (whatever train kept in it), given new parameters, predicts by
     its scores on rows train never saw: a predict that looks rows up in memory fails."""
     start, _, _, _, net = trained
@@ -353,6 +356,7 @@ def test_predict_after_train(trained, classes, ref, rng, digits_net):
     params = initial_params(rng, *start["W1"].shape, start["W2"].shape[1], 1.0)
     classes.setattr(net, "TwoLayerNet.params", params)
     X = digits_net["X_test"]
-    pred = as_array(classes.method(net, "TwoLayerNet.predict", X), "predict(X) after train", (len(X),), "iu")
+    with trace.arm("__kit_net_loss"):   # its loss is still the course's
+        pred = as_array(classes.method(net, "TwoLayerNet.predict", X), "predict(X) after train", (len(X),), "iu")
     expect(np.array_equal(pred, ref_predict(ref, params, X)),
            "after train, predict(X) is not the argmax of the net's scores on rows train never saw")

@@ -250,3 +250,37 @@ NO_WORK = {
     "laundered_loops": (LAUNDERED_LOOPS, {"p1_vectorization": 0.2}),
     "tampered_timing": (TAMPERED_TIMING, {"p1_vectorization": 1.0 - SPEED_SHARE}),
 }
+
+# ---------------- the course's own loss, called by name from the class sandbox
+# (the kit's callbacks answer only while the grader runs train or predict on them)
+BORROWED_REFERENCE = {"TwoLayerNet": '''
+class TwoLayerNet:
+    def __init__(self, input_size, hidden_size, output_size, std=1e-4):
+        self.params = {"W1": std * np.random.randn(input_size, hidden_size), "b1": np.zeros(hidden_size),
+                       "W2": std * np.random.randn(hidden_size, output_size), "b2": np.zeros(output_size)}
+
+    def loss(self, X, y=None, reg=0.0):
+        return globals()["__kit_net_loss"](self.params, X, y, reg)   # a plain name would be mangled
+
+    def train(self, X, y, X_val, y_val, learning_rate=1e-3, learning_rate_decay=0.95,
+              reg=5e-6, num_iters=100, batch_size=200, verbose=False):
+        return {"loss_history": [2.3] * num_iters, "train_acc_history": [0.1], "val_acc_history": [0.1]}
+
+    def predict(self, X):
+        return globals()["__kit_net_predict"](self.params, X)
+''', "LinearSoftmax": '''
+class LinearSoftmax:
+    def __init__(self):
+        self.W = None
+
+    def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False):
+        return [2.3] * num_iters
+
+    def predict(self, X):
+        return globals()["__kit_linear_predict"](self.W, X)
+
+    def loss(self, X_batch, y_batch, reg):
+        return globals()["__kit_linear_loss"](self.W, X_batch, y_batch, reg)
+'''}
+NO_WORK["borrowed_reference"] = (BORROWED_REFERENCE, {"p2_two_layer_loss": 0.0, "p2_two_layer_train": 0.0,
+                                                      "p1_linear_classifier": 0.0})
