@@ -430,6 +430,17 @@ def _named(hand_ins: list[_HandIn], parts: dict[str, str]) -> dict[str, Submissi
     return out
 
 
+def discover_handin(folder: Path, student_id: str, info: HandinInfo = HandinInfo()) -> Submission:
+    """gradescope: one student's upload, `folder` holding their files (any names, any
+    subfolders): one hand-in, its parts told apart by name or, failing that, by content."""
+    root = Path(folder).resolve()
+    if not root.is_dir():
+        raise DiscoveryError(f"the submission folder {folder} does not exist")
+    register_handin_root(root)
+    return _finish(_HandIn(student_id, root, walk_files(root), info=info), clean_id(student_id),
+                   load_config().notebooks)
+
+
 def discover(path: Path, roster=None) -> list[Submission]:
     """All submissions below SUBMISSIONS, sorted by student id. `roster` (a
     platforms.roster.Roster; default: course.toml's) maps LMS ids to student ids.
