@@ -61,6 +61,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def dispatch(args) -> int:
+    if args.command == "export":
+        return export.run(args.dir, args.lms, args.out, args.roster)
     common = dict(grades=args.grades, solutions=getattr(args, "solutions", None),
                   salt_file=getattr(args, "salt_file", None), roster=getattr(args, "roster", None))
     if args.command == "assign":
@@ -68,8 +70,6 @@ def dispatch(args) -> int:
         return 0
     if args.command == "collect":
         return collect.run(args.dir, args.grades, args.overrides)
-    if args.command == "export":
-        return export.run(args.dir, args.lms, args.out, args.roster)
     if args.command == "late":
         late.late(args.dir, args.submissions, args.student, **common)
         return 0
