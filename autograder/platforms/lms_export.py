@@ -105,7 +105,7 @@ def _person(g: FinalGrade, roster: Roster, handins: dict, lms: str) -> tuple[Stu
 def canvas(grades: list[FinalGrade], roster: Roster, handins: dict) -> Export:
     lms = load_config().lms
     column = f"{lms.assignment_name} ({lms.canvas_assignment_id})" if lms.canvas_assignment_id else lms.assignment_name
-    out_of = grades[0].out_of if grades else load_config_out_of()
+    out_of = grades[0].out_of if grades else _rubric_out_of()
     rows, problems = [[CANVAS_POINTS_ROW, "", "", "", "", out_of]], []
     for g in grades:
         s, lms_id = _person(g, roster, handins, "canvas")
@@ -135,7 +135,7 @@ def moodle(grades: list[FinalGrade], roster: Roster, handins: dict) -> Export:
 
 def blackboard(grades: list[FinalGrade], roster: Roster, handins: dict) -> Export:
     lms = load_config().lms
-    out_of = grades[0].out_of if grades else load_config_out_of()
+    out_of = grades[0].out_of if grades else _rubric_out_of()
     column = f"{lms.assignment_name} [Total Pts: {out_of:g} Score]"
     column += f" |{lms.blackboard_column_id}" if lms.blackboard_column_id else ""
     rows = []
@@ -147,7 +147,7 @@ def blackboard(grades: list[FinalGrade], roster: Roster, handins: dict) -> Expor
     return Export(csv_text(header, rows, set(BLACKBOARD_HEADER)), len(rows), [])
 
 
-def load_config_out_of() -> float:
+def _rubric_out_of() -> float:
     from course.rubric import load_rubric
     return load_rubric().out_of
 
