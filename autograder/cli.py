@@ -1,21 +1,29 @@
-"""`autograde`: the instructor's command line (CONTRACT.md section 2).
+"""`autograde`: the instructor's command line (docs/CONTRACT.md section 2).
 
     autograde SUBMISSIONS --out OUT [--jobs N] [--timeout SECONDS] [--shard I/N]
-    autograde merge SHARD_OUT... --out OUT
-    autograde similarity SUBMISSIONS --out OUT      (autograder.similarity.cli)
+              [--only ID ...] [--roster CSV] [--nbgrader-db PATH]
+                                                  (the same as `autograde grade ...`)
+    autograde merge SHARD_OUT... --out OUT [--expect N] [--allow-missing] [--submissions SUBMISSIONS]
+    autograde similarity SUBMISSIONS --out OUT    (autograder.similarity.cli)
+    autograde gradescope-bundle --out autograder.zip
+    autograde nbgrader-export OUT --db PATH [--assignment NAME]
+
+argparse subcommands; when the first word is not a command's name, `grade` is
+meant, so the contract's `autograde SUBMISSIONS --out OUT` works unchanged. A
+folder literally named like a command is graded with `autograde grade merge
+--out OUT` (or `autograde ./merge --out OUT`).
 
 Exit status: 0 when every submission was graded, whatever the scores (a
 submission that cannot be graded is a row with a not_gradable status, which
 counts as graded); 1 when the grader itself failed on some submissions (rows
 with status "error: ...", details in OUT/run_log.txt; every other row is
-still written); 2 when the grader could not run at all (bad SUBMISSIONS
-path, OUT not writable, grader not loadable, bad shard outputs for merge).
-A folder literally named "merge" or "similarity" is graded as ./merge.
+still written), or when merge --allow-missing left out a failed shard; 2 when
+the command could not run at all (bad SUBMISSIONS path, OUT not writable,
+grader not loadable, bad shard outputs for merge, a wrong configuration).
 """
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -28,15 +36,20 @@ from pathlib import Path
 
 from course.config import ConfigError, load_config
 from course.rubric import load_rubric
-from course.safe_text import csv_text, printable
+from course.safe_text import printable
 
+from . import merge as merging
 from . import report
 from .batch import DEFAULT_TIMEOUT, GraderUnavailable, grade_all, parse_shard, select_shard
 from .discover import DiscoveryError, discover, submissions_root
-from .student_ids import clean_id
+from .platforms import handins as handin_rows
+from .platforms import regrade
+from .platforms.roster import RosterError, course_roster
 
 EXIT_OK, EXIT_GRADER_ERRORS, EXIT_CANNOT_RUN = 0, 1, 2
 LOG_LINE = 2000  # characters of one run_log.txt line (a traceback line, a status)
+COMMANDS = ("grade", "merge", "similarity", "gradescope-bundle", "nbgrader-export")
+HELP_WORDS = ("-h", "--help")
 
 
 class CannotRun(Exception):
@@ -45,13 +58,10 @@ class CannotRun(Exception):
 
 # ------------------------------------------------------------------ parsing
 
-def _grade_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="autograde",
-        description="Grade a folder of notebooks with the hidden tests. Also: `autograde merge SHARD_OUT... "
-                    "--out OUT` and `autograde similarity SUBMISSIONS --out OUT`.")
+def _grade_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
-                   help="folder with one folder per student (or an nbgrader course root / its submitted/)")
+                   help="folder with one folder per student, an nbgrader course root (or its submitted/), "
+                        "or an LMS bulk download (Canvas, Moodle, Blackboard)")
     p.add_argument("--out", type=Path, required=True, metavar="OUT", help="where grades.csv and feedback go")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                    help="submissions graded in parallel (default: number of cores)")
@@ -59,16 +69,70 @@ def _grade_parser() -> argparse.ArgumentParser:
                    help=f"wall seconds per submission (default {DEFAULT_TIMEOUT:g}); unfinished items score 0")
     p.add_argument("--shard", type=parse_shard, default=None, metavar="I/N",
                    help="grade only shard I of N (split by student id); combine with `autograde merge`")
+    p.add_argument("--only", nargs="+", default=None, metavar="ID",
+                   help="regrade only these students into an existing OUT: their rows and files are replaced, "
+                        "everyone else's are untouched; the gradebook and summary are recomputed")
+    p.add_argument("--roster", type=Path, default=None, metavar="CSV",
+                   help="class list mapping LMS ids to student ids (default: course.toml [roster] path)")
+    p.add_argument("--nbgrader-db", type=Path, default=None, metavar="PATH",
+                   help="also write every student's per-item scores into this nbgrader gradebook.db")
     p.add_argument("--grader", default=None, help=argparse.SUPPRESS)  # module:function, for the kit's tests
     return p
 
 
-def _merge_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="autograde merge",
-                                description="Combine the OUT folders of `autograde --shard I/N` runs.")
+def _merge_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("shards", type=Path, nargs="+", metavar="SHARD_OUT")
     p.add_argument("--out", type=Path, required=True, metavar="OUT")
+    p.add_argument("--expect", type=int, default=None, metavar="N",
+                   help="the number of shards the class was split into (so a shard with no folder at all is "
+                        "noticed)")
+    p.add_argument("--allow-missing", action="store_true",
+                   help="merge the shards that finished, list the failed ones in OUT/missing_shards.txt and "
+                        "exit 1 (instead of refusing)")
+    p.add_argument("--submissions", type=Path, default=None, metavar="SUBMISSIONS",
+                   help="with --allow-missing: name the students of the failed shards and the --only command "
+                        "that grades them")
     return p
+
+
+def _grade_parser() -> argparse.ArgumentParser:
+    """`autograde grade` on its own (the CI workflow's test parses its command line with it)."""
+    return _grade_args(argparse.ArgumentParser(prog="autograde grade"))
+
+
+def _merge_parser() -> argparse.ArgumentParser:
+    return _merge_args(argparse.ArgumentParser(prog="autograde merge"))
+
+
+EPILOG = """A folder named like a command (merge, similarity, ...) is graded with
+`autograde grade merge --out OUT` or `autograde ./merge --out OUT`.
+Exit status: 0 all graded (whatever the scores); 1 the grader failed on some
+submissions (or merge --allow-missing left out a shard); 2 could not run."""
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="autograde", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+        description="Grade a folder of notebooks with the hidden tests. `autograde SUBMISSIONS --out OUT` "
+                    "is `autograde grade SUBMISSIONS --out OUT`.")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _grade_args(sub.add_parser("grade", help="grade SUBMISSIONS into OUT (the default command)",
+                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter))
+    _merge_args(sub.add_parser("merge", help="combine the OUT folders of `--shard I/N` runs"))
+    sim = sub.add_parser("similarity", add_help=False, help="the similarity report (see `autograde similarity -h`)")
+    sim.add_argument("args", nargs=argparse.REMAINDER)
+    bundle = sub.add_parser("gradescope-bundle", help="write the autograder.zip Gradescope's autograder takes")
+    bundle.add_argument("--out", type=Path, default=Path("autograder.zip"), metavar="ZIP")
+    nb = sub.add_parser("nbgrader-export", help="write an OUT's per-item scores into an nbgrader gradebook")
+    nb.add_argument("out", type=Path, metavar="OUT")
+    nb.add_argument("--db", type=Path, required=True, metavar="PATH", help="nbgrader's gradebook.db")
+    nb.add_argument("--assignment", default=None, help="assignment name (default: course.toml assignment_id)")
+    return ap
+
+
+def with_command(argv: list[str]) -> list[str]:
+    """argv with `grade` in front unless it starts with a command's name (or asks for help)."""
+    return argv if argv and (argv[0] in COMMANDS or argv[0] in HELP_WORDS) else ["grade", *argv]
 
 
 def _load_grader(spec: str | None):
@@ -162,21 +226,31 @@ def run_log(args, argv, results, started: float, wall: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def grade(argv: list[str]) -> int:
-    args = _grade_parser().parse_args(argv)
+def _discover(args) -> list:
+    try:
+        return discover(args.submissions, roster=course_roster(args.roster))
+    except (DiscoveryError, RosterError) as exc:
+        raise CannotRun(str(exc)) from exc
+
+
+def grade(args, argv: list[str]) -> int:
+    if args.only and args.shard:
+        raise CannotRun("--only and --shard: regrade into the merged OUT (or the shard's) without --shard")
     if args.jobs < 1:
         raise CannotRun(f"--jobs {args.jobs}: need at least 1")
     if args.timeout <= 0:
         raise CannotRun(f"--timeout {args.timeout:g}: need a positive number of seconds")
     grade_fn = _load_grader(args.grader)
     started = time.time()
-    try:
-        subs = discover(args.submissions)
-    except DiscoveryError as exc:
-        raise CannotRun(str(exc)) from exc
+    subs = _discover(args)
     _check_out(args.out, [args.submissions, submissions_root(args.submissions)])
     if args.shard:
         subs = select_shard(subs, *args.shard)
+    if args.only:
+        try:
+            subs = regrade.select(subs, args.only, regrade.existing(args.out)[2])
+        except (regrade.RegradeError, ValueError) as exc:
+            raise CannotRun(str(exc)) from exc
     from tqdm import tqdm
     with tqdm(total=len(subs), desc="grading", unit="sub", file=sys.stderr, dynamic_ncols=True) as bar:
         def done(r):
@@ -187,124 +261,97 @@ def grade(argv: list[str]) -> int:
         except GraderUnavailable as exc:
             raise CannotRun(str(exc)) from exc
     wall = time.time() - started
-    manifest = {"tool": "autograde", "shard": list(args.shard) if args.shard else None,
-                "students": sorted(r.student_id for r in results),
-                "items": [a.id for a in load_rubric().auto],
-                "submissions": str(args.submissions.resolve()), "seconds": round(wall, 2)}
-    report.write_atomic(args.out / "run_log.txt", run_log(args, argv, results, started, wall))
-    report.write_gradebook(args.out, results, manifest)
-    print(report.summary_text(results))
+    log = run_log(args, argv, results, started, wall)
+    if args.only:
+        shown = regrade.write(args.out, results, subs, log)
+    else:
+        manifest = {"tool": "autograde", "shard": list(args.shard) if args.shard else None,
+                    "students": sorted(r.student_id for r in results),
+                    "items": [a.id for a in load_rubric().auto],
+                    "submissions": str(args.submissions.resolve()), "seconds": round(wall, 2)}
+        report.write_atomic(args.out / "run_log.txt", log)
+        report.write_atomic(args.out / handin_rows.FILENAME,
+                            handin_rows.handins_csv([handin_rows.from_submission(s) for s in subs]))
+        report.write_gradebook(args.out, results, manifest)
+        shown = results
+    print(report.summary_text(shown))
     print()
-    print(report.gradebook_table(results))
-    print(f"\nWrote {args.out / 'grades.csv'}, one folder per student (results.json, feedback.md), "
-          f"{args.out / 'run_log.txt'}")
+    print(report.gradebook_table(shown))
+    print(f"\nWrote {args.out / 'grades.csv'}" + (f" ({len(results)} student(s) regraded)" if args.only else "")
+          + f", one folder per student (results.json, feedback.md), {args.out / 'run_log.txt'}")
+    if args.nbgrader_db:
+        _nbgrader_export(args.out, args.nbgrader_db, None)
     return EXIT_GRADER_ERRORS if any(r.status.startswith("error") for r in results) else EXIT_OK
 
 
 # -------------------------------------------------------------------- merge
 
-def _read_shard(folder: Path) -> tuple[dict, list[str], list[dict]]:
-    manifest_path, csv_path = folder / "manifest.json", folder / "grades.csv"
-    if not csv_path.is_file() or not manifest_path.is_file():
-        raise CannotRun(f"{folder}: no grades.csv/manifest.json; is it the OUT folder of a finished "
-                        "`autograde --shard I/N` run?")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        header, rows = report.read_grades_csv(csv_path)
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError, csv.Error) as exc:
-        raise CannotRun(f"{folder}: cannot read its manifest.json/grades.csv ({type(exc).__name__}: {exc})") from exc
-    if not isinstance(manifest, dict) or not manifest.get("shard"):
-        raise CannotRun(f"{folder} was graded without --shard; merge combines shard outputs only")
-    for line, row in enumerate(rows, start=2):
-        sid = row.get("student_id") or ""
-        if clean_id(sid) != sid:  # it names a folder below OUT: never a path, a dot name or control text
-            raise CannotRun(f"{csv_path}:{line}: student id {printable(repr(sid))} is not one autograde writes; "
-                            "was this grades.csv edited?")
-    return manifest, header, rows
-
-
-def check_shards(shards: list[tuple[Path, tuple]]) -> None:
-    """Every shard 1..N exactly once, same N, same columns, no student twice."""
-    ns = {tuple(m["shard"])[1] for _, (m, _, _) in shards}
-    if len(ns) != 1:
-        raise CannotRun(f"shard outputs come from different splits (N = {sorted(ns)}); re-run with one N")
-    n = ns.pop()
-    seen: dict[int, Path] = {}
-    for folder, (m, _, _) in shards:
-        i = m["shard"][0]
-        if i in seen:
-            raise CannotRun(f"{seen[i]} and {folder} are both shard {i}/{n}")
-        seen[i] = folder
-    missing = sorted(set(range(1, n + 1)) - set(seen))
-    if missing:
-        raise CannotRun("missing shard(s) " + ", ".join(f"{i}/{n}" for i in missing)
-                        + "; pass every shard's OUT folder")
-    headers = {tuple(h) for _, (_, h, _) in shards}
-    if len(headers) != 1:
-        raise CannotRun("shard outputs have different grades.csv columns (different rubric versions?)")
-    owner: dict[str, Path] = {}
-    for folder, (_, _, rows) in shards:
-        for row in rows:
-            sid = row["student_id"]
-            if sid in owner:
-                raise CannotRun(f"student {sid} appears in two shards: {owner[sid]} and {folder}")
-            owner[sid] = folder
-
-
-def merge(argv: list[str]) -> int:
-    args = _merge_parser().parse_args(argv)
+def merge(args) -> int:
     folders = [Path(f) for f in args.shards]
-    for f in folders:
-        if not f.is_dir():
-            raise CannotRun(f"shard output {f} does not exist or is not a folder")
-    shards = [(f, _read_shard(f)) for f in folders]
-    check_shards(shards)
+    try:
+        plan = merging.plan(folders, args.expect, args.allow_missing)
+    except merging.MergeError as exc:
+        raise CannotRun(str(exc)) from exc
     _check_out(args.out)
-    header = shards[0][1][1]
-    rows = sorted((row for _, (_, _, rs) in shards for row in rs), key=lambda r: r["student_id"])
-    for folder, (_, _, rs) in shards:
-        for row in rs:
-            src, dst = folder / row["student_id"], args.out / row["student_id"]
-            if src.resolve() != dst.resolve():
-                for name in ("results.json", "feedback.md"):
-                    if (src / name).is_file():
-                        report.write_atomic(dst / name, (src / name).read_text(encoding="utf-8"))
-    logs = [f"=== {f} ===\n" + ((f / "run_log.txt").read_text() if (f / "run_log.txt").is_file() else "(no log)\n")
-            for f in folders]
-    report.write_atomic(args.out / "run_log.txt", f"autograde merge of {len(folders)} shards\n\n" + "\n".join(logs))
-    manifest = {"tool": "autograde merge", "shard": None, "merged_from": [str(f) for f in folders],
-                "students": [r["student_id"] for r in rows], "items": header[1:-3]}
-    report.write_atomic(args.out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-    report.write_atomic(args.out / "grades.csv", _csv_text(header, rows))
-    print(f"Merged {len(folders)} shards, {len(rows)} students -> {args.out / 'grades.csv'}")
+    try:
+        students = merging.write(plan, args.out, folders, args.submissions)
+    except DiscoveryError as exc:
+        raise CannotRun(f"--submissions: {exc}") from exc
+    rows = sum(len(s.rows) for s in plan.shards)
+    print(f"Merged {len(plan.shards)} of {plan.n} shards, {rows} students -> {args.out / 'grades.csv'}")
+    if plan.failed:
+        print(f"autograde merge: shard(s) {', '.join(f'{i}/{plan.n}' for i in sorted(plan.failed))} failed"
+              + (f"; {len(students)} student(s) have no row" if students else "")
+              + f": see {args.out / 'missing_shards.txt'}", file=sys.stderr)
+        return EXIT_GRADER_ERRORS
     return EXIT_OK
 
 
-def _csv_text(header: list[str], rows: list[dict]) -> str:
-    """The merged grades.csv: text cells formula-safe exactly as in a single run's."""
-    return csv_text(header, [[row.get(h, "") for h in header] for row in rows], report.GRADES_TEXT_COLUMNS)
+# ------------------------------------------------------------ other commands
 
-
-# --------------------------------------------------------------- similarity
-
-def similarity(argv: list[str]) -> int:
+def similarity(args) -> int:
     try:  # another engineer's module: loaded only when asked for
         from .similarity.cli import main as similarity_main
     except ImportError as exc:
         raise CannotRun(f"autograde similarity is not available: {exc}") from exc
-    return similarity_main(argv)
+    return similarity_main(args.args)
+
+
+def gradescope_bundle(args) -> int:
+    from .platforms.gradescope import BundleError, write_bundle
+    try:
+        files = write_bundle(args.out)
+    except BundleError as exc:
+        raise CannotRun(str(exc)) from exc
+    print(f"Wrote {args.out} ({len(files)} files): upload it as the assignment's autograder on Gradescope")
+    return EXIT_OK
+
+
+def _nbgrader_export(out: Path, db: Path, assignment: str | None) -> None:
+    from .platforms.nbgrader_db import NbgraderError, export_out
+    try:
+        n = export_out(out, db, assignment)
+    except NbgraderError as exc:
+        raise CannotRun(str(exc)) from exc
+    print(f"Wrote the scores of {n} student(s) into nbgrader's gradebook {db}")
+
+
+def nbgrader_export(args) -> int:
+    _nbgrader_export(args.out, args.db, args.assignment)
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------- main
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    command = {"merge": merge, "similarity": similarity}.get(argv[0] if argv else "", grade)
-    if command is not grade:
-        argv = argv[1:]
+    argv = with_command(list(sys.argv[1:] if argv is None else argv))
+    args = parser().parse_args(argv)
+    commands = {"grade": lambda: grade(args, argv[1:]), "merge": lambda: merge(args),
+                "similarity": lambda: similarity(args), "gradescope-bundle": lambda: gradescope_bundle(args),
+                "nbgrader-export": lambda: nbgrader_export(args)}
     try:
         check_configuration()
-        return command(argv)
+        return commands[args.command]()
     except (CannotRun, ConfigError) as exc:
         print(f"autograde: error: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
@@ -313,10 +360,12 @@ def main(argv: list[str] | None = None) -> int:
 def check_configuration() -> None:
     """Fail early, with one line naming the file and the fix (ConfigError), when the
     kit's own configuration is wrong: course.toml, rubric.toml, the solution notebooks."""
+    from .platforms.late_policy import LatePolicy
     from .reference import load_reference
     load_config()
     load_rubric()
     load_reference()
+    LatePolicy(load_config().late)
 
 
 if __name__ == "__main__":

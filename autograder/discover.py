@@ -6,7 +6,17 @@ Layouts accepted (CONTRACT.md section 2), one small function each (`_layout_*`):
               SUBMISSIONS/<student_id>/<assignment>/*.ipynb             (SUBMISSIONS is submitted/ itself)
               When a student folder holds a subfolder named like the course's
               assignment id, only that subfolder is graded.
-  loose files SUBMISSIONS/<name>.ipynb directly in the folder, as an LMS bulk download writes them.
+  canvas      SUBMISSIONS/lastfirst_12345_67890_<file>.ipynb (and lastfirst_LATE_...): Canvas's
+              "Download Submissions"; one hand-in per Canvas user id, whatever the files are called
+  moodle      SUBMISSIONS/Full Name_12345_assignsubmission_file_/ (a folder per student), or
+              SUBMISSIONS/Full Name_12345_assignsubmission_file_<file>.ipynb; one hand-in per participant
+  blackboard  SUBMISSIONS/Assignment_username_attempt_2026-12-01-23-59-00_<file>.ipynb; one hand-in per
+              username, its latest attempt graded (older attempts named in a notice)
+              The LMS layouts keep what the LMS says: its id for the student, a "late"
+              marker, the attempt's time. With a roster (course.toml [roster], or
+              --roster) the LMS id gives the course's student id; else the LMS's name does.
+  nbgrader    submitted/<student>/<assignment>/timestamp.txt gives the hand-in's time.
+  loose files SUBMISSIONS/<name>.ipynb directly in the folder, as other bulk downloads write them.
               The student id is the name before the part's notebook name
               ("alice_part1_linear_softmax (1).ipynb" -> "alice"), else the
               name itself ("bob.ipynb" -> "bob"); see handin_names.
@@ -45,11 +55,12 @@ from pathlib import Path
 from course.config import load_config
 from course.contract import CONTRACT
 
-from .handin_names import loose_owner, notebook_stem, read_name
+from .handin_names import LmsName, lms_name, loose_owner, notebook_stem, read_name
 from .file_walk import Walk, ignored_name, walk_files
 from .notebook_io import DOWNLOAD_HINT, NotebookError, read_cells, register_handin_root, shown_name
 from .student_ids import assign_ids, clean_id, id_key
 
+MAX_TIMESTAMP_BYTES = 200  # nbgrader's timestamp.txt: one line
 MAX_NOTEBOOKS = 10  # per student: the homework has two parts; more is not a hand-in of it
 LOOKALIKES = {".py": "a Python script", ".html": "an HTML page", ".htm": "an HTML page", ".pdf": "a PDF",
               ".zip": "a zip archive", ".docx": "a Word document", ".md": "a Markdown file"}
@@ -60,6 +71,16 @@ class DiscoveryError(Exception):
     """SUBMISSIONS cannot be used at all; the message names the path."""
 
 
+@dataclass(frozen=True)
+class HandinInfo:
+    """Where a hand-in came from and when (OUT/handins.csv; the late policy reads it)."""
+    source: str = "folder"     # folder, nbgrader, loose, canvas, moodle, blackboard, gradescope
+    lms_id: str = ""           # the LMS's id for the student (Canvas user id, Moodle participant, username)
+    lms_name: str = ""         # the LMS's name for the student (student text)
+    submitted_at: str = ""     # ISO 8601 time the platform recorded, "" when unknown
+    late_marker: bool = False  # the LMS said "late" (Canvas, Blackboard)
+
+
 @dataclass
 class Submission:
     student_id: str
@@ -68,6 +89,7 @@ class Submission:
     problem: str | None = None  # set when there is nothing to grade
     notices: list[str] = field(default_factory=list)  # for the student (and the run log): what was not graded
     log: list[str] = field(default_factory=list)      # for the instructor only
+    info: HandinInfo = field(default_factory=HandinInfo)
 
     def __post_init__(self):
         if not self.notebooks and self.problem is None:
@@ -83,6 +105,8 @@ class _HandIn:
     log: list[str] = field(default_factory=list)
     problem: str | None = None
     loose: bool = False  # files lying directly in SUBMISSIONS, not a folder
+    info: HandinInfo = field(default_factory=HandinInfo)
+    notices: list[str] = field(default_factory=list)
 
     def nothing_found(self) -> str:
         """Start of the problem of a hand-in with no readable notebook."""
@@ -118,9 +142,106 @@ def _layout_folders(entries: list[os.DirEntry], assignment_id: str) -> list[_Han
                                        "never followed: hand in the notebook files themselves"))
         elif entry.is_dir(follow_symlinks=False):
             own = path / assignment_id
-            chosen = own if own.is_dir() and not own.is_symlink() else path
-            out.append(_HandIn(entry.name, path, walk_files(chosen)))
+            nbgrader = own.is_dir() and not own.is_symlink()
+            hand_in = _HandIn(entry.name, path, walk_files(own if nbgrader else path))
+            if nbgrader:
+                hand_in.info, problem = _nbgrader_info(own)
+                hand_in.log += [problem] if problem else []
+            out.append(hand_in)
     return out
+
+
+def _nbgrader_info(folder: Path) -> tuple[HandinInfo, str]:
+    """nbgrader's submitted/<student>/<assignment>/timestamp.txt -> (info, log line or "")."""
+    from .platforms.late_policy import parse_time
+    path = folder / "timestamp.txt"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return HandinInfo("nbgrader"), ""
+    except OSError as exc:
+        return HandinInfo("nbgrader"), f"{shown_name(path)} not read ({exc.strerror}); hand-in time unknown"
+    try:
+        with os.fdopen(fd, "rb") as f:
+            text = f.read(MAX_TIMESTAMP_BYTES + 1).decode("utf-8", "replace")
+        if len(text) > MAX_TIMESTAMP_BYTES or "\n" in text.strip():
+            raise ValueError("more than one line")
+        when = parse_time(text, load_config().late.timezone)
+    except (OSError, ValueError) as exc:
+        return HandinInfo("nbgrader"), f"{shown_name(path)} is not a time ({exc}); hand-in time unknown"
+    return HandinInfo("nbgrader", submitted_at=when.isoformat() if when else ""), ""
+
+
+def _lms_id_to_student(roster, lms_id: str, fallback: str) -> str:
+    student = roster.by_lms_id(lms_id) if roster else None
+    return student.student_id if student else fallback
+
+
+def _layout_moodle_folders(entries: list[os.DirEntry], roster) -> tuple[list[_HandIn], set[str]]:
+    """Moodle's "download in folders": one hand-in per participant (file and online-text folders merged)."""
+    by_id: dict[str, _HandIn] = {}
+    claimed = set()
+    for entry in entries:
+        name = lms_name(entry.name, folder=True) if entry.is_dir(follow_symlinks=False) else None
+        if name is None or entry.is_symlink():
+            continue
+        claimed.add(entry.name)
+        walk = walk_files(Path(entry.path))
+        hand_in = by_id.get(name.lms_id)
+        if hand_in is None:
+            by_id[name.lms_id] = _HandIn(_lms_id_to_student(roster, name.lms_id, name.owner), Path(entry.path),
+                                         walk, info=HandinInfo("moodle", name.lms_id, name.owner))
+        else:
+            hand_in.walk.files += walk.files
+            hand_in.walk.links += walk.links
+            hand_in.walk.special += walk.special
+    return list(by_id.values()), claimed
+
+
+def _latest_attempt(hand_in: _HandIn, names: dict[Path, LmsName]) -> None:
+    """Blackboard: keep the files of the student's latest attempt; say which were not graded."""
+    attempts = sorted({names[p].attempt for p in hand_in.walk.files + hand_in.walk.links + hand_in.walk.special})
+    if len(attempts) < 2:
+        return
+    latest = attempts[-1]
+    older = [p for p in hand_in.walk.files if names[p].attempt != latest]
+    hand_in.walk.files = [p for p in hand_in.walk.files if names[p].attempt == latest]
+    hand_in.walk.links = [p for p in hand_in.walk.links if names[p].attempt == latest]
+    hand_in.walk.special = [p for p in hand_in.walk.special if names[p].attempt == latest]
+    hand_in.notices.append(f"{len(attempts)} attempts found: graded the latest ({latest}); not graded: "
+                           + ", ".join(f"'{shown_name(p)}'" for p in older))
+
+
+def _layout_lms_files(entries: list[os.DirEntry], roster) -> tuple[list[_HandIn], set[str]]:
+    """Canvas, Moodle (files) and Blackboard downloads: one hand-in per LMS id, whatever
+    the student named their files; the LMS's late marker and attempt time kept."""
+    from .platforms.late_policy import parse_time
+    groups: dict[tuple[str, str], _HandIn] = {}
+    names: dict[Path, LmsName] = {}
+    for entry in entries:
+        kind = _loose_kind(entry)
+        name = lms_name(entry.name) if kind else None
+        if name is None or (entry.is_dir(follow_symlinks=False) and not entry.is_symlink()):
+            continue
+        path = Path(entry.path)
+        names[path] = name
+        key = (name.lms, name.lms_id)
+        if key not in groups:
+            groups[key] = _HandIn(_lms_id_to_student(roster, name.lms_id, name.owner), path.parent,
+                                  Walk([], [], []), loose=True, info=HandinInfo(name.lms, name.lms_id, name.owner))
+        bucket = (groups[key].walk.links if entry.is_symlink() else groups[key].walk.files
+                  if entry.is_file(follow_symlinks=False) else groups[key].walk.special)
+        bucket.append(path)
+    for hand_in in groups.values():
+        if hand_in.info.source == "blackboard":
+            _latest_attempt(hand_in, names)
+        kept = hand_in.walk.files + hand_in.walk.links + hand_in.walk.special
+        late = any(names[p].late for p in kept)
+        attempt = max((names[p].attempt for p in kept), default="")
+        when = parse_time(attempt, load_config().late.timezone) if attempt else None
+        hand_in.info = HandinInfo(hand_in.info.source, hand_in.info.lms_id, hand_in.info.lms_name,
+                                  when.isoformat() if when else "", late)
+    return list(groups.values()), set(e.name for e in entries if Path(e.path) in names)
 
 
 def _loose_kind(entry: os.DirEntry) -> str | None:
@@ -247,22 +368,24 @@ def _skipped_notices(walk: Walk) -> list[str]:
 
 def _finish(hand_in: _HandIn, student_id: str, parts: dict[str, str]) -> Submission:
     """The Submission of one hand-in: its notebooks chosen, or the problem that leaves none."""
-    log = list(hand_in.log)
+    log, info = list(hand_in.log), hand_in.info
     if hand_in.raw_id != student_id:
         log.append(f"name {hand_in.raw_id!r} is shown as student id {student_id!r}")
+    if info.lms_id:
+        log.append(f"{info.source} id {info.lms_id!r}" + (" (marked late by the LMS)" if info.late_marker else ""))
     if hand_in.problem:
-        return Submission(student_id, hand_in.folder, problem=hand_in.problem, log=log)
-    notices = _skipped_notices(hand_in.walk)
+        return Submission(student_id, hand_in.folder, problem=hand_in.problem, log=log, info=info)
+    notices = hand_in.notices + _skipped_notices(hand_in.walk)
     notebooks = [p for p in hand_in.walk.files if notebook_stem(p.name) is not None]
     if len(notebooks) > MAX_NOTEBOOKS:
-        return Submission(student_id, hand_in.folder, log=log, notices=notices,
+        return Submission(student_id, hand_in.folder, log=log, notices=notices, info=info,
                           problem=f"{len(notebooks)} notebooks handed in, more than {MAX_NOTEBOOKS}; "
                                   "hand in only the homework's notebooks, one per part")
     chosen = _select(notebooks, parts, notices)
     if not chosen:  # say why there is nothing: links, pipes, a .py...
         problem = hand_in.nothing_found() + (": " + "; ".join(notices) if notices else f" ({DOWNLOAD_HINT})")
-        return Submission(student_id, hand_in.folder, problem=problem, log=log)
-    return Submission(student_id, hand_in.folder, chosen, notices=notices, log=log)
+        return Submission(student_id, hand_in.folder, problem=problem, log=log, info=info)
+    return Submission(student_id, hand_in.folder, chosen, notices=notices, log=log, info=info)
 
 
 # --------------------------------------------------------------- discover
@@ -291,18 +414,54 @@ def _loose_against_folders(loose: list[_HandIn], folders: dict[str, Submission])
     return kept
 
 
-def discover(path: Path) -> list[Submission]:
-    """All submissions below SUBMISSIONS, sorted by student id.
+def _named(hand_ins: list[_HandIn], parts: dict[str, str]) -> dict[str, Submission]:
+    """{id_key: Submission}, each hand-in with a unique clean id: two LMS students with
+    one name (two Canvas "smithjohn") stay two students, the second "smithjohn~2"."""
+    ids = assign_ids([h.raw_id for h in hand_ins])
+    used = {id_key(v) for v in ids.values()}
+    out, named = {}, set()
+    for h in sorted(hand_ins, key=lambda h: (h.raw_id, h.info.lms_id)):
+        sid = ids[h.raw_id]
+        if h.raw_id in named:
+            sid = assign_ids([h.raw_id], taken=used)[h.raw_id]
+            used.add(id_key(sid))
+        named.add(h.raw_id)
+        out[id_key(sid)] = _finish(h, sid, parts)
+    return out
+
+
+def discover_handin(folder: Path, student_id: str, info: HandinInfo = HandinInfo()) -> Submission:
+    """gradescope: one student's upload, `folder` holding their files (any names, any
+    subfolders): one hand-in, its parts told apart by name or, failing that, by content."""
+    root = Path(folder).resolve()
+    if not root.is_dir():
+        raise DiscoveryError(f"the submission folder {folder} does not exist")
+    register_handin_root(root)
+    return _finish(_HandIn(student_id, root, walk_files(root), info=info), clean_id(student_id),
+                   load_config().notebooks)
+
+
+def discover(path: Path, roster=None) -> list[Submission]:
+    """All submissions below SUBMISSIONS, sorted by student id. `roster` (a
+    platforms.roster.Roster; default: course.toml's) maps LMS ids to student ids.
 
     Raises DiscoveryError when the folder is missing, a file, or holds no
     student folder and no notebook (most likely the wrong path)."""
     root = submissions_root(path)
     register_handin_root(root)
     cfg = load_config()
+    if roster is None:
+        from .platforms.roster import RosterError, course_roster
+        try:
+            roster = course_roster()
+        except RosterError as exc:
+            raise DiscoveryError(str(exc)) from exc
     entries = _entries(root)
+    moodle, claimed = _layout_moodle_folders(entries, roster)
+    lms, claimed_files = _layout_lms_files(entries, roster)
+    entries = [e for e in entries if e.name not in claimed | claimed_files]
     folders = _layout_folders(entries, cfg.assignment_id)
-    ids = assign_ids([h.raw_id for h in folders])
-    found = {id_key(ids[h.raw_id]): _finish(h, ids[h.raw_id], cfg.notebooks) for h in folders}
+    found = _named(folders + moodle + lms, cfg.notebooks)
     loose = _loose_against_folders(_layout_loose(entries, cfg.notebooks), found)
     ids = assign_ids([h.raw_id for h in loose], taken=set(found))
     found |= {id_key(ids[h.raw_id]): _finish(h, ids[h.raw_id], cfg.notebooks) for h in loose}

@@ -92,3 +92,42 @@ def loose_owner(filename: str, parts: dict[str, str]) -> str:
     without decorations ("bob.ipynb" -> "bob")."""
     info = read_name(filename, parts)
     return info.owner or info.stem
+
+
+# ------------------------------------------------------------- LMS downloads
+# What each LMS's bulk download calls a student's files (one pattern each, matched
+# case-insensitively on the whole name; the student's own file name is what is left):
+#   Canvas      lastfirst_12345_67890_<file>          12345 user id, 67890 attachment id
+#               lastfirst_LATE_12345_67890_<file>     handed in after the due date
+#   Moodle      Full Name_12345_assignsubmission_file_<file>  12345 participant number
+#               Full Name_12345_assignsubmission_file_/       ("download in folders": a folder)
+#   Blackboard  Assignment_username_attempt_2026-12-01-23-59-00_<file>   (an attempt's time)
+#               ..._attempt_<time>.txt is the attempt's receipt (not a hand-in)
+_CANVAS = re.compile(r"^(?P<owner>[a-z0-9\-]+?)_(?P<late>late_)?(?P<id>\d+)_\d+_(?P<file>.+)$", re.I)
+_MOODLE = re.compile(r"^(?P<owner>[^_]+)_(?P<id>\d+)_assignsubmission_[a-z]+_(?P<file>.*)$", re.I)
+_BLACKBOARD = re.compile(r"^.+?_(?P<id>[^_]+)_attempt_(?P<time>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)(?P<late>_late)?"
+                         r"(?:_(?P<file>.+))?$", re.I)
+LMS_PATTERNS = (("moodle", _MOODLE), ("blackboard", _BLACKBOARD), ("canvas", _CANVAS))
+
+
+@dataclass(frozen=True)
+class LmsName:
+    """What an LMS download's name says about whose file it is."""
+    lms: str             # "canvas", "moodle", "blackboard"
+    owner: str           # the name the LMS gives the student (Canvas's lastfirst, Moodle's full name)
+    lms_id: str          # Canvas user id, Moodle participant number, Blackboard username
+    filename: str        # the student's own file name ("" for a Moodle folder)
+    late: bool = False   # the LMS marked it late (Canvas's LATE_, Blackboard's _late)
+    attempt: str = ""    # Blackboard's attempt time, as written ("2026-12-01-23-59-00")
+
+
+def lms_name(name: str, folder: bool = False) -> LmsName | None:
+    """The LMS a download's file (or Moodle folder) name comes from, or None."""
+    for lms, pattern in LMS_PATTERNS:
+        m = pattern.match(name)
+        if m and (lms == "moodle") >= folder and (not folder or not m.group("file")):
+            groups = m.groupdict()
+            owner = groups.get("owner") or groups["id"]
+            return LmsName(lms, owner.strip(), groups["id"], groups.get("file") or "",
+                           bool(groups.get("late")), groups.get("time") or "")
+    return None

@@ -16,6 +16,9 @@ from .config import ConfigError
 RUBRIC_PATH = Path(__file__).with_name("rubric.toml")
 # [peer_review] keys read from rubric.toml, with their types (defaults: the Rubric fields)
 PEER_REVIEW_KEYS = {"reviews": int, "disagreement_margin": float, "min_feedback_words": int}
+# When Gradescope shows an autograder item's result to the student (its autograder
+# specification's `visibility` values); `gradescope_visibility` on an [[auto]] item.
+GRADESCOPE_VISIBILITY = ("visible", "after_due_date", "after_published", "hidden")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class AutoItem:
     title: str
     points: float
     functions: tuple[str, ...]
+    visibility: str = "visible"  # Gradescope: visible, after_due_date, after_published or hidden
 
 
 @dataclass(frozen=True)
@@ -102,10 +106,18 @@ def load_rubric(path: Path = RUBRIC_PATH) -> Rubric:
         raise ConfigError(f"{path}: an item is incomplete or malformed ({type(exc).__name__}: {exc})") from None
 
 
+def _visibility(path: Path, row: dict) -> str:
+    value = row.get("gradescope_visibility", "visible")
+    if value not in GRADESCOPE_VISIBILITY:
+        raise ConfigError(f"{path}: item {row.get('id')!r} has gradescope_visibility = {value!r}; use one of "
+                          + ", ".join(GRADESCOPE_VISIBILITY))
+    return value
+
+
 def _load(path: Path, raw: dict) -> Rubric:
     auto = tuple(
         AutoItem(id=r["id"], part=r["part"], title=r["title"],
-                 points=float(r["points"]), functions=tuple(r["functions"]))
+                 points=float(r["points"]), functions=tuple(r["functions"]), visibility=_visibility(path, r))
         for r in raw["auto"]
     )
     rubric = Rubric(

@@ -92,6 +92,9 @@ def load_autos(grades: Path | None, rubric: Rubric, out: Path) -> dict[str, Auto
     autos = read_grades(path, rubric)
     if Path(path).resolve() != store.grades_path(out).resolve():
         shutil.copyfile(path, store.grades_path(out))
+        handins = Path(path).parent / "handins.csv"  # hand-in times and LMS ids: the late policy's input
+        if handins.is_file():
+            shutil.copyfile(handins, store.handins_path(out))
     return autos
 
 
@@ -194,7 +197,7 @@ def run(submissions: Path, out: Path, reviews: int | None = None, seed: int | No
     if (out / "allocation.csv").exists() and not force:
         raise FileExistsError(f"{out}/allocation.csv exists: this folder was assigned already "
                               "(use `peer-review late`/`drop` to change it, or --force to start over)")
-    found = find_submissions(submissions)
+    found = find_submissions(submissions, roster)
     pairs = allocation.allocate(list(found), k, seed)  # before writing anything: fails fast
     references = load_references(solutions, rubric)
     out.mkdir(parents=True, exist_ok=True)

@@ -5,9 +5,11 @@
   peer-review collect DIR [--grades grades.csv] [--overrides overrides.csv]
   peer-review late DIR SUBMISSIONS [--student ID ...]
   peer-review drop DIR --reviewer ID
+  peer-review export DIR --lms canvas|moodle|blackboard --out FILE [--roster roster.csv]
 
 Exit status: 0 done; 1 collect found problems in the returned sheets (all
-listed, outputs still written); 2 the command could not run (message says why).
+listed, outputs still written), or export left students out (listed); 2 the
+command could not run (message says why).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from peer_review import assign, collect, late
+from peer_review import assign, collect, export, late
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -50,10 +52,17 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("dir", type=Path)
     d.add_argument("--reviewer", required=True)
     _common(d)
+    e = sub.add_parser("export", help="the final gradebook (after collect) in an LMS's import format")
+    e.add_argument("dir", type=Path)
+    e.add_argument("--lms", required=True, choices=export.LMS)
+    e.add_argument("--out", type=Path, required=True, help="the file to upload to the LMS (.csv)")
+    e.add_argument("--roster", type=Path, help="class list (default: DIR's copy, else course.toml [roster] path)")
     return ap
 
 
 def dispatch(args) -> int:
+    if args.command == "export":
+        return export.run(args.dir, args.lms, args.out, args.roster)
     common = dict(grades=args.grades, solutions=getattr(args, "solutions", None),
                   salt_file=getattr(args, "salt_file", None), roster=getattr(args, "roster", None))
     if args.command == "assign":

@@ -12,10 +12,16 @@ status is 1 whenever there was any problem. Every total is recomputed
 (rule.py on each sheet, combine.py across sheets); blank answers are read
 from the anonymised copies, never from what a reviewer sent.
 
+The late policy (course.toml [late], autograder/platforms/late_policy.py) is
+applied last, to the score out of 10, from the hand-in times the autograder
+recorded (handins.csv beside --grades, or DIR's copy): rule.py and combine.py
+are untouched by it. A late student's feedback states it.
+
 Writes to DIR (every text cell neutralised against spreadsheet formulas):
   gradebook.csv        per student: autograder items, autograder subtotal,
-                       peer subtotal, forgiveness, raw, max_raw, score, out_of,
-                       reviews used, blank answers, flags
+                       peer subtotal, forgiveness, raw, max_raw, score (final,
+                       late policy applied), out_of, reviews used, blank answers,
+                       flags, score_before_late, late_days, late_penalty, late
   peer_grades.csv      per review: each peer item's points on that sheet,
                        subtotal, forgiveness, total, and whether it was used
   reviewer_report.csv  per reviewer: reviews assigned / usable, mean signed and
@@ -30,7 +36,11 @@ import csv
 import statistics
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
+
+from autograder.platforms import handins as handin_rows
+from autograder.platforms import late_policy
 
 from course.rubric import Rubric, load_rubric
 from peer_review import store
@@ -106,15 +116,50 @@ def _num(x) -> str:
     return "" if x is None else fmt(round(x, 4))
 
 
-def write_gradebook(out: Path, rubric: Rubric, results: dict[str, Grade], blank: dict[str, frozenset]) -> None:
+def write_gradebook(out: Path, rubric: Rubric, results: dict[str, Grade], blank: dict[str, frozenset],
+                    late: dict[str, LateGrade] | None = None) -> None:
+    """gradebook.csv: `score` is the final score (late policy applied; equal to the rule's
+    score when on time), `score_before_late` the rule's score, `late` the statement."""
+    late = late or {}
     header = ["student_id", *(i.id for i in rubric.auto), "auto_subtotal", "peer_subtotal", "forgiveness",
-              "raw", "max_raw", "score", "out_of", "reviews_used", "blank_answers", "flags"]
-    rows = [[g.student_id, *(_num(g.auto[i.id]) if g.auto else "" for i in rubric.auto),
-             _num(g.auto_subtotal), _num(g.peer_subtotal), _num(g.forgiveness), _num(g.raw),
-             fmt(rubric.max_raw), _num(g.score), fmt(rubric.out_of), len(g.used),
-             " ".join(sorted(blank.get(s, ()))), "; ".join(g.flags)]
-            for s, g in results.items()]
-    store.write_csv(out / "gradebook.csv", header, rows, {"student_id", "blank_answers", "flags"})
+              "raw", "max_raw", "score", "out_of", "reviews_used", "blank_answers", "flags",
+              "score_before_late", "late_days", "late_penalty", "late"]
+    rows = []
+    for s, g in results.items():
+        lg = late.get(s) or LateGrade(g.score, 0, 0.0, "")
+        rows.append([g.student_id, *(_num(g.auto[i.id]) if g.auto else "" for i in rubric.auto),
+                     _num(g.auto_subtotal), _num(g.peer_subtotal), _num(g.forgiveness), _num(g.raw),
+                     fmt(rubric.max_raw), _num(lg.score), fmt(rubric.out_of), len(g.used),
+                     " ".join(sorted(blank.get(s, ()))), "; ".join(g.flags),
+                     _num(g.score), lg.days, _num(lg.penalty), lg.statement])
+    store.write_csv(out / "gradebook.csv", header, rows, {"student_id", "blank_answers", "flags", "late"})
+
+
+@dataclass(frozen=True)
+class LateGrade:
+    """The late policy applied to one student's score."""
+    score: float | None    # final, out of 10
+    days: int
+    penalty: float
+    statement: str         # what the student's feedback says ("" when on time)
+
+
+def late_grades(results: dict[str, Grade], handins: dict, rubric: Rubric) -> dict[str, LateGrade]:
+    """{student: LateGrade} from the hand-in times (handins.csv) and course.toml [late]."""
+    policy = late_policy.LatePolicy()
+    tz = policy.settings.timezone
+    out = {}
+    for s, g in results.items():
+        h = handins.get(s)
+        when = late_policy.parse_time(h.submitted_at, tz) if h else None
+        lateness = policy.lateness(s, when, bool(h and h.late_marker))
+        final = late_policy.apply(g.score, lateness, rubric.decimals)
+        out[s] = LateGrade(final, lateness.days, lateness.penalty,
+                           late_policy.statement(lateness, policy, g.score, final, rubric.out_of))
+        if lateness.late:
+            g.flags.append(f"late: {lateness.days} day(s), -{lateness.penalty:.0%}"
+                           + (" (LMS marker, no time)" if lateness.by_marker else ""))
+    return out
 
 
 def write_peer_grades(out: Path, rubric: Rubric, results: dict[str, Grade], code_of: dict) -> None:
@@ -178,13 +223,15 @@ def run(out: Path, grades: Path | None = None, overrides: Path | None = None) ->
         results[s] = grade(rubric, s, autos.get(s), reviews.get(s, []), k, blank.get(s, frozenset()), ovr.get(s))
         if s not in code_of:
             results[s].flags.insert(0, "not in peer review (no notebook when assign ran)")
-    write_gradebook(out, rubric, results, blank)
+    handins = handin_rows.read_handins(store.handins_for(grades, out))
+    late = late_grades(results, handins, rubric)
+    write_gradebook(out, rubric, results, blank, late)
     write_peer_grades(out, rubric, {s: g for s, g in results.items() if s in code_of}, code_of)
     write_reviewer_report(out, rubric, rows, results)
     (out / "feedback").mkdir(exist_ok=True)
     for s in code_of:
         (out / "feedback" / f"{s}.md").write_text(
-            feedback_md(code_of[s], results[s], blank[s], rubric, roster), encoding="utf-8")
+            feedback_md(code_of[s], results[s], blank[s], rubric, roster, late[s].statement), encoding="utf-8")
     (out / "problems.txt").write_text("".join(f"{p}\n" for p in problems), encoding="utf-8")
     for p in problems:
         print(p, file=sys.stderr)

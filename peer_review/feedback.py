@@ -58,9 +58,11 @@ def _review_lines(letter: str, o: ReviewOutcome, blank: frozenset[str], rubric: 
     return lines + [""]
 
 
-def feedback_md(code: str, g: Grade, blank: frozenset[str], rubric: Rubric, roster: dict) -> str:
-    """One student's feedback file."""
+def feedback_md(code: str, g: Grade, blank: frozenset[str], rubric: Rubric, roster: dict, late: str = "") -> str:
+    """One student's feedback file; `late` is the late policy's statement ("" when on time)."""
     lines = [f"# Peer feedback for submission {code}", "", *_totals(g, rubric), COMBINE_NOTE, ""]
+    if late:
+        lines += [late, ""]
     if blank:
         lines += [f"Blank answers (no points from peers): {', '.join(sorted(blank))}.", ""]
     changes = [f"{item} set to {fmt(points)} ({reason})" for item, (points, reason) in sorted(g.item_overrides.items())]

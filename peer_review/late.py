@@ -68,7 +68,8 @@ def late(out: Path, submissions: Path, students: list[str] | None = None, grades
     rows = store.read_rows(out / "allocation.csv")
     people = _people(out, roster)
     ctx, salt = _context(out, rows, grades, solutions, salt_file, people)
-    found = find_submissions(submissions)
+    saved = store.roster_path(out)
+    found = find_submissions(submissions, roster or (saved if saved.exists() else None))
     new = [s for s in (students or sorted(set(found) - set(ctx.code_of)))]
     for s in new:
         if s not in found:

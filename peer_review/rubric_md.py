@@ -51,7 +51,7 @@ def generate(rubric: Rubric, refs: dict[str, str]) -> str:
         f"{rubric.reviews} peers.", "",
         "## From raw points to the grade", "",
         f"- Score = round(raw / {max_raw} x {out_of}, {rubric.decimals}), applied once, at the end "
-        f"(for example 20 / {max_raw} -> {fmt(rubric.rescale(20))}).",
+        f"(for example {fmt(rubric.max_raw - 3)} / {max_raw} -> {fmt(rubric.rescale(rubric.max_raw - 3))}).",
         f"- Forgiveness: {rubric.forgiven_mistakes} inline-question mistake(s) forgiven on each reviewer's "
         f"sheet: the largest inline-question deduction(s) of that sheet come back, at most "
         f"{fmt(rubric.forgiveness_points)} point(s) each. A blank answer (nothing written, or the placeholder "

@@ -4,6 +4,7 @@ DIR/
   allocation.csv        TA only: seed, reviews, reviewer, author, code, sheet id, sheet file, status, reason
   distribution.csv      reviewer, email, files: what to mail or upload to each reviewer
   grades.csv            the autograder results the sheets show (copy; absent when there were none)
+  handins.csv           the autograder's record of each hand-in: LMS ids, times, late markers (copy)
   private/salt.txt      TA only: the salt of the codes (unless --salt-file put it elsewhere)
   private/roster.csv    TA only: copy of --roster (names and e-mails)
   anonymised/<CODE>/    each submission's anonymised notebooks (what reviewers get)
@@ -19,7 +20,7 @@ spreadsheet formulas); `uncell` undoes that when the kit reads its own CSVs back
 from __future__ import annotations
 
 import csv
-from dataclasses import astuple, dataclass, fields
+from dataclasses import asdict, astuple, dataclass, fields
 from pathlib import Path
 
 from course.safe_text import FORMULA_STARTS, csv_text
@@ -41,6 +42,18 @@ def salt_path(out: Path) -> Path:
 def grades_path(out: Path) -> Path:
     """DIR/grades.csv: assign's copy of the autograder results."""
     return Path(out) / "grades.csv"
+
+
+def handins_path(out: Path) -> Path:
+    """DIR/handins.csv: assign's copy of the autograder's hand-in record (times, LMS ids)."""
+    return Path(out) / "handins.csv"
+
+
+def handins_for(grades: Path | None, out: Path) -> Path:
+    """The hand-in record that goes with --grades (beside it), else DIR's copy."""
+    if grades is not None and (Path(grades).parent / "handins.csv").is_file():
+        return Path(grades).parent / "handins.csv"
+    return handins_path(out)
 
 
 def grades_or_saved(grades: Path | None, out: Path) -> Path | None:
@@ -92,14 +105,13 @@ def read_rows(path: Path) -> list[Row]:
 
 
 def read_roster(path: Path | None) -> dict[str, dict[str, str]]:
-    """roster.csv (student_id,name,email) -> {student_id: row}; {} without one."""
+    """roster.csv -> {student_id: {student_id, name, email, lms_id, section}}; {} without one.
+    The columns are mapped in course.toml [roster.columns] (autograder/platforms/roster.py
+    reads it: one reader for every command)."""
+    from autograder.platforms.roster import read_roster as read_class_list
     if path is None or not Path(path).exists():
         return {}
-    with Path(path).open(newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        if "student_id" not in (reader.fieldnames or []):
-            raise ValueError(f"{path}:1: roster needs a student_id column (and name, email)")
-        return {uncell(r["student_id"]): {k: uncell(v) for k, v in r.items() if k} for r in reader}
+    return {s.student_id: asdict(s) for s in read_class_list(Path(path)).students}
 
 
 def write_distribution(out: Path, rows: list[Row], roster: dict) -> None:

@@ -18,7 +18,8 @@ def run(argv, capsys):
 
 def test_rubric_points_that_do_not_add_up(tmp_path, capsys, monkeypatch):
     bad = tmp_path / "rubric.toml"
-    bad.write_text(RUBRIC_PATH.read_text().replace("max_raw = 23", "max_raw = 24"))
+    max_raw = rubric_module.load_rubric().max_raw
+    bad.write_text(RUBRIC_PATH.read_text().replace(f"max_raw = {max_raw:g}", f"max_raw = {max_raw + 1:g}"))
     monkeypatch.setattr(cli, "load_rubric", lambda: rubric_module.load_rubric(bad))
     rc, err = run([str(tmp_path), "--out", str(tmp_path / "out")], capsys)
     assert rc == 2 and len(err) == 1, err

@@ -31,9 +31,16 @@ def auto(points=None, status="ok"):
     return AutoResult("s", dict(points or FULL_AUTO), status)
 
 
+@pytest.mark.parametrize("below_max", [3, 0, R.max_raw, R.max_raw / 2, 0.5, 6])
+def test_rescale_examples(below_max):
+    raw = R.max_raw - below_max
+    assert R.rescale(raw) == round(raw / R.max_raw * R.out_of, R.decimals)
+
+
 @pytest.mark.parametrize("raw,score", [(20, 8.7), (23, 10.0), (0, 0.0), (11.5, 5.0), (22.5, 9.8), (17, 7.4)])
-def test_rescale_examples(raw, score):
-    assert R.rescale(raw) == score
+def test_rescale_of_the_course_sheet(raw, score):
+    """The course's own numbers (23 raw points -> 10, one decimal), whatever rubric.toml says now."""
+    assert dataclasses.replace(R, max_raw=23.0, out_of=10.0, decimals=1).rescale(raw) == score
 
 
 def test_forgiveness_gives_back_largest_mistakes_up_to_points():
@@ -52,7 +59,6 @@ def test_the_course_example_twenty_of_twenty_three():
     g = grade(R, "s", auto(pts), [r, dataclasses.replace(r, reviewer="q")], k=2)
     expected_raw = R.max_raw - 1 - 3.0 + min(1.0, FORGIVEN)
     assert (g.forgiveness, g.raw, g.score) == (min(1.0, FORGIVEN), expected_raw, R.rescale(expected_raw))
-    assert (g.raw, g.score) == (20.0, 8.7)
 
 
 def test_two_reviewers_each_forgiving_a_different_mistake_give_full_marks():
@@ -60,7 +66,6 @@ def test_two_reviewers_each_forgiving_a_different_mistake_give_full_marks():
     g = grade(R, "s", auto(), [a, b], k=2)
     assert [o.score.total for o in g.outcomes] == [PEER_MAX, PEER_MAX]
     assert (g.peer_subtotal, g.forgiveness, g.raw, g.score) == (PEER_MAX - 1.0, 1.0, R.max_raw, R.out_of)
-    assert (g.raw, g.score) == (23.0, 10.0)
     assert not any("disagree" in f for f in g.flags)
 
 

@@ -25,7 +25,8 @@ def test_points_in_the_markdown_are_the_rubric_points():
         assert re.search(rf"^### {re.escape(q.id)} .*\({q.points:g} point; deductions: "
                          + ", ".join(f"-{d:g}" for d in q.deductions), text, flags=re.M)
     assert f"Total: {r.max_raw:g} raw points -> {r.out_of:g}." in text
-    assert "20 / 23 -> 8.7" in text
+    example = r.max_raw - 3  # the course's "20 / 23 -> 8.7" with its default rubric
+    assert f"{example:g} / {r.max_raw:g} -> {r.rescale(example):g}" in text
 
 
 def test_reference_answers_are_included_and_missing_ones_are_loud(tmp_path, monkeypatch, capsys):
