@@ -127,7 +127,7 @@ def test_hostile_students_cost_only_their_own_rows(batch):
         assert lost(row) - set(PART1) <= HOSTILE_MAY_LOSE, (name, lost(row))
         assert all(points(row)[i] == 0 for i in PART1)  # no Part 1 notebook handed in
     out = root / "out"
-    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["grades.csv", "manifest.json", "run_log.txt"]
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["grades.csv", "handins.csv", "manifest.json", "run_log.txt"]
     students = {p.name for p in out.iterdir() if p.is_dir()}
     assert students == set(rows)
     for folder in out.iterdir():
