@@ -37,7 +37,7 @@ from course.safe_text import printable
 
 from .discover import Submission
 from .notebook_io import handin_roots, register_handin_root
-from .results import SubmissionResult, placeholder_result
+from .results import Status, SubmissionResult, placeholder_result
 
 GradeFn = Callable[..., SubmissionResult]
 DEFAULT_TIMEOUT = 120.0          # wall seconds per submission; a complete one takes a few
@@ -77,11 +77,12 @@ def select_shard(subs: list[Submission], i: int, n: int) -> list[Submission]:
 # ------------------------------------------------------ rows without grading
 
 def not_gradable(sub: Submission) -> SubmissionResult:
-    return with_discovery(placeholder_result(sub.student_id, f"not_gradable: {sub.problem}", sub.problem), sub)
+    return with_discovery(placeholder_result(sub.student_id, Status(Status.NOT_GRADABLE, sub.problem), sub.problem),
+                          sub)
 
 
 def grader_error(sub: Submission, reason: str, duration_s: float = 0.0, log=()) -> SubmissionResult:
-    res = placeholder_result(sub.student_id, f"error: {reason}",
+    res = placeholder_result(sub.student_id, Status(Status.ERROR, reason),
                              "the grader failed on this submission; the instructor has been told",
                              sub.notebooks, duration_s)
     res.log = list(log)
@@ -91,7 +92,7 @@ def grader_error(sub: Submission, reason: str, duration_s: float = 0.0, log=()) 
 def with_discovery(res: SubmissionResult, sub: Submission) -> SubmissionResult:
     """`res` with what discovery found out about `sub` (notices, log) and a printable status."""
     res.student_id = sub.student_id
-    res.status = printable(res.status, STATUS_LIMIT)
+    res.status = Status(res.status.kind, printable(res.status.reason, STATUS_LIMIT))
     res.notices = [printable(n, STATUS_LIMIT) for n in (*sub.notices, *res.notices)]
     res.notebooks = [printable(n, STATUS_LIMIT) for n in res.notebooks]  # file names: shown in feedback
     res.log = [*sub.log, *res.log]

@@ -42,6 +42,7 @@ from . import merge as merging
 from . import report
 from .batch import DEFAULT_TIMEOUT, GraderUnavailable, grade_all, parse_shard, select_shard
 from .discover import DiscoveryError, discover, submissions_root
+from .results import Status
 from .platforms import handins as handin_rows
 from .platforms import regrade
 from .platforms.roster import RosterError, course_roster
@@ -214,11 +215,11 @@ def run_log(args, argv, results, started: float, wall: float) -> str:
     ]
     for r in sorted(results, key=lambda r: r.student_id):
         lines.append(f"  {printable(r.student_id)}: {report.fmt(report.total_of(r))} points, {r.duration_s:.2f} s, "
-                     + printable(r.status, LOG_LINE))
+                     + printable(str(r.status), LOG_LINE))
         lines += [f"      notice: {printable(n, LOG_LINE)}" for n in r.notices]
         lines += ["      " + _log_line(l) for entry in r.log
                   if not str(entry).lower().startswith("isolation:") for l in str(entry).splitlines()]
-    errors = [r for r in results if r.status.startswith("error")]
+    errors = [r for r in results if r.status.kind == Status.ERROR]
     noticed = sum(1 for r in results if r.notices)
     lines.append(f"\nnotices: {noticed} submission(s) with files handed in but not graded"
                  + ("" if noticed else " (none)"))
@@ -281,7 +282,7 @@ def grade(args, argv: list[str]) -> int:
           + f", one folder per student (results.json, feedback.md), {args.out / 'run_log.txt'}")
     if args.nbgrader_db:
         _nbgrader_export(args.out, args.nbgrader_db, None)
-    return EXIT_GRADER_ERRORS if any(r.status.startswith("error") for r in results) else EXIT_OK
+    return EXIT_GRADER_ERRORS if any(r.status.kind == Status.ERROR for r in results) else EXIT_OK
 
 
 # -------------------------------------------------------------------- merge

@@ -30,7 +30,7 @@ from course.config import load_config
 from course.rubric import load_rubric
 from course.safe_text import FORMULA_STARTS, csv_text, printable
 
-from .results import FAILED, HIDDEN_CHECK, NOT_GRADABLE, PARTIAL, PASSED, SubmissionResult
+from .results import FAILED, HIDDEN_CHECK, NOT_GRADABLE, PARTIAL, PASSED, Status, SubmissionResult
 
 MAX_LINE = 300
 STATUS_CHARS = 600  # a status in grades.csv and the summary: one line
@@ -133,7 +133,7 @@ def grades_csv(results: list[SubmissionResult]) -> str:
     Text cells are formula-safe (course/safe_text.csv_cell); numbers stay numbers."""
     ids = [a.id for a in load_rubric().auto]
     rows = [[r.student_id, *(fmt(points_of(r)[i]) for i in ids), fmt(total_of(r)), fmt(load_rubric().auto_max),
-             printable(r.status, STATUS_CHARS)]
+             printable(str(r.status), STATUS_CHARS)]
             for r in sorted(results, key=lambda r: r.student_id)]
     return csv_text(["student_id", *ids, "total", "max_total", "status"], rows, GRADES_TEXT_COLUMNS)
 
@@ -164,7 +164,7 @@ def gradescope_results(result: SubmissionResult) -> dict:
     for n, (a, it) in enumerate(_rubric_items(result), start=1):
         points = it.points if it else 0.0
         status = it.status if it else NOT_GRADABLE
-        lines = item_lines(it) if it else [result.status]
+        lines = item_lines(it) if it else [str(result.status)]
         tests.append({
             "name": f"{a.title}",
             "number": str(n),
@@ -184,7 +184,7 @@ def gradescope_results(result: SubmissionResult) -> dict:
         "test_output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": {"student_id": printable(result.student_id), "status": printable(result.status, 300),
+        "extra_data": {"student_id": printable(result.student_id), "status": printable(str(result.status), 300),
                        "max_total": load_rubric().auto_max,
                        "notebooks": [printable(Path(p).name) for p in result.notebooks]},
         "tests": tests,
@@ -200,12 +200,12 @@ def _overall_line(result: SubmissionResult) -> str:
 def _status_note(result: SubmissionResult) -> str:
     """Student-facing version of the status ('' when everything was graded)."""
     status = result.status
-    if status == "ok":
+    if status.kind == Status.OK:
         return ""
-    if status.startswith("error"):
+    if status.kind == Status.ERROR:
         return "the grader failed on this submission; your instructor will look at it"
-    kind, _, reason = status.partition(": ")
-    return scrub(f"{kind.replace('_', ' ')}: {reason}" if reason else kind)
+    kind = status.kind.replace("_", " ")
+    return scrub(f"{kind}: {status.reason}" if status.reason else kind)
 
 
 def notices_of(result: SubmissionResult) -> list[str]:
@@ -226,7 +226,7 @@ def feedback_markdown(result: SubmissionResult) -> str:
     rows, to_fix, not_graded = [], [], []
     for a, it in _rubric_items(result):
         status = it.status if it else NOT_GRADABLE
-        lines = item_lines(it) if it else ["not graded: " + scrub(result.status)]
+        lines = item_lines(it) if it else ["not graded: " + scrub(str(result.status))]
         row = {"id": a.id, "title": a.title, "points": fmt(it.points if it else 0), "max_points": fmt(a.points),
                "label": _LABEL.get(status, status), "lines": lines or [_LABEL.get(status, status)]}
         rows.append(row)
@@ -235,8 +235,8 @@ def feedback_markdown(result: SubmissionResult) -> str:
         elif status != PASSED:
             to_fix.append(row)
     whole = None  # one reason for every item (no notebook, unreadable...): say it once
-    if len(not_graded) == len(rows) and result.status.startswith("not_gradable"):
-        whole, not_graded = scrub(result.status.partition(": ")[2] or result.status), []
+    if len(not_graded) == len(rows) and result.status.kind == Status.NOT_GRADABLE:
+        whole, not_graded = scrub(result.status.reason or str(result.status)), []
     elif len(not_graded) == len(rows) and len({tuple(r["lines"]) for r in rows}) == 1:
         whole, not_graded = "; ".join(rows[0]["lines"]), []
     text = _ENV.get_template("feedback.md.j2").render(whole=whole,
@@ -282,9 +282,9 @@ def summary_text(results: list[SubmissionResult], slowest: int = 3) -> str:
     """Closing summary: counts, score distribution, slowest, not gradable, errors.
     Ids and statuses are student text: printed as printable one-liners."""
     max_total = load_rubric().auto_max
-    graded = [r for r in results if r.status == "ok" or r.status.startswith("partial")]
-    bad = [r for r in results if r.status.startswith("not_gradable")]
-    errors = [r for r in results if r.status.startswith("error")]
+    graded = [r for r in results if r.status.graded]
+    bad = [r for r in results if r.status.kind == Status.NOT_GRADABLE]
+    errors = [r for r in results if r.status.kind == Status.ERROR]
     totals = [total_of(r) for r in results if r not in errors]
     out = [f"Graded {len(graded)} of {len(results)} submissions"
            f" ({len(bad)} not gradable, {len(errors)} grader errors)."]
@@ -298,7 +298,7 @@ def summary_text(results: list[SubmissionResult], slowest: int = 3) -> str:
     for title, rows in (("Not gradable:", bad), ("Grader errors (see run_log.txt):", errors)):
         if rows:
             out.append(title)
-            out += [f"  {printable(r.student_id)}: {printable(r.status.partition(': ')[2], STATUS_CHARS)}"
+            out += [f"  {printable(r.student_id)}: {printable(r.status.reason, STATUS_CHARS)}"
                     for r in rows]
     noticed = [r for r in results if r.notices]
     if noticed:
@@ -316,7 +316,7 @@ def gradebook_table(results: list[SubmissionResult]) -> str:
     lines = [head, "-" * len(head)]
     for r in sorted(results, key=lambda r: r.student_id):
         pts = points_of(r)
-        status = printable(r.status, 60)
+        status = printable(str(r.status), 60)
         lines.append(f"{names[id(r)]:<{sid_w}} " + " ".join(f"{fmt(pts[a.id]):>4}" for a in auto)
                      + f"  {fmt(total_of(r)):>5}/{fmt(load_rubric().auto_max)}  {status}")
     lines.append("columns: " + ", ".join(f"{n}={a.id} ({fmt(a.points)})" for n, a in enumerate(auto, 1)))

@@ -8,6 +8,7 @@ built and tested apart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from course.rubric import load_rubric
 
@@ -60,14 +61,47 @@ class ItemResult:
     fixes: list[str] = field(default_factory=list)  # how to fix feedback[i] ("" when none); "explain" mode
 
 
+@dataclass(frozen=True)
+class Status:
+    """A submission's status, turned into text ("partial: 1 item(s) not gradable (p2_affine)")
+    only where it is written (grades.csv, logs, feedback); parsed back with `Status.parse`.
+
+      ok            every item was graded (whatever the score)
+      partial       some items could not be graded (reason says which and why)
+      not_gradable  nothing could be graded (no notebook, unreadable...)
+      error         the grader failed on this submission (a bug of ours; logged)
+    """
+    kind: str
+    reason: str = ""
+    OK: ClassVar[str] = "ok"
+    PARTIAL: ClassVar[str] = "partial"
+    NOT_GRADABLE: ClassVar[str] = "not_gradable"
+    ERROR: ClassVar[str] = "error"
+    KINDS: ClassVar[tuple[str, ...]] = (OK, PARTIAL, NOT_GRADABLE, ERROR)
+
+    def __post_init__(self):
+        if self.kind not in self.KINDS:
+            raise ValueError(f"status kind {self.kind!r} is not one of {', '.join(self.KINDS)}")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.reason}" if self.reason else self.kind
+
+    @property
+    def graded(self) -> bool:
+        """Some or all items were graded."""
+        return self.kind in (self.OK, self.PARTIAL)
+
+    @classmethod
+    def parse(cls, text: str) -> "Status":
+        """The inverse of str(): 'not_gradable: no .ipynb found' -> Status('not_gradable', 'no ...')."""
+        kind, _, reason = str(text).partition(": ")
+        return cls(kind.strip(), reason)
+
+
 @dataclass
 class SubmissionResult:
     student_id: str
-    # "ok"                      every item was graded (whatever the score)
-    # "partial: <reason>"       some items could not be graded (reason says which and why)
-    # "not_gradable: <reason>"  nothing could be graded (no notebook, unreadable...)
-    # "error: <reason>"         the grader failed on this submission (a bug of ours; logged)
-    status: str
+    status: Status
     items: dict[str, ItemResult] = field(default_factory=dict)
     notebooks: list[str] = field(default_factory=list)
     duration_s: float = 0.0
@@ -91,7 +125,7 @@ class SubmissionResult:
         return round(sum(i.max_points for i in self.items.values()), 4)
 
 
-def placeholder_result(student_id: str, status: str, reason: str, notebooks=(), duration_s=0.0) -> SubmissionResult:
+def placeholder_result(student_id: str, status: Status, reason: str, notebooks=(), duration_s=0.0) -> SubmissionResult:
     """A row for a submission the tests never ran on: every rubric item 0 and not gradable."""
     items = {a.id: ItemResult(a.id, a.title, 0.0, a.points, NOT_GRADABLE, [reason]) for a in load_rubric().auto}
     return SubmissionResult(status=status, student_id=student_id, items=items,

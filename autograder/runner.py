@@ -28,7 +28,7 @@ from .callable_check import blocked_items, callable_problems
 from .extract import Chunk, Extraction, extract_readable
 from .reference import load_reference
 from .reference_calls import KIT_SOURCE, Trace, callbacks
-from .results import (FAILED, HIDDEN_CHECK, NOT_GRADABLE, PARTIAL, PASSED, STRUCTURE, ItemResult,
+from .results import (FAILED, HIDDEN_CHECK, NOT_GRADABLE, PARTIAL, PASSED, STRUCTURE, ItemResult, Status,
                       SubmissionResult, placeholder_result)
 
 HIDDEN_TESTS = Path(__file__).with_name("hidden_tests")
@@ -126,7 +126,7 @@ def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slo
     except Exception as exc:
         if isinstance(exc, ConfigError) or type(exc).__name__ == "SandboxError":
             raise
-        result = placeholder_result(student_id, f"error: {type(exc).__name__}: {exc}"[:300],
+        result = placeholder_result(student_id, Status(Status.ERROR, f"{type(exc).__name__}: {exc}"[:300]),
                                     "not graded: the grader failed on this submission (reported to the instructor)",
                                     notebooks=[Path(p).name for p in notebooks])
         result.log.append("grader error: " + "".join(traceback.format_exception(exc))[-2000:])
@@ -137,7 +137,7 @@ def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slo
 def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0):
     start = time.perf_counter()
     rubric, reference = load_rubric(), load_reference()
-    result = SubmissionResult(student_id, "ok", notebooks=[Path(p).name for p in notebooks])
+    result = SubmissionResult(student_id, Status(Status.OK), notebooks=[Path(p).name for p in notebooks])
     ext, _, unreadable = extract_readable(notebooks)
     result.log += unreadable + ext.problems
 
@@ -327,11 +327,11 @@ def depends_line(test, right: set[str]) -> str:
             f"count only once values are right, and no value check passed for {', '.join(names)}")
 
 
-def submission_status(result: SubmissionResult, unreadable: list[str]) -> str:
+def submission_status(result: SubmissionResult, unreadable: list[str]) -> Status:
     blocked = [i for i in result.items.values() if i.status == NOT_GRADABLE]
     if len(blocked) == len(result.items):
         reason = unreadable[0] if unreadable else blocked[0].feedback[0].removeprefix("not graded: ")
-        return f"not_gradable: {reason}"
+        return Status(Status.NOT_GRADABLE, reason)
     if blocked:
-        return f"partial: {len(blocked)} item(s) not gradable ({', '.join(i.id for i in blocked)})"
-    return "ok"
+        return Status(Status.PARTIAL, f"{len(blocked)} item(s) not gradable ({', '.join(i.id for i in blocked)})")
+    return Status(Status.OK)

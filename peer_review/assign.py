@@ -145,7 +145,7 @@ def review_task(ctx: Context, code: str, author: str) -> ReviewTask:
     """What a sheet shows about one submission, from its anonymised copies."""
     found = copies(ctx, code)
     auto = ctx.autos.get(author) if ctx.autos is not None else None
-    status = anonymise.redact_status(auto.status, ctx.identities.get(author, [author]),
+    status = anonymise.redact_status(str(auto.status), ctx.identities.get(author, [author]),
                                      ctx.hand_in_names.get(author, [])) if auto else ""
     return ReviewTask(code=code, notebooks=list(found.notebooks),
                       auto=dict(auto.points) if auto else None, auto_status=status,

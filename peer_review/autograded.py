@@ -3,9 +3,9 @@ item (in rubric order), total, max_total, status.
 
 Read and checked against the rubric (points within 0..item points), never
 completed by guessing: a student without a row simply has no autograder
-result, and the sheets and the gradebook say so. An empty item cell counts 0:
-the autograder leaves one empty only for an item it could not grade, and its
-`status` column says why.
+result, and the sheets and the gradebook say so. An item the autograder could
+not grade holds 0 and the `status` column says why; an empty cell (a file
+edited by hand) counts 0 too.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.report import read_grades_csv
+from autograder.results import Status
 from course.rubric import Rubric
 from peer_review.store import uncell
 
@@ -21,7 +22,7 @@ from peer_review.store import uncell
 class AutoResult:
     student_id: str
     points: dict[str, float]  # rubric auto item id -> points earned
-    status: str
+    status: Status
 
 
 def read_grades(path: Path, rubric: Rubric) -> dict[str, AutoResult]:
@@ -36,7 +37,11 @@ def read_grades(path: Path, rubric: Rubric) -> dict[str, AutoResult]:
         sid = uncell(row["student_id"])
         if sid in results:
             raise ValueError(f"{path}:{line}: second row for student {sid!r}")
-        results[sid] = AutoResult(sid, _points(path, line, row, rubric), uncell(row["status"]))
+        try:
+            status = Status.parse(uncell(row["status"]))
+        except ValueError as exc:
+            raise ValueError(f"{path}:{line}: {exc}") from None
+        results[sid] = AutoResult(sid, _points(path, line, row, rubric), status)
     return results
 
 

@@ -35,6 +35,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from course.rubric import Rubric
+from autograder.results import Status
 from peer_review.autograded import AutoResult
 from peer_review.rule import ReviewScore, missing_items, raw_total, review_score
 
@@ -151,7 +152,7 @@ def _flags(rubric: Rubric, g: Grade, auto: AutoResult | None, k: int, every_item
     if g.raw_override is None:
         if g.auto is None:
             flags.append("no autograder result")
-        elif auto is not None and auto.status != "ok":
+        elif auto is not None and auto.status.kind != Status.OK:
             flags.append(f"autograder status: {auto.status}")
     return flags
 

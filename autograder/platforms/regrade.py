@@ -19,7 +19,7 @@ from course.safe_text import csv_text, printable
 
 from .. import report
 from ..batch import shard_of
-from ..results import NOT_GRADABLE, PASSED, ItemResult, SubmissionResult
+from ..results import NOT_GRADABLE, PASSED, ItemResult, Status, SubmissionResult
 from . import handins as handin_rows
 
 
@@ -65,7 +65,8 @@ def result_from_row(row: dict) -> SubmissionResult:
     for a in load_rubric().auto:
         points = float(row.get(a.id) or 0)
         items[a.id] = ItemResult(a.id, a.title, points, a.points, PASSED if points >= a.points else NOT_GRADABLE)
-    return SubmissionResult(student_id=row["student_id"], status=row.get("status", ""), items=items)
+    return SubmissionResult(student_id=row["student_id"], status=Status.parse(row.get("status") or Status.OK),
+                            items=items)
 
 
 def write(out: Path, results: list[SubmissionResult], subs: list, log_text: str) -> list[SubmissionResult]:

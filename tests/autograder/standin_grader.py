@@ -28,7 +28,7 @@ def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slo
     try:
         cells = [c for nb in notebooks for c in read_cells(nb)]
     except NotebookError as exc:
-        return SubmissionResult(student_id=student_id, status=f"not_gradable: {exc}",
+        return SubmissionResult(student_id=student_id, status=R.Status(R.Status.NOT_GRADABLE, str(exc)),
                                 notebooks=[str(p) for p in notebooks])
     code = "\n".join(c.source for c in cells if c.cell_type == "code")
     ext = extract_cells(cells)
@@ -55,7 +55,7 @@ def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slo
             items[a.id] = ItemResult(a.id, a.title, 0.0, a.points, FAILED, [ARRAY_LEAK], [t])
         else:
             items[a.id] = ItemResult(a.id, a.title, a.points, a.points, PASSED)
-    status = "ok" if not missing_all else f"partial: not defined: {', '.join(missing_all)}"
+    status = R.Status(R.Status.OK) if not missing_all else R.Status(R.Status.PARTIAL, f"not defined: {', '.join(missing_all)}")
     wall = getattr(limits, "wall_seconds", None)
     return SubmissionResult(student_id=student_id, status=status, items=items,
                             notebooks=[str(p) for p in notebooks], duration_s=time.perf_counter() - start,

@@ -22,7 +22,7 @@ def result(status="ok", **overrides) -> SubmissionResult:
     for a in AUTO:
         pts, st, fb, tests = overrides.get(a.id, (a.points, PASSED, [], []))
         items[a.id] = ItemResult(a.id, a.title, pts, a.points, st, fb, tests)
-    return SubmissionResult(student_id="s1", status=status, items=items, notebooks=["/x/part1.ipynb"], duration_s=2.4)
+    return SubmissionResult(student_id="s1", status=R.Status.parse(status), items=items, notebooks=["/x/part1.ipynb"], duration_s=2.4)
 
 
 def test_scrub_keeps_actionable_messages_and_drops_arrays():
@@ -77,7 +77,7 @@ def test_feedback_separates_wrong_from_not_gradable_and_hides_hidden_checks():
 
 
 def test_feedback_says_a_whole_submission_reason_once():
-    r = SubmissionResult(student_id="s2", status="not_gradable: no .ipynb found in subs/s2")
+    r = SubmissionResult(student_id="s2", status=R.Status.parse("not_gradable: no .ipynb found in subs/s2"))
     md = report.feedback_markdown(r)
     assert md.count("no .ipynb found") == 2  # the status line and one section, not once per item
     assert "Nothing could be graded" in md
@@ -98,8 +98,8 @@ def test_write_atomic_leaves_old_file_when_interrupted(tmp_path, monkeypatch):
 
 
 def test_summary_and_table_name_the_problems():
-    ng = SubmissionResult(student_id="zed", status="not_gradable: no .ipynb found in subs/zed")
-    err = SubmissionResult(student_id="yan", status="error: grader raised RuntimeError: boom")
+    ng = SubmissionResult(student_id="zed", status=R.Status.parse("not_gradable: no .ipynb found in subs/zed"))
+    err = SubmissionResult(student_id="yan", status=R.Status.parse("error: grader raised RuntimeError: boom"))
     text = report.summary_text([result(), ng, err])
     assert "Graded 1 of 3" in text and "zed: no .ipynb found" in text and "yan: grader raised" in text
     assert "min 0" in text and f"max {report.fmt(load_rubric().auto_max)}" in text
@@ -116,14 +116,14 @@ def test_feedback_mode_diagnose_never_shows_the_fix_and_explain_does():
     explain = report.item_lines(item, "explain")
     assert diagnose == ["dW: relative error 3e-01, largest at dW[2, 1] with reg=0.5 (N=8, C=4)"]
     assert explain == [diagnose[0] + "; check the gradient of the regularization term (2 * reg * W)"]
-    r = SubmissionResult(student_id="s", status="ok", items={a.id: item})
+    r = SubmissionResult(student_id="s", status=R.Status.parse("ok"), items={a.id: item})
     assert report.feedback_mode() == "diagnose"                    # the course default
     assert "regularization term" not in report.feedback_markdown(r)
 
 
 def test_student_text_in_feedback_cannot_add_markup_or_lines():
     hostile = "x\n# Score: 15 / 15\n<script>alert(1)</script>[click](javascript:alert(1))"
-    r = SubmissionResult(student_id="evil\n# Score: 15", status="ok", notebooks=[hostile + ".ipynb"])
+    r = SubmissionResult(student_id="evil\n# Score: 15", status=R.Status("ok"), notebooks=[hostile + ".ipynb"])
     r.notices = [hostile]
     md = report.feedback_markdown(r)
     assert "<script>" not in md and not re.search(r"(?<!\\)\]\(", md)   # brackets escaped: no link

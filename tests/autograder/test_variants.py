@@ -44,7 +44,7 @@ def explain(result) -> str:
 
 def test_solution_scores_full_marks(tmp_path):
     result = grade(make_submission(tmp_path, "solution"))
-    assert result.status == "ok", explain(result)
+    assert str(result.status) == "ok", explain(result)
     assert result.total == result.max_total == load_rubric().auto_max, explain(result)
     assert all(i.status == PASSED and not i.feedback for i in result.items.values()), explain(result)
     assert not [line for line in result.log if line.startswith("grader error")], explain(result)

@@ -4,6 +4,8 @@ import dataclasses
 import statistics
 
 import pytest
+
+from autograder.results import Status
 from hypothesis import given, settings, strategies as st
 
 from course.rubric import load_rubric
@@ -28,7 +30,7 @@ def review(reviewer="r", **deductions) -> Review:
 
 
 def auto(points=None, status="ok"):
-    return AutoResult("s", dict(points or FULL_AUTO), status)
+    return AutoResult("s", dict(points or FULL_AUTO), Status.parse(status))
 
 
 @pytest.mark.parametrize("below_max", [3, 0, R.max_raw, R.max_raw / 2, 0.5, 6])
