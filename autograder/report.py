@@ -24,9 +24,9 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
 from course.config import load_config
+from course.formatting import points
+from course.templates import environment
 from course.rubric import load_rubric
 from course.safe_text import FORMULA_STARTS, csv_text, printable
 
@@ -42,9 +42,7 @@ _LABEL = {PASSED: "passed", PARTIAL: "partly correct", FAILED: "failed", NOT_GRA
 
 # ----------------------------------------------------------------- helpers
 
-def fmt(x: float) -> str:
-    """2.0 -> "2", 1.25 -> "1.25": what a person writes in a gradebook."""
-    return f"{round(float(x), 3):g}"
+fmt = points   # course.formatting: one rule for numbers in every file the kit writes
 
 
 _MARKUP = re.compile(r"([\\`*\[\]<>|#!])")
@@ -215,10 +213,9 @@ def notices_of(result: SubmissionResult) -> list[str]:
 
 # ------------------------------------------------------------- feedback.md
 
-# Markdown, not HTML: jinja's HTML autoescaping does not fit; every value is
-# passed through the `md` filter (escape_markup) in the template instead.
-_ENV = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
-                   undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+# Markdown, not HTML: every value is passed through the `md` filter (escape_markup)
+# in the template instead of jinja's HTML autoescaping (course.templates).
+_ENV = environment(Path(__file__).with_name("templates"))
 _ENV.filters["md"] = lambda value: escape_markup(str(value))
 
 

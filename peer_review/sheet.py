@@ -20,10 +20,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-import jinja2
+from pathlib import Path
 from markupsafe import Markup
 
+from course.formatting import points
 from course.rubric import Rubric
+from course.templates import environment
 from peer_review import rule
 from peer_review.student_text import answer_html, clean
 
@@ -32,12 +34,7 @@ SAVE_FORMAT = "nn-from-scratch peer review sheet"
 SAVE_VERSION = 1
 BLANK_NOTE = "blank answer: no points from a peer (your TA may override)"
 
-_env = jinja2.Environment(
-    loader=jinja2.PackageLoader("peer_review", "templates"),
-    undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-    trim_blocks=True, lstrip_blocks=True,
-    autoescape=jinja2.select_autoescape(["html", "html.j2"]),
-)
+_env = environment(Path(__file__).with_name("templates"))
 
 
 @dataclass
@@ -58,9 +55,7 @@ class SheetSpec:
     tasks: list[ReviewTask]
 
 
-def fmt(x: float) -> str:
-    """1.0 -> "1", 0.5 -> "0.5": numbers as a person writes them."""
-    return f"{x:g}"
+fmt = points   # course.formatting: one rule for numbers in every file the kit writes
 
 
 def allowed_text(item) -> str:
