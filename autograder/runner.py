@@ -124,7 +124,7 @@ def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slo
     try:
         return _grade(student_id, notebooks, limits=limits, slot=slot)
     except Exception as exc:
-        if isinstance(exc, ConfigError) or type(exc).__name__ == "SandboxError":
+        if isinstance(exc, (ConfigError, _sandbox_api().SandboxError)):
             raise
         result = placeholder_result(student_id, Status(Status.ERROR, f"{type(exc).__name__}: {exc}"[:300]),
                                     "not graded: the grader failed on this submission (reported to the instructor)",
@@ -149,7 +149,8 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
     def start_sandbox(kind):
         extra = {"callbacks": callbacks(reference, trace)} if kind == "classes" else {}
         sb = sandbox.Sandbox(sandbox_chunks(ext, kind), limits=limits, slot=slot, **extra)
-        return sb.__enter__()
+        sb.start()   # the plugin closes it when its tests are done (or _close_unused, below)
+        return sb
 
     waited = 0.0  # seconds spent waiting for a sandbox to be ready
 
@@ -184,12 +185,9 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
         preopened["classes"] = _background().submit(start_sandbox, "classes")
 
     waited_before_tests = waited
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(_close_unused, preopened)
         plugin = run_hidden_tests(gradable, open_sandbox, reference, ext, problems, trace)
-    finally:
-        for sb in preopened.values():  # opened but never used (no test needed it)
-            with contextlib.suppress(Exception):
-                (sb.result() if isinstance(sb, Future) else sb).__exit__(None, None, None)
     result.log += [f"grader error: {line}" for line in plugin.internal_errors]
     slow = sorted(plugin.durations.items(), key=lambda kv: -kv[1])[:3]
     if slow:
@@ -207,6 +205,13 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
                       "{overhead:.2f} s grader overhead, of which {sandbox_start:.2f} s waiting for "
                       "sandboxes".format(**result.timings))
     return result
+
+
+def _close_unused(preopened: dict) -> None:
+    """Close the sandboxes opened ahead of time that no test asked for (or a Future of one)."""
+    for sb in preopened.values():
+        with contextlib.suppress(Exception):
+            (sb.result() if isinstance(sb, Future) else sb).close()
 
 
 def _test_label(nodeid: str) -> str:

@@ -84,7 +84,7 @@ class GradingPlugin:
 
     def close(self):
         if self._sandbox is not None:
-            self._sandbox.__exit__(None, None, None)
+            self._sandbox.close()
         self._sandbox, self._kind = None, None
 
     # ------------------------------------------------------------- hooks
@@ -200,8 +200,5 @@ def digits_net():
 
 
 def _is_student_error(exc) -> bool:
-    try:
-        from autograder.sandbox import StudentError
-    except ImportError:
-        return False
+    from autograder.sandbox import StudentError
     return isinstance(exc, StudentError)
