@@ -196,11 +196,6 @@ def test_download_cifar10_rejects_a_wrong_checksum_and_keeps_nothing(tmp_path):
     assert list(cache.iterdir()) == [], "a corrupt download must not stay in the cache"
 
 
-def test_official_cifar_digest_is_a_sha256():
-    assert len(nh.CIFAR10_SHA256) == 64 and int(nh.CIFAR10_SHA256, 16) >= 0
-    assert nh.CIFAR10_URL.endswith("cifar-10-python.tar.gz")
-
-
 # ----------------------------------------------------------------- plots
 
 def test_plots_return_their_axes_or_figure():
