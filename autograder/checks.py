@@ -54,6 +54,8 @@ def as_float(value, what: str) -> float:
     """A number by course.rules.as_number (a float, an int or any 1-element array)."""
     try:
         return rules.as_number(value)
+    except rules.NotFinite as exc:
+        raise Fail(f"{what} is not finite: {exc}") from None
     except ValueError as exc:
         raise Fail(f"{what} should be a single number (a float); {exc}") from None
 

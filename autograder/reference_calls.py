@@ -37,17 +37,18 @@ def __kit_bare(class_name):
 def __kit_use_reference_loss(obj, kind, with_predict=False):
     """Make obj.loss (and with_predict, obj.predict) the course's, for this instance:
     grader callbacks that read obj.params / obj.W at every call."""
+    # extra arguments a student's own methods accept (dropout=..., verbose=...) are ignored
     if kind == "net":
-        def loss(X, y=None, reg=0.0):
+        def loss(X, y=None, reg=0.0, *more, **options):
             return __kit_net_loss(obj.params, X, y, reg)
 
-        def predict(X):
+        def predict(X, *more, **options):
             return __kit_net_predict(obj.params, X)
     else:
-        def loss(X_batch, y_batch, reg):
+        def loss(X_batch, y_batch, reg, *more, **options):
             return __kit_linear_loss(obj.W, X_batch, y_batch, reg)
 
-        def predict(X):
+        def predict(X, *more, **options):
             return __kit_linear_predict(obj.W, X)
     obj.loss = loss
     if with_predict:

@@ -26,6 +26,7 @@ from course.rubric import load_rubric
 
 from .callable_check import blocked_items, callable_problems
 from .extract import Chunk, Extraction, extract_readable
+from .student_code import KIT_LABEL
 from .reference import load_reference
 from .reference_calls import KIT_SOURCE, Trace, callbacks
 from .results import (FAILED, HIDDEN_CHECK, NOT_GRADABLE, PARTIAL, PASSED, STRUCTURE, ItemResult, Status,
@@ -40,7 +41,7 @@ UNUSED_PYTEST_PLUGINS = ("terminal", "cacheprovider", "logging", "warnings", "un
                          "legacypath", "tmpdir", "monkeypatch", "recwarn", "stepwise", "setuponly",
                          "setupplan", "debugging", "unittest", "subtests", "reports")
 MAX_FEEDBACK = 8  # distinct failure lines per item; a student sees every failing check up to this
-KIT_CHUNK = Chunk("the grader's helpers", KIT_SOURCE)  # loaded last into the classes sandbox
+KIT_CHUNK = Chunk(KIT_LABEL, KIT_SOURCE)  # loaded last into the classes sandbox
 _EXECUTORS: dict[int, ThreadPoolExecutor] = {}
 
 

@@ -21,6 +21,8 @@ KNOWN_EXCEPTIONS = frozenset(
     + ["LinAlgError", "AxisError"])
 _WHERE = re.compile(r"^(?P<label>.+), line (?P<line>\d{1,6})$")
 MAX_LABEL = 60
+KIT_LABEL = "the grader's helpers"   # runner.KIT_CHUNK: never named to a student as "their" code
+CALLBACK_ERROR = "GraderFunctionError"  # the child's exception for a failed grader callback
 
 
 def exception_words(exc_type: str) -> str:
@@ -32,7 +34,7 @@ def where_words(where: str, labels: set[str]) -> str:
     """' on line 5 of softmax_loss_vectorized' when the child's `where` names one of
     the sandbox's own chunks (the child may lie: anything else is dropped)."""
     match = _WHERE.match(where or "")
-    if not match or match["label"] not in labels:
+    if not match or match["label"] not in labels or match["label"] == KIT_LABEL:
         return ""
     return f" on line {int(match['line'])} of {printable(match['label'], MAX_LABEL)}"
 
@@ -65,6 +67,10 @@ class StudentCode:
         except StudentException as exc:
             if exc.exc_type == "NotImplementedError":
                 raise NotImplementedFail(f"{what} is not implemented yet (it raises NotImplementedError)") from None
+            if exc.exc_type == CALLBACK_ERROR:
+                raise Fail(f"{what} called one of the course's functions (a layer, or self.loss while the grader "
+                           f"runs train) with arguments it cannot use",
+                           "check the shapes and types of what you pass to it") from None
             labels = {c.label for c in getattr(self.sb, "chunks", [])}
             raise Fail(f"{what} raised {exception_words(exc.exc_type)}{where_words(exc.where, labels)}",
                        "run it on a small input in the notebook to see the error") from None

@@ -112,8 +112,7 @@ def _loop_results(namespace, name, part):
                                          f"Python loops over the examples (see its docstring): it is the "
                                          f"version the vectorized one is checked and timed against"))
         else:
-            results.append(failed(title, problems[qualname] + " (a line number counts from the def line, "
-                                                          "which is line 1)") if qualname in problems else
+            results.append(failed(title, problems[qualname]) if qualname in problems else
                            passed(title, "no loop over data, in it or in anything it calls"))
     return results
 

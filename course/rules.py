@@ -37,10 +37,14 @@ def as_number(value):
     try:
         number = float(value)
     except OverflowError:
-        raise ValueError("the number is too large to be a float") from None
+        raise NotFinite("it is too large to be a float") from None
     if not np.isfinite(number):
-        raise ValueError(f"the number is {number} (not finite)")
+        raise NotFinite(f"it is {number}, not a finite number")
     return number
+
+
+class NotFinite(ValueError):
+    """A loss that is a number but inf or nan (overflow, log of 0...)."""
 
 
 def _describe(value):
@@ -249,7 +253,9 @@ def _spec(contract, qualname):
 # code run from strings (exec/eval), in the function itself and in every
 # function, method or class of the student's that it reaches. Iterating over
 # the parameter dictionary (self.params, its keys/items/values, or a literal
-# list of its keys) is not a loop over data.
+# list of its keys) is not a loop over data, and neither is iterating over an
+# array's shape (x.shape[1:], range(x.ndim)) or over a short literal
+# (a tuple of constants, range(3)): none does work per example or per class.
 
 _LOOP_NODES = {ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a while loop",
                ast.ListComp: "a list comprehension", ast.SetComp: "a set comprehension",
@@ -260,11 +266,49 @@ _LOOPING_CALLS = {"map": "map()", "filter": "filter()", "reduce": "reduce()", "s
                   "fromiter": "np.fromiter (a Python loop)"}
 _DYNAMIC_CALLS = {"exec", "eval", "compile", "__import__"}
 _DICT_VIEWS = {"keys", "items", "values"}
+SMALL_LITERAL = 16   # iterations of a constant range or literal that are not a loop over data
 _WRAPPERS = {"list", "tuple", "sorted", "reversed", "enumerate", "iter"}
 
 
 def _param_keys(contract):
     return {k for part in contract.values() for spec in part.values() for k in spec.get("param_keys", [])}
+
+
+def _is_shape_iterable(expr):
+    """x.shape, x.shape[1:], range(x.ndim), range(len(x.shape)), a literal of constants,
+    range(<small constant>): at most a handful of iterations, none over data."""
+    if isinstance(expr, ast.Attribute) and expr.attr == "shape":
+        return True
+    if isinstance(expr, ast.Subscript):
+        return _is_shape_iterable(expr.value)
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return len(expr.elts) <= SMALL_LITERAL and all(isinstance(e, ast.Constant) for e in expr.elts)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
+        args = expr.args
+        if expr.func.id in _WRAPPERS and len(args) == 1:
+            return _is_shape_iterable(args[0])
+        if expr.func.id == "range" and args:
+            return all(_is_small_count(a) for a in args)
+    return False
+
+
+def _is_small_count(expr):
+    """A range bound that is not a data size: a small constant, x.ndim, len(x.shape)."""
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, int) and abs(expr.value) <= SMALL_LITERAL
+    if isinstance(expr, ast.Attribute) and expr.attr == "ndim":
+        return True
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "len" and expr.args:
+        return _is_shape_iterable(expr.args[0])
+    if isinstance(expr, ast.BinOp):
+        return _is_small_count(expr.left) and _is_small_count(expr.right)
+    if isinstance(expr, ast.UnaryOp):
+        return _is_small_count(expr.operand)
+    return False
+
+
+def _not_data(expr, keys, bound):
+    return _is_param_iterable(expr, keys, bound) or _is_shape_iterable(expr)
 
 
 def _is_param_iterable(expr, keys, bound):
@@ -325,17 +369,18 @@ def loops_in(fn, contract=None):
     for node in ast.walk(fn):
         line = getattr(node, "lineno", first) - first + 1
         if isinstance(node, (ast.For, ast.AsyncFor)):
-            if not _is_param_iterable(node.iter, keys, bound):
+            if not _not_data(node.iter, keys, bound):
                 found.append((line, _LOOP_NODES[type(node)]))
         elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            if not all(_is_param_iterable(g.iter, keys, bound) for g in node.generators):
+            if not all(_not_data(g.iter, keys, bound) for g in node.generators):
                 found.append((line, _LOOP_NODES[type(node)]))
         elif isinstance(node, ast.While):
             found.append((line, "a while loop"))
         elif isinstance(node, ast.Call):
             called = node.func.id if isinstance(node.func, ast.Name) else \
                 node.func.attr if isinstance(node.func, ast.Attribute) else None
-            if called in _LOOPING_CALLS:
+            if called in _LOOPING_CALLS and not (node.args[1:] and all(_not_data(a, keys, bound)
+                                                                         for a in node.args[1:])):
                 found.append((line, _LOOPING_CALLS[called]))
             elif called in _DYNAMIC_CALLS and isinstance(node.func, ast.Name):
                 found.append((line, f"{called}() (code in a string cannot be checked for loops)"))
@@ -397,8 +442,8 @@ def first_loop(start, owner, definitions, contract=None):
         loops = loops_in(fn, contract)
         if loops:
             line, what = loops[0]
-            where = f"line {line}" if via is None else f"line {line} of {via}, which it calls"
-            return what, where
+            where = (f"line {line} of it" if via is None else f"line {line} of {via}, which it calls")
+            return what, where + ", counting the def line as line 1"
         for label, node, node_owner in _reached(fn, cls, definitions):
             if node is start or (via is not None and node is fn):
                 return "recursion", f"{label} calls itself" if node is fn else f"{label} calls back into it"

@@ -24,7 +24,8 @@ import pytest
 from course.config import load_config
 
 from autograder.checks import (as_array, as_dict_of_arrays, as_float, as_tuple, check_accuracy, check_close,
-                               check_close_scaled, check_value, check_value_scaled, expect, numerical_gradient)
+                               check_close_scaled, check_value, check_value_scaled, describe, expect,
+                               numerical_gradient, rel_error)
 
 GRAD_TOL = 1e-5
 PARAMS = ("W1", "b1", "W2", "b2")
@@ -126,10 +127,13 @@ def test_scores(classes, ref, rng):
 @pytest.mark.graded(item=LOSS_ITEM, weight=0.5, group="loss")
 def test_loss_value(classes, ref, rng, reg):
     X, y, params = net_case(rng)
-    loss, _ = student_loss(classes, make_net(classes, params), X, y, reg, params)
+    net = make_net(classes, params)
+    loss, _ = student_loss(classes, net, X, y, reg, params)
     want = ref_loss(ref, params, X, y, reg)
-    if reg:
-        check_value("loss", loss, want, 1e-6, f"with reg={reg}",
+    if reg and abs(loss - want) > 1e-6 * (abs(loss) + abs(want)):
+        at_zero = student_loss(classes, net, X, y, 0.0, params)[0]
+        right = abs(at_zero - ref_loss(ref, params, X, y, 0.0)) <= 1e-6 * abs(at_zero)
+        check_value("loss", loss, want, 1e-6, f"with reg={reg}" + (", while it is right with reg=0" if right else ""),
                     "check the L2 term reg * (sum(W1**2) + sum(W2**2)) (weights only, never biases)")
     else:
         check_value_scaled("loss", loss, want, 1e-6, X.shape[0], f"with reg={reg}",
@@ -162,11 +166,17 @@ def test_gradients_without_regularization(classes, ref, rng):
 @pytest.mark.graded(item=LOSS_ITEM, weight=0.25, group="loss")
 def test_gradient_with_regularization(classes, ref, rng, key):
     X, y, params = net_case(rng)
-    _, grads = student_loss(classes, make_net(classes, params), X, y, REG, params)
+    net = make_net(classes, params)
+    _, grads = student_loss(classes, net, X, y, REG, params)
     num = numerical(lambda p: ref_loss(ref, p, X, y, REG), params, key)
+    if rel_error(grads[key], num)[0] <= GRAD_TOL:
+        return
+    at_zero = student_loss(classes, net, X, y, 0.0, params)[1][key]
+    right = rel_error(at_zero, numerical(lambda p: ref_loss(ref, p, X, y, 0.0), params, key))[0] <= GRAD_TOL
     fix = ("biases are not regularized: their gradient has no reg term" if key.startswith("b")
-           else f"add the regularization gradient 2 * reg * {key}")
-    check_close(f"grads['{key}']", grads[key], num, GRAD_TOL, f"with reg={REG}", fix)
+           else f"the regularization gradient is 2 * reg * {key}")
+    check_close(f"grads['{key}']", grads[key], num, GRAD_TOL,
+                f"with reg={REG}" + (", while it is right with reg=0" if right else ", and wrong with reg=0 too"), fix)
 
 
 @pytest.mark.graded(item=LOSS_ITEM, weight=0.5, kind="structure", group="loss")
@@ -322,7 +332,7 @@ def test_train_history(trained):
     n = TRAIN["num_iters"]
     history = stats["loss_history"]
     expect(isinstance(history, (list, tuple, np.ndarray)) and len(history) == n,
-           f"loss_history should hold the {n} per-iteration losses")
+           f"loss_history should hold the {n} per-iteration losses; got {describe(history)}")
     reported = np.array([as_float(v, "a loss in loss_history") for v in history])
     if len(calls) == n:  # one self.loss per iteration: the history must be those losses
         check_close("loss_history", reported, np.array([c.loss for c in calls]), 1e-6,

@@ -111,6 +111,20 @@ def test_live_objects_are_judged_like_their_source():
 
 # --------------------------------------------------------------------- loops
 
+@pytest.mark.parametrize("body", [
+    "D = 1\n        for d in x.shape[1:]:\n            D *= d",
+    "D = reduce(lambda a, b: a * b, x.shape[1:])",
+    "D = [d for d in x.shape[1:]]",
+    "for axis in range(x.ndim):\n            pass",
+    "for axis in range(1, len(x.shape)):\n            pass",
+    "for name in ('W', 'b'):\n            pass",
+    "for i in range(3):\n            pass",
+])
+def test_loops_over_a_shape_or_a_short_literal_are_not_loops_over_data(body):
+    src = f"def affine_forward(x, w, b):\n        {body}\n        return x, None\n"
+    assert rules.loop_problems(defs(src), "part2") == {}, body
+
+
 def test_loops_over_the_parameter_dictionary_are_not_loops_over_data():
     src = '''
     class TwoLayerNet:
@@ -134,7 +148,8 @@ def test_loops_over_the_parameter_dictionary_are_not_loops_over_data():
     ("s = list(map(abs, X))", "map()"),
     ("s = np.apply_along_axis(np.sum, 1, X)", "np.apply_along_axis"),
     ("exec('for i in X: pass')", "exec()"),
-    ("for k in ['W1', 'not_a_param']: pass", "a for loop"),
+    ("for row in X[:3]: pass", "a for loop"),
+    ("for k in [X, X]: pass", "a for loop"),
     ("for row in self.data: pass", "a for loop"),
 ])
 def test_loops_over_data_are_found_with_their_line(body, what):
@@ -183,7 +198,7 @@ def test_recursion_and_calls_into_looping_contract_functions_are_loops():
     def softmax_loss(scores, y):
         return softmax_loss_naive(None, scores, y, 0.0)
     def softmax_loss_naive(W, X, y, reg):
-        for i in range(3): pass
+        for i in range(X.shape[0]): pass
     '''
     problems = rules.loop_problems(defs(src), "part2")
     assert "recursion" in problems["affine_forward"]
