@@ -155,6 +155,10 @@ def _worker_main(conn, slot: int, grade_fn: GradeFn | None, timeout: float | Non
         except _Stop:
             return
         except Exception as exc:  # a bug of ours on this submission: keep going
+            from .sandbox.limits import SandboxError  # here, not at import: numpy must load after the env is set
+            if isinstance(exc, SandboxError):
+                conn.send(("fatal", f"the sandbox cannot run on this machine: {exc}"))
+                return
             tb = traceback.format_exc(limit=8)
             first = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line: it becomes a csv status
             conn.send(("error", first[:200], tb, time.perf_counter() - start))
@@ -262,6 +266,8 @@ def _run_pool(todo: deque, results: dict, jobs: int, timeout, grade_fn, on_resul
                     if msg and msg[0] == "error":
                         finish(w, grader_error(w.job, f"grader raised {msg[1]}", msg[3], [msg[2]]))
                         continue
+                    if msg and msg[0] == "fatal":   # no submission can be graded here (SandboxError)
+                        raise GraderUnavailable(msg[1])
                 if not w.process.is_alive():
                     reason = f"grading worker died (exit code {w.process.exitcode}) after {elapsed:.1f} s"
                 elif elapsed > limit:

@@ -73,6 +73,14 @@ def as_array(value, what: str, shape: tuple, kind: str = "f") -> np.ndarray:
     return value
 
 
+def as_sequence(value, what: str, n: int | None = None) -> list:
+    """A list, tuple or 1-D array (of length n when given) -> a list of its entries."""
+    ok = isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim == 1)
+    expect(ok and (n is None or len(value) == n),
+           f"{what} should be a list" + (f" of {n} entries" if n is not None else "") + f"; got {describe(value)}")
+    return list(value)
+
+
 def as_dict_of_arrays(value, what: str, shapes: dict) -> dict:
     """A dict holding (at least) the keys of `shapes`, each an array of that shape."""
     expect(isinstance(value, dict) and set(shapes) <= set(value),

@@ -224,6 +224,9 @@ def run_log(args, argv, results, started: float, wall: float) -> str:
     lines.append(f"\nnotices: {noticed} submission(s) with files handed in but not graded"
                  + ("" if noticed else " (none)"))
     lines.append(f"errors: {len(errors)}" + ("" if errors else " (none)"))
+    broken = report.checks_not_completed(results)
+    lines.append(f"hidden checks that could not complete: {len(broken)} submission(s)"
+                 + (": " + ", ".join(printable(r.student_id) for r in broken) if broken else " (none)"))
     return "\n".join(lines) + "\n"
 
 

@@ -9,10 +9,11 @@ code. For `train`, a test replaces the instance's `loss` by the course's
 every such call is recorded in a `Trace`, from which the tests read what train
 really did (each update, each learning rate) instead of trusting what it returns.
 
-Arguments come from student code: each callback checks types and sizes before
-the reference code runs (a product of two huge shapes must not exhaust the
-grader's memory), and anything wrong is refused with ValueError, which the
-child sees as a generic error.
+Arguments come from student code: each callback checks types, sizes and the
+work the call would cost before the reference code runs (a product of two huge
+shapes, or float16 arrays that numpy multiplies without BLAS, must not hold the
+grader's CPU or memory), converts numbers to float64, and refuses anything else
+with ValueError, which the child sees as a generic error.
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ import numpy as np
 from course.contract import contract_names
 
 MAX_ELEMENTS = 2**24          # largest array a callback computes (128 MB of float64)
+# Most multiply-adds one callback may cost (~0.1 s with BLAS): the grader's own time is not
+# a student's to spend. Training on the digits needs < 2**23 per call.
+MAX_WORK = 2**27
 CLASSES = ("LinearSoftmax", "TwoLayerNet")
 NET_KEYS = ("W1", "b1", "W2", "b2")
 
@@ -95,13 +99,24 @@ class Trace:
 
 
 def _array(value, what: str, ndim: int | None = None) -> np.ndarray:
+    """A numeric array of `ndim` dimensions, as float64 (labels: see _labels)."""
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiub":
         raise ValueError(f"{what} must be a numeric array")
     if ndim is not None and value.ndim != ndim:
         raise ValueError(f"{what} must have {ndim} dimensions")
     if value.size > MAX_ELEMENTS:
         raise ValueError(f"{what} is too large")
-    return value
+    return value if value.dtype.kind in "iub" else value.astype(np.float64, copy=False)
+
+
+def _work(*products: int) -> None:
+    """Refuse a call whose multiply-adds (sum of `products`) exceed MAX_WORK."""
+    if sum(int(p) for p in products) > MAX_WORK:
+        raise ValueError("the call would cost too much computation")
+
+
+def _floats(*arrays):
+    return tuple(a.astype(np.float64, copy=False) for a in arrays)
 
 
 def _labels(y, n: int, c: int) -> np.ndarray:
@@ -128,40 +143,43 @@ def callbacks(reference, trace: Trace) -> dict:
     ref = reference.namespace
 
     def affine_forward(x, w, b):
-        x, w, b = _array(x, "x"), _array(w, "w", 2), _array(b, "b", 1)
+        x, w, b = _floats(_array(x, "x"), _array(w, "w", 2), _array(b, "b", 1))
         if x.ndim < 1 or int(np.prod(x.shape[1:])) != w.shape[0] or b.shape[0] != w.shape[1]:
             raise ValueError("shapes of x, w, b do not fit")
         _fits(x.shape[0] * w.shape[1])
+        _work(x.shape[0] * w.shape[0] * w.shape[1])
         return ref["affine_forward"](x, w, b)
 
     def affine_backward(dout, cache):
         if not (isinstance(cache, tuple) and len(cache) == 3):
             raise ValueError("cache must be the cache affine_forward returned")
-        x, w, b = (_array(v, "cache") for v in cache)
-        dout = _array(dout, "dout", 2)
-        if x.ndim < 1 or w.ndim != 2 or dout.shape != (x.shape[0], w.shape[1]) \
-                or int(np.prod(x.shape[1:])) != w.shape[0]:
+        x, w, b = _floats(*(_array(v, "cache") for v in cache))
+        dout = _floats(_array(dout, "dout", 2))[0]
+        if x.ndim < 1 or w.ndim != 2 or b.ndim != 1 or dout.shape != (x.shape[0], w.shape[1]) \
+                or int(np.prod(x.shape[1:])) != w.shape[0] or b.shape[0] != w.shape[1]:
             raise ValueError("shapes of dout and cache do not fit")
-        return ref["affine_backward"](dout, cache)
+        _work(2 * x.shape[0] * w.shape[0] * w.shape[1])
+        return ref["affine_backward"](dout, (x, w, b))
 
     def relu_forward(x):
-        return ref["relu_forward"](_array(x, "x"))
+        return ref["relu_forward"](_floats(_array(x, "x"))[0])
 
     def relu_backward(dout, cache):
-        dout, x = _array(dout, "dout"), _array(cache, "cache")
+        dout, x = _floats(_array(dout, "dout"), _array(cache, "cache"))
         if dout.shape != x.shape:
             raise ValueError("dout and cache must have one shape")
         return ref["relu_backward"](dout, x)
 
     def softmax_loss(scores, y):
-        scores = _array(scores, "scores", 2)
+        scores = _floats(_array(scores, "scores", 2))[0]
         return ref["softmax_loss"](scores, _labels(y, *scores.shape))
 
     def softmax_loss_vectorized(W, X, y, reg):
-        W, X = _array(W, "W", 2), _array(X, "X", 2)
+        W, X = _floats(_array(W, "W", 2), _array(X, "X", 2))
         if X.shape[1] != W.shape[0]:
             raise ValueError("shapes of W and X do not fit")
         _fits(X.shape[0] * W.shape[1])
+        _work(2 * X.shape[0] * X.shape[1] * W.shape[1])
         return ref["softmax_loss_vectorized"](W, X, _labels(y, X.shape[0], W.shape[1]), _reg(reg))
 
     def linear_loss(W, X, y, reg):
@@ -174,13 +192,14 @@ def callbacks(reference, trace: Trace) -> dict:
         trace.check_armed("__kit_net_loss")
         if not (isinstance(params, dict) and all(isinstance(params.get(k), np.ndarray) for k in NET_KEYS)):
             raise ValueError("self.params must hold W1, b1, W2, b2 as arrays")
-        p = {k: _array(params[k], k, 2 if k.startswith("W") else 1) for k in NET_KEYS}
-        X = _array(X, "X", 2)
+        p = {k: _floats(_array(params[k], k, 2 if k.startswith("W") else 1))[0] for k in NET_KEYS}
+        X = _floats(_array(X, "X", 2))[0]
         d, h = p["W1"].shape
         c = p["W2"].shape[1]
         if X.shape[1] != d or p["b1"].shape != (h,) or p["W2"].shape[0] != h or p["b2"].shape != (c,):
             raise ValueError("shapes of X and self.params do not fit")
         _fits(X.shape[0] * h, X.shape[0] * c)
+        _work(3 * X.shape[0] * h * (d + c))
         net = ref["TwoLayerNet"](d, h, c)
         net.params = {k: np.array(v, dtype=np.float64) for k, v in p.items()}
         if y is None:
@@ -195,10 +214,11 @@ def callbacks(reference, trace: Trace) -> dict:
 
     def linear_predict(W, X):
         trace.check_armed("__kit_linear_predict")
-        W, X = _array(W, "W", 2), _array(X, "X", 2)
+        W, X = _floats(_array(W, "W", 2), _array(X, "X", 2))
         if X.shape[1] != W.shape[0]:
             raise ValueError("shapes of W and X do not fit")
         _fits(X.shape[0] * W.shape[1])
+        _work(X.shape[0] * X.shape[1] * W.shape[1])
         return np.argmax(X @ W, axis=1)
 
     found = {"affine_forward": affine_forward, "affine_backward": affine_backward, "relu_forward": relu_forward,

@@ -45,13 +45,21 @@ _LABEL = {PASSED: "passed", PARTIAL: "partly correct", FAILED: "failed", NOT_GRA
 fmt = points   # course.formatting: one rule for numbers in every file the kit writes
 
 
-_MARKUP = re.compile(r"([\\`*\[\]<>|#!])")
+# `_` inside a word (softmax_loss) is never emphasis in CommonMark: left as it is, readable
+_MARKUP = re.compile(r"([\\`*~\[\]<>|#!]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+# GitHub-flavoured Markdown turns bare "www.x", "http://x" and "a@b.c" into links even
+# when every punctuation mark is escaped: an invisible word joiner breaks each pattern.
+_AUTOLINK = re.compile(r"(?i)(www)(\.)|(:)(//)|(@)")
+WORD_JOINER = "\u2060"
 
 
 def escape_markup(text: str) -> str:
     """Backslash-escape what Markdown or HTML would read as markup (links, images,
-    tags, code spans, tables, headings), so student-derived text shows as written."""
-    return _MARKUP.sub(r"\\\1", text).replace("&", "&amp;")
+    tags, code spans, emphasis, strikethrough, tables, headings), break what GFM
+    would autolink, so student-derived text shows as written and links nowhere."""
+    escaped = _MARKUP.sub(r"\\\1", text).replace("&", "&amp;")
+    return _AUTOLINK.sub(lambda m: WORD_JOINER.join(g for g in m.groups() if g) if m.group(5) is None
+                         else WORD_JOINER + "@", escaped)
 
 
 def scrub(message: str) -> str:
@@ -297,11 +305,24 @@ def summary_text(results: list[SubmissionResult], slowest: int = 3) -> str:
             out.append(title)
             out += [f"  {printable(r.student_id)}: {printable(r.status.reason, STATUS_CHARS)}"
                     for r in rows]
+    broken = checks_not_completed(results)
+    if broken:
+        out.append(f"Hidden checks that could not complete (grader bugs, reported in run_log.txt) for "
+                   f"{len(broken)} submission(s): " + ", ".join(printable(r.student_id) for r in broken))
     noticed = [r for r in results if r.notices]
     if noticed:
         out.append(f"Notices (files handed in but not graded; see run_log.txt): "
                    + ", ".join(printable(r.student_id) for r in noticed))
     return "\n".join(out)
+
+
+GRADER_ERROR = "grader error: "   # runner: the log line of a hidden check that crashed on a submission
+
+
+def checks_not_completed(results: list[SubmissionResult]) -> list[SubmissionResult]:
+    """Submissions graded, but with a hidden check that crashed (a bug of ours, in their log)."""
+    return [r for r in results if r.status.kind != Status.ERROR
+            and any(str(line).startswith(GRADER_ERROR) for line in r.log)]
 
 
 def gradebook_table(results: list[SubmissionResult]) -> str:

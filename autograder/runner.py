@@ -23,6 +23,7 @@ from pathlib import Path
 from course.config import ConfigError, load_config
 from course.contract import contract_names
 from course.rubric import load_rubric
+from course.safe_text import printable
 
 from .callable_check import blocked_items, callable_problems
 from .extract import Chunk, Extraction, extract_readable
@@ -189,7 +190,7 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
     with contextlib.ExitStack() as stack:
         stack.callback(_close_unused, preopened)
         plugin = run_hidden_tests(gradable, open_sandbox, reference, ext, problems, trace)
-    result.log += [f"grader error: {line}" for line in plugin.internal_errors]
+    result.log += [f"grader error: {printable(line, 1000)}" for line in plugin.internal_errors]
     slow = sorted(plugin.durations.items(), key=lambda kv: -kv[1])[:3]
     if slow:
         result.log.append("slowest hidden tests: " + ", ".join(f"{_test_label(n)} {s:.2f}s" for n, s in slow))

@@ -30,13 +30,19 @@ def exception_words(exc_type: str) -> str:
     return exc_type if exc_type in KNOWN_EXCEPTIONS else "an exception"
 
 
-def where_words(where: str, labels: set[str]) -> str:
-    """' on line 5 of softmax_loss_vectorized' when the child's `where` names one of
-    the sandbox's own chunks (the child may lie: anything else is dropped)."""
+def where_words(where: str, lines: dict[str, int]) -> str:
+    """' on line 5 of softmax_loss_vectorized' when the child's `where` names one of the
+    sandbox's own chunks ({label: its number of lines}) and a line inside it. The child
+    may lie (student code can rewrite a code object's line numbers to spell out numbers
+    it saw): anything else is dropped, so at most the line count of the student's own
+    function can be chosen."""
     match = _WHERE.match(where or "")
-    if not match or match["label"] not in labels or match["label"] == KIT_LABEL:
+    if not match or match["label"] not in lines or match["label"] == KIT_LABEL:
         return ""
-    return f" on line {int(match['line'])} of {printable(match['label'], MAX_LABEL)}"
+    line = int(match["line"])
+    if not 1 <= line <= lines[match["label"]]:
+        return ""
+    return f" on line {line} of {printable(match['label'], MAX_LABEL)}"
 
 
 class StudentCode:
@@ -71,8 +77,8 @@ class StudentCode:
                 raise Fail(f"{what} called one of the course's functions (a layer, or self.loss while the grader "
                            f"runs train) with arguments it cannot use",
                            "check the shapes and types of what you pass to it") from None
-            labels = {c.label for c in getattr(self.sb, "chunks", [])}
-            raise Fail(f"{what} raised {exception_words(exc.exc_type)}{where_words(exc.where, labels)}",
+            lines = {c.label: c.source.count("\n") + 1 for c in getattr(self.sb, "chunks", [])}
+            raise Fail(f"{what} raised {exception_words(exc.exc_type)}{where_words(exc.where, lines)}",
                        "run it on a small input in the notebook to see the error") from None
         except StudentTimeout:
             raise Fail(f"{what} did not finish in time", "look for an endless loop or much slower code") from None

@@ -19,7 +19,7 @@ from course.known_answer_checks import known_answer_results
 from course.live_source import definitions_from_namespace
 from course.notebook_data import CONTRACT, KNOWN_ANSWERS, SPEEDUP_MIN
 from course.notebook_helpers import time_function
-from course.rules import (SIGNATURE_FIX, _node, call_text, first_loop, is_stub, loop_problems,
+from course.rules import (SIGNATURE_FIX, _node, call_text, is_stub, loop_problems, required_loop_problem,
                           signature_problem_of_object)
 from course.train_checks import predict_results, train_results
 
@@ -105,11 +105,10 @@ def _loop_results(namespace, name, part):
         elif is_stub(node):
             results.append(failed(title, f"{qualname} is not implemented yet (it raises NotImplementedError)"))
         elif policy == "required":
-            owner = qualname.split(".")[0] if method else None
-            results.append(passed(title, "uses explicit Python loops, as required")
-                           if first_loop(node, owner, definitions) else
-                           failed(title, f"{qualname} must compute the loss and the gradient with explicit "
-                                         f"Python loops over the examples (see its docstring): it is the "
+            why = required_loop_problem(definitions, qualname)
+            results.append(passed(title, "loops over its examples, as required") if why is None else
+                           failed(title, f"{why}: it must compute the loss and the gradient with explicit "
+                                         f"Python loops over the examples (see its docstring); it is the "
                                          f"version the vectorized one is checked and timed against"))
         else:
             results.append(failed(title, problems[qualname]) if qualname in problems else

@@ -335,10 +335,16 @@ def _is_param_iterable(expr, keys, bound):
     return False
 
 
+_READ_ONLY = {"keys", "items", "values", "get", "copy"}
+
+
 def _param_bound_names(fn, keys):
-    """Local names every assignment of which is a parameter-dictionary iterable
-    (grads = {}, grads = {k: 0 for k in self.params}, keys = ['W1', 'W2'])."""
-    values = {}
+    """Local names that hold the parameter dictionary or one like it: every
+    assignment is a parameter-dictionary iterable (grads = {k: 0 for k in
+    self.params}, names = ['W1', 'W2']) or an empty dict filled only at
+    parameter keys (grads = {}; grads['W1'] = ...; grads[k] = ... for k over
+    self.params), and nothing else is put in it (no update(), no other key)."""
+    values, stores, calls = {}, {}, {}
     for node in ast.walk(fn):
         targets = node.targets if isinstance(node, ast.Assign) else \
             [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.comprehension)) else []
@@ -346,45 +352,136 @@ def _param_bound_names(fn, keys):
         for t in targets:
             if isinstance(t, ast.Name):
                 values.setdefault(t.id, []).append(value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None)
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
+            stores.setdefault(node.value.id, []).append(node.slice)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name) and node.func.attr not in _READ_ONLY:
+            calls.setdefault(node.func.value.id, []).append(node.func.attr)
     bound = set()
     changed = True
     while changed:  # names defined from other such names
         changed = False
+        key_names = _param_loop_names(fn, keys, bound)
         for name, exprs in values.items():
-            if name not in bound and all(e is not None and (_is_param_iterable(e, keys, bound) or
-                                                            (isinstance(e, ast.Dict) and not e.keys))
-                                         for e in exprs):
+            if name in bound or name in calls:
+                continue
+            filled_right = all(_is_param_key(k, keys, key_names) for k in stores.get(name, []))
+            if filled_right and all(e is not None and (_is_param_iterable(e, keys, bound) or
+                                                      (isinstance(e, ast.Dict) and not e.keys)) for e in exprs):
                 bound.add(name)
                 changed = True
     return bound
 
 
+def _param_loop_names(fn, keys, bound):
+    """Targets of loops over the parameter dictionary (`for k in self.params`, `for k, v in ...items()`)."""
+    names = set()
+    for node in ast.walk(fn):
+        loops = [(node.target, node.iter)] if isinstance(node, (ast.For, ast.AsyncFor)) else \
+            [(g.target, g.iter) for g in node.generators] if isinstance(node, (ast.ListComp, ast.SetComp,
+                                                                               ast.DictComp, ast.GeneratorExp)) else []
+        for target, it in loops:
+            if _is_param_iterable(it, keys, bound):
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def _is_param_key(key, keys, key_names):
+    return (isinstance(key, ast.Constant) and key.value in keys) or (isinstance(key, ast.Name) and key.id in key_names)
+
+
+# Builtins that iterate over their argument in Python when it is data (an array's
+# rows): sum(p), sorted(range(N), key=f), list(X)... Two or more plain arguments
+# (max(a, b)) are not iteration.
+_ITERATING_BUILTINS = {"sum", "sorted", "list", "tuple", "set", "frozenset", "dict", "any", "all", "enumerate",
+                       "zip", "reversed", "iter", "next", "min", "max"}
+# Names that reach code the rule cannot follow: computed attribute names, the
+# namespaces themselves, the builtins module.
+_DYNAMIC_NAMES = {"globals", "locals", "vars", "__builtins__", "builtins", "importlib", "operator", "functools",
+                  "itertools", "methodcaller", "attrgetter", "partial"}
+
+
 def loops_in(fn, contract=None):
     """[(line, what)] for every loop over data directly inside `fn` (an ast
-    def), nested defs and lambdas included; line counts from fn's `def` (1)."""
+    def), nested defs and lambdas included; line counts from fn's `def` (1).
+
+    Besides for/while loops and comprehensions over data: any mention (called
+    or not, so aliases and functools.partial count) of map/filter/reduce and the
+    other looping functions; builtins such as sum/sorted/list/min/max iterating
+    over something that is not a shape, a short literal or the parameter
+    dictionary; code the rule cannot follow (exec/eval, getattr with a computed
+    name, globals(), builtins, functools, itertools, operator); and a local
+    function or lambda that calls itself."""
     keys = _param_keys(contract or CONTRACT)
     bound = _param_bound_names(fn, keys)
     first = fn.lineno
     found = []
+    # reduce(f, x.shape[1:]) and the like: a looping function over a shape is no loop over data
+    exempt = {id(n.func) for n in ast.walk(fn) if isinstance(n, ast.Call) and _name_of(n.func) in _LOOPING_CALLS
+              and n.args[1:] and all(_not_data(a, keys, bound) for a in n.args[1:])}
     for node in ast.walk(fn):
         line = getattr(node, "lineno", first) - first + 1
-        if isinstance(node, (ast.For, ast.AsyncFor)):
-            if not _not_data(node.iter, keys, bound):
-                found.append((line, _LOOP_NODES[type(node)]))
-        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            if not all(_not_data(g.iter, keys, bound) for g in node.generators):
-                found.append((line, _LOOP_NODES[type(node)]))
-        elif isinstance(node, ast.While):
-            found.append((line, "a while loop"))
-        elif isinstance(node, ast.Call):
-            called = node.func.id if isinstance(node.func, ast.Name) else \
-                node.func.attr if isinstance(node.func, ast.Attribute) else None
-            if called in _LOOPING_CALLS and not (node.args[1:] and all(_not_data(a, keys, bound)
-                                                                         for a in node.args[1:])):
-                found.append((line, _LOOPING_CALLS[called]))
-            elif called in _DYNAMIC_CALLS and isinstance(node.func, ast.Name):
-                found.append((line, f"{called}() (code in a string cannot be checked for loops)"))
-    return sorted(found)
+        what = None if id(node) in exempt else _loop_at(node, keys, bound)
+        if what:
+            found.append((line, what))
+    found += [(line - first + 1, "recursion") for line in _local_recursion(fn)]
+    # per line, the most telling first: a named looping function before a builtin iterating over it
+    return sorted(found, key=lambda f: (f[0], "over data" in f[1]))
+
+
+def _loop_at(node, keys, bound):
+    """What loop over data `node` is (a phrase), or None."""
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        return None if _not_data(node.iter, keys, bound) else _LOOP_NODES[type(node)]
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        return None if all(_not_data(g.iter, keys, bound) for g in node.generators) else _LOOP_NODES[type(node)]
+    if isinstance(node, ast.While):
+        return "a while loop"
+    name = _name_of(node)
+    if name in _LOOPING_CALLS:
+        return _LOOPING_CALLS[name]
+    if name in _DYNAMIC_CALLS or name in _DYNAMIC_NAMES:
+        return f"{name} (code the loop check cannot follow)"
+    if isinstance(node, ast.Call):
+        return _iterating_call(node, keys, bound)
+    return None
+
+
+def _name_of(node):
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+
+
+def _iterating_call(call, keys, bound):
+    func = call.func
+    if isinstance(func, ast.Name) and func.id == "getattr" and len(call.args) >= 2 \
+            and not isinstance(call.args[1], ast.Constant):
+        return "getattr with a computed name (code the loop check cannot follow)"
+    if not isinstance(func, ast.Name) or func.id not in _ITERATING_BUILTINS:
+        return None
+    if func.id in ("min", "max") and len(call.args) >= 2 and not call.keywords:
+        return None   # max(a, b): no iteration
+    if func.id in ("iter", "next") and len(call.args) == 2 and func.id == "next":
+        return None   # next(it, default)
+    iterables = call.args[:1] if func.id != "zip" else call.args
+    if all(_not_data(a, keys, bound) for a in iterables) and not (func.id == "iter" and len(call.args) == 2):
+        return None
+    return f"{func.id}() over data (a Python loop)"
+
+
+def _local_recursion(fn):
+    """Lines of local functions and lambdas that call themselves by their own name."""
+    lines = []
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not fn:
+            body, name = node, node.name
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda) \
+                and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            body, name = node.value, node.targets[0].id
+        else:
+            continue
+        if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in ast.walk(body)):
+            lines.append(node.lineno)
+    return lines
 
 
 def is_stub(node):
@@ -452,6 +549,66 @@ def first_loop(start, owner, definitions, contract=None):
             seen.add(id(node))
             todo.append((node, node_owner, label))
     return None
+
+
+def required_loop_problem(definitions, qualname, contract=None):
+    """None when `qualname` (policy "required": the naive loss) loops over its own data,
+    else why not. The loop must iterate over something computed from the function's
+    inputs (range(X.shape[0]), zip(X, y), range(N) with N = len(y)...), not a constant;
+    and the function must not reach a vectorized contract function (a "naive" loss that
+    calls softmax_loss_vectorized and loops for show is not the loop version)."""
+    contract = contract or CONTRACT
+    node = _node(definitions, qualname)
+    if node is None:
+        return f"{qualname} is not defined"
+    vectorized = _reaches_vectorized(node, qualname.split(".")[0] if "." in qualname else None, definitions, contract)
+    if vectorized:
+        return f"{qualname} calls {vectorized}, the vectorized version, instead of looping itself"
+    params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)} - {"self", "reg"}
+    if not _loops_over(node, params):
+        return f"{qualname} has no Python loop over its examples (for i in range(N), N taken from X or y)"
+    return None
+
+
+def _reaches_vectorized(start, owner, definitions, contract):
+    seen, todo = {id(start)}, [(start, owner)]
+    while todo:
+        fn, cls = todo.pop()
+        for label, node, node_owner in _reached(fn, cls, definitions):
+            if _policy(label, contract) == "forbidden":
+                return label
+            if id(node) not in seen:
+                seen.add(id(node))
+                todo.append((node, node_owner))
+    return None
+
+
+def _loops_over(fn, params):
+    """Whether some loop of `fn` iterates over something computed from `params`."""
+    derived = set(params)
+    changed = True
+    while changed:   # N = X.shape[0]; num_train = N; ...
+        changed = False
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Assign) and _mentions(node.value, derived):
+                for t in node.targets:
+                    for n in ast.walk(t):
+                        if isinstance(n, ast.Name) and n.id not in derived:
+                            derived.add(n.id)
+                            changed = True
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.For, ast.AsyncFor)) and _mentions(node.iter, derived):
+            return True
+        if isinstance(node, ast.While) and _mentions(node.test, derived):
+            return True
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)) \
+                and any(_mentions(g.iter, derived) for g in node.generators):
+            return True
+    return False
+
+
+def _mentions(expr, names):
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(expr))
 
 
 def loop_problems(definitions, part, contract=None):

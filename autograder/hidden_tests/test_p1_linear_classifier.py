@@ -11,7 +11,8 @@ same W, on data train never saw.
 import numpy as np
 import pytest
 
-from autograder.checks import as_array, as_float, as_tuple, check_accuracy, check_close, check_value, describe, expect
+from autograder.checks import (as_array, as_float, as_sequence, as_tuple, check_accuracy, check_close, check_value,
+                               expect)
 from autograder.hidden_tests.inputs import linear_problem
 
 # Fixed budget for train on digits (65 features with the bias column, 10 classes).
@@ -122,8 +123,7 @@ def test_train_initialises_W(trained, digits):
 def test_train_reports_its_losses(trained):
     _, losses, calls, _ = trained
     n = TRAIN["num_iters"]
-    expect(isinstance(losses, (list, tuple, np.ndarray)) and len(losses) == n,
-           f"LinearSoftmax.train should return the list of its {n} per-iteration losses; got {describe(losses)}")
+    losses = as_sequence(losses, f"what LinearSoftmax.train returns (its {n} per-iteration losses)", n)
     reported = np.array([as_float(v, "a loss train returned") for v in losses])
     if len(calls) == n:  # train used self.loss once per iteration: its history must be those losses
         check_close("the losses train returned", reported, np.array([c.loss for c in calls]), 1e-6,

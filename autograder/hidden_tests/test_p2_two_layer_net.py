@@ -23,8 +23,8 @@ import pytest
 
 from course.config import load_config
 
-from autograder.checks import (as_array, as_dict_of_arrays, as_float, as_tuple, check_accuracy, check_close,
-                               check_close_scaled, check_value, check_value_scaled, describe, expect,
+from autograder.checks import (as_array, as_dict_of_arrays, as_float, as_sequence, as_tuple, check_accuracy,
+                               check_close, check_close_scaled, check_value, check_value_scaled, expect,
                                numerical_gradient, rel_error)
 
 GRAD_TOL = 1e-5
@@ -281,6 +281,8 @@ def learning_rates(calls, final) -> list[float]:
             continue
         step = np.concatenate([(nxt[k] - call.params[k]).ravel() for k in PARAMS])
         grad = np.concatenate([np.asarray(call.grads[k]).ravel() for k in PARAMS])
+        if not np.any(grad):
+            continue   # the gradient is exactly 0 here: this call says nothing about the learning rate
         lr = -float(step @ grad) / float(grad @ grad)
         expect(np.allclose(step, -lr * grad, rtol=1e-6, atol=1e-12 * max(1.0, float(np.abs(step).max()))),
                "an update of train is not params[k] -= learning_rate * grads[k] for the gradients of self.loss")
@@ -330,17 +332,14 @@ def test_train_history(trained):
     for key in ("loss_history", "train_acc_history", "val_acc_history"):
         expect(key in stats, f"the dict TwoLayerNet.train returns has no {key!r}")
     n = TRAIN["num_iters"]
-    history = stats["loss_history"]
-    expect(isinstance(history, (list, tuple, np.ndarray)) and len(history) == n,
-           f"loss_history should hold the {n} per-iteration losses; got {describe(history)}")
+    history = as_sequence(stats["loss_history"], f"loss_history (the {n} per-iteration losses)", n)
     reported = np.array([as_float(v, "a loss in loss_history") for v in history])
     if len(calls) == n:  # one self.loss per iteration: the history must be those losses
         check_close("loss_history", reported, np.array([c.loss for c in calls]), 1e-6,
                     "against the loss of each iteration's minibatch", "append each iteration's loss")
     for key in ("train_acc_history", "val_acc_history"):
-        accs = stats[key]
-        expect(isinstance(accs, (list, tuple, np.ndarray)) and len(accs) > 0
-               and all(0.0 <= as_float(a, f"an accuracy in {key}") <= 1.0 for a in accs),
+        accs = as_sequence(stats[key], f"{key} (one accuracy per epoch)")
+        expect(len(accs) > 0 and all(0.0 <= as_float(a, f"an accuracy in {key}") <= 1.0 for a in accs),
                f"{key} should hold one accuracy in [0, 1] per epoch")
 
 

@@ -64,10 +64,10 @@ def check_no_loops(ext, qualname: str, part: str) -> None:
                                            "(broadcasting, fancy indexing, matrix products)")
 
 
-def check_loops(ext, qualname: str, message: str) -> None:
-    """The naive version must loop (a convention): through its own code or its helpers."""
+def check_loops(ext, qualname: str, convention_text: str) -> None:
+    """The naive version must loop over its examples itself (a convention), by course.rules."""
     node = function_node(ext, qualname)
     if node is not None and is_stub(node):
         raise NotImplementedFail(f"{qualname} is not implemented yet (it raises NotImplementedError)")
-    owner = qualname.split(".")[0] if "." in qualname else None
-    expect(node is not None and rules.first_loop(node, owner, definitions(ext)) is not None, message)
+    problem = rules.required_loop_problem(definitions(ext), qualname)
+    expect(problem is None, f"{problem}{convention_text}")

@@ -32,6 +32,8 @@ class Policy:
     landlock: bool = True
     seccomp: bool = True
     cgroup: bool = True
+    # run a child that stays root without namespaces or Landlock (see runtime.UNCONFINED_ROOT)
+    allow_unconfined_root: bool = False
 
     @classmethod
     def named(cls, mode: str) -> "Policy":

@@ -45,6 +45,22 @@ _FORK_SERVERS: dict[int, forkserver.ForkServer] = {}  # grading process id -> it
 _FORK_LOCK = threading.Lock()
 
 
+
+# A child that stays root (python not reachable by the sandbox uid) with neither
+# namespaces nor Landlock could read and change every hand-in and signal the
+# grader: refused, unless the caller grades a single hand-in on a throwaway
+# machine (a Gradescope container sets the variable; see autograder/platforms/gradescope.py).
+ALLOW_UNCONFINED_ROOT = "AUTOGRADE_ALLOW_UNCONFINED_ROOT"
+UNCONFINED_ROOT = (
+    "refusing to run student code as root with neither namespaces nor Landlock: it could read and "
+    "change every hand-in and stop the grader. Run the grader as an ordinary user (with python "
+    "readable by other users), or on a kernel with user namespaces or Landlock; to grade one hand-in on "
+    f"a throwaway machine (a Gradescope container), set {ALLOW_UNCONFINED_ROOT}=1")
+
+
+def unconfined_root_allowed(policy: Policy) -> bool:
+    return policy.allow_unconfined_root or os.environ.get(ALLOW_UNCONFINED_ROOT) == "1"
+
 class Runtime(Protocol):
     """What Sandbox needs from whatever runs the child (fork server here; a container runtime later)."""
     isolation: str
@@ -248,6 +264,9 @@ class LocalRuntime:
         self.in_namespaces = setup.get("namespaces") is True
         self._ran_outside_namespaces |= not self.in_namespaces
         self.isolation = self._describe(setup, policy)
+        if self._unconfined_root(setup) and not unconfined_root_allowed(self.policy):
+            self.stop()
+            raise SandboxError(UNCONFINED_ROOT)
         code = "/sandbox/code" if self.in_namespaces else str(self.tmp / "code")
         child = Child(pipes[0], pipes[1], generation, code, self._bulk)
         try:
@@ -337,6 +356,12 @@ class LocalRuntime:
         if policy.cgroup and self.cgroup is not None and self.cgroup.roles.get("memory") is not None:
             return lim.max_processes
         return max(1, min(lim.max_processes, lim.sandbox_memory_mb // lim.memory_mb))
+
+    def _unconfined_root(self, setup: dict) -> bool:
+        """The child runs as root with neither namespaces nor Landlock around its files."""
+        notes = setup.get("isolation", [])
+        return (os.geteuid() == 0 and not self.in_namespaces and setup.get("uid") is None
+                and not any("Landlock" in n for n in notes))
 
     def _describe(self, setup: dict, policy: Policy) -> str:
         notes = list(setup.get("isolation", []))

@@ -6,6 +6,7 @@ grader process is untouched, a fresh sandbox works, all within seconds.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import time
@@ -25,7 +26,9 @@ SECONDS = 20  # per attack, start to finish, on a loaded 2-core machine (typical
 
 
 def _isolation(mode="full") -> str:
-    with Sandbox(chunks(numpy=False), limits=FAST, slot=slot(), policy=Policy.named(mode)) as sb:
+    """At collection (before any fixture): weak modes allowed as in conftest.py."""
+    policy = dataclasses.replace(Policy.named(mode), allow_unconfined_root=True)
+    with Sandbox(chunks(numpy=False), limits=FAST, slot=slot(), policy=policy) as sb:
         return sb.isolation
 
 

@@ -130,3 +130,15 @@ def test_student_text_in_feedback_cannot_add_markup_or_lines():
     assert not any(line.startswith("# Score") for line in md.splitlines())
     doc = report.gradescope_results(r)
     assert doc["output_format"] == "text" and "\n# Score" not in doc["extra_data"]["student_id"]
+
+
+def test_feedback_rendered_by_githubs_markdown_has_no_link_or_markup_from_student_text():
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+    hostile = "www.evil-phish.example _x_ ~~y~~ a@b.co http://evil.example <img src=x onerror=alert(1)> [l](javascript:1)"
+    r = SubmissionResult(student_id=hostile, status=R.Status(R.Status.NOT_GRADABLE, hostile),
+                         notebooks=[hostile + ".ipynb"])
+    r.notices = [hostile]
+    html = cmarkgfm.github_flavored_markdown_to_html(report.feedback_markdown(r), options=Options.CMARK_OPT_UNSAFE)
+    for tag in ("<a ", "<em>", "<del>", "<img", "<script"):
+        assert tag not in html, tag

@@ -186,10 +186,11 @@ def test_vectorization_credit_needs_the_values_of_the_items_it_names():
 def test_student_exceptions_are_named_by_type_and_line_only():
     assert exception_words("ValueError") == "ValueError"
     assert exception_words("W_is_0_point_5_then_minus_1") == "an exception"
-    labels = {"softmax_loss", "TwoLayerNet"}
-    assert where_words("softmax_loss, line 7", labels) == " on line 7 of softmax_loss"
-    assert where_words("<b>hi</b>, line 7", labels) == ""          # the child may lie: not one of ours
-    assert where_words("softmax_loss, line 7 extra", labels) == ""
+    lines = {"softmax_loss": 12, "TwoLayerNet": 80}
+    assert where_words("softmax_loss, line 7", lines) == " on line 7 of softmax_loss"
+    assert where_words("<b>hi</b>, line 7", lines) == ""          # the child may lie: not one of ours
+    assert where_words("softmax_loss, line 7 extra", lines) == ""
+    assert where_words("softmax_loss, line 19379", lines) == ""    # a line number that spells a hidden input
 
 
 def test_rel_error_reports_location_and_floors_tiny_entries():

@@ -147,7 +147,7 @@ def test_loops_over_the_parameter_dictionary_are_not_loops_over_data():
     ("s = sum(x for x in X)", "a generator expression"),
     ("s = list(map(abs, X))", "map()"),
     ("s = np.apply_along_axis(np.sum, 1, X)", "np.apply_along_axis"),
-    ("exec('for i in X: pass')", "exec()"),
+    ("exec('for i in X: pass')", "exec (code the loop check cannot follow)"),
     ("for row in X[:3]: pass", "a for loop"),
     ("for k in [X, X]: pass", "a for loop"),
     ("for row in self.data: pass", "a for loop"),
@@ -217,3 +217,51 @@ def test_the_contract_declares_every_call_the_rule_needs():
                     params = mspec["params"][1:] if "methods" in spec else mspec["params"]
                     assert positional == params[: len(positional)], (name, call)
                     assert set(keywords) <= set(mspec["defaults"]), (name, call)
+
+
+@pytest.mark.parametrize("body", [
+    "rows = {}\n        rows.update(zip(range(X.shape[0]), X))\n        for i in rows:\n            pass",
+    "rows = {}\n        for i in range(2):\n            rows[i] = X[i]\n        for i in rows:\n            pass",
+    "m = map\n        out = list(m(abs, X))",
+    "out = sorted(range(X.shape[0]), key=lambda i: X[i, 0])",
+    "out = max(range(X.shape[0]), key=lambda i: X[i, 0])",
+    "out = sum(X)",
+    "out = getattr(np, 'vector' + 'ize')(abs)(X)",
+    "f = functools.partial(map, abs)\n        out = list(f(X))",
+    "out = itertools.accumulate(X)",
+    "step = lambda i: step(i - 1) if i else 0\n        step(X.shape[0])",
+    "out = list(iter(lambda: X, None))",
+    "out = globals()['helper'](X)",
+])
+def test_loops_hidden_from_a_plain_reading_are_found(body):
+    src = f"class TwoLayerNet:\n    def loss(self, X, y=None, reg=0.0):\n        {body}\n        return 0.0, {{}}\n"
+    assert "TwoLayerNet.loss" in rules.loop_problems(defs(src), "part2"), body
+
+
+def test_a_gradient_dictionary_filled_at_parameter_keys_is_not_data():
+    src = '''
+    class TwoLayerNet:
+        def loss(self, X, y=None, reg=0.0):
+            grads = {}
+            dh, grads['W2'], grads['b2'] = 0, 0, 0
+            for k in self.params:
+                grads[k] = grads.get(k, 0) + 1
+            for k, g in grads.items():
+                pass
+            return 0.0, grads
+    '''
+    assert rules.loop_problems(defs(src), "part2") == {}
+
+
+@pytest.mark.parametrize("body, ok", [
+    ("N = X.shape[0]\n    for i in range(N):\n        pass", True),
+    ("for x_i, y_i in zip(X, y):\n        pass", True),
+    ("num = len(y)\n    i = 0\n    while i < num:\n        i += 1", True),
+    ("for _ in range(60):\n        pass", False),                                    # not over the examples
+    ("loss = softmax_loss_vectorized(W, X, y, reg)\n    for i in range(X.shape[0]):\n        pass", False),
+])
+def test_the_naive_loss_must_loop_over_its_own_examples(body, ok):
+    src = (f"def softmax_loss_naive(W, X, y, reg):\n    {body}\n    return 0.0, W\n\n"
+           "def softmax_loss_vectorized(W, X, y, reg):\n    return 0.0, W\n")
+    problem = rules.required_loop_problem(defs(src), "softmax_loss_naive")
+    assert (problem is None) == ok, problem
