@@ -39,7 +39,7 @@ def as_number(value):
     except OverflowError:
         raise NotFinite("it is too large to be a float") from None
     if not np.isfinite(number):
-        raise NotFinite(f"it is {number}, not a finite number")
+        raise NotFinite(f"it is {number} (not finite)")
     return number
 
 

@@ -100,7 +100,7 @@ MISTAKES = {
         "part1", [("softmax_loss_vectorized", VEC_LOSS,
                    "loss = 0.0\n    for i in range(num_train):\n        loss -= log_probs[i, y[i]]\n"
                    "    loss = loss / num_train + reg * np.sum(W * W)")],
-        title="softmax_loss_vectorized: no loops", says="uses a for loop (line 16)"),
+        title="softmax_loss_vectorized: no loops", says="uses a for loop (line 16 of it"),
     "vectorized: a comprehension for the loss": Mistake(
         "part1", [("softmax_loss_vectorized", VEC_LOSS,
                    "loss = -np.mean([log_probs[i, y[i]] for i in rows]) + reg * np.sum(W * W)")],
