@@ -261,6 +261,7 @@ _LOOP_NODES = {ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a 
                ast.ListComp: "a list comprehension", ast.SetComp: "a set comprehension",
                ast.DictComp: "a dict comprehension", ast.GeneratorExp: "a generator expression"}
 _LOOPING_CALLS = {"map": "map()", "filter": "filter()", "reduce": "reduce()", "starmap": "starmap()",
+                  "accumulate": "accumulate()",
                   "vectorize": "np.vectorize (a Python loop)", "frompyfunc": "np.frompyfunc (a Python loop)",
                   "apply_along_axis": "np.apply_along_axis (a Python loop)",
                   "fromiter": "np.fromiter (a Python loop)"}
@@ -308,7 +309,8 @@ def _is_small_count(expr):
 
 
 def _not_data(expr, keys, bound):
-    return _is_param_iterable(expr, keys, bound) or _is_shape_iterable(expr)
+    return _is_param_iterable(expr, keys, bound) or _is_shape_iterable(expr) or \
+        (isinstance(expr, ast.Name) and expr.id in bound.shapes)
 
 
 def _is_param_iterable(expr, keys, bound):
@@ -342,9 +344,10 @@ def _param_bound_names(fn, keys):
     """Local names that hold the parameter dictionary or one like it: every
     assignment is a parameter-dictionary iterable (grads = {k: 0 for k in
     self.params}, names = ['W1', 'W2']) or an empty dict filled only at
-    parameter keys (grads = {}; grads['W1'] = ...; grads[k] = ... for k over
-    self.params), and nothing else is put in it (no update(), no other key)."""
-    values, stores, calls = {}, {}, {}
+    parameter keys: grads['W1'] = ..., or grads[k] = ... inside a loop whose
+    k runs over the parameters or over grads itself, and nothing else is put in
+    it (no update(), no other key). Also `.shapes`: names holding a shape."""
+    values, calls = {}, {}
     for node in ast.walk(fn):
         targets = node.targets if isinstance(node, ast.Assign) else \
             [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.comprehension)) else []
@@ -352,20 +355,20 @@ def _param_bound_names(fn, keys):
         for t in targets:
             if isinstance(t, ast.Name):
                 values.setdefault(t.id, []).append(value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None)
-        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
-            stores.setdefault(node.value.id, []).append(node.slice)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and isinstance(node.func.value, ast.Name) and node.func.attr not in _READ_ONLY:
             calls.setdefault(node.func.value.id, []).append(node.func.attr)
-    bound = set()
+    stores = _keyed_stores(fn)
+    bound = _Bound()
+    bound.shapes = {name for name, exprs in values.items()
+                    if all(e is not None and _is_shape_iterable(e) for e in exprs)}
     changed = True
     while changed:  # names defined from other such names
         changed = False
-        key_names = _param_loop_names(fn, keys, bound)
         for name, exprs in values.items():
             if name in bound or name in calls:
                 continue
-            filled_right = all(_is_param_key(k, keys, key_names) for k in stores.get(name, []))
+            filled_right = all(_is_param_key(key, loops, name, keys, bound) for key, loops in stores.get(name, []))
             if filled_right and all(e is not None and (_is_param_iterable(e, keys, bound) or
                                                       (isinstance(e, ast.Dict) and not e.keys)) for e in exprs):
                 bound.add(name)
@@ -373,32 +376,50 @@ def _param_bound_names(fn, keys):
     return bound
 
 
-def _param_loop_names(fn, keys, bound):
-    """Targets of loops over the parameter dictionary (`for k in self.params`, `for k, v in ...items()`)."""
-    names = set()
-    for node in ast.walk(fn):
-        loops = [(node.target, node.iter)] if isinstance(node, (ast.For, ast.AsyncFor)) else \
-            [(g.target, g.iter) for g in node.generators] if isinstance(node, (ast.ListComp, ast.SetComp,
-                                                                               ast.DictComp, ast.GeneratorExp)) else []
-        for target, it in loops:
-            if _is_param_iterable(it, keys, bound):
-                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-    return names
+class _Bound(set):
+    """Names holding the parameter dictionary (the set), and `shapes`: names holding a shape."""
+    shapes: set = set()
 
 
-def _is_param_key(key, keys, key_names):
-    return (isinstance(key, ast.Constant) and key.value in keys) or (isinstance(key, ast.Name) and key.id in key_names)
+def _keyed_stores(fn):
+    """{dict name: [(key expression, the for loops around the store, innermost last)]}."""
+    out = {}
+
+    def visit(node, loops):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
+            out.setdefault(node.value.id, []).append((node.slice, loops))
+        inner = loops + [node] if isinstance(node, (ast.For, ast.AsyncFor)) else loops
+        for child in ast.iter_child_nodes(node):
+            visit(child, inner)
+
+    visit(fn, [])
+    return out
 
 
-# Builtins that iterate over their argument in Python when it is data (an array's
-# rows): sum(p), sorted(range(N), key=f), list(X)... Two or more plain arguments
-# (max(a, b)) are not iteration.
-_ITERATING_BUILTINS = {"sum", "sorted", "list", "tuple", "set", "frozenset", "dict", "any", "all", "enumerate",
-                       "zip", "reversed", "iter", "next", "min", "max"}
+def _is_param_key(key, loops, name, keys, bound):
+    """A store's key is a parameter key: a constant one, or the variable of an enclosing
+    loop over the parameters or over the dictionary `name` itself."""
+    if isinstance(key, ast.Constant):
+        return key.value in keys
+    if not isinstance(key, ast.Name):
+        return False
+    for loop in loops:
+        it = loop.iter.func.value if isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Attribute) \
+            and loop.iter.func.attr in _DICT_VIEWS else loop.iter
+        over_itself = isinstance(it, ast.Name) and it.id == name
+        if (over_itself or _is_param_iterable(loop.iter, keys, bound)) and \
+                key.id in {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}:
+            return True
+    return False
+
+
+# Builtins that call a function of the student's once per element: sorted/min/max
+# with key=, iter(function, sentinel). (list(range(N)) as an index, sum(losses)
+# and the like iterate in Python but do no work of the student's per example.)
+_ITERATING_BUILTINS = {"sorted", "iter", "min", "max"}
 # Names that reach code the rule cannot follow: computed attribute names, the
 # namespaces themselves, the builtins module.
-_DYNAMIC_NAMES = {"globals", "locals", "vars", "__builtins__", "builtins", "importlib", "operator", "functools",
-                  "itertools", "methodcaller", "attrgetter", "partial"}
+_DYNAMIC_NAMES = {"globals", "locals", "vars", "__builtins__", "builtins", "importlib", "methodcaller"}
 
 
 def loops_in(fn, contract=None):
@@ -458,14 +479,10 @@ def _iterating_call(call, keys, bound):
         return "getattr with a computed name (code the loop check cannot follow)"
     if not isinstance(func, ast.Name) or func.id not in _ITERATING_BUILTINS:
         return None
-    if func.id in ("min", "max") and len(call.args) >= 2 and not call.keywords:
-        return None   # max(a, b): no iteration
-    if func.id in ("iter", "next") and len(call.args) == 2 and func.id == "next":
-        return None   # next(it, default)
-    iterables = call.args[:1] if func.id != "zip" else call.args
-    if all(_not_data(a, keys, bound) for a in iterables) and not (func.id == "iter" and len(call.args) == 2):
+    per_element = any(k.arg == "key" for k in call.keywords) or (func.id == "iter" and len(call.args) == 2)
+    if not per_element or all(_not_data(a, keys, bound) for a in call.args[:1]):
         return None
-    return f"{func.id}() over data (a Python loop)"
+    return f"{func.id}() calling a function per element (a Python loop)"
 
 
 def _local_recursion(fn):

@@ -225,7 +225,6 @@ def test_the_contract_declares_every_call_the_rule_needs():
     "m = map\n        out = list(m(abs, X))",
     "out = sorted(range(X.shape[0]), key=lambda i: X[i, 0])",
     "out = max(range(X.shape[0]), key=lambda i: X[i, 0])",
-    "out = sum(X)",
     "out = getattr(np, 'vector' + 'ize')(abs)(X)",
     "f = functools.partial(map, abs)\n        out = list(f(X))",
     "out = itertools.accumulate(X)",
