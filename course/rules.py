@@ -485,10 +485,22 @@ def _iterating_call(call, keys, bound):
     return f"{func.id}() calling a function per element (a Python loop)"
 
 
+ITERATION_PROTOCOL = {"__iter__", "__next__", "__getitem__", "__len__", "__reversed__"}
+
+
 def _local_recursion(fn):
-    """Lines of local functions and lambdas that call themselves by their own name."""
+    """Lines of local functions and lambdas that call themselves by their own name, of
+    calls that pass a function to itself (go(0, go): recursion without a name), and of
+    local classes that Python iterates by calling their methods (__getitem__, __iter__)."""
     lines = []
     for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and any(
+                isinstance(a, ast.Name) and a.id == node.func.id for a in (*node.args, *(k.value for k in node.keywords))):
+            lines.append(node.lineno)
+            continue
+        if isinstance(node, ast.ClassDef) and ITERATION_PROTOCOL & set(_methods(node)):
+            lines.append(node.lineno)
+            continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not fn:
             body, name = node, node.name
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda) \
@@ -561,6 +573,8 @@ def first_loop(start, owner, definitions, contract=None):
         for label, node, node_owner in _reached(fn, cls, definitions):
             if node is start or (via is not None and node is fn):
                 return "recursion", f"{label} calls itself" if node is fn else f"{label} calls back into it"
+            if label.rsplit(".", 1)[-1] in ITERATION_PROTOCOL and node_owner != owner:
+                return "a class Python iterates in a loop", f"{label}, which it reaches"
             if id(node) in seen or _policy(label, contract) == "forbidden":
                 continue
             seen.add(id(node))

@@ -264,3 +264,25 @@ def test_the_naive_loss_must_loop_over_its_own_examples(body, ok):
            "def softmax_loss_vectorized(W, X, y, reg):\n    return 0.0, W\n")
     problem = rules.required_loop_problem(defs(src), "softmax_loss_naive")
     assert (problem is None) == ok, problem
+
+
+@pytest.mark.parametrize("body", [
+    "go = lambda i, me: None if i == 0 else me(i - 1, me)\n        go(X.shape[0], go)",
+    "class Rows:\n            def __getitem__(self, i):\n                return X[i]\n        out = list(Rows())",
+])
+def test_recursion_without_a_name_and_iterated_classes_are_loops(body):
+    src = f"def softmax_loss_vectorized(W, X, y, reg):\n        {body}\n        return 0.0, W\n"
+    assert "softmax_loss_vectorized" in rules.loop_problems(defs(src), "part1"), body
+
+
+def test_a_top_level_class_python_iterates_is_a_loop():
+    src = '''
+    class Rows:
+        def __init__(self, X):
+            self.X = X
+        def __getitem__(self, i):
+            return self.X[i]
+    def softmax_loss_vectorized(W, X, y, reg):
+        return sum(Rows(X)), W
+    '''
+    assert "__getitem__" in rules.loop_problems(defs(src), "part1")["softmax_loss_vectorized"]
