@@ -27,3 +27,17 @@ def test_a_throwaway_machine_may_allow_it(monkeypatch):
     with Sandbox(CODE, policy=Policy(namespaces=False, landlock=False, allow_unconfined_root=True)) as sb:
         assert sb.call("f", 3) == 3
     assert ALLOW_UNCONFINED_ROOT in UNCONFINED_ROOT
+
+
+def test_autograde_exits_2_before_any_student_code_runs(tmp_path, monkeypatch, capsys):
+    import sys
+    from autograder import cli
+    from variants import make_submission
+    monkeypatch.delenv(ALLOW_UNCONFINED_ROOT, raising=False)
+    monkeypatch.syspath_prepend(str(__import__("pathlib").Path(__file__).parent))
+    monkeypatch.setenv("PYTHONPATH", ":".join(sys.path))
+    make_submission(tmp_path / "subs", "someone")
+    rc = cli.main([str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--jobs", "1",
+                   "--grader", "basic_mode_grader:grade"])
+    assert rc == 2 and "refusing to run student code as root" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "grades.csv").exists()
