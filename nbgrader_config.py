@@ -3,10 +3,12 @@
 `make release` (python -m course.release) runs `nbgrader generate_assignment`
 with this file. The gradebook database is kept out of the repository.
 """
+
 import os
 
-from course.nbgrader_stubs import StubSolutions
 from nbgrader.converters.generate_assignment import GenerateAssignment
+
+from course.nbgrader_stubs import StubSolutions
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 

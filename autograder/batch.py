@@ -19,6 +19,7 @@ Every row leaves here with the discovery's notices (student-facing) and log
 lines (instructor-facing) of its submission, and a status that is one
 printable line (file names inside it are student text).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,10 +29,10 @@ import signal
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Callable
 
 from course.safe_text import printable
 
@@ -40,10 +41,10 @@ from .notebook_io import handin_roots, register_handin_root
 from .results import Status, SubmissionResult, placeholder_result
 
 GradeFn = Callable[..., SubmissionResult]
-DEFAULT_TIMEOUT = 120.0          # wall seconds per submission; a complete one takes a few
-HARD_KILL_GRACE = 15.0           # extra seconds before the parent kills a stuck worker
-TERM_GRACE = 3.0                 # SIGTERM -> SIGKILL: lets the worker close its sandbox
-STATUS_LIMIT = 600               # characters of a status: one CSV cell, one log line
+DEFAULT_TIMEOUT = 120.0  # wall seconds per submission; a complete one takes a few
+HARD_KILL_GRACE = 15.0  # extra seconds before the parent kills a stuck worker
+TERM_GRACE = 3.0  # SIGTERM -> SIGKILL: lets the worker close its sandbox
+STATUS_LIMIT = 600  # characters of a status: one CSV cell, one log line
 
 
 class GraderUnavailable(Exception):
@@ -52,8 +53,9 @@ class GraderUnavailable(Exception):
 
 # ----------------------------------------------------------------- shards
 
+
 def parse_shard(text: str) -> tuple[int, int]:
-    """"2/4" -> (2, 4); I is 1-based."""
+    """ "2/4" -> (2, 4); I is 1-based."""
     try:
         i, n = (int(p) for p in text.split("/"))
     except ValueError:
@@ -76,15 +78,21 @@ def select_shard(subs: list[Submission], i: int, n: int) -> list[Submission]:
 
 # ------------------------------------------------------ rows without grading
 
+
 def not_gradable(sub: Submission) -> SubmissionResult:
-    return with_discovery(placeholder_result(sub.student_id, Status(Status.NOT_GRADABLE, sub.problem), sub.problem),
-                          sub)
+    return with_discovery(
+        placeholder_result(sub.student_id, Status(Status.NOT_GRADABLE, sub.problem), sub.problem), sub
+    )
 
 
 def grader_error(sub: Submission, reason: str, duration_s: float = 0.0, log=()) -> SubmissionResult:
-    res = placeholder_result(sub.student_id, Status(Status.ERROR, reason),
-                             "the grader failed on this submission; the instructor has been told",
-                             sub.notebooks, duration_s)
+    res = placeholder_result(
+        sub.student_id,
+        Status(Status.ERROR, reason),
+        "the grader failed on this submission; the instructor has been told",
+        sub.notebooks,
+        duration_s,
+    )
     res.log = list(log)
     return res
 
@@ -101,10 +109,12 @@ def with_discovery(res: SubmissionResult, sub: Submission) -> SubmissionResult:
 
 # ------------------------------------------------------------------ worker
 
+
 def _default_grade_fn() -> GradeFn:
     """The real grader, imported in the worker only and warmed up once there
     (reference solution and digits data), so no submission pays for loading them."""
     from .runner import grade_submission, warm_up
+
     warm_up()
     return grade_submission
 
@@ -114,6 +124,7 @@ def _limits(timeout: float | None):
     if timeout is None:
         return None
     from .sandbox import Limits
+
     return Limits(wall_seconds=float(timeout))
 
 
@@ -156,6 +167,7 @@ def _worker_main(conn, slot: int, grade_fn: GradeFn | None, timeout: float | Non
             return
         except Exception as exc:  # a bug of ours on this submission: keep going
             from .sandbox.limits import SandboxError  # here, not at import: numpy must load after the env is set
+
             if isinstance(exc, SandboxError):
                 conn.send(("fatal", f"the sandbox cannot run on this machine: {exc}"))
                 return
@@ -188,8 +200,12 @@ class _Worker:
 
 def _start_worker(ctx, slot: int, grade_fn, timeout) -> _Worker:
     parent, child = ctx.Pipe()
-    proc = ctx.Process(target=_worker_main, args=(child, slot, grade_fn, timeout, handin_roots()),
-                       name=f"autograde-worker-{slot}", daemon=True)
+    proc = ctx.Process(
+        target=_worker_main,
+        args=(child, slot, grade_fn, timeout, handin_roots()),
+        name=f"autograde-worker-{slot}",
+        daemon=True,
+    )
     proc.start()
     child.close()
     if not parent.poll(120):
@@ -197,8 +213,7 @@ def _start_worker(ctx, slot: int, grade_fn, timeout) -> _Worker:
     try:
         kind, detail = parent.recv()
     except EOFError:
-        raise GraderUnavailable(f"grading worker {slot} died while starting "
-                                f"(exit code {proc.exitcode})") from None
+        raise GraderUnavailable(f"grading worker {slot} died while starting (exit code {proc.exitcode})") from None
     if kind == "fatal":
         proc.join(5)
         raise GraderUnavailable(f"cannot load the grader: {detail}")
@@ -211,9 +226,14 @@ def _hard_limit(timeout: float | None) -> float:
     return 2 * (timeout or DEFAULT_TIMEOUT) + HARD_KILL_GRACE
 
 
-def grade_all(subs: list[Submission], *, jobs: int = 1, timeout: float | None = DEFAULT_TIMEOUT,
-              grade_fn: GradeFn | None = None, on_result: Callable[[SubmissionResult], None] = lambda r: None,
-              ) -> list[SubmissionResult]:
+def grade_all(
+    subs: list[Submission],
+    *,
+    jobs: int = 1,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    grade_fn: GradeFn | None = None,
+    on_result: Callable[[SubmissionResult], None] = lambda r: None,
+) -> list[SubmissionResult]:
     """Grade every submission; results in the order of `subs`.
 
     `grade_fn` defaults to autograder.runner.grade_submission; a replacement
@@ -266,7 +286,7 @@ def _run_pool(todo: deque, results: dict, jobs: int, timeout, grade_fn, on_resul
                     if msg and msg[0] == "error":
                         finish(w, grader_error(w.job, f"grader raised {msg[1]}", msg[3], [msg[2]]))
                         continue
-                    if msg and msg[0] == "fatal":   # no submission can be graded here (SandboxError)
+                    if msg and msg[0] == "fatal":  # no submission can be graded here (SandboxError)
                         raise GraderUnavailable(msg[1])
                 if not w.process.is_alive():
                     reason = f"grading worker died (exit code {w.process.exitcode}) after {elapsed:.1f} s"

@@ -5,13 +5,14 @@ sandbox's load errors; course/rules.py decides signatures, as it does for the
 notebooks' self-check. The answer is per qualified name ("TwoLayerNet.train"),
 so that a wrong method costs that method's checks only (student_code.StudentCode).
 """
+
 from __future__ import annotations
 
 import ast
 
 from course import rules
-from course.rules import SIGNATURE_FIX
 from course.contract import CONTRACT, contract_names
+from course.rules import SIGNATURE_FIX
 
 from .extract import Extraction
 from .student_code import exception_words
@@ -22,8 +23,10 @@ FUNCTION_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 def load_error_words(name: str, load_error: str) -> str:
     """A load error as the student sees it: the exception's type, never its message."""
     exc_type = load_error.split(":", 1)[0].strip()
-    return (f"{name} failed to load (it raised {exception_words(exc_type)} when its cell ran); "
-            f"run its cell in a fresh runtime to see the error")
+    return (
+        f"{name} failed to load (it raised {exception_words(exc_type)} when its cell ran); "
+        f"run its cell in a fresh runtime to see the error"
+    )
 
 
 def callable_problems(ext: Extraction, load_errors: dict[str, str]) -> dict[str, tuple[str, str]]:

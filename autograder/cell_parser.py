@@ -20,6 +20,7 @@ No cache is keyed by student text. The only cache holds the cells of the
 student release (`assignments/`), which every hand-in repeats: the ~700-line
 helper cell is parsed once per process, not once per student.
 """
+
 from __future__ import annotations
 
 import ast
@@ -31,7 +32,7 @@ from functools import lru_cache
 # 2026-12), so a student's lightly edited copy of it is still read; the release's own
 # cells are trusted and parsed whatever their length (parse_cell_text).
 MAX_CELL_CHARS = 250_000
-IPYTHON_WORK_PER_CELL = 20_000    # escapes x lines; ~0.3 s in IPython's transformer
+IPYTHON_WORK_PER_CELL = 20_000  # escapes x lines; ~0.3 s in IPython's transformer
 IPYTHON_WORK_PER_SUBMISSION = 100_000
 
 # What ast.parse raises on hostile text besides SyntaxError: ValueError (null
@@ -46,12 +47,13 @@ _ASSIGN_ESCAPE = re.compile(r"^([ \t]*[\w.]+)[ \t]*=[ \t]*[!%]")
 # A new top-level statement starts at column 0 with one of these words.
 _TOP_LEVEL = re.compile(r"^(def |class |async def |import |from |@|[A-Za-z_][\w.]*\s*=)")
 
-Parsed = tuple[tuple[ast.Module, str], ...]   # (module, the source it was parsed from), in order
+Parsed = tuple[tuple[ast.Module, str], ...]  # (module, the source it was parsed from), in order
 
 
 @dataclass
 class IpythonBudget:
     """Escapes x lines that IPython's transformer may still spend on one submission."""
+
     left: int = IPYTHON_WORK_PER_SUBMISSION
 
     def take(self, work: int) -> bool:
@@ -93,6 +95,7 @@ def to_python(source: str, budget: IpythonBudget) -> str:
     if budget.take(ipython_work(source)):
         try:
             from IPython.core.inputtransformer2 import TransformerManager
+
             return TransformerManager().transform_cell(source)
         except Exception:  # IPython missing, confused, or at its own 500-pass limit
             pass
@@ -139,6 +142,7 @@ def parse_source(text: str, budget: IpythonBudget, limit: int | None = MAX_CELL_
 
 # --------------------------------------------------------- the release's cells
 
+
 @lru_cache(maxsize=1)
 def release_cells() -> frozenset[str]:
     """The text of every code cell of the student release (trusted, bounded by its size);
@@ -146,6 +150,7 @@ def release_cells() -> frozenset[str]:
     from course.config import load_config
 
     from .notebook_io import NotebookError, read_cells
+
     cfg, texts = load_config(), set()
     for part in cfg.notebooks:
         try:

@@ -9,6 +9,7 @@ Every check raises `Fail` with two parts a student can act on:
 Messages name shapes, parameters and error sizes; they never contain the
 hidden inputs, the expected values, or text the student's code chose.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,15 +39,19 @@ def expect(condition, diagnosis: str, fix: str = "") -> None:
 def convention(key: str) -> str:
     """' (the course's convention, stated in <place>: <rule>)' for course.contract.CONVENTIONS[key]."""
     from course.contract import CONVENTIONS
+
     c = CONVENTIONS[key]
     return f" (the course's convention, stated in the {c['stated']}: {c['rule']})"
 
 
 # ------------------------------------------------------- what came back
 
+
 def as_tuple(value, what: str, names: tuple[str, ...]):
-    expect(isinstance(value, (tuple, list)) and len(value) == len(names),
-           f"{what} should return a tuple ({', '.join(names)}); got {describe(value)}")
+    expect(
+        isinstance(value, (tuple, list)) and len(value) == len(names),
+        f"{what} should return a tuple ({', '.join(names)}); got {describe(value)}",
+    )
     return tuple(value)
 
 
@@ -76,15 +81,19 @@ def as_array(value, what: str, shape: tuple, kind: str = "f") -> np.ndarray:
 def as_sequence(value, what: str, n: int | None = None) -> list:
     """A list, tuple or 1-D array (of length n when given) -> a list of its entries."""
     ok = isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim == 1)
-    expect(ok and (n is None or len(value) == n),
-           f"{what} should be a list" + (f" of {n} entries" if n is not None else "") + f"; got {describe(value)}")
+    expect(
+        ok and (n is None or len(value) == n),
+        f"{what} should be a list" + (f" of {n} entries" if n is not None else "") + f"; got {describe(value)}",
+    )
     return list(value)
 
 
 def as_dict_of_arrays(value, what: str, shapes: dict) -> dict:
     """A dict holding (at least) the keys of `shapes`, each an array of that shape."""
-    expect(isinstance(value, dict) and set(shapes) <= set(value),
-           f"{what} should be a dict with the keys {', '.join(shapes)}; got {describe(value)}")
+    expect(
+        isinstance(value, dict) and set(shapes) <= set(value),
+        f"{what} should be a dict with the keys {', '.join(shapes)}; got {describe(value)}",
+    )
     return {k: as_array(value[k], f"{what}['{k}']", shape) for k, shape in shapes.items()}
 
 
@@ -108,6 +117,7 @@ def index_str(idx) -> str:
 
 
 # ----------------------------------------------------------- comparisons
+
 
 def rel_error(got, want):
     """(max relative error, index of it): course.rules.rel_error_where."""
@@ -149,8 +159,10 @@ def on_large_scores(call):
         raise
     except Fail as exc:
         overflow = "finite" in exc.diagnosis or "inf/nan" in exc.diagnosis
-        raise Fail(f"{exc.diagnosis} for scores around 1e3",
-                   "subtract each row's maximum score before exp" if overflow else exc.fix) from None
+        raise Fail(
+            f"{exc.diagnosis} for scores around 1e3",
+            "subtract each row's maximum score before exp" if overflow else exc.fix,
+        ) from None
 
 
 def scale_diagnosis(got, want, n) -> tuple[str, str]:
@@ -161,7 +173,7 @@ def scale_diagnosis(got, want, n) -> tuple[str, str]:
     denom = float(np.sum(want * want))
     if denom == 0:
         return "", ""
-    k = float(np.sum(got * want)) / denom   # least-squares factor got ~ k * want
+    k = float(np.sum(got * want)) / denom  # least-squares factor got ~ k * want
     if not np.allclose(got, k * want, rtol=1e-4, atol=1e-10 * max(1.0, np.abs(want).max())):
         return "", ""
     if n > 1 and abs(k - n) < 1e-3 * n:
@@ -195,8 +207,12 @@ def check_value_scaled(name, got, want, tol, n, where="", fix=""):
     if err <= tol:
         return
     diagnosis, scale_fix = scale_diagnosis(got, want, n)
-    raise Fail(f"{name} is off by a relative {err:.0e}" + (f" {where}" if where else "")
-               + (f": {diagnosis}" if diagnosis else ""), scale_fix or fix)
+    raise Fail(
+        f"{name} is off by a relative {err:.0e}"
+        + (f" {where}" if where else "")
+        + (f": {diagnosis}" if diagnosis else ""),
+        scale_fix or fix,
+    )
 
 
 def check_accuracy(acc: float, need: float, what: str, fix: str) -> None:

@@ -21,17 +21,17 @@ still written), or when merge --allow-missing left out a failed shard; 2 when
 the command could not run at all (bad SUBMISSIONS path, OUT not writable,
 grader not loadable, bad shard outputs for merge, a wrong configuration).
 """
+
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import re
 import shlex
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from course.config import ConfigError, load_config
@@ -42,10 +42,10 @@ from . import merge as merging
 from . import report
 from .batch import DEFAULT_TIMEOUT, GraderUnavailable, grade_all, parse_shard, select_shard
 from .discover import DiscoveryError, discover, submissions_root
-from .results import Status
 from .platforms import handins as handin_rows
 from .platforms import regrade
 from .platforms.roster import RosterError, course_roster
+from .results import Status
 
 EXIT_OK, EXIT_GRADER_ERRORS, EXIT_CANNOT_RUN = 0, 1, 2
 LOG_LINE = 2000  # characters of one run_log.txt line (a traceback line, a status)
@@ -59,24 +59,59 @@ class CannotRun(Exception):
 
 # ------------------------------------------------------------------ parsing
 
+
 def _grade_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
-                   help="folder with one folder per student, an nbgrader course root (or its submitted/), "
-                        "or an LMS bulk download (Canvas, Moodle, Blackboard)")
+    p.add_argument(
+        "submissions",
+        type=Path,
+        metavar="SUBMISSIONS",
+        help="folder with one folder per student, an nbgrader course root (or its submitted/), "
+        "or an LMS bulk download (Canvas, Moodle, Blackboard)",
+    )
     p.add_argument("--out", type=Path, required=True, metavar="OUT", help="where grades.csv and feedback go")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                   help="submissions graded in parallel (default: number of cores)")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                   help=f"wall seconds per submission (default {DEFAULT_TIMEOUT:g}); unfinished items score 0")
-    p.add_argument("--shard", type=parse_shard, default=None, metavar="I/N",
-                   help="grade only shard I of N (split by student id); combine with `autograde merge`")
-    p.add_argument("--only", nargs="+", default=None, metavar="ID",
-                   help="regrade only these students into an existing OUT: their rows and files are replaced, "
-                        "everyone else's are untouched; the gradebook and summary are recomputed")
-    p.add_argument("--roster", type=Path, default=None, metavar="CSV",
-                   help="class list mapping LMS ids to student ids (default: course.toml [roster] path)")
-    p.add_argument("--nbgrader-db", type=Path, default=None, metavar="PATH",
-                   help="also write every student's per-item scores into this nbgrader gradebook.db")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="submissions graded in parallel (default: number of cores)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"wall seconds per submission (default {DEFAULT_TIMEOUT:g}); unfinished items score 0",
+    )
+    p.add_argument(
+        "--shard",
+        type=parse_shard,
+        default=None,
+        metavar="I/N",
+        help="grade only shard I of N (split by student id); combine with `autograde merge`",
+    )
+    p.add_argument(
+        "--only",
+        nargs="+",
+        default=None,
+        metavar="ID",
+        help="regrade only these students into an existing OUT: their rows and files are replaced, "
+        "everyone else's are untouched; the gradebook and summary are recomputed",
+    )
+    p.add_argument(
+        "--roster",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="class list mapping LMS ids to student ids (default: course.toml [roster] path)",
+    )
+    p.add_argument(
+        "--nbgrader-db",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also write every student's per-item scores into this nbgrader gradebook.db",
+    )
     p.add_argument("--grader", default=None, help=argparse.SUPPRESS)  # module:function, for the kit's tests
     return p
 
@@ -84,15 +119,26 @@ def _grade_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def _merge_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("shards", type=Path, nargs="+", metavar="SHARD_OUT")
     p.add_argument("--out", type=Path, required=True, metavar="OUT")
-    p.add_argument("--expect", type=int, default=None, metavar="N",
-                   help="the number of shards the class was split into (so a shard with no folder at all is "
-                        "noticed)")
-    p.add_argument("--allow-missing", action="store_true",
-                   help="merge the shards that finished, list the failed ones in OUT/missing_shards.txt and "
-                        "exit 1 (instead of refusing)")
-    p.add_argument("--submissions", type=Path, default=None, metavar="SUBMISSIONS",
-                   help="with --allow-missing: name the students of the failed shards and the --only command "
-                        "that grades them")
+    p.add_argument(
+        "--expect",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the number of shards the class was split into (so a shard with no folder at all is noticed)",
+    )
+    p.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="merge the shards that finished, list the failed ones in OUT/missing_shards.txt and "
+        "exit 1 (instead of refusing)",
+    )
+    p.add_argument(
+        "--submissions",
+        type=Path,
+        default=None,
+        metavar="SUBMISSIONS",
+        help="with --allow-missing: name the students of the failed shards and the --only command that grades them",
+    )
     return p
 
 
@@ -113,12 +159,21 @@ submissions (or merge --allow-missing left out a shard); 2 could not run."""
 
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
-        prog="autograde", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+        prog="autograde",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
         description="Grade a folder of notebooks with the hidden tests. `autograde SUBMISSIONS --out OUT` "
-                    "is `autograde grade SUBMISSIONS --out OUT`.")
+        "is `autograde grade SUBMISSIONS --out OUT`.",
+    )
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    _grade_args(sub.add_parser("grade", help="grade SUBMISSIONS into OUT (the default command)",
-                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter))
+    _grade_args(
+        sub.add_parser(
+            "grade",
+            help="grade SUBMISSIONS into OUT (the default command)",
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
     _merge_args(sub.add_parser("merge", help="combine the OUT folders of `--shard I/N` runs"))
     sim = sub.add_parser("similarity", add_help=False, help="the similarity report (see `autograde similarity -h`)")
     sim.add_argument("args", nargs=argparse.REMAINDER)
@@ -140,6 +195,7 @@ def _load_grader(spec: str | None):
     if spec is None:
         return None
     import importlib
+
     module, _, name = spec.partition(":")
     try:
         return getattr(importlib.import_module(module), name)
@@ -148,6 +204,7 @@ def _load_grader(spec: str | None):
 
 
 # ------------------------------------------------------------------- checks
+
 
 def _check_out(out: Path, inputs: list[Path] = ()) -> None:
     """OUT must be creatable and writable, and must not be inside SUBMISSIONS' student folders."""
@@ -160,15 +217,20 @@ def _check_out(out: Path, inputs: list[Path] = ()) -> None:
         raise CannotRun(f"cannot write to OUT folder {out}: {exc.strerror or exc}") from exc
     for src in inputs:
         if out.resolve() == Path(src).resolve() or Path(src).resolve() in out.resolve().parents:
-            raise CannotRun(f"OUT {out} is inside the SUBMISSIONS folder {src}; the next run would take it "
-                            "for a student. Choose an --out outside it")
+            raise CannotRun(
+                f"OUT {out} is inside the SUBMISSIONS folder {src}; the next run would take it "
+                "for a student. Choose an --out outside it"
+            )
 
 
 # -------------------------------------------------------------------- grade
 
+
 def _versions() -> str:
-    import numpy
     from importlib.metadata import PackageNotFoundError, version
+
+    import numpy
+
     parts = [f"python {platform.python_version()}", f"numpy {numpy.__version__}"]
     for pkg in ("nn-from-scratch-kit", "pytest", "nbgrader"):
         try:
@@ -200,33 +262,45 @@ def _log_line(line: str) -> str:
 def run_log(args, argv, results, started: float, wall: float) -> str:
     graded_times = [r.duration_s for r in results if r.duration_s]
     lines = [
-        f"autograde run started {datetime.fromtimestamp(started, timezone.utc):%Y-%m-%d %H:%M:%S} UTC",
+        f"autograde run started {datetime.fromtimestamp(started, UTC):%Y-%m-%d %H:%M:%S} UTC",
         "command: autograde " + shlex.join(argv),
         f"SUBMISSIONS: {args.submissions.resolve()}    OUT: {args.out.resolve()}",
         f"versions: {_versions()}",
         f"jobs: {args.jobs}    timeout: {args.timeout:g} s per submission    "
-        f"shard: {'%d/%d' % args.shard if args.shard else 'all'}",
-        *("isolation: " + l for l in _isolation_lines(results)),
+        f"shard: {'{}/{}'.format(*args.shard) if args.shard else 'all'}",
+        *("isolation: " + ln for ln in _isolation_lines(results)),
         f"timing: {len(results)} submissions in {wall:.1f} s wall"
-        + (f"; per submission mean {sum(graded_times) / len(graded_times):.2f} s, "
-           f"max {max(graded_times):.2f} s" if graded_times else ""),
+        + (
+            f"; per submission mean {sum(graded_times) / len(graded_times):.2f} s, max {max(graded_times):.2f} s"
+            if graded_times
+            else ""
+        ),
         "",
         "per submission:",
     ]
     for r in sorted(results, key=lambda r: r.student_id):
-        lines.append(f"  {printable(r.student_id)}: {report.fmt(report.total_of(r))} points, {r.duration_s:.2f} s, "
-                     + printable(str(r.status), LOG_LINE))
+        lines.append(
+            f"  {printable(r.student_id)}: {report.fmt(report.total_of(r))} points, {r.duration_s:.2f} s, "
+            + printable(str(r.status), LOG_LINE)
+        )
         lines += [f"      notice: {printable(n, LOG_LINE)}" for n in r.notices]
-        lines += ["      " + _log_line(l) for entry in r.log
-                  if not str(entry).lower().startswith("isolation:") for l in str(entry).splitlines()]
+        lines += [
+            "      " + _log_line(ln)
+            for entry in r.log
+            if not str(entry).lower().startswith("isolation:")
+            for ln in str(entry).splitlines()
+        ]
     errors = [r for r in results if r.status.kind == Status.ERROR]
     noticed = sum(1 for r in results if r.notices)
-    lines.append(f"\nnotices: {noticed} submission(s) with files handed in but not graded"
-                 + ("" if noticed else " (none)"))
+    lines.append(
+        f"\nnotices: {noticed} submission(s) with files handed in but not graded" + ("" if noticed else " (none)")
+    )
     lines.append(f"errors: {len(errors)}" + ("" if errors else " (none)"))
     broken = report.checks_not_completed(results)
-    lines.append(f"hidden checks that could not complete: {len(broken)} submission(s)"
-                 + (": " + ", ".join(printable(r.student_id) for r in broken) if broken else " (none)"))
+    lines.append(
+        f"hidden checks that could not complete: {len(broken)} submission(s)"
+        + (": " + ", ".join(printable(r.student_id) for r in broken) if broken else " (none)")
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -256,10 +330,13 @@ def grade(args, argv: list[str]) -> int:
         except (regrade.RegradeError, ValueError) as exc:
             raise CannotRun(str(exc)) from exc
     from tqdm import tqdm
+
     with tqdm(total=len(subs), desc="grading", unit="sub", file=sys.stderr, dynamic_ncols=True) as bar:
+
         def done(r):
             bar.set_postfix_str(r.student_id, refresh=False)
             bar.update(1)
+
         try:
             results = grade_all(subs, jobs=args.jobs, timeout=args.timeout, grade_fn=grade_fn, on_result=done)
         except GraderUnavailable as exc:
@@ -269,26 +346,35 @@ def grade(args, argv: list[str]) -> int:
     if args.only:
         shown = regrade.write(args.out, results, subs, log)
     else:
-        manifest = {"tool": "autograde", "shard": list(args.shard) if args.shard else None,
-                    "students": sorted(r.student_id for r in results),
-                    "items": [a.id for a in load_rubric().auto],
-                    "submissions": str(args.submissions.resolve()), "seconds": round(wall, 2)}
+        manifest = {
+            "tool": "autograde",
+            "shard": list(args.shard) if args.shard else None,
+            "students": sorted(r.student_id for r in results),
+            "items": [a.id for a in load_rubric().auto],
+            "submissions": str(args.submissions.resolve()),
+            "seconds": round(wall, 2),
+        }
         report.write_atomic(args.out / "run_log.txt", log)
-        report.write_atomic(args.out / handin_rows.FILENAME,
-                            handin_rows.handins_csv([handin_rows.from_submission(s) for s in subs]))
+        report.write_atomic(
+            args.out / handin_rows.FILENAME, handin_rows.handins_csv([handin_rows.from_submission(s) for s in subs])
+        )
         report.write_gradebook(args.out, results, manifest)
         shown = results
     print(report.summary_text(shown))
     print()
     print(report.gradebook_table(shown))
-    print(f"\nWrote {args.out / 'grades.csv'}" + (f" ({len(results)} student(s) regraded)" if args.only else "")
-          + f", one folder per student (results.json, feedback.md), {args.out / 'run_log.txt'}")
+    print(
+        f"\nWrote {args.out / 'grades.csv'}"
+        + (f" ({len(results)} student(s) regraded)" if args.only else "")
+        + f", one folder per student (results.json, feedback.md), {args.out / 'run_log.txt'}"
+    )
     if args.nbgrader_db:
         _nbgrader_export(args.out, args.nbgrader_db, None)
     return EXIT_GRADER_ERRORS if any(r.status.kind == Status.ERROR for r in results) else EXIT_OK
 
 
 # -------------------------------------------------------------------- merge
+
 
 def merge(args) -> int:
     folders = [Path(f) for f in args.shards]
@@ -304,14 +390,18 @@ def merge(args) -> int:
     rows = sum(len(s.rows) for s in plan.shards)
     print(f"Merged {len(plan.shards)} of {plan.n} shards, {rows} students -> {args.out / 'grades.csv'}")
     if plan.failed:
-        print(f"autograde merge: shard(s) {', '.join(f'{i}/{plan.n}' for i in sorted(plan.failed))} failed"
-              + (f"; {len(students)} student(s) have no row" if students else "")
-              + f": see {args.out / 'missing_shards.txt'}", file=sys.stderr)
+        print(
+            f"autograde merge: shard(s) {', '.join(f'{i}/{plan.n}' for i in sorted(plan.failed))} failed"
+            + (f"; {len(students)} student(s) have no row" if students else "")
+            + f": see {args.out / 'missing_shards.txt'}",
+            file=sys.stderr,
+        )
         return EXIT_GRADER_ERRORS
     return EXIT_OK
 
 
 # ------------------------------------------------------------ other commands
+
 
 def similarity(args) -> int:
     try:  # another engineer's module: loaded only when asked for
@@ -323,6 +413,7 @@ def similarity(args) -> int:
 
 def gradescope_bundle(args) -> int:
     from .platforms.gradescope import BundleError, write_bundle
+
     try:
         files = write_bundle(args.out)
     except BundleError as exc:
@@ -333,6 +424,7 @@ def gradescope_bundle(args) -> int:
 
 def _nbgrader_export(out: Path, db: Path, assignment: str | None) -> None:
     from .platforms.nbgrader_db import NbgraderError, export_out
+
     try:
         n = export_out(out, db, assignment)
     except NbgraderError as exc:
@@ -347,12 +439,17 @@ def nbgrader_export(args) -> int:
 
 # --------------------------------------------------------------------- main
 
+
 def main(argv: list[str] | None = None) -> int:
     argv = with_command(list(sys.argv[1:] if argv is None else argv))
     args = parser().parse_args(argv)
-    commands = {"grade": lambda: grade(args, argv[1:]), "merge": lambda: merge(args),
-                "similarity": lambda: similarity(args), "gradescope-bundle": lambda: gradescope_bundle(args),
-                "nbgrader-export": lambda: nbgrader_export(args)}
+    commands = {
+        "grade": lambda: grade(args, argv[1:]),
+        "merge": lambda: merge(args),
+        "similarity": lambda: similarity(args),
+        "gradescope-bundle": lambda: gradescope_bundle(args),
+        "nbgrader-export": lambda: nbgrader_export(args),
+    }
     try:
         check_configuration()
         return commands[args.command]()
@@ -366,6 +463,7 @@ def check_configuration() -> None:
     kit's own configuration is wrong: course.toml, rubric.toml, the solution notebooks."""
     from .platforms.late_policy import LatePolicy
     from .reference import load_reference
+
     load_config()
     load_rubric()
     load_reference()

@@ -44,26 +44,34 @@ similarity, peer review - comes through here):
   - student ids are cleaned and made unique by student_ids.assign_ids.
 Checkpoint copies, hidden entries and macOS litter are ignored.
 """
+
 from __future__ import annotations
 
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from course.config import load_config
 from course.contract import CONTRACT
 
-from .handin_names import LmsName, lms_name, loose_owner, notebook_stem, read_name
 from .file_walk import Walk, ignored_name, walk_files
+from .handin_names import LmsName, lms_name, loose_owner, notebook_stem, read_name
 from .notebook_io import DOWNLOAD_HINT, NotebookError, read_cells, register_handin_root, shown_name
 from .student_ids import assign_ids, clean_id, id_key
 
 MAX_TIMESTAMP_BYTES = 200  # nbgrader's timestamp.txt: one line
 MAX_NOTEBOOKS = 10  # per student: the homework has two parts; more is not a hand-in of it
-LOOKALIKES = {".py": "a Python script", ".html": "an HTML page", ".htm": "an HTML page", ".pdf": "a PDF",
-              ".zip": "a zip archive", ".docx": "a Word document", ".md": "a Markdown file"}
+LOOKALIKES = {
+    ".py": "a Python script",
+    ".html": "an HTML page",
+    ".htm": "an HTML page",
+    ".pdf": "a PDF",
+    ".zip": "a zip archive",
+    ".docx": "a Word document",
+    ".md": "a Markdown file",
+}
 _DEFINES = re.compile(r"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.M)
 
 
@@ -74,10 +82,11 @@ class DiscoveryError(Exception):
 @dataclass(frozen=True)
 class HandinInfo:
     """Where a hand-in came from and when (OUT/handins.csv; the late policy reads it)."""
-    source: str = "folder"     # folder, nbgrader, loose, canvas, moodle, blackboard, gradescope
-    lms_id: str = ""           # the LMS's id for the student (Canvas user id, Moodle participant, username)
-    lms_name: str = ""         # the LMS's name for the student (student text)
-    submitted_at: str = ""     # ISO 8601 time the platform recorded, "" when unknown
+
+    source: str = "folder"  # folder, nbgrader, loose, canvas, moodle, blackboard, gradescope
+    lms_id: str = ""  # the LMS's id for the student (Canvas user id, Moodle participant, username)
+    lms_name: str = ""  # the LMS's name for the student (student text)
+    submitted_at: str = ""  # ISO 8601 time the platform recorded, "" when unknown
     late_marker: bool = False  # the LMS said "late" (Canvas, Blackboard)
 
 
@@ -88,7 +97,7 @@ class Submission:
     notebooks: list[Path] = field(default_factory=list)
     problem: str | None = None  # set when there is nothing to grade
     notices: list[str] = field(default_factory=list)  # for the student (and the run log): what was not graded
-    log: list[str] = field(default_factory=list)      # for the instructor only
+    log: list[str] = field(default_factory=list)  # for the instructor only
     info: HandinInfo = field(default_factory=HandinInfo)
 
     def __post_init__(self):
@@ -99,6 +108,7 @@ class Submission:
 @dataclass
 class _HandIn:
     """One student's files before choosing: what a layout found."""
+
     raw_id: str
     folder: Path
     walk: Walk
@@ -131,15 +141,22 @@ def submissions_root(path: Path) -> Path:
 
 # ------------------------------------------------------------------ layouts
 
+
 def _layout_folders(entries: list[os.DirEntry], assignment_id: str) -> list[_HandIn]:
     """flat and nbgrader: one hand-in per student folder (a linked folder is a hand-in that says so)."""
     out = []
     for entry in entries:
         path = Path(entry.path)
         if entry.is_symlink() and _loose_kind(entry) is None:
-            out.append(_HandIn(entry.name, path, Walk([], [path], []),
-                               problem=f"the folder handed in ({shown_name(path)}) is a symbolic link; links are "
-                                       "never followed: hand in the notebook files themselves"))
+            out.append(
+                _HandIn(
+                    entry.name,
+                    path,
+                    Walk([], [path], []),
+                    problem=f"the folder handed in ({shown_name(path)}) is a symbolic link; links are "
+                    "never followed: hand in the notebook files themselves",
+                )
+            )
         elif entry.is_dir(follow_symlinks=False):
             own = path / assignment_id
             nbgrader = own.is_dir() and not own.is_symlink()
@@ -154,6 +171,7 @@ def _layout_folders(entries: list[os.DirEntry], assignment_id: str) -> list[_Han
 def _nbgrader_info(folder: Path) -> tuple[HandinInfo, str]:
     """nbgrader's submitted/<student>/<assignment>/timestamp.txt -> (info, log line or "")."""
     from .platforms.late_policy import parse_time
+
     path = folder / "timestamp.txt"
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -189,8 +207,12 @@ def _layout_moodle_folders(entries: list[os.DirEntry], roster) -> tuple[list[_Ha
         walk = walk_files(Path(entry.path))
         hand_in = by_id.get(name.lms_id)
         if hand_in is None:
-            by_id[name.lms_id] = _HandIn(_lms_id_to_student(roster, name.lms_id, name.owner), Path(entry.path),
-                                         walk, info=HandinInfo("moodle", name.lms_id, name.owner))
+            by_id[name.lms_id] = _HandIn(
+                _lms_id_to_student(roster, name.lms_id, name.owner),
+                Path(entry.path),
+                walk,
+                info=HandinInfo("moodle", name.lms_id, name.owner),
+            )
         else:
             hand_in.walk.files += walk.files
             hand_in.walk.links += walk.links
@@ -208,14 +230,17 @@ def _latest_attempt(hand_in: _HandIn, names: dict[Path, LmsName]) -> None:
     hand_in.walk.files = [p for p in hand_in.walk.files if names[p].attempt == latest]
     hand_in.walk.links = [p for p in hand_in.walk.links if names[p].attempt == latest]
     hand_in.walk.special = [p for p in hand_in.walk.special if names[p].attempt == latest]
-    hand_in.notices.append(f"{len(attempts)} attempts found: graded the latest ({latest}); not graded: "
-                           + ", ".join(f"'{shown_name(p)}'" for p in older))
+    hand_in.notices.append(
+        f"{len(attempts)} attempts found: graded the latest ({latest}); not graded: "
+        + ", ".join(f"'{shown_name(p)}'" for p in older)
+    )
 
 
 def _layout_lms_files(entries: list[os.DirEntry], roster) -> tuple[list[_HandIn], set[str]]:
     """Canvas, Moodle (files) and Blackboard downloads: one hand-in per LMS id, whatever
     the student named their files; the LMS's late marker and attempt time kept."""
     from .platforms.late_policy import parse_time
+
     groups: dict[tuple[str, str], _HandIn] = {}
     names: dict[Path, LmsName] = {}
     for entry in entries:
@@ -227,10 +252,20 @@ def _layout_lms_files(entries: list[os.DirEntry], roster) -> tuple[list[_HandIn]
         names[path] = name
         key = (name.lms, name.lms_id)
         if key not in groups:
-            groups[key] = _HandIn(_lms_id_to_student(roster, name.lms_id, name.owner), path.parent,
-                                  Walk([], [], []), loose=True, info=HandinInfo(name.lms, name.lms_id, name.owner))
-        bucket = (groups[key].walk.links if entry.is_symlink() else groups[key].walk.files
-                  if entry.is_file(follow_symlinks=False) else groups[key].walk.special)
+            groups[key] = _HandIn(
+                _lms_id_to_student(roster, name.lms_id, name.owner),
+                path.parent,
+                Walk([], [], []),
+                loose=True,
+                info=HandinInfo(name.lms, name.lms_id, name.owner),
+            )
+        bucket = (
+            groups[key].walk.links
+            if entry.is_symlink()
+            else groups[key].walk.files
+            if entry.is_file(follow_symlinks=False)
+            else groups[key].walk.special
+        )
         bucket.append(path)
     for hand_in in groups.values():
         if hand_in.info.source == "blackboard":
@@ -239,13 +274,14 @@ def _layout_lms_files(entries: list[os.DirEntry], roster) -> tuple[list[_HandIn]
         late = any(names[p].late for p in kept)
         attempt = max((names[p].attempt for p in kept), default="")
         when = parse_time(attempt, load_config().late.timezone) if attempt else None
-        hand_in.info = HandinInfo(hand_in.info.source, hand_in.info.lms_id, hand_in.info.lms_name,
-                                  when.isoformat() if when else "", late)
+        hand_in.info = HandinInfo(
+            hand_in.info.source, hand_in.info.lms_id, hand_in.info.lms_name, when.isoformat() if when else "", late
+        )
     return list(groups.values()), set(e.name for e in entries if Path(e.path) in names)
 
 
 def _loose_kind(entry: os.DirEntry) -> str | None:
-    """"notebook" / "lookalike" for a file directly in SUBMISSIONS that may be a hand-in, else None."""
+    """ "notebook" / "lookalike" for a file directly in SUBMISSIONS that may be a hand-in, else None."""
     if notebook_stem(entry.name) is not None:
         return "notebook"
     if Path(entry.name).suffix.lower() in LOOKALIKES:
@@ -276,6 +312,7 @@ def _layout_loose(entries: list[os.DirEntry], parts: dict[str, str]) -> list[_Ha
 
 # ------------------------------------------------------------ two copies
 
+
 def _mtime(path: Path) -> int:
     """Whole seconds: zip archives keep 2-second times, copies made together often share one."""
     try:
@@ -285,7 +322,7 @@ def _mtime(path: Path) -> int:
 
 
 def _when(path: Path) -> str:
-    return datetime.fromtimestamp(_mtime(path), timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.fromtimestamp(_mtime(path), UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def choose_copy(paths: list[Path], parts: dict[str, str]) -> Path:
@@ -294,9 +331,11 @@ def choose_copy(paths: list[Path], parts: dict[str, str]) -> Path:
     after "X (1)" after "Copy of X" after "X"); then a name that says the part over
     one that does not; then the name last in sorted order (so the choice never depends
     on the order files were listed)."""
+
     def key(p: Path):
         info = read_name(p.name, parts)
         return _mtime(p), info.generation, info.part is not None, p.name, str(p)
+
     return max(paths, key=key)
 
 
@@ -314,9 +353,11 @@ def _content_part(path: Path) -> str | None:
 
 def _copy_notice(part_file: str, chosen: Path, others: list[Path]) -> str:
     dropped = ", ".join(f"'{shown_name(p)}' ({_when(p)})" for p in others)
-    return (f"{len(others) + 1} files hold {part_file}: graded '{shown_name(chosen)}' (modified {_when(chosen)}); "
-            f"not graded: {dropped}. Rule: the most recently modified file, then the later copy by its "
-            "name (\"X (2)\" after \"X (1)\" after \"X\"). Hand in one file per part")
+    return (
+        f"{len(others) + 1} files hold {part_file}: graded '{shown_name(chosen)}' (modified {_when(chosen)}); "
+        f"not graded: {dropped}. Rule: the most recently modified file, then the later copy by its "
+        'name ("X (2)" after "X (1)" after "X"). Hand in one file per part'
+    )
 
 
 def _select(notebooks: list[Path], parts: dict[str, str], notices: list[str]) -> list[Path]:
@@ -345,6 +386,7 @@ def _select(notebooks: list[Path], parts: dict[str, str], notices: list[str]) ->
 
 # ------------------------------------------------------------ one student
 
+
 def _quoted(paths: list[Path]) -> str:
     return ", ".join(f"'{shown_name(p)}'" for p in paths)
 
@@ -353,8 +395,10 @@ def _skipped_notices(walk: Walk) -> list[str]:
     """Student-facing lines (one per kind) for everything found that is not read."""
     lines = []
     if walk.links:
-        lines.append(f"not read, symbolic link{'s' * (len(walk.links) > 1)}: {_quoted(walk.links)}; links are "
-                     "never followed: hand in the files themselves")
+        lines.append(
+            f"not read, symbolic link{'s' * (len(walk.links) > 1)}: {_quoted(walk.links)}; links are "
+            "never followed: hand in the files themselves"
+        )
     if walk.special:
         lines.append(f"not read, not a regular file (a pipe or device): {_quoted(walk.special)}")
     lookalikes = [p for p in walk.files if notebook_stem(p.name) is None and p.suffix.lower() in LOOKALIKES]
@@ -378,9 +422,15 @@ def _finish(hand_in: _HandIn, student_id: str, parts: dict[str, str]) -> Submiss
     notices = hand_in.notices + _skipped_notices(hand_in.walk)
     notebooks = [p for p in hand_in.walk.files if notebook_stem(p.name) is not None]
     if len(notebooks) > MAX_NOTEBOOKS:
-        return Submission(student_id, hand_in.folder, log=log, notices=notices, info=info,
-                          problem=f"{len(notebooks)} notebooks handed in, more than {MAX_NOTEBOOKS}; "
-                                  "hand in only the homework's notebooks, one per part")
+        return Submission(
+            student_id,
+            hand_in.folder,
+            log=log,
+            notices=notices,
+            info=info,
+            problem=f"{len(notebooks)} notebooks handed in, more than {MAX_NOTEBOOKS}; "
+            "hand in only the homework's notebooks, one per part",
+        )
     chosen = _select(notebooks, parts, notices)
     if not chosen:  # say why there is nothing: links, pipes, a .py...
         problem = hand_in.nothing_found() + (": " + "; ".join(notices) if notices else f" ({DOWNLOAD_HINT})")
@@ -389,6 +439,7 @@ def _finish(hand_in: _HandIn, student_id: str, parts: dict[str, str]) -> Submiss
 
 
 # --------------------------------------------------------------- discover
+
 
 def _entries(root: Path) -> list[os.DirEntry]:
     try:
@@ -407,10 +458,14 @@ def _loose_against_folders(loose: list[_HandIn], folders: dict[str, Submission])
             kept.append(hand_in)
             continue
         for path in hand_in.walk.files + hand_in.walk.links + hand_in.walk.special:
-            owner.notices.append(f"a file named for you, '{shown_name(path)}', lay loose in the submissions "
-                                 "folder; it was not graded: your own folder is")
-            owner.log.append(f"loose file '{shown_name(path)}' in the SUBMISSIONS root names "
-                             f"{owner.student_id}, who has a folder: not merged, not graded")
+            owner.notices.append(
+                f"a file named for you, '{shown_name(path)}', lay loose in the submissions "
+                "folder; it was not graded: your own folder is"
+            )
+            owner.log.append(
+                f"loose file '{shown_name(path)}' in the SUBMISSIONS root names "
+                f"{owner.student_id}, who has a folder: not merged, not graded"
+            )
     return kept
 
 
@@ -437,8 +492,9 @@ def discover_handin(folder: Path, student_id: str, info: HandinInfo = HandinInfo
     if not root.is_dir():
         raise DiscoveryError(f"the submission folder {folder} does not exist")
     register_handin_root(root)
-    return _finish(_HandIn(student_id, root, walk_files(root), info=info), clean_id(student_id),
-                   load_config().notebooks)
+    return _finish(
+        _HandIn(student_id, root, walk_files(root), info=info), clean_id(student_id), load_config().notebooks
+    )
 
 
 def discover(path: Path, roster=None) -> list[Submission]:
@@ -452,6 +508,7 @@ def discover(path: Path, roster=None) -> list[Submission]:
     cfg = load_config()
     if roster is None:
         from .platforms.roster import RosterError, course_roster
+
         try:
             roster = course_roster()
         except RosterError as exc:
@@ -466,6 +523,8 @@ def discover(path: Path, roster=None) -> list[Submission]:
     ids = assign_ids([h.raw_id for h in loose], taken=set(found))
     found |= {id_key(ids[h.raw_id]): _finish(h, ids[h.raw_id], cfg.notebooks) for h in loose}
     if not found:
-        raise DiscoveryError(f"{root} holds no student folder and no .ipynb file; expected "
-                             f"{root}/<student_id>/*.ipynb or an nbgrader course with submitted/")
+        raise DiscoveryError(
+            f"{root} holds no student folder and no .ipynb file; expected "
+            f"{root}/<student_id>/*.ipynb or an nbgrader course with submitted/"
+        )
     return sorted(found.values(), key=lambda s: s.student_id)

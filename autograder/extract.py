@@ -18,6 +18,7 @@ whole submission, a budget for IPython's transformer. A notebook over a cap is
 unreadable with a message that says which cap; nothing a notebook holds makes
 `extract_readable` raise.
 """
+
 from __future__ import annotations
 
 import ast
@@ -43,10 +44,10 @@ MAX_CODE_PER_SUBMISSION = 512_000
 @dataclass(frozen=True)
 class Definition:
     name: str
-    source: str       # exact source text, decorators included
-    node: ast.stmt    # FunctionDef or ClassDef
+    source: str  # exact source text, decorators included
+    node: ast.stmt  # FunctionDef or ClassDef
     notebook: str
-    cell: int         # 1-based cell number in that notebook
+    cell: int  # 1-based cell number in that notebook
 
     @property
     def where(self) -> str:
@@ -56,6 +57,7 @@ class Definition:
 @dataclass(frozen=True)
 class Chunk:
     """A piece of code the sandbox executes on its own (so one failure is isolated)."""
+
     label: str
     source: str
 
@@ -63,10 +65,10 @@ class Chunk:
 @dataclass
 class Extraction:
     definitions: dict[str, Definition] = field(default_factory=dict)
-    constants: dict[str, str] = field(default_factory=dict)   # name -> source of a safe assignment
-    imports: list[str] = field(default_factory=list)          # top-level import statements
-    problems: list[str] = field(default_factory=list)         # syntax errors, student-facing
-    answers: dict[str, str] = field(default_factory=dict)     # inline question id -> answer text
+    constants: dict[str, str] = field(default_factory=dict)  # name -> source of a safe assignment
+    imports: list[str] = field(default_factory=list)  # top-level import statements
+    problems: list[str] = field(default_factory=list)  # syntax errors, student-facing
+    answers: dict[str, str] = field(default_factory=dict)  # inline question id -> answer text
 
     def missing(self, names) -> list[str]:
         return [n for n in names if n not in self.definitions]
@@ -108,8 +110,20 @@ def _parse_cell(cell: Cell, problems: list[str], budget: IpythonBudget) -> list[
 
 def _is_safe_value(node: ast.AST) -> bool:
     """Literal-like right-hand sides only (numbers, strings, tuples, np.pi...): no calls."""
-    allowed = (ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Dict, ast.UnaryOp, ast.BinOp,
-               ast.Name, ast.Attribute, ast.Load, ast.operator, ast.unaryop)
+    allowed = (
+        ast.Constant,
+        ast.Tuple,
+        ast.List,
+        ast.Set,
+        ast.Dict,
+        ast.UnaryOp,
+        ast.BinOp,
+        ast.Name,
+        ast.Attribute,
+        ast.Load,
+        ast.operator,
+        ast.unaryop,
+    )
     return all(isinstance(n, allowed) for n in ast.walk(node))
 
 
@@ -118,9 +132,9 @@ def _segment(lines: list[str], stmt: ast.stmt) -> str:
     ast.get_source_segment re-splits the whole cell on every call, which is
     quadratic and took seconds on the notebooks' long setup cell)."""
     # ast offsets count UTF-8 bytes, not characters (a comment with "→" shifts them)
-    body = [line.encode() for line in lines[stmt.lineno - 1: stmt.end_lineno]]
+    body = [line.encode() for line in lines[stmt.lineno - 1 : stmt.end_lineno]]
     body[-1] = body[-1][: stmt.end_col_offset]
-    body[0] = body[0][stmt.col_offset:]
+    body[0] = body[0][stmt.col_offset :]
     return b"\n".join(body).decode(errors="replace")
 
 
@@ -148,26 +162,32 @@ def _record(ext: Extraction, module: ast.Module, source: str, cell: Cell) -> Non
     for stmt in module.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             first = first_line(stmt)
-            text = "\n".join(lines[first - 1: _definition_end(lines, stmt)])
+            text = "\n".join(lines[first - 1 : _definition_end(lines, stmt)])
             ext.definitions.pop(stmt.name, None)  # re-insert: order = last definition's place
             ext.definitions[stmt.name] = Definition(stmt.name, _dedent(text), stmt, cell.notebook, cell.index)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             text = _segment(lines, stmt)
             if text and text not in ext.imports:
                 ext.imports.append(text)
-        elif (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-              and isinstance(stmt.targets[0], ast.Name) and _is_safe_value(stmt.value)):
+        elif (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and _is_safe_value(stmt.value)
+        ):
             ext.constants[stmt.targets[0].id] = _segment(lines, stmt)
 
 
 def _dedent(text: str) -> str:
     import textwrap
+
     return textwrap.dedent(text)
 
 
 @dataclass
 class _Budget:
     """What one submission may still cost: characters of code to parse, IPython work."""
+
     code_left: int = MAX_CODE_PER_SUBMISSION
     ipython: IpythonBudget = field(default_factory=IpythonBudget)
 
@@ -180,13 +200,17 @@ def _check_caps(cells: list[Cell], name: str, budget: _Budget) -> None:
         if cell.cell_type != "code" or is_release_cell(cell.source):
             continue
         if len(cell.source) > MAX_CELL_CHARS:
-            raise NotebookError(f"{name}: cell {cell.index} holds {len(cell.source):,} characters of code, more "
-                                f"than the {MAX_CELL_CHARS:,} a cell may hold; remove pasted data or output")
+            raise NotebookError(
+                f"{name}: cell {cell.index} holds {len(cell.source):,} characters of code, more "
+                f"than the {MAX_CELL_CHARS:,} a cell may hold; remove pasted data or output"
+            )
         code += len(cell.source)
     if code > budget.code_left:
-        raise NotebookError(f"{name}: not read: this hand-in's notebooks hold more than "
-                            f"{MAX_CODE_PER_SUBMISSION:,} characters of code together (the homework needs "
-                            "about 70,000); hand in only the homework's notebooks")
+        raise NotebookError(
+            f"{name}: not read: this hand-in's notebooks hold more than "
+            f"{MAX_CODE_PER_SUBMISSION:,} characters of code together (the homework needs "
+            "about 70,000); hand in only the homework's notebooks"
+        )
     budget.code_left -= code
 
 
@@ -239,8 +263,10 @@ def _add_cells(ext: Extraction, cells: Iterable[Cell], budget: IpythonBudget) ->
 def _add_cell(ext: Extraction, cell: Cell, budget: IpythonBudget) -> None:
     if cell.cell_type == "code" and cell.source.strip():
         if len(cell.source) > MAX_CELL_CHARS and not is_release_cell(cell.source):
-            ext.problems.append(f"{cell.notebook}, cell {cell.index}: {len(cell.source):,} characters of code, "
-                                f"more than the {MAX_CELL_CHARS:,} a cell may hold; not read")
+            ext.problems.append(
+                f"{cell.notebook}, cell {cell.index}: {len(cell.source):,} characters of code, "
+                f"more than the {MAX_CELL_CHARS:,} a cell may hold; not read"
+            )
             return
         for module, source in _parse_cell(cell, ext.problems, budget):
             _record(ext, module, source, cell)
@@ -249,6 +275,7 @@ def _add_cell(ext: Extraction, cell: Cell, budget: IpythonBudget) -> None:
 
 
 # --------------------------------------------------------------------- regions
+
 
 def student_regions(defn: Definition) -> list[str]:
     """The text between START/END CODE HERE lines inside one definition."""
@@ -266,6 +293,7 @@ def student_regions(defn: Definition) -> list[str]:
 
 
 # ------------------------------------------------------------ inline answers
+
 
 def answer_in_cell(cell: Cell) -> tuple[str, str] | None:
     """(question id, answer text) when `cell` is an inline-question answer cell."""

@@ -6,23 +6,25 @@ never opened), so discover can tell the student what was not read. It looks
 at no more than MAX_WALK_ENTRIES entries and MAX_WALK_DEPTH folders deep (an
 archive of a million empty folders must not stall a batch).
 """
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-MAX_WALK_ENTRIES = 5_000   # files and folders looked at below one student's folder
-MAX_WALK_DEPTH = 8         # folders below it (a zip's top folder, nbgrader's assignment folder...)
+MAX_WALK_ENTRIES = 5_000  # files and folders looked at below one student's folder
+MAX_WALK_DEPTH = 8  # folders below it (a zip's top folder, nbgrader's assignment folder...)
 SKIPPED_DIRS = {".ipynb_checkpoints", "__MACOSX", "__pycache__", ".git"}
 
 
 @dataclass
 class Walk:
     """What `walk_files` found below one folder, without following a link."""
+
     files: list[Path]
-    links: list[Path]      # symbolic links (to files or folders): never followed
-    special: list[Path]    # FIFOs, devices, sockets
+    links: list[Path]  # symbolic links (to files or folders): never followed
+    special: list[Path]  # FIFOs, devices, sockets
     truncated: bool = False
 
 
@@ -66,9 +68,8 @@ def walk_files(folder: Path) -> Walk:
 
 
 def _sorted(walk: Walk) -> Walk:
-    key = lambda p: (p.name, str(p))  # noqa: E731
-    return Walk(sorted(walk.files, key=key), sorted(walk.links, key=key), sorted(walk.special, key=key),
-                walk.truncated)
+    key = lambda p: (p.name, str(p))
+    return Walk(sorted(walk.files, key=key), sorted(walk.links, key=key), sorted(walk.special, key=key), walk.truncated)
 
 
 def find_notebooks(folder: Path) -> list[Path]:

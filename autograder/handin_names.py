@@ -14,6 +14,7 @@ underscores), or else the part's id as a word ("Part 1", "part-2").
 `generation` counts the copies the decorations say, so that of two copies
 the later one can be told by its name when their modification times agree.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,10 +33,10 @@ _SUFFIXES = (  # (pattern at the end of the stem, copies when no number is given
 
 @dataclass(frozen=True)
 class NameInfo:
-    stem: str                # the name without extension and copy decorations
-    part: str | None         # the part the name says, or None
-    owner: str               # text before the part's name (a loose file's student id), "" if none
-    generation: int          # copies the decorations say: "X" 0, "Copy of X" 1, "X (2)" 2
+    stem: str  # the name without extension and copy decorations
+    part: str | None  # the part the name says, or None
+    owner: str  # text before the part's name (a loose file's student id), "" if none
+    generation: int  # copies the decorations say: "X" 0, "Copy of X" 1, "X (2)" 2
 
 
 def notebook_stem(filename: str) -> str | None:
@@ -53,7 +54,7 @@ def strip_copies(stem: str) -> tuple[str, int]:
     while changed:
         changed = False
         if m := _COPY_OF.match(stem):
-            stem, generation, changed = stem[m.end():], generation + 1, True
+            stem, generation, changed = stem[m.end() :], generation + 1, True
         for pattern, default in _SUFFIXES:
             if (m := pattern.search(stem)) and m.start() > 0:
                 stem, changed = stem[: m.start()], True
@@ -105,20 +106,24 @@ def loose_owner(filename: str, parts: dict[str, str]) -> str:
 #               ..._attempt_<time>.txt is the attempt's receipt (not a hand-in)
 _CANVAS = re.compile(r"^(?P<owner>[a-z0-9\-]+?)_(?P<late>late_)?(?P<id>\d+)_\d+_(?P<file>.+)$", re.I)
 _MOODLE = re.compile(r"^(?P<owner>[^_]+)_(?P<id>\d+)_assignsubmission_[a-z]+_(?P<file>.*)$", re.I)
-_BLACKBOARD = re.compile(r"^.+?_(?P<id>[^_]+)_attempt_(?P<time>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)(?P<late>_late)?"
-                         r"(?:_(?P<file>.+))?$", re.I)
+_BLACKBOARD = re.compile(
+    r"^.+?_(?P<id>[^_]+)_attempt_(?P<time>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)(?P<late>_late)?"
+    r"(?:_(?P<file>.+))?$",
+    re.I,
+)
 LMS_PATTERNS = (("moodle", _MOODLE), ("blackboard", _BLACKBOARD), ("canvas", _CANVAS))
 
 
 @dataclass(frozen=True)
 class LmsName:
     """What an LMS download's name says about whose file it is."""
-    lms: str             # "canvas", "moodle", "blackboard"
-    owner: str           # the name the LMS gives the student (Canvas's lastfirst, Moodle's full name)
-    lms_id: str          # Canvas user id, Moodle participant number, Blackboard username
-    filename: str        # the student's own file name ("" for a Moodle folder)
-    late: bool = False   # the LMS marked it late (Canvas's LATE_, Blackboard's _late)
-    attempt: str = ""    # Blackboard's attempt time, as written ("2026-12-01-23-59-00")
+
+    lms: str  # "canvas", "moodle", "blackboard"
+    owner: str  # the name the LMS gives the student (Canvas's lastfirst, Moodle's full name)
+    lms_id: str  # Canvas user id, Moodle participant number, Blackboard username
+    filename: str  # the student's own file name ("" for a Moodle folder)
+    late: bool = False  # the LMS marked it late (Canvas's LATE_, Blackboard's _late)
+    attempt: str = ""  # Blackboard's attempt time, as written ("2026-12-01-23-59-00")
 
 
 def lms_name(name: str, folder: bool = False) -> LmsName | None:
@@ -128,6 +133,12 @@ def lms_name(name: str, folder: bool = False) -> LmsName | None:
         if m and (lms == "moodle") >= folder and (not folder or not m.group("file")):
             groups = m.groupdict()
             owner = groups.get("owner") or groups["id"]
-            return LmsName(lms, owner.strip(), groups["id"], groups.get("file") or "",
-                           bool(groups.get("late")), groups.get("time") or "")
+            return LmsName(
+                lms,
+                owner.strip(),
+                groups["id"],
+                groups.get("file") or "",
+                bool(groups.get("late")),
+                groups.get("time") or "",
+            )
     return None

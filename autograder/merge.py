@@ -9,6 +9,7 @@ whole gradebook: the others are merged, OUT/missing_shards.txt names the
 failed shards (and, given --submissions, the students in them with the
 command that grades just them), and the exit status is 1.
 """
+
 from __future__ import annotations
 
 import csv
@@ -53,8 +54,9 @@ def read_shard(folder: Path) -> Shard:
     if not folder.is_dir():
         raise MergeError(f"shard output {folder} does not exist or is not a folder")
     if not csv_path.is_file() or not manifest_path.is_file():
-        raise MergeError(f"{folder}: no grades.csv/manifest.json; is it the OUT folder of a finished "
-                         "`autograde --shard I/N` run?")
+        raise MergeError(
+            f"{folder}: no grades.csv/manifest.json; is it the OUT folder of a finished `autograde --shard I/N` run?"
+        )
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         header, rows = report.read_grades_csv(csv_path)
@@ -65,8 +67,10 @@ def read_shard(folder: Path) -> Shard:
     for line, row in enumerate(rows, start=2):
         sid = row.get("student_id") or ""
         if clean_id(sid) != sid:  # it names a folder below OUT: never a path, a dot name or control text
-            raise MergeError(f"{csv_path}:{line}: student id {printable(repr(sid))} is not one autograde writes; "
-                             "was this grades.csv edited?")
+            raise MergeError(
+                f"{csv_path}:{line}: student id {printable(repr(sid))} is not one autograde writes; "
+                "was this grades.csv edited?"
+            )
     return Shard(folder, manifest, header, rows)
 
 
@@ -82,8 +86,11 @@ def plan(folders: list[Path], expect: int | None, allow_missing: bool) -> MergeP
             unreadable[folder] = str(exc)
     ns = {s.index[1] for s in shards} | ({expect} if expect else set())
     if len(ns) != 1:
-        raise MergeError(f"shard outputs come from different splits (N = {sorted(ns)}); re-run with one N"
-                         if ns else "no shard output could be read: " + "; ".join(unreadable.values()))
+        raise MergeError(
+            f"shard outputs come from different splits (N = {sorted(ns)}); re-run with one N"
+            if ns
+            else "no shard output could be read: " + "; ".join(unreadable.values())
+        )
     n = ns.pop()
     seen: dict[int, Path] = {}
     for s in shards:
@@ -97,13 +104,15 @@ def plan(folders: list[Path], expect: int | None, allow_missing: bool) -> MergeP
     for s in shards:
         for row in s.rows:
             if row["student_id"] in owner:
-                raise MergeError(f"student {row['student_id']} appears in two shards: {owner[row['student_id']]} "
-                                 f"and {s.folder}")
+                raise MergeError(
+                    f"student {row['student_id']} appears in two shards: {owner[row['student_id']]} and {s.folder}"
+                )
             owner[row["student_id"]] = s.folder
     missing = sorted(set(range(1, n + 1)) - set(seen))
     if missing and not allow_missing:
-        raise MergeError("missing shard(s) " + ", ".join(f"{i}/{n}" for i in missing)
-                         + "; pass every shard's OUT folder")
+        raise MergeError(
+            "missing shard(s) " + ", ".join(f"{i}/{n}" for i in missing) + "; pass every shard's OUT folder"
+        )
     why = "; ".join(unreadable.values()) or "no output"
     return MergePlan(sorted(shards, key=lambda s: s.index), n, {i: why for i in missing})
 
@@ -123,15 +132,19 @@ def missing_students(failed: dict[int, str], n: int, submissions: Path | None) -
     if not failed or submissions is None:
         return []
     from .discover import discover
+
     return sorted(sub.student_id for sub in discover(submissions) if shard_of(sub.student_id, n) in failed)
 
 
 def missing_text(merge: MergePlan, students: list[str], submissions: Path | None) -> str:
     lines = [f"shard {i}/{merge.n} failed: {printable(why, 400)}" for i, why in sorted(merge.failed.items())]
     if students:
-        lines += [f"{len(students)} student(s) in those shards have no row yet:", *("  " + s for s in students),
-                  "grade them into this gradebook with:",
-                  f"  autograde {submissions} --out OUT --only " + " ".join(students)]
+        lines += [
+            f"{len(students)} student(s) in those shards have no row yet:",
+            *("  " + s for s in students),
+            "grade them into this gradebook with:",
+            f"  autograde {submissions} --out OUT --only " + " ".join(students),
+        ]
     elif merge.failed:
         lines.append("pass --submissions SUBMISSIONS to list the students in them")
     return "\n".join(lines) + "\n"
@@ -145,20 +158,33 @@ def write(merge: MergePlan, out: Path, folders: list[Path], submissions: Path | 
     handins = {}
     for s in merge.shards:
         handins |= handin_rows.read_handins(s.folder / handin_rows.FILENAME)
-    logs = [f"=== {f} ===\n" + ((f / "run_log.txt").read_text() if (f / "run_log.txt").is_file() else "(no log)\n")
-            for f in folders]
+    logs = [
+        f"=== {f} ===\n" + ((f / "run_log.txt").read_text() if (f / "run_log.txt").is_file() else "(no log)\n")
+        for f in folders
+    ]
     students = missing_students(merge.failed, merge.n, submissions)
     note = missing_text(merge, students, submissions) if merge.failed else ""
-    report.write_atomic(out / "run_log.txt", f"autograde merge of {len(folders)} shard folders\n\n"
-                        + (note + "\n" if note else "") + "\n".join(logs))
+    report.write_atomic(
+        out / "run_log.txt",
+        f"autograde merge of {len(folders)} shard folders\n\n" + (note + "\n" if note else "") + "\n".join(logs),
+    )
     if note:
         report.write_atomic(out / "missing_shards.txt", note)
-    manifest = {"tool": "autograde merge", "shard": None, "merged_from": [str(s.folder) for s in merge.shards],
-                "students": [r["student_id"] for r in rows], "items": header[1:-3] if header else [],
-                "missing_shards": [f"{i}/{merge.n}" for i in sorted(merge.failed)], "missing_students": students}
+    manifest = {
+        "tool": "autograde merge",
+        "shard": None,
+        "merged_from": [str(s.folder) for s in merge.shards],
+        "students": [r["student_id"] for r in rows],
+        "items": header[1:-3] if header else [],
+        "missing_shards": [f"{i}/{merge.n}" for i in sorted(merge.failed)],
+        "missing_students": students,
+    }
     report.write_atomic(out / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     report.write_atomic(out / handin_rows.FILENAME, handin_rows.handins_csv(list(handins.values())))
-    text = (csv_text(header, [[r.get(h, "") for h in header] for r in rows], report.GRADES_TEXT_COLUMNS)
-            if header else report.grades_csv([]))  # every shard failed: the columns, no row
+    text = (
+        csv_text(header, [[r.get(h, "") for h in header] for r in rows], report.GRADES_TEXT_COLUMNS)
+        if header
+        else report.grades_csv([])
+    )  # every shard failed: the columns, no row
     report.write_atomic(out / "grades.csv", text)
     return students

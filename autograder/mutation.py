@@ -15,6 +15,7 @@ solution notebook (the later definition wins, as for students) and graded by
 loses points. Survivors are listed with their change so they can be judged
 (equivalent or a gap in the tests). Slow (minutes): not part of `make test`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from course.config import load_config
@@ -36,32 +37,50 @@ from course.rubric import load_rubric
 from .extract import extract
 from .reference import solution_notebooks
 
-FLIP_BINOP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
-              ast.MatMult: ast.Mult, ast.Pow: ast.Mult, ast.FloorDiv: ast.Div}
-FLIP_CMP = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt,
-            ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
-SWAP_FUNC = {"max": "min", "min": "max", "sum": "mean", "mean": "sum", "argmax": "argmin",
-             "argmin": "argmax", "maximum": "minimum", "minimum": "maximum"}
+FLIP_BINOP = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.MatMult: ast.Mult,
+    ast.Pow: ast.Mult,
+    ast.FloorDiv: ast.Div,
+}
+FLIP_CMP = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
+SWAP_FUNC = {
+    "max": "min",
+    "min": "max",
+    "sum": "mean",
+    "mean": "sum",
+    "argmax": "argmin",
+    "argmin": "argmax",
+    "maximum": "minimum",
+    "minimum": "maximum",
+}
 
 
 # Mutants judged equivalent (no input can tell them apart under the contract):
 # (reason, test on the changed line before/after).
 EQUIVALENT = [
-    ("sampling minibatches without replacement is correct too (batch_size < N here)",
-     lambda old, new: "replace=True" in old and new == old.replace("replace=True", "replace=False")),
-    ("numpy treats any negative reshape size as 'infer this dimension', so -2 acts as -1",
-     lambda old, new: ".reshape(" in old and new == old.replace(", -1)", ", -2)")),
+    (
+        "sampling minibatches without replacement is correct too (batch_size < N here)",
+        lambda old, new: "replace=True" in old and new == old.replace("replace=True", "replace=False"),
+    ),
+    (
+        "numpy treats any negative reshape size as 'infer this dimension', so -2 acts as -1",
+        lambda old, new: ".reshape(" in old and new == old.replace(", -1)", ", -2)"),
+    ),
 ]
 
 
 @dataclass
 class Mutant:
-    name: str           # contract name whose definition is mutated
+    name: str  # contract name whose definition is mutated
     part: str
-    change: str         # human-readable description
-    line: int           # line in the definition
-    source: str         # the whole mutated definition
-    before: str = ""    # the changed line, before and after (unparsed)
+    change: str  # human-readable description
+    line: int  # line in the definition
+    source: str  # the whole mutated definition
+    before: str = ""  # the changed line, before and after (unparsed)
     after: str = ""
 
     @property
@@ -84,14 +103,17 @@ class Verdict:
 
 # ---------------------------------------------------------------- mutants
 
+
 def solution_lines(source: str) -> set[int]:
     """1-based line numbers inside BEGIN/END SOLUTION in a definition's source."""
     from course.stubs import solution_walk
+
     return {i + 1 for i, _, where in solution_walk(source.splitlines()) if where == "inside"}
 
 
 def _edits(node: ast.AST):
     """(description, apply) pairs for one node; apply(node) mutates it in place."""
+
     def setter(attr, value):
         return lambda n: setattr(n, attr, value)
 
@@ -107,7 +129,7 @@ def _edits(node: ast.AST):
         yield f"{type(node.ops[0]).__name__} -> {new.__name__}", setter("ops", [new()])
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
         v = node.value
-        for new in ({0: [1], 1: [0, 2], 2: [1, 3]}.get(v, [v * 2 if v else 1])):
+        for new in {0: [1], 1: [0, 2], 2: [1, 3]}.get(v, [v * 2 if v else 1]):
             yield f"constant {v!r} -> {new!r}", setter("value", type(v)(new))
     if isinstance(node, ast.Constant) and isinstance(node.value, bool):
         yield f"{node.value} -> {not node.value}", setter("value", not node.value)
@@ -208,7 +230,8 @@ def all_mutants(names=None) -> list[Mutant]:
 
 # ---------------------------------------------------------------- grading
 
-@lru_cache(maxsize=None)
+
+@cache
 def _solution_notebook(part: str) -> dict:
     """The parsed solution notebook of a part (read once per process; copy before changing it)."""
     return json.loads(load_config().solution_notebook(part).read_text())
@@ -217,8 +240,15 @@ def _solution_notebook(part: str) -> dict:
 def _submission(mutant: Mutant, folder: Path) -> list[Path]:
     cfg = load_config()
     nb = copy.deepcopy(_solution_notebook(mutant.part))
-    nb["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                        "source": mutant.source.splitlines(keepends=True)})
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {},
+            "outputs": [],
+            "source": mutant.source.splitlines(keepends=True),
+        }
+    )
     path = folder / cfg.notebooks[mutant.part]
     path.write_text(json.dumps(nb))
     return [path]
@@ -227,11 +257,13 @@ def _submission(mutant: Mutant, folder: Path) -> list[Path]:
 def judge(mutant: Mutant, slot: int = 0) -> Verdict:
     from .runner import grade_submission
     from .sandbox import Limits
+
     start = time.perf_counter()
     items = {i.id for i in load_rubric().auto if i.part == mutant.part}
     with tempfile.TemporaryDirectory() as tmp:
-        result = grade_submission("mutant", _submission(mutant, Path(tmp)), slot=slot,
-                                  limits=Limits(call_seconds=10.0, wall_seconds=120.0))
+        result = grade_submission(
+            "mutant", _submission(mutant, Path(tmp)), slot=slot, limits=Limits(call_seconds=10.0, wall_seconds=120.0)
+        )
     lost = sorted(i.id for i in result.items.values() if i.id in items and i.points < i.max_points)
     reason = "; ".join(line for i in lost for line in result.items[i].feedback[:1])
     return Verdict(mutant, bool(lost), lost, reason, round(time.perf_counter() - start, 2))
@@ -269,9 +301,11 @@ def main(argv=None) -> int:
     survivors = sorted((v for v in verdicts if not v.killed), key=lambda v: (v.mutant.name, v.mutant.line))
     equivalent = [v for v in survivors if v.mutant.equivalent]
     real = len(verdicts) - len(equivalent)
-    print(f"{len(killed)}/{len(verdicts)} mutants killed ({100 * len(killed) / max(1, len(verdicts)):.1f}%) "
-          f"in {time.perf_counter() - start:.0f} s; {len(equivalent)} survivors are equivalent, so "
-          f"{len(killed)}/{real} non-equivalent mutants killed ({100 * len(killed) / max(1, real):.1f}%)")
+    print(
+        f"{len(killed)}/{len(verdicts)} mutants killed ({100 * len(killed) / max(1, len(verdicts)):.1f}%) "
+        f"in {time.perf_counter() - start:.0f} s; {len(equivalent)} survivors are equivalent, so "
+        f"{len(killed)}/{real} non-equivalent mutants killed ({100 * len(killed) / max(1, real):.1f}%)"
+    )
     by_name = {}
     for v in verdicts:
         k, n = by_name.get(v.mutant.name, (0, 0))
@@ -280,8 +314,11 @@ def main(argv=None) -> int:
         print(f"  {name:26s} {k}/{n} killed")
     print("survivors:")
     for v in survivors:
-        why = f"EQUIVALENT: {v.mutant.equivalent}" if v.mutant.equivalent else "NOT EQUIVALENT: a gap in the hidden tests"
-        print(f"  {v.mutant.name}: {v.mutant.change}\n      - {v.mutant.before.strip()}\n      + {v.mutant.after.strip()}\n      {why}")
+        why = (
+            f"EQUIVALENT: {v.mutant.equivalent}" if v.mutant.equivalent else "NOT EQUIVALENT: a gap in the hidden tests"
+        )
+        print(f"  {v.mutant.name}: {v.mutant.change}")
+        print(f"      - {v.mutant.before.strip()}\n      + {v.mutant.after.strip()}\n      {why}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps([asdict(v) for v in verdicts], indent=1))
     print(f"details: {args.out}")

@@ -19,6 +19,7 @@ What is refused, and why:
     JSON nested deeper than MAX_JSON_DEPTH, more than MAX_CELLS cells.
 Caps on code (per cell, per submission) are extract.py's: they bound parsing.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -40,8 +41,8 @@ MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 MAX_JSON_ITEMS = 1_000_000
 # nbformat's own nesting is ~8 deep (cells > cell > outputs > data > ...); widget state a few more.
 MAX_JSON_DEPTH = 64
-MAX_CELLS = 2_000      # the release notebooks have ~50 cells each
-NAME_LIMIT = 120       # characters of a file name quoted in a message
+MAX_CELLS = 2_000  # the release notebooks have ~50 cells each
+NAME_LIMIT = 120  # characters of a file name quoted in a message
 
 DOWNLOAD_HINT = "in Colab: File -> Download -> Download .ipynb"
 
@@ -53,7 +54,7 @@ class NotebookError(Exception):
 @dataclass(frozen=True)
 class Cell:
     notebook: str  # file name (printable), for messages
-    index: int     # 1-based position, as a student counts cells
+    index: int  # 1-based position, as a student counts cells
     cell_type: str
     source: str
 
@@ -101,7 +102,7 @@ def _open_fd(path: Path) -> int:
     if os.open in os.supports_dir_fd:
         for root in _HANDIN_ROOTS:
             if absolute.startswith(root.rstrip(os.sep) + os.sep):
-                return _open_below(root, absolute[len(root.rstrip(os.sep)) + 1:].split(os.sep))
+                return _open_below(root, absolute[len(root.rstrip(os.sep)) + 1 :].split(os.sep))
     return os.open(absolute, _OPEN_FLAGS)
 
 
@@ -115,36 +116,49 @@ def open_regular(path: Path):
         fd = _open_fd(Path(path))
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
-            raise NotebookError(f"{name}: is a symbolic link (or lies in a linked folder); links are never "
-                                "followed: hand in the notebook file itself") from exc
+            raise NotebookError(
+                f"{name}: is a symbolic link (or lies in a linked folder); links are never "
+                "followed: hand in the notebook file itself"
+            ) from exc
         with contextlib.suppress(OSError):  # a socket cannot be opened at all (ENXIO): say what it is
             mode = os.lstat(path).st_mode
             if not stat.S_ISREG(mode):
-                raise NotebookError(f"{name}: not a regular file (a {_kind(mode)}); hand in the notebook "
-                                    f"file itself ({DOWNLOAD_HINT})") from exc
+                raise NotebookError(
+                    f"{name}: not a regular file (a {_kind(mode)}); hand in the notebook file itself ({DOWNLOAD_HINT})"
+                ) from exc
         raise NotebookError(f"{name}: cannot be read ({exc.strerror})") from exc
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise NotebookError(f"{name}: not a regular file (a {_kind(info.st_mode)}); hand in the notebook file "
-                            f"itself ({DOWNLOAD_HINT})")
+        raise NotebookError(
+            f"{name}: not a regular file (a {_kind(info.st_mode)}); hand in the notebook file itself ({DOWNLOAD_HINT})"
+        )
     if info.st_size > MAX_NOTEBOOK_BYTES:
         os.close(fd)
-        raise NotebookError(f"{name}: {info.st_size / 1e6:.0f} MB is too large for a notebook (limit "
-                            f"{MAX_NOTEBOOK_BYTES // 2**20} MB); clear the outputs (Edit -> Clear all outputs) "
-                            "and download it again")
+        raise NotebookError(
+            f"{name}: {info.st_size / 1e6:.0f} MB is too large for a notebook (limit "
+            f"{MAX_NOTEBOOK_BYTES // 2**20} MB); clear the outputs (Edit -> Clear all outputs) "
+            "and download it again"
+        )
     return os.fdopen(fd, "rb")
 
 
 def _kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "named pipe"), (stat.S_ISCHR, "device"),
-                       (stat.S_ISBLK, "device"), (stat.S_ISSOCK, "socket"), (stat.S_ISLNK, "symbolic link")):
+    for test, kind in (
+        (stat.S_ISDIR, "folder"),
+        (stat.S_ISFIFO, "named pipe"),
+        (stat.S_ISCHR, "device"),
+        (stat.S_ISBLK, "device"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISLNK, "symbolic link"),
+    ):
         if test(mode):
             return kind
     return "special file"
 
 
 # ------------------------------------------------------------- reading JSON
+
 
 def _json_depth_problem(data) -> str | None:
     """Nesting deeper than MAX_JSON_DEPTH (iterative: the data may be ~1000 deep)."""
@@ -172,22 +186,28 @@ def _sniff(raw: bytes) -> str | None:
 def _decode(raw: bytes, name: str):
     items = raw.count(b",") + raw.count(b"{") + raw.count(b"[")
     if items > MAX_JSON_ITEMS:
-        raise NotebookError(f"{name}: holds more than {MAX_JSON_ITEMS:,} JSON values (commas and brackets), far "
-                            f"more than a notebook; remove pasted data, clear the outputs and download it again "
-                            f"({DOWNLOAD_HINT})")
+        raise NotebookError(
+            f"{name}: holds more than {MAX_JSON_ITEMS:,} JSON values (commas and brackets), far "
+            f"more than a notebook; remove pasted data, clear the outputs and download it again "
+            f"({DOWNLOAD_HINT})"
+        )
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         kind = _sniff(raw)
         if kind:
-            raise NotebookError(f"{name}: {kind} renamed to .ipynb, not a notebook; download the notebook "
-                                f"itself ({DOWNLOAD_HINT})") from exc
+            raise NotebookError(
+                f"{name}: {kind} renamed to .ipynb, not a notebook; download the notebook itself ({DOWNLOAD_HINT})"
+            ) from exc
         reason = printable(exc, 120)
-        raise NotebookError(f"{name}: not a notebook (invalid JSON: {reason}); hand in the .ipynb file "
-                            f"({DOWNLOAD_HINT}), not a .py or PDF") from exc
+        raise NotebookError(
+            f"{name}: not a notebook (invalid JSON: {reason}); hand in the .ipynb file "
+            f"({DOWNLOAD_HINT}), not a .py or PDF"
+        ) from exc
     except (RecursionError, MemoryError) as exc:
-        raise NotebookError(f"{name}: not a notebook (JSON nested too deeply to read); "
-                            f"download it again ({DOWNLOAD_HINT})") from exc
+        raise NotebookError(
+            f"{name}: not a notebook (JSON nested too deeply to read); download it again ({DOWNLOAD_HINT})"
+        ) from exc
 
 
 def load_json(path: Path) -> dict:
@@ -201,14 +221,18 @@ def load_json(path: Path) -> dict:
         raise NotebookError(f"{name}: the file is empty; download the notebook again ({DOWNLOAD_HINT})")
     data = _decode(raw, name)
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        raise NotebookError(f"{name}: JSON without a 'cells' list, so not a Jupyter notebook "
-                            "(nbformat 4); download it again from Colab or Jupyter")
+        raise NotebookError(
+            f"{name}: JSON without a 'cells' list, so not a Jupyter notebook "
+            "(nbformat 4); download it again from Colab or Jupyter"
+        )
     problem = _json_depth_problem(data)
     if problem:
         raise NotebookError(f"{name}: not a notebook ({problem}); download it again ({DOWNLOAD_HINT})")
     if len(data["cells"]) > MAX_CELLS:
-        raise NotebookError(f"{name}: {len(data['cells']):,} cells, more than the {MAX_CELLS:,} a notebook "
-                            "may have; hand in the homework notebook itself")
+        raise NotebookError(
+            f"{name}: {len(data['cells']):,} cells, more than the {MAX_CELLS:,} a notebook "
+            "may have; hand in the homework notebook itself"
+        )
     return data
 
 

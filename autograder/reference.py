@@ -5,6 +5,7 @@ notebook goes through (autograder.extract), so the reference is exactly the
 code the notebooks teach. This is trusted code: it is exec'd in the grader's
 own process (never a student's) and cached per process.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,8 +24,8 @@ class SolutionsMissing(ConfigError):
 
 @dataclass(frozen=True)
 class Reference:
-    namespace: dict          # contract name -> reference function/class (and their helpers)
-    extraction: Extraction   # to hand reference functions to a sandbox (see runner)
+    namespace: dict  # contract name -> reference function/class (and their helpers)
+    extraction: Extraction  # to hand reference functions to a sandbox (see runner)
 
     def __getitem__(self, name):
         return self.namespace[name]
@@ -38,13 +39,17 @@ def solution_notebooks() -> list[Path]:
 def _load(paths: tuple[Path, ...]) -> Reference:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise SolutionsMissing(f"{missing[0]}: reference solution notebook not found; the grader needs the "
-                               f"solutions/ folder of the kit (restore it, or fix [notebooks] in course/course.toml)")
+        raise SolutionsMissing(
+            f"{missing[0]}: reference solution notebook not found; the grader needs the "
+            f"solutions/ folder of the kit (restore it, or fix [notebooks] in course/course.toml)"
+        )
     ext = extract(list(paths))
     absent = ext.missing(contract_names())
     if absent:
-        raise SolutionsMissing(f"{paths[0].parent}: the solution notebooks do not define {', '.join(absent)}; "
-                               f"restore them from the kit's repository")
+        raise SolutionsMissing(
+            f"{paths[0].parent}: the solution notebooks do not define {', '.join(absent)}; "
+            f"restore them from the kit's repository"
+        )
     namespace: dict = {"__name__": "autograder_reference"}
     for chunk in ext.chunks_for(contract_names()):
         exec(compile(chunk.source, f"<solution: {chunk.label}>", "exec"), namespace)

@@ -15,6 +15,7 @@ shapes, or float16 arrays that numpy multiplies without BLAS, must not hold the
 grader's CPU or memory), converts numbers to float64, and refuses anything else
 with ValueError, which the child sees as a generic error.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -24,7 +25,7 @@ import numpy as np
 
 from course.contract import contract_names
 
-MAX_ELEMENTS = 2**24          # largest array a callback computes (128 MB of float64)
+MAX_ELEMENTS = 2**24  # largest array a callback computes (128 MB of float64)
 # Most multiply-adds one callback may cost (~0.1 s with BLAS): the grader's own time is not
 # a student's to spend. Training on the digits needs < 2**23 per call.
 MAX_WORK = 2**27
@@ -68,9 +69,10 @@ def __kit_drop(obj, name):
 @dataclass
 class Call:
     """One recorded call of the course's loss made by a student's train."""
-    params: dict          # the parameters it was called with (copies)
+
+    params: dict  # the parameters it was called with (copies)
     loss: float
-    grads: dict           # the gradients it returned
+    grads: dict  # the gradients it returned
 
 
 @dataclass
@@ -79,6 +81,7 @@ class Trace:
     callbacks are armed. The kit's loss and predict callbacks answer only while a test
     has armed them (while the student's train or predict runs on them): student code that
     calls them by name from its own loss method gets an error, not the course's answer."""
+
     calls: list[Call] = field(default_factory=list)
     armed: set = field(default_factory=set)
 
@@ -155,8 +158,14 @@ def callbacks(reference, trace: Trace) -> dict:
             raise ValueError("cache must be the cache affine_forward returned")
         x, w, b = _floats(*(_array(v, "cache") for v in cache))
         dout = _floats(_array(dout, "dout", 2))[0]
-        if x.ndim < 1 or w.ndim != 2 or b.ndim != 1 or dout.shape != (x.shape[0], w.shape[1]) \
-                or int(np.prod(x.shape[1:])) != w.shape[0] or b.shape[0] != w.shape[1]:
+        if (
+            x.ndim < 1
+            or w.ndim != 2
+            or b.ndim != 1
+            or dout.shape != (x.shape[0], w.shape[1])
+            or int(np.prod(x.shape[1:])) != w.shape[0]
+            or b.shape[0] != w.shape[1]
+        ):
             raise ValueError("shapes of dout and cache do not fit")
         _work(2 * x.shape[0] * w.shape[0] * w.shape[1])
         return ref["affine_backward"](dout, (x, w, b))
@@ -221,12 +230,19 @@ def callbacks(reference, trace: Trace) -> dict:
         _work(X.shape[0] * X.shape[1] * W.shape[1])
         return np.argmax(X @ W, axis=1)
 
-    found = {"affine_forward": affine_forward, "affine_backward": affine_backward, "relu_forward": relu_forward,
-             "relu_backward": relu_backward, "softmax_loss": softmax_loss,
-             "softmax_loss_vectorized": softmax_loss_vectorized,
-             "softmax_loss_naive": softmax_loss_vectorized,   # same values; a class has no reason to call it
-             "__kit_linear_loss": linear_loss, "__kit_net_loss": net_loss,
-             "__kit_linear_predict": linear_predict, "__kit_net_predict": net_predict}
+    found = {
+        "affine_forward": affine_forward,
+        "affine_backward": affine_backward,
+        "relu_forward": relu_forward,
+        "relu_backward": relu_backward,
+        "softmax_loss": softmax_loss,
+        "softmax_loss_vectorized": softmax_loss_vectorized,
+        "softmax_loss_naive": softmax_loss_vectorized,  # same values; a class has no reason to call it
+        "__kit_linear_loss": linear_loss,
+        "__kit_net_loss": net_loss,
+        "__kit_linear_predict": linear_predict,
+        "__kit_net_predict": net_predict,
+    }
     provided = {n for n in contract_names() if n not in CLASSES}
     assert provided <= set(found), f"no callback for {provided - set(found)}"
     return found

@@ -13,10 +13,10 @@ markup, links or fake lines. Each feedback line is the test's diagnosis; in
 the course's "explain" feedback mode (course.toml [grading] feedback) its fix
 follows (`feedback_mode`).
 """
+
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import re
@@ -26,9 +26,9 @@ from pathlib import Path
 
 from course.config import load_config
 from course.formatting import points
-from course.templates import environment
 from course.rubric import load_rubric
 from course.safe_text import FORMULA_STARTS, csv_text, printable
+from course.templates import environment
 
 from .results import FAILED, HIDDEN_CHECK, NOT_GRADABLE, PARTIAL, PASSED, Status, SubmissionResult
 
@@ -42,7 +42,7 @@ _LABEL = {PASSED: "passed", PARTIAL: "partly correct", FAILED: "failed", NOT_GRA
 
 # ----------------------------------------------------------------- helpers
 
-fmt = points   # course.formatting: one rule for numbers in every file the kit writes
+fmt = points  # course.formatting: one rule for numbers in every file the kit writes
 
 
 # `_` inside a word (softmax_loss) is never emphasis in CommonMark: left as it is, readable
@@ -58,8 +58,9 @@ def escape_markup(text: str) -> str:
     tags, code spans, emphasis, strikethrough, tables, headings), break what GFM
     would autolink, so student-derived text shows as written and links nowhere."""
     escaped = _MARKUP.sub(r"\\\1", text).replace("&", "&amp;")
-    return _AUTOLINK.sub(lambda m: WORD_JOINER.join(g for g in m.groups() if g) if m.group(5) is None
-                         else WORD_JOINER + "@", escaped)
+    return _AUTOLINK.sub(
+        lambda m: WORD_JOINER.join(g for g in m.groups() if g) if m.group(5) is None else WORD_JOINER + "@", escaped
+    )
 
 
 def scrub(message: str) -> str:
@@ -138,9 +139,16 @@ def grades_csv(results: list[SubmissionResult]) -> str:
     """student_id, one column per rubric auto item (rubric order), total, max_total, status.
     Text cells are formula-safe (course/safe_text.csv_cell); numbers stay numbers."""
     ids = [a.id for a in load_rubric().auto]
-    rows = [[r.student_id, *(fmt(points_of(r)[i]) for i in ids), fmt(total_of(r)), fmt(load_rubric().auto_max),
-             printable(str(r.status), STATUS_CHARS)]
-            for r in sorted(results, key=lambda r: r.student_id)]
+    rows = [
+        [
+            r.student_id,
+            *(fmt(points_of(r)[i]) for i in ids),
+            fmt(total_of(r)),
+            fmt(load_rubric().auto_max),
+            printable(str(r.status), STATUS_CHARS),
+        ]
+        for r in sorted(results, key=lambda r: r.student_id)
+    ]
     return csv_text(["student_id", *ids, "total", "max_total", "status"], rows, GRADES_TEXT_COLUMNS)
 
 
@@ -153,12 +161,15 @@ def read_grades_csv(path: Path) -> tuple[list[str], list[dict]]:
     """(header, rows) of a grades.csv this module wrote, text cells as they were before csv_cell."""
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
-        rows = [{k: csv_value(v) if k in GRADES_TEXT_COLUMNS and isinstance(v, str) else v for k, v in row.items()}
-                for row in reader]
+        rows = [
+            {k: csv_value(v) if k in GRADES_TEXT_COLUMNS and isinstance(v, str) else v for k, v in row.items()}
+            for row in reader
+        ]
         return list(reader.fieldnames or []), rows
 
 
 # ------------------------------------------------------------ results.json
+
 
 def gradescope_results(result: SubmissionResult) -> dict:
     """Gradescope's autograder results schema: one test per rubric item.
@@ -171,28 +182,33 @@ def gradescope_results(result: SubmissionResult) -> dict:
         points = it.points if it else 0.0
         status = it.status if it else NOT_GRADABLE
         lines = item_lines(it) if it else [str(result.status)]
-        tests.append({
-            "name": f"{a.title}",
-            "number": str(n),
-            "score": round(points, 4),
-            "max_score": a.points,
-            "status": "passed" if points >= a.points - 1e-9 else "failed",
-            "output": "\n".join(lines) if lines else _LABEL[status],
-            "tags": [a.id, a.part],
-            "visibility": "visible",
-            "extra_data": {"item": a.id, "result": status},
-        })
+        tests.append(
+            {
+                "name": f"{a.title}",
+                "number": str(n),
+                "score": round(points, 4),
+                "max_score": a.points,
+                "status": "passed" if points >= a.points - 1e-9 else "failed",
+                "output": "\n".join(lines) if lines else _LABEL[status],
+                "tags": [a.id, a.part],
+                "visibility": "visible",
+                "extra_data": {"item": a.id, "result": status},
+            }
+        )
     return {
         "score": total_of(result),
         "execution_time": max(0, round(result.duration_s)),
         "output": "\n".join([_overall_line(result), *notices_of(result)]),
-        "output_format": "text",        # student-derived text is never read as HTML or Markdown
+        "output_format": "text",  # student-derived text is never read as HTML or Markdown
         "test_output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": {"student_id": printable(result.student_id), "status": printable(str(result.status), 300),
-                       "max_total": load_rubric().auto_max,
-                       "notebooks": [printable(Path(p).name) for p in result.notebooks]},
+        "extra_data": {
+            "student_id": printable(result.student_id),
+            "status": printable(str(result.status), 300),
+            "max_total": load_rubric().auto_max,
+            "notebooks": [printable(Path(p).name) for p in result.notebooks],
+        },
         "tests": tests,
     }
 
@@ -232,8 +248,14 @@ def feedback_markdown(result: SubmissionResult) -> str:
     for a, it in _rubric_items(result):
         status = it.status if it else NOT_GRADABLE
         lines = item_lines(it) if it else ["not graded: " + scrub(str(result.status))]
-        row = {"id": a.id, "title": a.title, "points": fmt(it.points if it else 0), "max_points": fmt(a.points),
-               "label": _LABEL.get(status, status), "lines": lines or [_LABEL.get(status, status)]}
+        row = {
+            "id": a.id,
+            "title": a.title,
+            "points": fmt(it.points if it else 0),
+            "max_points": fmt(a.points),
+            "label": _LABEL.get(status, status),
+            "lines": lines or [_LABEL.get(status, status)],
+        }
         rows.append(row)
         if status == NOT_GRADABLE:
             not_graded.append(row)
@@ -244,15 +266,24 @@ def feedback_markdown(result: SubmissionResult) -> str:
         whole, not_graded = scrub(result.status.reason or str(result.status)), []
     elif len(not_graded) == len(rows) and len({tuple(r["lines"]) for r in rows}) == 1:
         whole, not_graded = "; ".join(rows[0]["lines"]), []
-    text = _ENV.get_template("feedback.md.j2").render(whole=whole,
-        student_id=scrub(result.student_id), total=fmt(total_of(result)), max_total=fmt(load_rubric().auto_max),
-        status_note=_status_note(result), notebooks=[scrub(Path(p).name) for p in result.notebooks],
-        notices=notices_of(result), items=rows, to_fix=to_fix, not_graded=not_graded,
-        explain=feedback_mode() == "explain")
+    text = _ENV.get_template("feedback.md.j2").render(
+        whole=whole,
+        student_id=scrub(result.student_id),
+        total=fmt(total_of(result)),
+        max_total=fmt(load_rubric().auto_max),
+        status_note=_status_note(result),
+        notebooks=[scrub(Path(p).name) for p in result.notebooks],
+        notices=notices_of(result),
+        items=rows,
+        to_fix=to_fix,
+        not_graded=not_graded,
+        explain=feedback_mode() == "explain",
+    )
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
 # ------------------------------------------------------------- whole run
+
 
 def write_student(out: Path, result: SubmissionResult) -> None:
     folder = Path(out) / result.student_id
@@ -269,6 +300,7 @@ def write_gradebook(out: Path, results: list[SubmissionResult], manifest: dict) 
 
 
 # ---------------------------------------------------------------- summary
+
 
 def _histogram(fractions: list[float], bins: int = 5, width: int = 30) -> list[str]:
     counts = [0] * bins
@@ -291,11 +323,14 @@ def summary_text(results: list[SubmissionResult], slowest: int = 3) -> str:
     bad = [r for r in results if r.status.kind == Status.NOT_GRADABLE]
     errors = [r for r in results if r.status.kind == Status.ERROR]
     totals = [total_of(r) for r in results if r not in errors]
-    out = [f"Graded {len(graded)} of {len(results)} submissions"
-           f" ({len(bad)} not gradable, {len(errors)} grader errors)."]
+    out = [
+        f"Graded {len(graded)} of {len(results)} submissions ({len(bad)} not gradable, {len(errors)} grader errors)."
+    ]
     if totals:
-        out.append(f"Scores out of {fmt(max_total)}: min {fmt(min(totals))}, "
-                   f"median {fmt(statistics.median(totals))}, max {fmt(max(totals))}")
+        out.append(
+            f"Scores out of {fmt(max_total)}: min {fmt(min(totals))}, "
+            f"median {fmt(statistics.median(totals))}, max {fmt(max(totals))}"
+        )
         out += _histogram([t / max_total for t in totals]) if max_total else []
     timed = sorted((r for r in results if r.duration_s), key=lambda r: -r.duration_s)[:slowest]
     if timed:
@@ -303,26 +338,32 @@ def summary_text(results: list[SubmissionResult], slowest: int = 3) -> str:
     for title, rows in (("Not gradable:", bad), ("Grader errors (see run_log.txt):", errors)):
         if rows:
             out.append(title)
-            out += [f"  {printable(r.student_id)}: {printable(r.status.reason, STATUS_CHARS)}"
-                    for r in rows]
+            out += [f"  {printable(r.student_id)}: {printable(r.status.reason, STATUS_CHARS)}" for r in rows]
     broken = checks_not_completed(results)
     if broken:
-        out.append(f"Hidden checks that could not complete (grader bugs, reported in run_log.txt) for "
-                   f"{len(broken)} submission(s): " + ", ".join(printable(r.student_id) for r in broken))
+        out.append(
+            f"Hidden checks that could not complete (grader bugs, reported in run_log.txt) for "
+            f"{len(broken)} submission(s): " + ", ".join(printable(r.student_id) for r in broken)
+        )
     noticed = [r for r in results if r.notices]
     if noticed:
-        out.append(f"Notices (files handed in but not graded; see run_log.txt): "
-                   + ", ".join(printable(r.student_id) for r in noticed))
+        out.append(
+            "Notices (files handed in but not graded; see run_log.txt): "
+            + ", ".join(printable(r.student_id) for r in noticed)
+        )
     return "\n".join(out)
 
 
-GRADER_ERROR = "grader error: "   # runner: the log line of a hidden check that crashed on a submission
+GRADER_ERROR = "grader error: "  # runner: the log line of a hidden check that crashed on a submission
 
 
 def checks_not_completed(results: list[SubmissionResult]) -> list[SubmissionResult]:
     """Submissions graded, but with a hidden check that crashed (a bug of ours, in their log)."""
-    return [r for r in results if r.status.kind != Status.ERROR
-            and any(str(line).startswith(GRADER_ERROR) for line in r.log)]
+    return [
+        r
+        for r in results
+        if r.status.kind != Status.ERROR and any(str(line).startswith(GRADER_ERROR) for line in r.log)
+    ]
 
 
 def gradebook_table(results: list[SubmissionResult]) -> str:
@@ -335,7 +376,10 @@ def gradebook_table(results: list[SubmissionResult]) -> str:
     for r in sorted(results, key=lambda r: r.student_id):
         pts = points_of(r)
         status = printable(str(r.status), 60)
-        lines.append(f"{names[id(r)]:<{sid_w}} " + " ".join(f"{fmt(pts[a.id]):>4}" for a in auto)
-                     + f"  {fmt(total_of(r)):>5}/{fmt(load_rubric().auto_max)}  {status}")
+        lines.append(
+            f"{names[id(r)]:<{sid_w}} "
+            + " ".join(f"{fmt(pts[a.id]):>4}" for a in auto)
+            + f"  {fmt(total_of(r)):>5}/{fmt(load_rubric().auto_max)}  {status}"
+        )
     lines.append("columns: " + ", ".join(f"{n}={a.id} ({fmt(a.points)})" for n, a in enumerate(auto, 1)))
     return "\n".join(lines)

@@ -5,6 +5,7 @@ of a submission the tests never ran on), so the runner (which fills them) and
 cli/report code (which writes grades.csv, results.json, feedback.md) can be
 built and tested apart.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class TestOutcome:
     """One hidden test's verdict. `message` (what is wrong) and `fix` (how to
     fix it, shown in the "explain" feedback mode) are written for the student
     and never contain test source, expected arrays or text from student code."""
+
     name: str
     item: str
     weight: float
@@ -43,14 +45,15 @@ class TestOutcome:
     visible: bool = True  # False: counted, but feedback says only that a hidden check failed
     fix: str = ""
     kind: str = VALUE
-    needs: tuple[str, ...] = ()   # items whose values must be right for this test to count
-    group: str = ""               # what part of the item it is about ("loss", "forward", ...)
+    needs: tuple[str, ...] = ()  # items whose values must be right for this test to count
+    group: str = ""  # what part of the item it is about ("loss", "forward", ...)
     not_implemented: bool = False  # failed because the release's stub is still there
 
 
 @dataclass
 class ItemResult:
     """One rubric item (a grades.csv column)."""
+
     id: str
     title: str
     points: float
@@ -71,6 +74,7 @@ class Status:
       not_gradable  nothing could be graded (no notebook, unreadable...)
       error         the grader failed on this submission (a bug of ours; logged)
     """
+
     kind: str
     reason: str = ""
     OK: ClassVar[str] = "ok"
@@ -92,7 +96,7 @@ class Status:
         return self.kind in (self.OK, self.PARTIAL)
 
     @classmethod
-    def parse(cls, text: str) -> "Status":
+    def parse(cls, text: str) -> Status:
         """The inverse of str(): 'not_gradable: no .ipynb found' -> Status('not_gradable', 'no ...')."""
         kind, _, reason = str(text).partition(": ")
         return cls(kind.strip(), reason)
@@ -128,5 +132,6 @@ class SubmissionResult:
 def placeholder_result(student_id: str, status: Status, reason: str, notebooks=(), duration_s=0.0) -> SubmissionResult:
     """A row for a submission the tests never ran on: every rubric item 0 and not gradable."""
     items = {a.id: ItemResult(a.id, a.title, 0.0, a.points, NOT_GRADABLE, [reason]) for a in load_rubric().auto}
-    return SubmissionResult(status=status, student_id=student_id, items=items,
-                            notebooks=[str(p) for p in notebooks], duration_s=duration_s)
+    return SubmissionResult(
+        status=status, student_id=student_id, items=items, notebooks=[str(p) for p in notebooks], duration_s=duration_s
+    )

@@ -10,6 +10,7 @@ notebook, a syntax error, a missing function, a crash or a hang become
 statuses and feedback lines. It raises only when the grader itself is broken
 (e.g. the solution notebooks are missing).
 """
+
 from __future__ import annotations
 
 import ast
@@ -27,20 +28,49 @@ from course.safe_text import printable
 
 from .callable_check import blocked_items, callable_problems
 from .extract import Chunk, Extraction, extract_readable
-from .student_code import KIT_LABEL
 from .reference import load_reference
 from .reference_calls import KIT_SOURCE, Trace, callbacks
-from .results import (FAILED, HIDDEN_CHECK, NOT_GRADABLE, PARTIAL, PASSED, STRUCTURE, ItemResult, Status,
-                      SubmissionResult, placeholder_result)
+from .results import (
+    FAILED,
+    HIDDEN_CHECK,
+    NOT_GRADABLE,
+    PARTIAL,
+    PASSED,
+    STRUCTURE,
+    ItemResult,
+    Status,
+    SubmissionResult,
+    placeholder_result,
+)
+from .student_code import KIT_LABEL
 
 HIDDEN_TESTS = Path(__file__).with_name("hidden_tests")
 CLASSES = ("LinearSoftmax", "TwoLayerNet")
 # Built-in pytest plugins the hidden tests do not use (they use only plain fixtures and
 # marks): each costs set-up time in every per-submission session.
-UNUSED_PYTEST_PLUGINS = ("terminal", "cacheprovider", "logging", "warnings", "unraisableexception",
-                         "threadexception", "faulthandler", "junitxml", "pastebin", "doctest",
-                         "legacypath", "tmpdir", "monkeypatch", "recwarn", "stepwise", "setuponly",
-                         "setupplan", "debugging", "unittest", "subtests", "reports")
+UNUSED_PYTEST_PLUGINS = (
+    "terminal",
+    "cacheprovider",
+    "logging",
+    "warnings",
+    "unraisableexception",
+    "threadexception",
+    "faulthandler",
+    "junitxml",
+    "pastebin",
+    "doctest",
+    "legacypath",
+    "tmpdir",
+    "monkeypatch",
+    "recwarn",
+    "stepwise",
+    "setuponly",
+    "setupplan",
+    "debugging",
+    "unittest",
+    "subtests",
+    "reports",
+)
 MAX_FEEDBACK = 8  # distinct failure lines per item; a student sees every failing check up to this
 KIT_CHUNK = Chunk(KIT_LABEL, KIT_SOURCE)  # loaded last into the classes sandbox
 _EXECUTORS: dict[int, ThreadPoolExecutor] = {}
@@ -55,6 +85,7 @@ def _background() -> ThreadPoolExecutor:
 
 
 # ------------------------------------------------------------ the sandboxes
+
 
 def sandbox_chunks(ext: Extraction, kind: str) -> list:
     """The code a sandbox loads.
@@ -101,16 +132,19 @@ def _binds(source: str) -> set[str]:
 
 def _sandbox_api():
     from . import sandbox
+
     return sandbox
 
 
 # --------------------------------------------------------------- grading
+
 
 def warm_up() -> None:
     """Load what every submission needs once per process (a batch worker's
     initializer): the reference solution, the digits data (scikit-learn's
     import alone takes seconds) and the sandboxes' fork server."""
     from .hidden_tests.plugin import digits_split
+
     load_reference()
     digits_split(True)
     digits_split(False)
@@ -128,9 +162,12 @@ def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slo
     except Exception as exc:
         if isinstance(exc, (ConfigError, _sandbox_api().SandboxError)):
             raise
-        result = placeholder_result(student_id, Status(Status.ERROR, f"{type(exc).__name__}: {exc}"[:300]),
-                                    "not graded: the grader failed on this submission (reported to the instructor)",
-                                    notebooks=[Path(p).name for p in notebooks])
+        result = placeholder_result(
+            student_id,
+            Status(Status.ERROR, f"{type(exc).__name__}: {exc}"[:300]),
+            "not graded: the grader failed on this submission (reported to the instructor)",
+            notebooks=[Path(p).name for p in notebooks],
+        )
         result.log.append("grader error: " + "".join(traceback.format_exception(exc))[-2000:])
         result.duration_s = round(time.perf_counter() - start, 3)
         return result
@@ -144,14 +181,14 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
     result.log += unreadable + ext.problems
 
     sandbox = _sandbox_api()
-    preopened = {}   # kind -> Sandbox, or a Future of one (opened in the background)
+    preopened = {}  # kind -> Sandbox, or a Future of one (opened in the background)
 
-    trace = Trace()   # the course's loss as called by the student's train (classes sandbox)
+    trace = Trace()  # the course's loss as called by the student's train (classes sandbox)
 
     def start_sandbox(kind):
         extra = {"callbacks": callbacks(reference, trace)} if kind == "classes" else {}
         sb = sandbox.Sandbox(sandbox_chunks(ext, kind), limits=limits, slot=slot, **extra)
-        sb.start()   # the plugin closes it when its tests are done (or _close_unused, below)
+        sb.start()  # the plugin closes it when its tests are done (or _close_unused, below)
         return sb
 
     waited = 0.0  # seconds spent waiting for a sandbox to be ready
@@ -174,8 +211,10 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
             load_errors = dict(preopened["functions"].load_errors)
             result.log.append(f"isolation: {preopened['functions'].isolation}")
         except sandbox.StudentError as exc:
-            crashed = ("your code could not be loaded: the process stopped or hung while your definitions "
-                       "were being loaded (run every cell in a fresh runtime to see why)")
+            crashed = (
+                "your code could not be loaded: the process stopped or hung while your definitions "
+                "were being loaded (run every cell in a fresh runtime to see why)"
+            )
             result.log.append(f"load failure: {type(exc).__name__}")
     problems = callable_problems(ext, load_errors)
     blockers = blocked_items(rubric, problems)
@@ -200,12 +239,17 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
     result.status = submission_status(result, unreadable)
     result.duration_s = round(time.perf_counter() - start, 3)
     tests = max(0.0, sum(plugin.durations.values()) - (waited - waited_before_tests))
-    result.timings = {"hidden_tests": round(tests, 3), "sandbox_start": round(waited, 3),
-                      "overhead": round(result.duration_s - tests, 3),
-                      "test_bodies": round(plugin.body_seconds, 3)}
-    result.log.append("time: {hidden_tests:.2f} s in hidden tests (the submission's code included), "
-                      "{overhead:.2f} s grader overhead, of which {sandbox_start:.2f} s waiting for "
-                      "sandboxes".format(**result.timings))
+    result.timings = {
+        "hidden_tests": round(tests, 3),
+        "sandbox_start": round(waited, 3),
+        "overhead": round(result.duration_s - tests, 3),
+        "test_bodies": round(plugin.body_seconds, 3),
+    }
+    result.log.append(
+        "time: {hidden_tests:.2f} s in hidden tests (the submission's code included), "
+        "{overhead:.2f} s grader overhead, of which {sandbox_start:.2f} s waiting for "
+        "sandboxes".format(**result.timings)
+    )
     return result
 
 
@@ -231,16 +275,30 @@ def run_hidden_tests(gradable, open_sandbox, reference, ext, problems=None, trac
     from .hidden_tests import plugin as fixtures
     from .hidden_tests.plugin import GradingPlugin
 
-    plugin = GradingPlugin(gradable=gradable, open_sandbox=open_sandbox, reference=reference,
-                           extraction=ext, seed=load_config().seed, problems=problems, trace=trace)
+    plugin = GradingPlugin(
+        gradable=gradable,
+        open_sandbox=open_sandbox,
+        reference=reference,
+        extraction=ext,
+        seed=load_config().seed,
+        problems=problems,
+        trace=trace,
+    )
     if not gradable:
         return plugin
-    args = [str(HIDDEN_TESTS), "-c", str(HIDDEN_TESTS / "pytest.ini"), "--rootdir", str(HIDDEN_TESTS.parent.parent),
-            # the plugin records every outcome and builds its own bare reports, so
-            # nothing is printed and no traceback is formatted; assertion rewriting,
-            # capture and the rest of the built-in plugins only cost time here
-            *[arg for name in UNUSED_PYTEST_PLUGINS for arg in ("-p", f"no:{name}")],
-            "--assert=plain", "--capture=no"]
+    args = [
+        str(HIDDEN_TESTS),
+        "-c",
+        str(HIDDEN_TESTS / "pytest.ini"),
+        "--rootdir",
+        str(HIDDEN_TESTS.parent.parent),
+        # the plugin records every outcome and builds its own bare reports, so
+        # nothing is printed and no traceback is formatted; assertion rewriting,
+        # capture and the rest of the built-in plugins only cost time here
+        *[arg for name in UNUSED_PYTEST_PLUGINS for arg in ("-p", f"no:{name}")],
+        "--assert=plain",
+        "--capture=no",
+    ]
     with _quiet(), _no_plugin_autoload():
         code = pytest.main(args, plugins=[plugin, fixtures])
     if code not in (0, 1):  # 0 all passed, 1 some failed; anything else is our problem
@@ -265,11 +323,13 @@ def _no_plugin_autoload():
 @contextlib.contextmanager
 def _quiet():
     import io
+
     with contextlib.redirect_stdout(io.StringIO()):
         yield
 
 
 # ----------------------------------------------------------------- scoring
+
 
 def values_right(outcomes) -> set[str]:
     """Items, and "item:group" pairs, at least one of whose value tests passed:
@@ -301,37 +361,55 @@ def score_item(item, blocker, outcomes, unreadable, syntax_problems) -> ItemResu
     spans all items: a structure test may need another item's values)."""
     if blocker:
         extra = [p for p in (*unreadable, *syntax_problems)]
-        return ItemResult(item.id, item.title, 0.0, item.points, NOT_GRADABLE,
-                          feedback=[f"not graded: {blocker}"] + [f"({p})" for p in extra[:2]])
+        return ItemResult(
+            item.id,
+            item.title,
+            0.0,
+            item.points,
+            NOT_GRADABLE,
+            feedback=[f"not graded: {blocker}"] + [f"({p})" for p in extra[:2]],
+        )
     tests = [t for t in outcomes if t.item == item.id]
     total = sum(t.weight for t in tests)
     if total == 0:
-        return ItemResult(item.id, item.title, 0.0, item.points, NOT_GRADABLE,
-                          feedback=["not graded: no hidden test ran for this item (reported to the instructor)"])
+        return ItemResult(
+            item.id,
+            item.title,
+            0.0,
+            item.points,
+            NOT_GRADABLE,
+            feedback=["not graded: no hidden test ran for this item (reported to the instructor)"],
+        )
     right = values_right(outcomes)
     passed = sum(t.weight for t in tests if credited(t, right))
     points = round(item.points * passed / total, 2)
     status = PASSED if passed == total else FAILED if passed == 0 else PARTIAL
     lines = [(t.message if t.visible else HIDDEN_CHECK, t.fix if t.visible else "") for t in tests if not t.passed]
     untouched = {t.item for t in outcomes if t.not_implemented}
-    lines += [(depends_line(t, right), "") for t in tests
-              if t.passed and not credited(t, right) and not {g.split(":")[0] for g in gates(t)} <= untouched]
+    lines += [
+        (depends_line(t, right), "")
+        for t in tests
+        if t.passed and not credited(t, right) and not {g.split(":")[0] for g in gates(t)} <= untouched
+    ]
     failed = list(dict.fromkeys(lines))
     feedback = [m for m, _ in failed[:MAX_FEEDBACK]] + (
-        [f"... and {len(failed) - MAX_FEEDBACK} more failed hidden check(s)"] if len(failed) > MAX_FEEDBACK else [])
+        [f"... and {len(failed) - MAX_FEEDBACK} more failed hidden check(s)"] if len(failed) > MAX_FEEDBACK else []
+    )
     fixes = [f for _, f in failed[:MAX_FEEDBACK]] + ([""] if len(failed) > MAX_FEEDBACK else [])
-    return ItemResult(item.id, item.title, points, item.points, status, feedback=feedback, tests=tests,
-                      fixes=fixes)
+    return ItemResult(item.id, item.title, points, item.points, status, feedback=feedback, tests=tests, fixes=fixes)
 
 
 def depends_line(test, right: set[str]) -> str:
     """Why a passed structure test earns nothing yet."""
     rubric = load_rubric()
     missing = sorted(gates(test) - right)
-    names = [f"'{rubric.auto_item(g.split(':')[0]).title}'" + (f" ({g.split(':')[1]})" if ":" in g else "")
-             for g in missing]
-    return ("not credited yet: loops, speed, shapes, unchanged inputs and agreement with your own gradient "
-            f"count only once values are right, and no value check passed for {', '.join(names)}")
+    names = [
+        f"'{rubric.auto_item(g.split(':')[0]).title}'" + (f" ({g.split(':')[1]})" if ":" in g else "") for g in missing
+    ]
+    return (
+        "not credited yet: loops, speed, shapes, unchanged inputs and agreement with your own gradient "
+        f"count only once values are right, and no value check passed for {', '.join(names)}"
+    )
 
 
 def submission_status(result: SubmissionResult, unreadable: list[str]) -> Status:

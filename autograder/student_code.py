@@ -6,6 +6,7 @@ the line of the student's own function where it was raised. The exception's
 message is text the student's code chose (it could spell out hidden inputs
 or the reference), so it never reaches feedback.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -18,10 +19,11 @@ from .checks import Fail, NotImplementedFail
 # Exception types a student is told by name; any other is "an exception".
 KNOWN_EXCEPTIONS = frozenset(
     [name for name, obj in vars(builtins).items() if isinstance(obj, type) and issubclass(obj, BaseException)]
-    + ["LinAlgError", "AxisError"])
+    + ["LinAlgError", "AxisError"]
+)
 _WHERE = re.compile(r"^(?P<label>.+), line (?P<line>\d{1,6})$")
 MAX_LABEL = 60
-KIT_LABEL = "the grader's helpers"   # runner.KIT_CHUNK: never named to a student as "their" code
+KIT_LABEL = "the grader's helpers"  # runner.KIT_CHUNK: never named to a student as "their" code
 CALLBACK_ERROR = "GraderFunctionError"  # the child's exception for a failed grader callback
 
 
@@ -54,7 +56,7 @@ class StudentCode:
     that test, so a wrong method costs that method's checks only."""
 
     def __init__(self, sandbox, problems: dict[str, tuple[str, str]] | None = None):
-        self._sandbox = sandbox   # a sandbox, or a callable returning it (opened lazily, on first use)
+        self._sandbox = sandbox  # a sandbox, or a callable returning it (opened lazily, on first use)
         self.problems = dict(problems or {})
 
     @property
@@ -68,23 +70,29 @@ class StudentCode:
 
     def _guard(self, what: str, thunk):
         from autograder.sandbox import BadOutput, StudentCrash, StudentError, StudentException, StudentTimeout
+
         try:
             return thunk()
         except StudentException as exc:
             if exc.exc_type == "NotImplementedError":
                 raise NotImplementedFail(f"{what} is not implemented yet (it raises NotImplementedError)") from None
             if exc.exc_type == CALLBACK_ERROR:
-                raise Fail(f"{what} called one of the course's functions (a layer, or self.loss while the grader "
-                           f"runs train) with arguments it cannot use",
-                           "check the shapes and types of what you pass to it") from None
+                raise Fail(
+                    f"{what} called one of the course's functions (a layer, or self.loss while the grader "
+                    f"runs train) with arguments it cannot use",
+                    "check the shapes and types of what you pass to it",
+                ) from None
             lines = {c.label: c.source.count("\n") + 1 for c in getattr(self.sb, "chunks", [])}
-            raise Fail(f"{what} raised {exception_words(exc.exc_type)}{where_words(exc.where, lines)}",
-                       "run it on a small input in the notebook to see the error") from None
+            raise Fail(
+                f"{what} raised {exception_words(exc.exc_type)}{where_words(exc.where, lines)}",
+                "run it on a small input in the notebook to see the error",
+            ) from None
         except StudentTimeout:
             raise Fail(f"{what} did not finish in time", "look for an endless loop or much slower code") from None
         except StudentCrash:
-            raise Fail(f"the process running {what} stopped (it used too much memory or CPU time, printed "
-                       f"too much, or exited)") from None
+            raise Fail(
+                f"the process running {what} stopped (it used too much memory or CPU time, printed too much, or exited)"
+            ) from None
         except BadOutput:
             raise Fail(f"{what} returned something that is not numbers, arrays, tuples, lists or dicts") from None
         except StudentError:

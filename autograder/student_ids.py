@@ -11,6 +11,7 @@ case and Unicode normalisation, so that OUT/ works on a case-insensitive disk
 too) are told apart by "~2", "~3"...; a name that was already clean keeps it,
 so a folder "\\x1balice" can never take the id of the real "alice".
 """
+
 from __future__ import annotations
 
 import unicodedata

@@ -20,6 +20,7 @@
 Targets (issue 5): throughput >= 10x nbgrader's with isolation on; overhead < 0.5 s.
 Exit status 0 when both are met. BLAS is single-threaded everywhere.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,7 +41,15 @@ from course.config import EXAMPLES_DIR, load_config  # noqa: E402
 
 BENCH_EXAMPLES = ("complete", "partial_bugs", "untouched", "syntax_error_part2")
 TARGET_RATIO, TARGET_OVERHEAD_S = 10.0, 0.5
-DEFAULT_K = int(os.environ.get("BENCH_K", "8"))  # nbgrader takes ~20 s per submission; fewer than ~8 and the workers' one-off warm-up (~3 s) dominates
+DEFAULT_K = int(
+    os.environ.get("BENCH_K", "8")
+)  # nbgrader takes ~20 s per submission; fewer than ~8 and the workers' one-off warm-up (~3 s) dominates
+
+
+def _isolation(results) -> str:
+    """The isolation the run log line of the first graded submission reports."""
+    lines = (ln.partition(":")[2].strip() for r in results for ln in r.log if ln.startswith("isolation:"))
+    return next(lines, "unknown")
 
 
 def make_submissions(root: Path, k: int) -> list[Path]:
@@ -61,10 +70,12 @@ def make_submissions(root: Path, k: int) -> list[Path]:
 
 # ------------------------------------------------------------- autograder
 
+
 def time_autograder(subs_root: Path, out: Path, jobs: int) -> tuple[float, list]:
     from autograder import report
     from autograder.batch import grade_all
     from autograder.discover import discover
+
     subs = discover(subs_root)
     start = time.perf_counter()
     results = grade_all(subs, jobs=jobs, timeout=300)
@@ -93,19 +104,26 @@ def overhead_per_submission(folders: list[Path], out: Path, repeats: int = 3) ->
             result = grade_submission(folder.name, subs[folder.name].notebooks)
             report.write_student(out, result)
             wall = time.perf_counter() - start
-            rows.append({"wall": wall, "hidden_tests": result.timings["hidden_tests"],
-                         "sandbox_start": result.timings["sandbox_start"],
-                         "overhead": wall - result.timings["hidden_tests"],
-                         "overhead_strict": wall - result.timings["test_bodies"]})
+            rows.append(
+                {
+                    "wall": wall,
+                    "hidden_tests": result.timings["hidden_tests"],
+                    "sandbox_start": result.timings["sandbox_start"],
+                    "overhead": wall - result.timings["hidden_tests"],
+                    "overhead_strict": wall - result.timings["test_bodies"],
+                }
+            )
     return rows
 
 
 # --------------------------------------------------------------- nbgrader
 
+
 def _nbgrader(course: Path, *args: str) -> None:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True, text=True
+    )
     if proc.returncode != 0:
         raise SystemExit(f"bench: nbgrader {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
 
@@ -120,7 +138,8 @@ def time_nbgrader(folders: list[Path], course: Path) -> float:
         "c = get_config()\n"
         f"c.CourseDirectory.root = {str(course)!r}\n"
         "c.CourseDirectory.course_id = 'bench'\n"
-        "c.ExecutePreprocessor.timeout = 600\n")
+        "c.ExecutePreprocessor.timeout = 600\n"
+    )
     _nbgrader(course, "generate_assignment", aid, "--force")
     for folder in folders:
         dst = course / "submitted" / folder.name / aid
@@ -137,6 +156,7 @@ def time_nbgrader(folders: list[Path], course: Path) -> float:
 
 # ------------------------------------------------------------------- main
 
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="autograde vs nbgrader autograde throughput")
     p.add_argument("--k", type=int, default=DEFAULT_K, help=f"submissions (default {DEFAULT_K}, env BENCH_K)")
@@ -148,21 +168,31 @@ def main(argv: list[str] | None = None) -> int:
         folders = make_submissions(tmp / "subs", args.k)
         ours_s, results = time_autograder(tmp / "subs", tmp / "out", args.jobs)
         ours_rate = args.k / ours_s * 60
-        print(f"autograde: {args.k} submissions in {ours_s:.1f} s with --jobs {args.jobs} "
-              f"-> {ours_rate:.1f} submissions/min (isolation: "
-              f"{next((l.partition(':')[2].strip() for r in results for l in r.log if l.startswith('isolation:')), 'unknown')})")
+        print(
+            f"autograde: {args.k} submissions in {ours_s:.1f} s with --jobs {args.jobs} "
+            f"-> {ours_rate:.1f} submissions/min (isolation: {_isolation(results)})"
+        )
         rows = overhead_per_submission(folders[: min(len(BENCH_EXAMPLES), len(folders))], tmp / "out2")
         med = {key: statistics.median(r[key] for r in rows) for key in rows[0]}
-        print(f"per submission, in one process ({len(rows)} gradings of {min(len(BENCH_EXAMPLES), len(folders))} "
-              f"submissions, medians): {med['wall']:.2f} s wall = {med['hidden_tests']:.2f} s in hidden tests "
-              f"(the student's code included) + overhead; sandbox start-up {med['sandbox_start']:.2f} s")
+        print(
+            f"per submission, in one process ({len(rows)} gradings of {min(len(BENCH_EXAMPLES), len(folders))} "
+            f"submissions, medians): {med['wall']:.2f} s wall = {med['hidden_tests']:.2f} s in hidden tests "
+            f"(the student's code included) + overhead; sandbox start-up {med['sandbox_start']:.2f} s"
+        )
         overhead = med["overhead"]
-        print(f"grader overhead per submission (median): {overhead:.2f} s (target < {TARGET_OVERHEAD_S} s); "
-              f"{med['overhead_strict']:.2f} s if fixtures (the student's training) counted as overhead too")
+        print(
+            f"grader overhead per submission (median): {overhead:.2f} s (target < {TARGET_OVERHEAD_S} s); "
+            f"{med['overhead_strict']:.2f} s if fixtures (the student's training) counted as overhead too"
+        )
         ok = overhead < TARGET_OVERHEAD_S
-        figures = {"k": args.k, "jobs": args.jobs, "autograde_seconds": round(ours_s, 2),
-                   "autograde_per_min": round(ours_rate, 2), "overhead_s": round(overhead, 3),
-                   "overhead_strict_s": round(med["overhead_strict"], 3)}
+        figures = {
+            "k": args.k,
+            "jobs": args.jobs,
+            "autograde_seconds": round(ours_s, 2),
+            "autograde_per_min": round(ours_rate, 2),
+            "overhead_s": round(overhead, 3),
+            "overhead_strict_s": round(med["overhead_strict"], 3),
+        }
         if not args.skip_nbgrader:
             nb_s = time_nbgrader(folders, tmp / "course")
             nb_rate = args.k / nb_s * 60

@@ -17,6 +17,7 @@ Targets: honest <= 50 ms CPU per submission; worst case <= 10 s CPU and
 <= 1,000 MB peak memory per submission (unbounded, the issue measured
 35-80 s per cell and ~3 GB for one 4.5 MB cell). Exit 0 when all are met.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,16 @@ HONEST_MS, WORST_S, WORST_MB = 50.0, 10.0, 1000.0
 
 
 def _nb(path: Path, cells: list[str]) -> Path:
-    path.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": c}
-                                          for c in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    path.write_text(
+        json.dumps(
+            {
+                "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": c} for c in cells],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
     return path
 
 
@@ -40,9 +49,13 @@ def honest_ms(students: int = 40) -> float:
     from autograder.extract import extract_readable
     from autograder.notebook_io import read_cells
     from course.config import EXAMPLES_DIR, load_config
+
     cfg = load_config()
-    release = {c.source for part in cfg.notebooks for c in read_cells(cfg.release_notebook(part))
-               if c.cell_type == "code"} if cfg.release_notebook("part1").exists() else set()
+    release = (
+        {c.source for part in cfg.notebooks for c in read_cells(cfg.release_notebook(part)) if c.cell_type == "code"}
+        if cfg.release_notebook("part1").exists()
+        else set()
+    )
     sources = sorted((EXAMPLES_DIR / "complete").glob("*.ipynb"))
     with tempfile.TemporaryDirectory() as tmp:
         handins = []
@@ -67,15 +80,16 @@ def honest_ms(students: int = 40) -> float:
 def _worst_cells(shape: str) -> list[str]:
     from autograder.cell_parser import IPYTHON_WORK_PER_CELL, MAX_CELL_CHARS
     from autograder.extract import MAX_CODE_PER_SUBMISSION
+
     unit = {"calls": "f(a, b), ", "lines": "a = 1\n    ", "tuples": "(1, 2), "}.get(shape)
     if shape == "ipython":  # every cell at the per-cell limit of escapes x lines, then fallback cells
-        escapes = int(IPYTHON_WORK_PER_CELL ** 0.5)
+        escapes = int(IPYTHON_WORK_PER_CELL**0.5)
         while escapes * (escapes + 1) > IPYTHON_WORK_PER_CELL:  # a cell of n escapes has n + 1 lines
             escapes -= 1
         cell = "!ls\n" * escapes
     else:
         body = unit * ((MAX_CELL_CHARS - 200) // len(unit))
-        cell = (f"def f_{{}}():\n    return [{body}]\n" if shape != "lines" else f"def f_{{}}():\n    {body}\n")
+        cell = f"def f_{{}}():\n    return [{body}]\n" if shape != "lines" else f"def f_{{}}():\n    {body}\n"
     count = MAX_CODE_PER_SUBMISSION // len(cell.format(0))
     return [cell.format(i) if "{}" in cell else cell for i in range(count)]
 
@@ -83,6 +97,7 @@ def _worst_cells(shape: str) -> list[str]:
 def _measure_child(shape: str) -> None:
     """In a fresh process: CPU and peak memory of extract_readable on the worst hand-in of `shape`."""
     from autograder.extract import extract_readable
+
     cells = _worst_cells(shape)
     with tempfile.TemporaryDirectory() as tmp:
         path = _nb(Path(tmp) / "worst.ipynb", cells)
@@ -93,15 +108,27 @@ def _measure_child(shape: str) -> None:
         seconds = time.process_time() - start
         peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024
         kept = len(ext.definitions)
-    print(json.dumps({"shape": shape, "cells": len(cells), "chars": sum(map(len, cells)), "cpu_s": seconds,
-                      "peak_mb": peak, "definitions_kept": kept, "read": bool(readable)}))
+    print(
+        json.dumps(
+            {
+                "shape": shape,
+                "cells": len(cells),
+                "chars": sum(map(len, cells)),
+                "cpu_s": seconds,
+                "peak_mb": peak,
+                "definitions_kept": kept,
+                "read": bool(readable),
+            }
+        )
+    )
 
 
 def worst_cases() -> list[dict]:
     out = []
     for shape in ("calls", "lines", "tuples", "ipython"):
-        proc = subprocess.run([sys.executable, "-m", "bench.parse_budget", "--child", shape],
-                              capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.parse_budget", "--child", shape], capture_output=True, text=True, timeout=600
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"{shape}: {proc.stderr[-2000:]}")
         out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
@@ -119,9 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     for r in worst_cases():
         met = r["cpu_s"] <= WORST_S and r["peak_mb"] <= WORST_MB
         ok &= met
-        print(f"worst within the caps, {r['shape']:8s}: {r['cells']} cells, {r['chars']:,} chars -> "
-              f"{r['cpu_s']:.2f} s CPU, peak +{r['peak_mb']:.0f} MB, {r['definitions_kept']} definitions kept "
-              f"({'ok' if met else 'OVER'}; targets <= {WORST_S:g} s, <= {WORST_MB:g} MB)")
+        print(
+            f"worst within the caps, {r['shape']:8s}: {r['cells']} cells, {r['chars']:,} chars -> "
+            f"{r['cpu_s']:.2f} s CPU, peak +{r['peak_mb']:.0f} MB, {r['definitions_kept']} definitions kept "
+            f"({'ok' if met else 'OVER'}; targets <= {WORST_S:g} s, <= {WORST_MB:g} MB)"
+        )
     return 0 if ok else 1
 
 

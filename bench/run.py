@@ -3,6 +3,7 @@
 A module takes part when it defines `main() -> int` (0 = its target met).
 Exit status: the number of benchmarks that failed or missed their target.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -37,8 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:
             traceback.print_exc()
             code = 1
-        print(f"=== bench.{name}: {'ok' if code == 0 else f'FAILED ({code})'} in "
-              f"{time.perf_counter() - start:.0f} s ===", flush=True)
+        print(
+            f"=== bench.{name}: {'ok' if code == 0 else f'FAILED ({code})'} in {time.perf_counter() - start:.0f} s ===",
+            flush=True,
+        )
         if code:
             failed.append(name)
     if failed:

@@ -8,6 +8,7 @@ the ratio and fails (exit status 1) when it is below course.toml
 
     python -m bench.vectorization        # or through `make bench`
 """
+
 import os
 
 # One core, as the target assumes; set before numpy is imported anywhere.
@@ -39,8 +40,7 @@ def measure(seed):
     if abs(loss_n - loss_v) > 1e-8 or np.max(np.abs(dW_n - dW_v)) > 1e-8:
         raise RuntimeError("naive and vectorized losses disagree: the comparison would be meaningless")
     with threadpool_limits(limits=1):
-        return (time_function(naive, W, X, y, 5e-6, repeats=5),
-                time_function(vectorized, W, X, y, 5e-6, repeats=20))
+        return (time_function(naive, W, X, y, 5e-6, repeats=5), time_function(vectorized, W, X, y, 5e-6, repeats=20))
 
 
 def main() -> int:
@@ -48,11 +48,16 @@ def main() -> int:
     target = float(cfg.targets["vectorized_speedup_min"])
     naive_s, vectorized_s = measure(cfg.seed)
     ratio = naive_s / vectorized_s
-    print(f"softmax loss at N={N}, D={D}, C={C}, one core: naive {1000 * naive_s:.1f} ms, "
-          f"vectorized {1000 * vectorized_s:.2f} ms, speedup {ratio:.1f}x (target >= {target:g}x)")
+    print(
+        f"softmax loss at N={N}, D={D}, C={C}, one core: naive {1000 * naive_s:.1f} ms, "
+        f"vectorized {1000 * vectorized_s:.2f} ms, speedup {ratio:.1f}x (target >= {target:g}x)"
+    )
     if ratio < target:
-        print(f"bench/vectorization.py: FAIL: speedup {ratio:.1f}x is below course.toml "
-              f"[targets] vectorized_speedup_min = {target:g}", file=sys.stderr)
+        print(
+            f"bench/vectorization.py: FAIL: speedup {ratio:.1f}x is below course.toml "
+            f"[targets] vectorized_speedup_min = {target:g}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

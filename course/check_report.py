@@ -8,6 +8,7 @@ NOT CHECKED and why, never in a bare AssertionError or a number to judge by eye.
                                    off, np.random left as it was; an exception
                                    becomes (None, "what went wrong and where")
 """
+
 import collections
 import contextlib
 import io
@@ -48,8 +49,14 @@ def _block(result):
         if len(_INDENT + paragraph) <= _WIDTH:  # kept as it is: rows of an array stay aligned
             lines.append(_INDENT + paragraph)
             continue
-        lines += textwrap.wrap(paragraph, _WIDTH, initial_indent=_INDENT, subsequent_indent=_INDENT,
-                               break_long_words=False, break_on_hyphens=False)
+        lines += textwrap.wrap(
+            paragraph,
+            _WIDTH,
+            initial_indent=_INDENT,
+            subsequent_indent=_INDENT,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -79,6 +86,7 @@ def yours_and_expected(got, expected):
 
 
 # ------------------------------------------------------------ student code
+
 
 def call_student(fn, *args, **kwargs):
     """(value, None) or (None, problem) for fn(*args, **kwargs).
@@ -121,7 +129,7 @@ def _first_line(exc):
 
 
 def _where(exc):
-    """" (name, line N of the def)" for the innermost frame of code written in the
+    """ " (name, line N of the def)" for the innermost frame of code written in the
     notebook (not numpy's, not these helpers'), or "" when there is none."""
     for frame, line in reversed(list(traceback.walk_tb(exc.__traceback__))):
         code = frame.f_code

@@ -3,6 +3,7 @@
 Everything that two places need (paths, seeds, thresholds) is read from here,
 so that changing a number in course.toml changes it everywhere.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -23,7 +24,8 @@ ROSTER_FIELDS = ("student_id", "name", "email", "lms_id", "section")  # what a r
 @dataclass(frozen=True)
 class LateSettings:
     """[late] of course.toml as written; autograder/platforms/late_policy.py applies it."""
-    due: str = ""                 # "" = no late policy
+
+    due: str = ""  # "" = no late policy
     timezone: str = "UTC"
     grace_minutes: float = 0.0
     penalty_per_day: float = 0.0
@@ -35,6 +37,7 @@ class LateSettings:
 @dataclass(frozen=True)
 class RosterSettings:
     """[roster] of course.toml: where the class list is and which column holds what."""
+
     path: str = ""
     columns: tuple[tuple[str, str], ...] = tuple((f, f) for f in ROSTER_FIELDS)  # (field, column name)
 
@@ -49,6 +52,7 @@ class RosterSettings:
 @dataclass(frozen=True)
 class LmsSettings:
     """[lms] of course.toml: the gradebook column the LMS exports fill."""
+
     assignment_name: str = "Homework"
     canvas_assignment_id: int = 0
     blackboard_column_id: int = 0
@@ -143,8 +147,12 @@ def _late(raw: dict) -> LateSettings:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise ValueError(f"[late.extensions] {sid} = {value!r}: give a due time or a number of days")
     floats = {k: float(v) for k, v in raw.items() if k not in ("due", "timezone")}
-    return LateSettings(due=str(raw.get("due", "")), timezone=str(raw.get("timezone", "UTC")),
-                        extensions=tuple(sorted(extensions.items())), **floats)
+    return LateSettings(
+        due=str(raw.get("due", "")),
+        timezone=str(raw.get("timezone", "UTC")),
+        extensions=tuple(sorted(extensions.items())),
+        **floats,
+    )
 
 
 def _roster(raw: dict) -> RosterSettings:

@@ -1,13 +1,14 @@
 """check_function: every check of one function or class you write, judged as the grader judges it.
 
-  defined        the cell that defines it has been run
-  signature      every call the grader makes works (rules.signature_problem_of_object)
-  loops          vectorized code has no loop over data, followed into every function
-                 it calls (rules.loop_problems); the naive version does loop
-  known answers  small fixed inputs, expected values from the reference solution
-  speed          the vectorized loss against the naive one, as the grader times them
-  train, predict what the contract fixes about training and prediction
+defined        the cell that defines it has been run
+signature      every call the grader makes works (rules.signature_problem_of_object)
+loops          vectorized code has no loop over data, followed into every function
+               it calls (rules.loop_problems); the naive version does loop
+known answers  small fixed inputs, expected values from the reference solution
+speed          the vectorized loss against the naive one, as the grader times them
+train, predict what the contract fixes about training and prediction
 """
+
 import contextlib
 import inspect
 import io
@@ -19,8 +20,15 @@ from course.known_answer_checks import known_answer_results
 from course.live_source import definitions_from_namespace
 from course.notebook_data import CONTRACT, KNOWN_ANSWERS, SPEEDUP_MIN
 from course.notebook_helpers import time_function
-from course.rules import (SIGNATURE_FIX, _node, call_text, is_stub, loop_problems, required_loop_problem,
-                          signature_problem_of_object)
+from course.rules import (
+    SIGNATURE_FIX,
+    _node,
+    call_text,
+    is_stub,
+    loop_problems,
+    required_loop_problem,
+    signature_problem_of_object,
+)
 from course.train_checks import predict_results, train_results
 
 
@@ -37,8 +45,10 @@ def function_results(namespace, name):
     """[Result] of every check of contract name `name` ("softmax_loss_naive", "TwoLayerNet")."""
     part = next((p for p in CONTRACT if name in CONTRACT[p]), None)
     if part is None:
-        raise ValueError(f"check_function: {name!r} is not a function or class of this homework; "
-                         f"choose one of {', '.join(n for p in CONTRACT.values() for n in p)}")
+        raise ValueError(
+            f"check_function: {name!r} is not a function or class of this homework; "
+            f"choose one of {', '.join(n for p in CONTRACT.values() for n in p)}"
+        )
     spec, obj = CONTRACT[part][name], namespace.get(name)
     if obj is None:
         return [failed(name, "not defined yet: run the cell that defines it")]
@@ -48,8 +58,11 @@ def function_results(namespace, name):
     if any(r.status != "PASS" for r in results):
         return results + [unchecked(f"{name}: everything else", "fix the signature first")]
     checks = [("loops", lambda: _loop_results(namespace, name, part))]
-    checks += [(f"known answers of {q}", lambda q=q: known_answer_results(namespace, q))
-               for q in KNOWN_ANSWERS[part] if q == name or q.startswith(name + ".")]
+    checks += [
+        (f"known answers of {q}", lambda q=q: known_answer_results(namespace, q))
+        for q in KNOWN_ANSWERS[part]
+        if q == name or q.startswith(name + ".")
+    ]
     twin = _naive_twin(part, name)
     if twin:
         checks.append(("speed", lambda: [speed_result(namespace, twin, name)]))
@@ -61,12 +74,14 @@ def function_results(namespace, name):
         try:
             results += check()
         except Exception as exc:  # a check must report, never stop the notebook
-            results.append(unchecked(f"{name}: {what}", f"the check itself failed on this code "
-                                                        f"({type(exc).__name__}: {exc})"))
+            results.append(
+                unchecked(f"{name}: {what}", f"the check itself failed on this code ({type(exc).__name__}: {exc})")
+            )
     return results
 
 
 # -------------------------------------------------------------- signature
+
 
 def _qualnames(name, spec):
     return [f"{name}.{m}" for m in spec["methods"]] if "methods" in spec else [name]
@@ -82,12 +97,16 @@ def _signature_results(obj, name, spec):
         problem = signature_problem_of_object(obj, qualname)
         entry = spec["methods"][method] if method else spec
         calls = " and ".join(call_text(qualname, call) for call in entry["calls"])
-        results.append(failed(f"{qualname}: signature", f"{problem}; {SIGNATURE_FIX}") if problem else
-                       passed(f"{qualname}: signature", f"the grader can call it as {calls}"))
+        results.append(
+            failed(f"{qualname}: signature", f"{problem}; {SIGNATURE_FIX}")
+            if problem
+            else passed(f"{qualname}: signature", f"the grader can call it as {calls}")
+        )
     return results
 
 
 # ------------------------------------------------------------------ loops
+
 
 def _loop_results(namespace, name, part):
     definitions = definitions_from_namespace(namespace)
@@ -106,13 +125,22 @@ def _loop_results(namespace, name, part):
             results.append(failed(title, f"{qualname} is not implemented yet (it raises NotImplementedError)"))
         elif policy == "required":
             why = required_loop_problem(definitions, qualname)
-            results.append(passed(title, "loops over its examples, as required") if why is None else
-                           failed(title, f"{why}: it must compute the loss and the gradient with explicit "
-                                         f"Python loops over the examples (see its docstring); it is the "
-                                         f"version the vectorized one is checked and timed against"))
+            results.append(
+                passed(title, "loops over its examples, as required")
+                if why is None
+                else failed(
+                    title,
+                    f"{why}: it must compute the loss and the gradient with explicit "
+                    f"Python loops over the examples (see its docstring); it is the "
+                    f"version the vectorized one is checked and timed against",
+                )
+            )
         else:
-            results.append(failed(title, problems[qualname]) if qualname in problems else
-                           passed(title, "no loop over data, in it or in anything it calls"))
+            results.append(
+                failed(title, problems[qualname])
+                if qualname in problems
+                else passed(title, "no loop over data, in it or in anything it calls")
+            )
     return results
 
 
@@ -127,8 +155,14 @@ def _naive_twin(part, name):
     spec = CONTRACT[part][name]
     if spec.get("loops") != "forbidden":
         return None
-    return next((n for n, s in CONTRACT[part].items()
-                 if s.get("loops") == "required" and s.get("params") == spec.get("params")), None)
+    return next(
+        (
+            n
+            for n, s in CONTRACT[part].items()
+            if s.get("loops") == "required" and s.get("params") == spec.get("params")
+        ),
+        None,
+    )
 
 
 def check_speed(namespace, naive_name, vectorized_name):
@@ -152,9 +186,14 @@ def speed_result(namespace, naive_name, vectorized_name, repeats=(2, 5)):
         with contextlib.redirect_stdout(io.StringIO()):
             seconds.append(time_function(fn, W, X, y, 1e-3, repeats=count))
     ratio = seconds[0] / max(seconds[1], 1e-9)
-    measured = (f"on a batch of N={n}, D={d}, C={c}: {naive_name} {1000 * seconds[0]:.1f} ms, "
-                f"{vectorized_name} {1000 * seconds[1]:.2f} ms, {ratio:.0f}x faster")
+    measured = (
+        f"on a batch of N={n}, D={d}, C={c}: {naive_name} {1000 * seconds[0]:.1f} ms, "
+        f"{vectorized_name} {1000 * seconds[1]:.2f} ms, {ratio:.0f}x faster"
+    )
     if ratio >= SPEEDUP_MIN:
         return passed(title, f"{measured} (the grader needs {SPEEDUP_MIN:g}x)")
-    return failed(title, f"{measured}; the grader needs {SPEEDUP_MIN:g}x: remove the Python-level work "
-                         f"per example (loops, comprehensions) and use matrix products")
+    return failed(
+        title,
+        f"{measured}; the grader needs {SPEEDUP_MIN:g}x: remove the Python-level work "
+        f"per example (loops, comprehensions) and use matrix products",
+    )

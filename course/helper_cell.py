@@ -15,6 +15,7 @@ code cell. For one part that cell holds:
 
     helper_cell_source(notebook, part)   the cell's text
 """
+
 from __future__ import annotations
 
 import ast
@@ -61,20 +62,26 @@ def helper_cell_source(notebook, part: str, known_answers=None) -> str:
     used = set().union(*(s.uses for s in chosen)) | roots
     generated = {name: value for name, value in values.items() if name in used}
     parts = [title_line(part), _index(chosen, roots), _imports(chosen)]
-    parts.append("\n".join(f"{name} = {render(value, 0, len(name) + 3)}"
-                           for name, value in generated.items() if name not in EPILOGUE))
+    parts.append(
+        "\n".join(
+            f"{name} = {render(value, 0, len(name) + 3)}" for name, value in generated.items() if name not in EPILOGUE
+        )
+    )
     for module, title in SOURCES:
         body = [s.text for s in chosen if s.module == module and not s.is_import]
         if body:
             parts.append(f"# {'=' * 10} {title} {'=' * 10}\n\n" + "\n\n\n".join(body))
     for name in EPILOGUE:
         if name in generated:
-            parts.append(f"# {'=' * 10} Data: {name} (computed from the reference solution when this "
-                         f"notebook was made) {'=' * 10}\n{name} = {render(generated[name], 0, len(name) + 3)}")
+            parts.append(
+                f"# {'=' * 10} Data: {name} (computed from the reference solution when this "
+                f"notebook was made) {'=' * 10}\n{name} = {render(generated[name], 0, len(name) + 3)}"
+            )
     return "\n\n\n".join(p for p in parts if p) + "\n"
 
 
 # ------------------------------------------------------------- statements
+
 
 @dataclass(eq=False)
 class Statement:
@@ -112,7 +119,7 @@ def _statements(module: str, generated: set[str]) -> list[Statement]:
     out, previous_end = [], (tree.body[0].end_lineno if body is not tree.body else 0)
     for stmt in body:
         first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
-        above = [line for line in lines[previous_end: first - 1]]
+        above = [line for line in lines[previous_end : first - 1]]
         previous_end = stmt.end_lineno
         defines = _defined(stmt)
         if _is_kit_import(stmt) or (defines and defines <= generated):
@@ -120,7 +127,7 @@ def _statements(module: str, generated: set[str]) -> list[Statement]:
         while above and not above[0].strip():
             above.pop(0)
         comments = [line for line in above if line.strip().startswith("#") or not line.strip()]
-        text = "\n".join(comments + lines[first - 1: stmt.end_lineno]).strip("\n")
+        text = "\n".join(comments + lines[first - 1 : stmt.end_lineno]).strip("\n")
         uses = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
         out.append(Statement(module, text, defines, uses, isinstance(stmt, (ast.Import, ast.ImportFrom)), stmt))
     return out
@@ -136,8 +143,10 @@ def _closure(statements: list[Statement], roots: set[str]) -> list[Statement]:
         texts = {d.text for d in defs}
         if len(texts) > 1 and not all(d.is_import for d in defs):
             where = ", ".join(f"course/{d.module}.py" for d in defs)
-            raise ValueError(f"helper cell: {name!r} is defined in {where}; the modules share one namespace "
-                             f"in a notebook, so a name may be defined only once")
+            raise ValueError(
+                f"helper cell: {name!r} is defined in {where}; the modules share one namespace "
+                f"in a notebook, so a name may be defined only once"
+            )
     chosen: set[int] = set()
     todo = list(roots)
     while todo:
@@ -161,6 +170,7 @@ def _names_used_by(notebook) -> set[str]:
 
 # ---------------------------------------------------------------- emitting
 
+
 def _imports(chosen: list[Statement]) -> str:
     """The imports the chosen statements need, once each: standard library first."""
     texts = list(dict.fromkeys(s.text.split("\n")[-1] for s in chosen if s.is_import))
@@ -180,13 +190,15 @@ def _index(chosen: list[Statement], roots: set[str]) -> str:
         if isinstance(s.node, ast.FunctionDef) and s.node.name in roots and not s.node.name.startswith("_"):
             doc = (ast.get_docstring(s.node) or "").split("\n")[0].strip()
             entries.append(f"#   {s.node.name:<28} {doc}")
-    return "\n".join([
-        "# Everything in this cell is given: run it once, first; you never need to change it. It is folded",
-        "# away: double-click its title in Colab, or click the three dots in JupyterLab, to read the code.",
-        "# The course data at the top and the known answers at the end were written in when this notebook",
-        "# was made. The helpers you use:",
-        *entries,
-    ])
+    return "\n".join(
+        [
+            "# Everything in this cell is given: run it once, first; you never need to change it. It is folded",
+            "# away: double-click its title in Colab, or click the three dots in JupyterLab, to read the code.",
+            "# The course data at the top and the known answers at the end were written in when this notebook",
+            "# was made. The helpers you use:",
+            *entries,
+        ]
+    )
 
 
 def render(value, indent: int = 0, used: int = 0) -> str:

@@ -8,6 +8,7 @@ a hint for each (a halved regularization, biases regularized...). A wrong
 output is compared with the variants and with simple factors (N times too
 large, wrong sign) so the message can say what to look at.
 """
+
 import copy
 
 import numpy as np
@@ -22,13 +23,15 @@ KNOWN_ANSWER_TOL = 1e-6  # relative; correct float64 code agrees to ~1e-14, floa
 def known_answer(qualname, index=0):
     """Print and return (inputs, expected) of one known-answer case, to debug by hand:
 
-        inputs, expected = known_answer("softmax_loss_naive")
-        loss, dW = softmax_loss_naive(**inputs)   # when your parameter names are the starter code's
+    inputs, expected = known_answer("softmax_loss_naive")
+    loss, dW = softmax_loss_naive(**inputs)   # when your parameter names are the starter code's
     """
     cases = _cases(qualname)
     if not cases:
-        raise ValueError(f"known_answer: no known answer for {qualname!r}; there are some for "
-                         f"{', '.join(n for part in KNOWN_ANSWERS.values() for n in part)}")
+        raise ValueError(
+            f"known_answer: no known answer for {qualname!r}; there are some for "
+            f"{', '.join(n for part in KNOWN_ANSWERS.values() for n in part)}"
+        )
     case = cases[index]
     inputs = _array(case["args"])
     expected = _array(case["expected"])
@@ -72,13 +75,12 @@ def _cases(qualname):
 
 # ------------------------------------------------------------ running a case
 
+
 def _array(value):
     """Nested lists -> a numpy array (ints stay ints); dicts element-wise; numbers as they are."""
     if isinstance(value, dict):
         return {k: _array(v) for k, v in value.items()}
     return np.array(value) if isinstance(value, list) else value
-
-
 
 
 def _target(namespace, qualname, case):
@@ -109,8 +111,10 @@ def _run_case(namespace, qualname, case):
     if forward:  # a backward pass takes the cache of the student's own forward pass
         out, problem = call_as_grader(namespace.get(forward["name"]), forward["call"], _array(forward["args"]))
         if problem or not isinstance(out, (tuple, list)) or len(out) != 2:
-            return None, (f"skipped: {forward['name']} must work first (it should return (out, cache); "
-                          f"{problem or 'it returned something else'})")
+            return None, (
+                f"skipped: {forward['name']} must work first (it should return (out, cache); "
+                f"{problem or 'it returned something else'})"
+            )
         args = dict(args, cache=out[1])
     before = copy.deepcopy(args)
     value, problem = call_as_grader(fn, case["call"], args)
@@ -118,12 +122,15 @@ def _run_case(namespace, qualname, case):
         return None, problem
     for name, old in before.items():
         if isinstance(old, np.ndarray) and not np.array_equal(args[name], old):
-            return None, (f"{qualname} modified its input {name} in place. Work on new arrays: "
-                          f"a function (a backward pass in particular) never changes its inputs")
+            return None, (
+                f"{qualname} modified its input {name} in place. Work on new arrays: "
+                f"a function (a backward pass in particular) never changes its inputs"
+            )
     return value, None
 
 
 # ------------------------------------------------------------------ judging
+
 
 def _judge(title, case, value):
     got, problem = _flatten_outputs(case["returns"], value, case["expected"])
@@ -168,8 +175,9 @@ def _flatten_outputs(returns, value, expected):
     for name, v in named.items():
         if isinstance(expected[name], dict):
             if not isinstance(v, dict) or not set(expected[name]) <= set(v):
-                return None, (f"{name} should be a dict with the keys {', '.join(expected[name])}; "
-                              f"it is {_describe(v)}")
+                return None, (
+                    f"{name} should be a dict with the keys {', '.join(expected[name])}; it is {_describe(v)}"
+                )
             flat.update({f"{name}['{key}']": v[key] for key in expected[name]})
         else:
             flat[name] = v
@@ -205,9 +213,11 @@ def _close(got, want):
     return _mismatch("", got, want) is None
 
 
-_FACTORS = [(-1.0, "it has the wrong sign"),
-            (0.5, "it is half the expected value"),
-            (2.0, "it is twice the expected value")]
+_FACTORS = [
+    (-1.0, "it has the wrong sign"),
+    (0.5, "it is half the expected value"),
+    (2.0, "it is twice the expected value"),
+]
 
 
 def _explain(case, name, got):
@@ -218,8 +228,14 @@ def _explain(case, name, got):
             return _hint(variant, name)
     want = np.asarray(_flatten(case["expected"])[name], dtype=np.float64)
     n = case.get("N", 1)
-    factors = [(float(n), "it is N times too large: average over the N examples (divide by N)"),
-               (1.0 / n, "it is divided by N once too often")] if n > 1 else []
+    factors = (
+        [
+            (float(n), "it is N times too large: average over the N examples (divide by N)"),
+            (1.0 / n, "it is divided by N once too often"),
+        ]
+        if n > 1
+        else []
+    )
     for factor, text in factors + _FACTORS:
         if _close(got, (factor * want).tolist() if want.ndim else float(factor * want)):
             return text

@@ -6,6 +6,7 @@ every cell it runs (in linecache), so each top-level def or class can be
 found again from its object, by the cell its code came from and the line
 it starts on. The grader reads the same definitions from the saved notebook.
 """
+
 import ast
 import inspect
 import linecache
@@ -46,11 +47,18 @@ def definition_node(obj, trees=None):
     is_class = inspect.isclass(obj)
     match = None
     for stmt in tree.body:  # a later definition in the same cell wins, as when it runs
-        if is_class and isinstance(stmt, ast.ClassDef) and stmt.name == obj.__name__ \
-                and stmt.lineno <= line <= stmt.end_lineno:
+        if (
+            is_class
+            and isinstance(stmt, ast.ClassDef)
+            and stmt.name == obj.__name__
+            and stmt.lineno <= line <= stmt.end_lineno
+        ):
             match = stmt
-        elif not is_class and isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) \
-                and line in {stmt.lineno} | {d.lineno for d in stmt.decorator_list}:
+        elif (
+            not is_class
+            and isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and line in {stmt.lineno} | {d.lineno for d in stmt.decorator_list}
+        ):
             match = stmt
     return match
 
@@ -65,8 +73,13 @@ def _code_of(obj):
     if not inspect.isclass(obj):
         return None
     for member in vars(obj).values():
-        func = member.__func__ if isinstance(member, (staticmethod, classmethod)) else \
-            member.fget if isinstance(member, property) else member
+        func = (
+            member.__func__
+            if isinstance(member, (staticmethod, classmethod))
+            else member.fget
+            if isinstance(member, property)
+            else member
+        )
         if isinstance(func, types.FunctionType) and func.__qualname__.startswith(obj.__qualname__ + "."):
             return func.__code__
     return None
@@ -77,8 +90,10 @@ def _parse(text):
     (magics, shell escapes) are blanked first. None when it still does not parse."""
     if not text:
         return None
-    for attempt in (text, "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                                    for line in text.splitlines())):
+    for attempt in (
+        text,
+        "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines()),
+    ):
         try:
             return ast.parse(attempt)
         except (SyntaxError, ValueError):

@@ -3,6 +3,7 @@
 Graded code, reference answers and student answers are all found by these
 markers (content), never by cell ids, metadata or position.
 """
+
 import re
 
 START_CODE = "### START CODE HERE ###"

@@ -13,17 +13,26 @@ Malformed markers (a solution region outside START/END CODE HERE, unbalanced
 or nested markers, a region outside any function) stop the release with an
 error naming the notebook, the cell and the line.
 """
+
 from __future__ import annotations
 
 from nbgrader.preprocessors import ClearSolutions
 
-from .markers import BEGIN_SOLUTION
+from .markers import BEGIN_SOLUTION, END_SOLUTION
 from .markers import END_CODE as END
-from .markers import END_SOLUTION
 from .markers import START_CODE as START
+
 # The stubbing itself lives in course.stubs (no nbgrader import); re-exported here.
-from .stubs import (code_stub, code_stub_line, enclosing_name, replace_code_regions,  # noqa: F401
-                    replace_regions, replace_text_regions, solution_walk, stub_cell_source)
+from .stubs import (  # noqa: F401
+    code_stub,
+    code_stub_line,
+    enclosing_name,
+    replace_code_regions,
+    replace_regions,
+    replace_text_regions,
+    solution_walk,
+    stub_cell_source,
+)
 
 
 class MarkerError(RuntimeError):
@@ -40,13 +49,24 @@ def check_markers(lines: list[str], where: str) -> None:
             problem = "START CODE HERE inside another START CODE HERE region" if in_code_here else None
             in_code_here = True
         elif mark == END:
-            problem = ("END CODE HERE without START CODE HERE" if not in_code_here else
-                       "END CODE HERE inside a solution region" if in_solution else None)
+            problem = (
+                "END CODE HERE without START CODE HERE"
+                if not in_code_here
+                else "END CODE HERE inside a solution region"
+                if in_solution
+                else None
+            )
             in_code_here = False
         elif mark.startswith(BEGIN_SOLUTION):
-            problem = ("BEGIN SOLUTION outside START/END CODE HERE" if not in_code_here else
-                       "nested BEGIN SOLUTION" if in_solution else
-                       "BEGIN SOLUTION outside any function" if not enclosing_name(lines, number - 1) else None)
+            problem = (
+                "BEGIN SOLUTION outside START/END CODE HERE"
+                if not in_code_here
+                else "nested BEGIN SOLUTION"
+                if in_solution
+                else "BEGIN SOLUTION outside any function"
+                if not enclosing_name(lines, number - 1)
+                else None
+            )
             in_solution = True
         elif mark.startswith(END_SOLUTION):
             problem = "END SOLUTION without BEGIN SOLUTION" if not in_solution else None
@@ -72,7 +92,7 @@ class StubSolutions(ClearSolutions):
         lines = cell.source.split("\n")
         if cell.cell_type == "code":
             check_markers(lines, self._where)  # stray START/END markers are errors too
-        if not any(l.strip().startswith(BEGIN_SOLUTION) for l in lines):
+        if not any(ln.strip().startswith(BEGIN_SOLUTION) for ln in lines):
             return False
         cell.source = stub_cell_source(cell.source, cell.cell_type)
         return True

@@ -13,6 +13,7 @@ here from their sources:
   EXPERIMENTS          {part: [what the peers grade and the variables its cells set]}
   KNOWN_ANSWERS        {part: {name: [cases]}} from the reference solution (course/known_answers.py)
 """
+
 import re
 from functools import lru_cache
 
@@ -33,18 +34,24 @@ INLINE_QUESTIONS = {part: [q.id for q in load_rubric().inline if q.part == part]
 EXPERIMENTS = {
     "part1": [
         {"what": "training with SGD and the loss curve (section 4.1)", "variables": ["losses"]},
-        {"what": "the learning rate and regularization grid and its heatmap (section 4.2)",
-         "variables": ["results", "best_model"]},
+        {
+            "what": "the learning rate and regularization grid and its heatmap (section 4.2)",
+            "variables": ["results", "best_model"],
+        },
         {"what": "the test accuracy (section 4.3)", "variables": ["test_accuracy"]},
         {"what": "the weight images (section 5)", "variables": ["strong"]},
     ],
     "part2": [
-        {"what": "the spirals: linear model against the net (section 3)",
-         "variables": ["spiral_linear_accuracy", "spiral_net_accuracy"]},
+        {
+            "what": "the spirals: linear model against the net (section 3)",
+            "variables": ["spiral_linear_accuracy", "spiral_net_accuracy"],
+        },
         {"what": "training on the digits, loss and accuracy curves (section 4)", "variables": ["stats"]},
         {"what": "dead ReLUs (section 5)", "variables": ["dead_runs"]},
-        {"what": "your hyperparameter search and the chosen values (section 6)",
-         "variables": ["results", "best_net", "best_params"]},
+        {
+            "what": "your hyperparameter search and the chosen values (section 6)",
+            "variables": ["results", "best_net", "best_params"],
+        },
         {"what": "the first-layer weights (section 7)", "variables": ["strong_net"]},
         {"what": "the test accuracy (section 8)", "variables": ["test_accuracy"]},
     ],
@@ -58,6 +65,7 @@ NAMES = ("COURSE_SEED", "DIGITS_VAL_SIZE", "DIGITS_TEST_SIZE", "SPEEDUP_MIN") + 
 @lru_cache(maxsize=1)
 def _known_answers():
     from .known_answers import known_answers  # runs the reference solution: only when asked for
+
     return known_answers()
 
 
@@ -70,15 +78,20 @@ def __getattr__(name):  # KNOWN_ANSWERS is computed on first use (PEP 562)
 def conventions_of(part):
     """The conventions stated in `part`'s notebook: those naming one of its functions."""
     names = [n for n in CONTRACT[part]]
-    return {key: c for key, c in CONVENTIONS.items()
-            if any(re.search(rf"\b{re.escape(n)}\b", c["stated"]) for n in names)}
+    return {
+        key: c for key, c in CONVENTIONS.items() if any(re.search(rf"\b{re.escape(n)}\b", c["stated"]) for n in names)
+    }
 
 
 def values_for(part, known_answers=None):
     """{name: value} written into `part`'s helper cell, the per-part tables cut to that part."""
     known = _known_answers() if known_answers is None else known_answers
-    tables = {"CONTRACT": CONTRACT, "INLINE_QUESTIONS": INLINE_QUESTIONS, "EXPERIMENTS": EXPERIMENTS,
-              "KNOWN_ANSWERS": known}
+    tables = {
+        "CONTRACT": CONTRACT,
+        "INLINE_QUESTIONS": INLINE_QUESTIONS,
+        "EXPERIMENTS": EXPERIMENTS,
+        "KNOWN_ANSWERS": known,
+    }
     values = {name: globals()[name] for name in NAMES if name not in PER_PART}
     values.update({name: {part: table[part]} for name, table in tables.items()})
     values["CONVENTIONS"] = conventions_of(part)

@@ -13,6 +13,7 @@ imports the data functions from here, so both split the digits the same way.
                       show_weight_images, plot_decision_boundary
   timing              time_function
 """
+
 import hashlib
 import math
 import os
@@ -28,8 +29,8 @@ import numpy as np
 from course.notebook_data import COURSE_SEED, DIGITS_TEST_SIZE, DIGITS_VAL_SIZE
 from course.rules import as_number, rel_error
 
-
 # ----------------------------------------------------------- gradient checks
+
 
 def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0, verbose=True):
     """Compare analytic_grad with centered differences at random entries of x.
@@ -60,6 +61,7 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0, verbos
 
 # ---------------------------------------------------------------------- data
 
+
 def load_digits_split(seed=COURSE_SEED, val_size=DIGITS_VAL_SIZE, test_size=DIGITS_TEST_SIZE):
     """scikit-learn's 8x8 digits (1797 images), split into train/val/test.
 
@@ -78,9 +80,14 @@ def load_digits_split(seed=COURSE_SEED, val_size=DIGITS_VAL_SIZE, test_size=DIGI
         raise ValueError(f"load_digits_split: val_size + test_size must be < {len(y)}")
     order = np.random.default_rng(seed).permutation(len(y))
     test, val, train = np.split(order, [test_size, test_size + val_size])
-    return {"X_train": X[train], "y_train": y[train],
-            "X_val": X[val], "y_val": y[val],
-            "X_test": X[test], "y_test": y[test]}
+    return {
+        "X_train": X[train],
+        "y_train": y[train],
+        "X_val": X[val],
+        "y_val": y[val],
+        "X_test": X[test],
+        "y_test": y[test],
+    }
 
 
 def preprocess(data, bias_trick=True):
@@ -129,8 +136,7 @@ CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 # `file_hash`). The CIFAR page itself publishes an MD5,
 # c58f30108f718f92721af3b95e74349a; SHA-256 is checked because MD5 is broken.
 CIFAR10_SHA256 = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
-                   "dog", "frog", "horse", "ship", "truck")
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
 def _sha256_of(path):
@@ -148,7 +154,8 @@ def verify_sha256(path, sha256):
         raise ValueError(
             f"checksum mismatch for {path}: expected SHA-256 {sha256}, got {actual}. "
             "The download is corrupt or not the official CIFAR-10 archive; "
-            "delete it and run download_cifar10() again.")
+            "delete it and run download_cifar10() again."
+        )
     return path
 
 
@@ -223,8 +230,10 @@ def load_cifar10(root, num_train=49000, num_val=1000, num_test=1000):
     y_all = np.concatenate([y for _, y in parts])
     X_test, y_test = _read_cifar10_pickle(root / "test_batch")
     if num_train + num_val > len(y_all) or num_test > len(y_test):
-        raise ValueError(f"load_cifar10: asked for {num_train}+{num_val} training and "
-                         f"{num_test} test images; {root} has {len(y_all)} and {len(y_test)}")
+        raise ValueError(
+            f"load_cifar10: asked for {num_train}+{num_val} training and "
+            f"{num_test} test images; {root} has {len(y_all)} and {len(y_test)}"
+        )
 
     def scaled(X):
         out = X.reshape(X.shape[0], -1).astype(np.float64)
@@ -232,12 +241,18 @@ def load_cifar10(root, num_train=49000, num_val=1000, num_test=1000):
         return out
 
     val = slice(num_train, num_train + num_val)
-    return {"X_train": scaled(X_all[:num_train]), "y_train": y_all[:num_train],
-            "X_val": scaled(X_all[val]), "y_val": y_all[val],
-            "X_test": scaled(X_test[:num_test]), "y_test": y_test[:num_test]}
+    return {
+        "X_train": scaled(X_all[:num_train]),
+        "y_train": y_all[:num_train],
+        "X_val": scaled(X_all[val]),
+        "y_val": y_all[val],
+        "X_test": scaled(X_test[:num_test]),
+        "y_test": y_test[:num_test],
+    }
 
 
 # --------------------------------------------------------------------- plots
+
 
 def plot_loss_curve(losses, ax=None):
     """Per-iteration training loss (light) and its running mean (dark). Returns the Axes."""
@@ -308,13 +323,16 @@ def show_weight_images(W, image_shape=(8, 8), class_names=None, title=None):
     if W.shape[0] == pixels + 1:
         W = W[:-1]  # drop the bias row
     if W.shape[0] != pixels:
-        raise ValueError(f"show_weight_images: W has {W.shape[0]} rows; image_shape "
-                         f"{image_shape} needs {pixels} (or {pixels + 1} with a bias row)")
+        raise ValueError(
+            f"show_weight_images: W has {W.shape[0]} rows; image_shape "
+            f"{image_shape} needs {pixels} (or {pixels + 1} with a bias row)"
+        )
     count = W.shape[1]
     cols = min(count, 10) if count <= 20 else int(math.ceil(math.sqrt(count)))
     rows = int(math.ceil(count / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(1.3 * cols, 1.4 * rows + (0.3 if title else 0)),
-                             squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(1.3 * cols, 1.4 * rows + (0.3 if title else 0)), squeeze=False, layout="constrained"
+    )
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k >= count:
@@ -349,8 +367,7 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, title=None):
     n_classes = int(max(labels.max(), y.max())) + 1
     levels = np.arange(n_classes + 1) - 0.5
     ax.contourf(gx, gy, labels.reshape(gx.shape), levels=levels, cmap="Set2", alpha=0.6)
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="Set2", vmin=-0.5, vmax=n_classes - 0.5,
-               edgecolors="k", s=18)
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="Set2", vmin=-0.5, vmax=n_classes - 0.5, edgecolors="k", s=18)
     ax.set_xlim(xs[0], xs[-1])
     ax.set_ylim(ys[0], ys[-1])
     ax.set_xlabel("feature x[:, 0]")
@@ -361,6 +378,7 @@ def plot_decision_boundary(predict_fn, X, y, ax=None, title=None):
 
 
 # -------------------------------------------------------------------- timing
+
 
 def time_function(f, *args, repeats=3):
     """Best (smallest) wall time in seconds of f(*args) over `repeats` calls.

@@ -9,6 +9,7 @@ A kernel does not see its own notebook. Where it can be found:
                          notebook in the working directory that has this part's
                          answer cells; the file is only as recent as its last save
 """
+
 import json
 import os
 import time
@@ -31,8 +32,10 @@ def current_notebook(namespace, question_ids):
         notebook, problem = _read(path)
         if notebook is not None and _answer_ids(notebook) & set(question_ids):
             saved = time.strftime("%H:%M:%S", time.localtime(os.path.getmtime(path)))
-            return notebook, (f"{os.path.basename(path)} as saved at {saved}: save the notebook first "
-                              f"(Ctrl+S), answers typed since the last save are not seen")
+            return notebook, (
+                f"{os.path.basename(path)} as saved at {saved}: save the notebook first "
+                f"(Ctrl+S), answers typed since the last save are not seen"
+            )
         if problem:
             reasons.append(problem)
     reasons.append(f"no saved notebook with this part's answer cells in {os.getcwd()}")

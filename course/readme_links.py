@@ -6,6 +6,7 @@
 The block sits between the two marker comments below; everything else in the
 README is left alone.
 """
+
 from __future__ import annotations
 
 import sys
@@ -19,8 +20,7 @@ TITLES = {"part1": "Part 1: linear softmax classifier", "part2": "Part 2: two-la
 
 def links_block() -> str:
     cfg = load_config()
-    rows = [f"| {TITLES.get(p, p)} | [![Open In Colab]({BADGE})]({cfg.colab_url(p)}) |"
-            for p in cfg.notebooks]
+    rows = [f"| {TITLES.get(p, p)} | [![Open In Colab]({BADGE})]({cfg.colab_url(p)}) |" for p in cfg.notebooks]
     return "\n".join([BEGIN, "| Notebook | Open |", "|---|---|", *rows, END])
 
 

@@ -7,6 +7,7 @@ After generation it checks what a release must never get wrong: no line of a
 solution region reaches the release, and every contract function keeps its
 START/END CODE HERE region with a stub.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,9 +29,16 @@ def generate(into: Path) -> None:
     """Run `nbgrader generate_assignment` with nbgrader_config.py; output in `into`."""
     cfg = load_config()
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", cfg.assignment_id,
-               "--force", "--log-level=WARN",
-               f"--CourseDirectory.release_directory={tmp}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            "generate_assignment",
+            cfg.assignment_id,
+            "--force",
+            "--log-level=WARN",
+            f"--CourseDirectory.release_directory={tmp}",
+        ]
         done = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"nbgrader generate_assignment failed:\n{done.stdout}\n{done.stderr}")
@@ -41,8 +49,9 @@ def generate(into: Path) -> None:
 
 def _lines(nb, keep: str) -> list[str]:
     """Stripped lines of every cell that are `keep` ("inside"/"outside") solution regions."""
-    return [line.strip() for cell in nb.cells
-            for _, line, where in solution_walk(cell.source.splitlines()) if where == keep]
+    return [
+        line.strip() for cell in nb.cells for _, line, where in solution_walk(cell.source.splitlines()) if where == keep
+    ]
 
 
 def solution_lines(nb) -> set[str]:
@@ -53,7 +62,7 @@ def solution_lines(nb) -> set[str]:
 def leaked_lines(solution_nb, release_nb) -> list[str]:
     """Solution lines found in the release, except lines that also appear
     outside solution regions (e.g. a `return` shared with the starter code)."""
-    starter = {l.strip() for c in release_nb.cells for l in c.source.splitlines()}
+    starter = {ln.strip() for c in release_nb.cells for ln in c.source.splitlines()}
     return sorted((solution_lines(solution_nb) & starter) - set(_lines(solution_nb, "outside")))
 
 
@@ -90,9 +99,10 @@ def check_release(release_root: Path) -> list[str]:
         sol = nbformat.read(cfg.solution_notebook(part), as_version=4)
         rel_path = cfg.release_notebook(part, release_root)
         rel = nbformat.read(rel_path, as_version=4)
-        problems += [f"{rel_path.name}: solution line reached the release: {l!r}" for l in leaked_lines(sol, rel)]
-        problems += [f"{rel_path.name}: no START/END CODE HERE region with a stub for {n}"
-                     for n in missing_regions(rel, part)]
+        problems += [f"{rel_path.name}: solution line reached the release: {ln!r}" for ln in leaked_lines(sol, rel)]
+        problems += [
+            f"{rel_path.name}: no START/END CODE HERE region with a stub for {n}" for n in missing_regions(rel, part)
+        ]
     return problems
 
 

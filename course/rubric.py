@@ -4,11 +4,12 @@
 items, peer review its `inline` and `peer` items, and grading_rubric.md is
 generated from it. `rescale()` is the one place the 23 -> 10 rule lives.
 """
+
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from .config import ConfigError
@@ -34,6 +35,7 @@ class AutoItem:
 @dataclass(frozen=True)
 class PeerItem:
     """An inline question (kind "inline") or a peer-graded quality item."""
+
     id: str
     kind: str
     part: str
@@ -85,7 +87,10 @@ class Rubric:
 def _peer_items(rows: list[dict], kind: str) -> tuple[PeerItem, ...]:
     return tuple(
         PeerItem(
-            id=str(r["id"]), kind=kind, part=r["part"], title=r["title"],
+            id=str(r["id"]),
+            kind=kind,
+            part=r["part"],
+            title=r["title"],
             points=float(r["points"]),
             deductions=tuple(float(d) for d in r["deductions"]),
             guidance=r.get("guidance", ""),
@@ -94,7 +99,7 @@ def _peer_items(rows: list[dict], kind: str) -> tuple[PeerItem, ...]:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_rubric(path: Path = RUBRIC_PATH) -> Rubric:
     try:
         return _load(path, tomllib.loads(Path(path).read_text()))
@@ -109,15 +114,23 @@ def load_rubric(path: Path = RUBRIC_PATH) -> Rubric:
 def _visibility(path: Path, row: dict) -> str:
     value = row.get("gradescope_visibility", "visible")
     if value not in GRADESCOPE_VISIBILITY:
-        raise ConfigError(f"{path}: item {row.get('id')!r} has gradescope_visibility = {value!r}; use one of "
-                          + ", ".join(GRADESCOPE_VISIBILITY))
+        raise ConfigError(
+            f"{path}: item {row.get('id')!r} has gradescope_visibility = {value!r}; use one of "
+            + ", ".join(GRADESCOPE_VISIBILITY)
+        )
     return value
 
 
 def _load(path: Path, raw: dict) -> Rubric:
     auto = tuple(
-        AutoItem(id=r["id"], part=r["part"], title=r["title"],
-                 points=float(r["points"]), functions=tuple(r["functions"]), visibility=_visibility(path, r))
+        AutoItem(
+            id=r["id"],
+            part=r["part"],
+            title=r["title"],
+            points=float(r["points"]),
+            functions=tuple(r["functions"]),
+            visibility=_visibility(path, r),
+        )
         for r in raw["auto"]
     )
     rubric = Rubric(
@@ -129,10 +142,15 @@ def _load(path: Path, raw: dict) -> Rubric:
         decimals=int(raw["scale"]["decimals"]),
         forgiven_mistakes=int(raw["forgiveness"]["mistakes"]),
         forgiveness_points=float(raw["forgiveness"]["points"]),
-        **{key: cast(raw["peer_review"][key]) for key, cast in PEER_REVIEW_KEYS.items()
-           if key in raw.get("peer_review", {})},
+        **{
+            key: cast(raw["peer_review"][key])
+            for key, cast in PEER_REVIEW_KEYS.items()
+            if key in raw.get("peer_review", {})
+        },
     )
     if abs(rubric.items_total - rubric.max_raw) > 1e-9:
-        raise ConfigError(f"{path}: the items add up to {rubric.items_total:g} points but [scale] max_raw is "
-                          f"{rubric.max_raw:g}; change max_raw or an item's points so they agree")
+        raise ConfigError(
+            f"{path}: the items add up to {rubric.items_total:g} points but [scale] max_raw is "
+            f"{rubric.max_raw:g}; change max_raw or an item's points so they agree"
+        )
     return rubric

@@ -11,6 +11,7 @@ and the grade judge a submission by the same code:
   loops         loop_problems        no loop over data in a vectorized function, following
                                      every function and method it reaches
 """
+
 import ast
 import inspect
 
@@ -23,6 +24,7 @@ except ImportError:
 
 
 # ------------------------------------------------------------------ numbers
+
 
 def as_number(value):
     """A loss as a Python float, by the contract's rule: a float or an int
@@ -88,6 +90,7 @@ def rel_error(x, y):
 
 # ---------------------------------------------------------------- gradients
 
+
 def eval_numerical_gradient(f, x, h=1e-5):
     """Centered-difference gradient of a scalar function f at x.
 
@@ -140,12 +143,16 @@ def signature_of_node(fn):
     P = inspect.Parameter
     positional = [(p, P.POSITIONAL_ONLY) for p in a.posonlyargs] + [(p, P.POSITIONAL_OR_KEYWORD) for p in a.args]
     first_default = len(positional) - len(a.defaults)
-    params = [P(p.arg, kind, default=_PLACEHOLDER if i >= first_default else P.empty)
-              for i, (p, kind) in enumerate(positional)]
+    params = [
+        P(p.arg, kind, default=_PLACEHOLDER if i >= first_default else P.empty)
+        for i, (p, kind) in enumerate(positional)
+    ]
     if a.vararg:
         params.append(P(a.vararg.arg, P.VAR_POSITIONAL))
-    params += [P(p.arg, P.KEYWORD_ONLY, default=P.empty if d is None else _PLACEHOLDER)
-               for p, d in zip(a.kwonlyargs, a.kw_defaults)]
+    params += [
+        P(p.arg, P.KEYWORD_ONLY, default=P.empty if d is None else _PLACEHOLDER)
+        for p, d in zip(a.kwonlyargs, a.kw_defaults)
+    ]
     if a.kwarg:
         params.append(P(a.kwarg.arg, P.VAR_KEYWORD))
     return inspect.Signature(params)
@@ -184,8 +191,7 @@ def _drop_first(sig):
     raise ValueError("takes no self parameter")
 
 
-SIGNATURE_FIX = ("keep the required parameters in the starter code's order and give any extra "
-                 "parameter a default value")
+SIGNATURE_FIX = "keep the required parameters in the starter code's order and give any extra parameter a default value"
 
 
 def call_text(label, call):
@@ -257,17 +263,29 @@ def _spec(contract, qualname):
 # array's shape (x.shape[1:], range(x.ndim)) or over a short literal
 # (a tuple of constants, range(3)): none does work per example or per class.
 
-_LOOP_NODES = {ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a while loop",
-               ast.ListComp: "a list comprehension", ast.SetComp: "a set comprehension",
-               ast.DictComp: "a dict comprehension", ast.GeneratorExp: "a generator expression"}
-_LOOPING_CALLS = {"map": "map()", "filter": "filter()", "reduce": "reduce()", "starmap": "starmap()",
-                  "accumulate": "accumulate()",
-                  "vectorize": "np.vectorize (a Python loop)", "frompyfunc": "np.frompyfunc (a Python loop)",
-                  "apply_along_axis": "np.apply_along_axis (a Python loop)",
-                  "fromiter": "np.fromiter (a Python loop)"}
+_LOOP_NODES = {
+    ast.For: "a for loop",
+    ast.AsyncFor: "a for loop",
+    ast.While: "a while loop",
+    ast.ListComp: "a list comprehension",
+    ast.SetComp: "a set comprehension",
+    ast.DictComp: "a dict comprehension",
+    ast.GeneratorExp: "a generator expression",
+}
+_LOOPING_CALLS = {
+    "map": "map()",
+    "filter": "filter()",
+    "reduce": "reduce()",
+    "starmap": "starmap()",
+    "accumulate": "accumulate()",
+    "vectorize": "np.vectorize (a Python loop)",
+    "frompyfunc": "np.frompyfunc (a Python loop)",
+    "apply_along_axis": "np.apply_along_axis (a Python loop)",
+    "fromiter": "np.fromiter (a Python loop)",
+}
 _DYNAMIC_CALLS = {"exec", "eval", "compile", "__import__"}
 _DICT_VIEWS = {"keys", "items", "values"}
-SMALL_LITERAL = 16   # iterations of a constant range or literal that are not a loop over data
+SMALL_LITERAL = 16  # iterations of a constant range or literal that are not a loop over data
 _WRAPPERS = {"list", "tuple", "sorted", "reversed", "enumerate", "iter"}
 
 
@@ -309,14 +327,21 @@ def _is_small_count(expr):
 
 
 def _not_data(expr, keys, bound):
-    return _is_param_iterable(expr, keys, bound) or _is_shape_iterable(expr) or \
-        (isinstance(expr, ast.Name) and expr.id in bound.shapes)
+    return (
+        _is_param_iterable(expr, keys, bound)
+        or _is_shape_iterable(expr)
+        or (isinstance(expr, ast.Name) and expr.id in bound.shapes)
+    )
 
 
 def _is_param_iterable(expr, keys, bound):
     """True when `expr` iterates over the parameter dictionary (not over data)."""
-    if isinstance(expr, ast.Attribute) and expr.attr == "params" and isinstance(expr.value, ast.Name) \
-            and expr.value.id == "self":
+    if (
+        isinstance(expr, ast.Attribute)
+        and expr.attr == "params"
+        and isinstance(expr.value, ast.Name)
+        and expr.value.id == "self"
+    ):
         return True
     if isinstance(expr, ast.Name):
         return expr.id in bound
@@ -349,19 +374,29 @@ def _param_bound_names(fn, keys):
     it (no update(), no other key). Also `.shapes`: names holding a shape."""
     values, calls = {}, {}
     for node in ast.walk(fn):
-        targets = node.targets if isinstance(node, ast.Assign) else \
-            [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.comprehension)) else []
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.comprehension))
+            else []
+        )
         value = getattr(node, "value", None)
         for t in targets:
             if isinstance(t, ast.Name):
                 values.setdefault(t.id, []).append(value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and isinstance(node.func.value, ast.Name) and node.func.attr not in _READ_ONLY:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.attr not in _READ_ONLY
+        ):
             calls.setdefault(node.func.value.id, []).append(node.func.attr)
     stores = _keyed_stores(fn)
     bound = _Bound()
-    bound.shapes = {name for name, exprs in values.items()
-                    if all(e is not None and _is_shape_iterable(e) for e in exprs)}
+    bound.shapes = {
+        name for name, exprs in values.items() if all(e is not None and _is_shape_iterable(e) for e in exprs)
+    }
     changed = True
     while changed:  # names defined from other such names
         changed = False
@@ -369,8 +404,10 @@ def _param_bound_names(fn, keys):
             if name in bound or name in calls:
                 continue
             filled_right = all(_is_param_key(key, loops, name, keys, bound) for key, loops in stores.get(name, []))
-            if filled_right and all(e is not None and (_is_param_iterable(e, keys, bound) or
-                                                      (isinstance(e, ast.Dict) and not e.keys)) for e in exprs):
+            if filled_right and all(
+                e is not None and (_is_param_iterable(e, keys, bound) or (isinstance(e, ast.Dict) and not e.keys))
+                for e in exprs
+            ):
                 bound.add(name)
                 changed = True
     return bound
@@ -378,6 +415,7 @@ def _param_bound_names(fn, keys):
 
 class _Bound(set):
     """Names holding the parameter dictionary (the set), and `shapes`: names holding a shape."""
+
     shapes: set = set()
 
 
@@ -404,11 +442,17 @@ def _is_param_key(key, loops, name, keys, bound):
     if not isinstance(key, ast.Name):
         return False
     for loop in loops:
-        it = loop.iter.func.value if isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Attribute) \
-            and loop.iter.func.attr in _DICT_VIEWS else loop.iter
+        it = (
+            loop.iter.func.value
+            if isinstance(loop.iter, ast.Call)
+            and isinstance(loop.iter.func, ast.Attribute)
+            and loop.iter.func.attr in _DICT_VIEWS
+            else loop.iter
+        )
         over_itself = isinstance(it, ast.Name) and it.id == name
-        if (over_itself or _is_param_iterable(loop.iter, keys, bound)) and \
-                key.id in {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}:
+        if (over_itself or _is_param_iterable(loop.iter, keys, bound)) and key.id in {
+            n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)
+        }:
             return True
     return False
 
@@ -438,8 +482,14 @@ def loops_in(fn, contract=None):
     first = fn.lineno
     found = []
     # reduce(f, x.shape[1:]) and the like: a looping function over a shape is no loop over data
-    exempt = {id(n.func) for n in ast.walk(fn) if isinstance(n, ast.Call) and _name_of(n.func) in _LOOPING_CALLS
-              and n.args[1:] and all(_not_data(a, keys, bound) for a in n.args[1:])}
+    exempt = {
+        id(n.func)
+        for n in ast.walk(fn)
+        if isinstance(n, ast.Call)
+        and _name_of(n.func) in _LOOPING_CALLS
+        and n.args[1:]
+        and all(_not_data(a, keys, bound) for a in n.args[1:])
+    }
     for node in ast.walk(fn):
         line = getattr(node, "lineno", first) - first + 1
         what = None if id(node) in exempt else _loop_at(node, keys, bound)
@@ -474,8 +524,12 @@ def _name_of(node):
 
 def _iterating_call(call, keys, bound):
     func = call.func
-    if isinstance(func, ast.Name) and func.id == "getattr" and len(call.args) >= 2 \
-            and not isinstance(call.args[1], ast.Constant):
+    if (
+        isinstance(func, ast.Name)
+        and func.id == "getattr"
+        and len(call.args) >= 2
+        and not isinstance(call.args[1], ast.Constant)
+    ):
         return "getattr with a computed name (code the loop check cannot follow)"
     if not isinstance(func, ast.Name) or func.id not in _ITERATING_BUILTINS:
         return None
@@ -494,8 +548,14 @@ def _local_recursion(fn):
     local classes that Python iterates by calling their methods (__getitem__, __iter__)."""
     lines = []
     for node in ast.walk(fn):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and any(
-                isinstance(a, ast.Name) and a.id == node.func.id for a in (*node.args, *(k.value for k in node.keywords))):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and any(
+                isinstance(a, ast.Name) and a.id == node.func.id
+                for a in (*node.args, *(k.value for k in node.keywords))
+            )
+        ):
             lines.append(node.lineno)
             continue
         if isinstance(node, ast.ClassDef) and ITERATION_PROTOCOL & set(_methods(node)):
@@ -503,8 +563,12 @@ def _local_recursion(fn):
             continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not fn:
             body, name = node, node.name
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda) \
-                and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        elif (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Lambda)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
             body, name = node.value, node.targets[0].id
         else:
             continue
@@ -537,8 +601,13 @@ def _reached(fn, owner, definitions):
                 out += [(f"{node.id}.{m}", n, node.id) for m, n in _methods(target).items()]
             elif isinstance(target, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 out.append((node.id, target, None))
-        elif (owner and isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-              and node.value.id in ("self", "cls", owner) and node.attr in _methods(definitions[owner])):
+        elif (
+            owner
+            and isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in ("self", "cls", owner)
+            and node.attr in _methods(definitions[owner])
+        ):
             out.append((f"{owner}.{node.attr}", _methods(definitions[owner])[node.attr], owner))
     return out
 
@@ -568,7 +637,7 @@ def first_loop(start, owner, definitions, contract=None):
         loops = loops_in(fn, contract)
         if loops:
             line, what = loops[0]
-            where = (f"line {line} of it" if via is None else f"line {line} of {via}, which it calls")
+            where = f"line {line} of it" if via is None else f"line {line} of {via}, which it calls"
             return what, where + ", counting the def line as line 1"
         for label, node, node_owner in _reached(fn, cls, definitions):
             if node is start or (via is not None and node is fn):
@@ -618,7 +687,7 @@ def _loops_over(fn, params):
     """Whether some loop of `fn` iterates over something computed from `params`."""
     derived = set(params)
     changed = True
-    while changed:   # N = X.shape[0]; num_train = N; ...
+    while changed:  # N = X.shape[0]; num_train = N; ...
         changed = False
         for node in ast.walk(fn):
             if isinstance(node, ast.Assign) and _mentions(node.value, derived):
@@ -632,8 +701,9 @@ def _loops_over(fn, params):
             return True
         if isinstance(node, ast.While) and _mentions(node.test, derived):
             return True
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)) \
-                and any(_mentions(g.iter, derived) for g in node.generators):
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)) and any(
+            _mentions(g.iter, derived) for g in node.generators
+        ):
             return True
     return False
 
@@ -652,8 +722,11 @@ def loop_problems(definitions, part, contract=None):
     contract = contract or CONTRACT
     problems = {}
     for name, spec in contract[part].items():
-        targets = ([(f"{name}.{m}", s, name) for m, s in spec["methods"].items()] if "methods" in spec
-                   else [(name, spec, None)])
+        targets = (
+            [(f"{name}.{m}", s, name) for m, s in spec["methods"].items()]
+            if "methods" in spec
+            else [(name, spec, None)]
+        )
         for qualname, mspec, owner in targets:
             if mspec["loops"] != "forbidden":
                 continue

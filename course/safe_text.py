@@ -13,6 +13,7 @@ are untrusted. Two rules, one place:
 Numbers the kit computes are written as numbers, never through csv_cell:
 a negative score must stay a number in a spreadsheet.
 """
+
 from __future__ import annotations
 
 import csv
@@ -46,6 +47,7 @@ def csv_text(header: list[str], rows: list[list], text_columns: set[str] | None 
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([csv_cell(v) if text_columns is None or name in text_columns else v
-                         for name, v in zip(header, row)])
+        writer.writerow(
+            [csv_cell(v) if text_columns is None or name in text_columns else v for name, v in zip(header, row)]
+        )
     return buf.getvalue()

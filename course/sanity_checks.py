@@ -1,6 +1,7 @@
 """The notebooks' small checks, each with a verdict: a value against a
 hand-worked one, gradients against numerical ones, the loss at initialisation.
 """
+
 import math
 
 import numpy as np
@@ -27,22 +28,40 @@ def _close_result(title, got, expected, tol, hint):
     if err <= tol:
         return passed(title, f"relative error {err:.1e}")
     at = f" at [{', '.join(str(int(i)) for i in idx)}]" if idx else ""
-    return failed(title, f"relative error {err:.1e}{at} (above {tol:.0e})" + (f": {hint}" if hint else "")
-                  + yours_and_expected(got, expected))
+    return failed(
+        title,
+        f"relative error {err:.1e}{at} (above {tol:.0e})"
+        + (f": {hint}" if hint else "")
+        + yours_and_expected(got, expected),
+    )
 
 
 def check_gradients(pairs, tol=GRADIENT_TOL):
     """Print one verdict per (name, analytic, numerical): same shape and a relative error below tol."""
-    show([_close_result(f"{name}: analytic against numerical gradient", analytic, numerical, tol,
-                        "the backward pass has a bug in this gradient")
-          for name, analytic, numerical in pairs])
+    show(
+        [
+            _close_result(
+                f"{name}: analytic against numerical gradient",
+                analytic,
+                numerical,
+                tol,
+                "the backward pass has a bug in this gradient",
+            )
+            for name, analytic, numerical in pairs
+        ]
+    )
 
 
 def check_relative_error(title, error, tol=GRADIENT_TOL, hint=""):
     """Print PASS when a relative error (e.g. what grad_check_sparse returned) is below tol."""
     ok = error <= tol
-    show([passed(title, f"largest relative error {error:.1e} (below {tol:.0e})") if ok else
-          failed(title, f"largest relative error {error:.1e} is above {tol:.0e}" + (f": {hint}" if hint else ""))])
+    show(
+        [
+            passed(title, f"largest relative error {error:.1e} (below {tol:.0e})")
+            if ok
+            else failed(title, f"largest relative error {error:.1e} is above {tol:.0e}" + (f": {hint}" if hint else ""))
+        ]
+    )
 
 
 def check_initial_loss(loss, num_classes, tol=0.05, name="the loss"):
@@ -57,10 +76,12 @@ def check_initial_loss(loss, num_classes, tol=0.05, name="the loss"):
     if abs(loss - expected) <= tol:
         show([passed(title, f"{loss:.4f}")])
         return
-    hint = ("far below log C: is the -log missing, or the correct class's probability taken from the wrong place?"
-            if loss < expected else
-            "far above log C: are the losses summed over the examples instead of averaged, or summed over "
-            "all classes instead of taking the correct class's term?")
+    hint = (
+        "far below log C: is the -log missing, or the correct class's probability taken from the wrong place?"
+        if loss < expected
+        else "far above log C: are the losses summed over the examples instead of averaged, or summed over "
+        "all classes instead of taking the correct class's term?"
+    )
     show([failed(title, f"{loss:.4f}, off by more than {tol}: {hint}")])
 
 
@@ -68,12 +89,22 @@ def check_equal(title, got, expected, hint=""):
     """Print PASS when `got` equals `expected` exactly (hand-worked values, no rounding involved)."""
     expected = np.asarray(expected)
     ok = isinstance(got, np.ndarray) and got.shape == expected.shape and np.array_equal(got, expected)
-    show([passed(title, "exactly as worked out by hand") if ok else
-          failed(title, hint + yours_and_expected(got, expected))])
+    show(
+        [
+            passed(title, "exactly as worked out by hand")
+            if ok
+            else failed(title, hint + yours_and_expected(got, expected))
+        ]
+    )
 
 
 def check_unchanged(title, before, after):
     """Print PASS when an input array is unchanged by a call (compare with a copy taken before it)."""
     ok = np.array_equal(before, after)
-    show([passed(title, "the input array was left as it was") if ok else
-          failed(title, "the function changed its input array in place: compute the result in a new array")])
+    show(
+        [
+            passed(title, "the input array was left as it was")
+            if ok
+            else failed(title, "the function changed its input array in place: compute the result in a new array")
+        ]
+    )

@@ -6,6 +6,7 @@ as the grader judges them on these inputs; then the inline answers (none may
 be blank) and the experiments (their results must exist in this session).
 It says "Ready to submit." only when nothing it checks would cost points.
 """
+
 from course.check_report import FAIL, PASS, failed, passed, show, unchecked
 from course.function_checks import function_results
 from course.notebook_data import CONTRACT, EXPERIMENTS, INLINE_QUESTIONS
@@ -33,11 +34,15 @@ def self_check(namespace, part):
     if ready:
         print("\nReady to submit.")
     elif failures:
-        print(f"\nNot ready: {len(failures)} check(s) above say FAIL; each would cost points. "
-              "Fix them, run the notebook again from the top, then run this cell again.")
+        print(
+            f"\nNot ready: {len(failures)} check(s) above say FAIL; each would cost points. "
+            "Fix them, run the notebook again from the top, then run this cell again."
+        )
     else:
-        print(f"\nNot confirmed: {len(open_items)} item(s) could not be checked (marked ????); "
-              "check them yourself before you hand in.")
+        print(
+            f"\nNot confirmed: {len(open_items)} item(s) could not be checked (marked ????); "
+            "check them yourself before you hand in."
+        )
     return {"ready": ready, "checks": [(r.title, r.status, r.message) for r in results]}
 
 
@@ -47,18 +52,27 @@ def answer_results(namespace, part):
     questions = INLINE_QUESTIONS[part]
     notebook, where = current_notebook(namespace, questions)
     if notebook is None:
-        return [unchecked(title, f"could not check the inline answers: {where}. Make sure every "
-                                 f"**Your answer (inline question ...)** cell holds your answer")]
+        return [
+            unchecked(
+                title,
+                f"could not check the inline answers: {where}. Make sure every "
+                f"**Your answer (inline question ...)** cell holds your answer",
+            )
+        ]
     answers = answer_cells(notebook)
     missing = [q for q in questions if q not in answers]
     blank = [q for q in questions if q in answers and not answers[q].strip()]
     problems = []
     if blank:
-        problems.append(f"blank: {', '.join(blank)} (write your answer below the line "
-                        f"**Your answer (inline question N.M):**, in the same cell)")
+        problems.append(
+            f"blank: {', '.join(blank)} (write your answer below the line "
+            f"**Your answer (inline question N.M):**, in the same cell)"
+        )
     if missing:
-        problems.append(f"no answer cell for {', '.join(missing)} (the cell starting with "
-                        f"**Your answer (inline question N.M):** was deleted or its first line changed)")
+        problems.append(
+            f"no answer cell for {', '.join(missing)} (the cell starting with "
+            f"**Your answer (inline question N.M):** was deleted or its first line changed)"
+        )
     if problems:
         return [failed(title, "; ".join(problems) + f". Read from {where}")]
     return [passed(title, f"{', '.join(questions)} answered (read from {where})")]
@@ -70,9 +84,15 @@ def experiment_results(namespace, part):
     for experiment in EXPERIMENTS[part]:
         absent = [v for v in experiment["variables"] if _empty(namespace.get(v))]
         title = f"experiment: {experiment['what']}"
-        results.append(failed(title, f"not run yet ({', '.join(absent)} not set): run its cells so that "
-                                     f"the results and plots are in the notebook you hand in")
-                       if absent else passed(title, "run"))
+        results.append(
+            failed(
+                title,
+                f"not run yet ({', '.join(absent)} not set): run its cells so that "
+                f"the results and plots are in the notebook you hand in",
+            )
+            if absent
+            else passed(title, "run")
+        )
     return results
 
 

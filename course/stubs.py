@@ -9,6 +9,7 @@ answer here._`. nbgrader_stubs.StubSolutions applies this in `make release`;
 the examples and the tests use it to build a release without nbgrader, and
 the mutation run to find the lines students write.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,7 @@ _DEF = re.compile(r"^(\s*)(?:async\s+)?(def|class)\s+(\w+)")
 
 
 def code_stub(qualified_name: str) -> str:
-    return (f'raise NotImplementedError("{qualified_name}: fill in the code between '
-            f'START CODE HERE and END CODE HERE")')
+    return f'raise NotImplementedError("{qualified_name}: fill in the code between START CODE HERE and END CODE HERE")'
 
 
 def enclosing_name(lines: list[str], index: int) -> str:
@@ -53,8 +53,11 @@ def solution_walk(lines: list[str]):
 
 def replace_regions(lines: list[str], stub_for) -> list[str]:
     """Each solution region -> the one line `stub_for(lines, index of BEGIN)`."""
-    return [stub_for(lines, i) if where == "begin" else line
-            for i, line, where in solution_walk(lines) if where in ("begin", "outside")]
+    return [
+        stub_for(lines, i) if where == "begin" else line
+        for i, line, where in solution_walk(lines)
+        if where in ("begin", "outside")
+    ]
 
 
 def code_stub_line(lines: list[str], index: int) -> str:

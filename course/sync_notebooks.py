@@ -7,6 +7,7 @@ computed from the solutions (course/known_answers.py). `make release` then
 carries the cells into the student notebooks. tests/course/test_release.py
 fails when a notebook is out of date.
 """
+
 from __future__ import annotations
 
 import sys
@@ -24,8 +25,10 @@ from .rubric import load_rubric
 def find_setup_cell(nb, where: str):
     cells = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(SETUP_MARKER)]
     if len(cells) != 1:
-        raise ValueError(f"{where}: expected exactly one code cell starting with the helper cell's title "
-                         f"{SETUP_MARKER!r}, found {len(cells)}")
+        raise ValueError(
+            f"{where}: expected exactly one code cell starting with the helper cell's title "
+            f"{SETUP_MARKER!r}, found {len(cells)}"
+        )
     return cells[0]
 
 
@@ -35,8 +38,15 @@ def answer_metadata(question_id: str) -> dict:
     points = {q.id: q.points for q in load_rubric().inline}
     if question_id not in points:
         raise ValueError(f"answer cell for inline question {question_id}, which rubric.toml does not list")
-    return {"grade": True, "solution": True, "locked": False, "task": False, "schema_version": 3,
-            "grade_id": "inline_" + question_id.replace(".", "_"), "points": points[question_id]}
+    return {
+        "grade": True,
+        "solution": True,
+        "locked": False,
+        "task": False,
+        "schema_version": 3,
+        "grade_id": "inline_" + question_id.replace(".", "_"),
+        "points": points[question_id],
+    }
 
 
 def synced(nb, where: str, part: str, known: dict) -> bool:

@@ -8,6 +8,7 @@
 Markdown is not HTML: a Markdown template escapes with the `md` filter, which the
 caller registers (autograder.report: feedback.md).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +19,9 @@ import jinja2
 def environment(folder: Path) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(folder)),
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-        trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
         autoescape=jinja2.select_autoescape(["html", "html.j2"], default_for_string=True),
     )

@@ -9,6 +9,7 @@ learning rate train used at iteration k. So the update rule and the learning
 rate schedule are checked without trusting what train returns, and whether or
 not train calls self.loss.
 """
+
 import inspect
 import math
 
@@ -45,9 +46,14 @@ def train_results(namespace, class_name):
     if problem:
         return [failed(title, f"skipped: {class_name}.loss must work first ({problem})")]
     rates, problem = _learning_rates(class_name, cls, points, grads, X, y)
-    results = [failed(f"{title}: update rule", problem) if problem else
-               passed(f"{title}: update rule", "every step is params -= learning_rate * grads, "
-                                               "with the gradient of your loss (reg passed on)")]
+    results = [
+        failed(f"{title}: update rule", problem)
+        if problem
+        else passed(
+            f"{title}: update rule",
+            "every step is params -= learning_rate * grads, with the gradient of your loss (reg passed on)",
+        )
+    ]
     if rates is not None:
         results.append(_schedule_result(title, spec, rates))
     results.append(_history_result(title, spec, runs[-1][1], losses))
@@ -74,18 +80,25 @@ def predict_results(namespace, class_name):
     if problem:
         return [failed(title, problem)]
     if not isinstance(labels, np.ndarray) or labels.shape != (len(X),) or labels.dtype.kind not in "iu":
-        return [failed(title, f"predict(X) should return an int array of shape ({len(X)},); "
-                              f"it returned {_describe(labels)}")]
+        return [
+            failed(
+                title, f"predict(X) should return an int array of shape ({len(X)},); it returned {_describe(labels)}"
+            )
+        ]
     scores, problem = _scores(model, class_name, X)
     if problem:
         return [failed(title, f"skipped: the scores must work first ({problem})")]
     if not np.array_equal(labels, np.argmax(scores, axis=1)):
-        return [failed(title, "predict(X) should return the class with the highest score of each row "
-                              "(np.argmax over axis 1)")]
+        return [
+            failed(
+                title, "predict(X) should return the class with the highest score of each row (np.argmax over axis 1)"
+            )
+        ]
     return [passed(title, "int labels of shape (N,): the highest-scoring class of each row")]
 
 
 # ------------------------------------------------------------ the model
+
 
 def _class_spec(class_name):
     part = next(p for p in CONTRACT.values() if class_name in p)
@@ -153,9 +166,8 @@ def _get_params(model, class_name):
     return {k: value[k].copy() for k in _keys(class_name)}
 
 
-
-
 # ----------------------------------------------------------- running train
+
 
 def _train(model, class_name, X, y, num_iters, **settings):
     values = dict(TRAIN_SETTINGS, X=X, y=y, X_val=X, y_val=y, num_iters=num_iters, batch_size=TRAIN_BATCH)
@@ -179,9 +191,11 @@ def _runs(cls, class_name, start, X, y):
             return None, f"after train, {where} no longer holds numpy arrays"
         changed = [k for k in start if params[k].shape != start[k].shape]
         if changed:
-            return None, (f"train replaced the parameters: after train(..., num_iters={k}) {changed[0]} has shape "
-                          f"{params[changed[0]].shape} instead of {start[changed[0]].shape}. It must update the "
-                          f"existing parameters" + (" (and create self.W only when it is None)" if _lazy(class_name) else ""))
+            return None, (
+                f"train replaced the parameters: after train(..., num_iters={k}) {changed[0]} has shape "
+                f"{params[changed[0]].shape} instead of {start[changed[0]].shape}. It must update the "
+                f"existing parameters" + (" (and create self.W only when it is None)" if _lazy(class_name) else "")
+            )
         runs.append((params, returned))
     return runs, None
 
@@ -221,7 +235,10 @@ def _learning_rates(class_name, cls, points, grads, X, y):
             return None, _step_problem(class_name, cls, k, points, grad, step, X, y)
         rates.append(rate)
     if any(r <= 0 for r in rates):
-        return None, "train moves the parameters along the gradient instead of against it: use params -= learning_rate * grads"
+        return (
+            None,
+            "train moves the parameters along the gradient instead of against it: use params -= learning_rate * grads",
+        )
     return rates, None
 
 
@@ -230,9 +247,11 @@ def _step_problem(class_name, cls, k, points, grad, step, X, y):
     keys = _keys(class_name)
     where = f"iteration {k + 1}"
     if not np.any(step):
-        return (f"train did not change the parameters at {where}: update them in place, e.g. "
-                + ("self.W -= learning_rate * grad" if _lazy(class_name) else
-                   "self.params[name] -= learning_rate * grads[name] for every name"))
+        return f"train did not change the parameters at {where}: update them in place, e.g. " + (
+            "self.W -= learning_rate * grad"
+            if _lazy(class_name)
+            else "self.params[name] -= learning_rate * grads[name] for every name"
+        )
     frozen = [key for key in keys if not np.any(points[k + 1][key] - points[k][key]) and np.any(grad[key])]
     if frozen:
         return f"train never updates {', '.join(frozen)} (at {where}): every parameter takes a step"
@@ -240,12 +259,15 @@ def _step_problem(class_name, cls, k, points, grad, step, X, y):
     g0 = None if problem else _flat(grads_no_reg[0], keys)
     if g0 is not None and rel_error(step, (float(step @ g0) / max(float(g0 @ g0), 1e-300)) * g0) <= _STEP_TOL:
         return "train does not pass reg on to the loss: its steps follow the gradient without regularization"
-    return (f"at {where} the step is not -learning_rate * grads with the gradient of your own loss"
-            + (" (does train create a new self.W although one exists? It should only when self.W is None)"
-               if _lazy(class_name) and k == 0 else ""))
+    return f"at {where} the step is not -learning_rate * grads with the gradient of your own loss" + (
+        " (does train create a new self.W although one exists? It should only when self.W is None)"
+        if _lazy(class_name) and k == 0
+        else ""
+    )
 
 
 # --------------------------------------------------------------- verdicts
+
 
 def _schedule_result(title, spec, rates):
     lr = TRAIN_SETTINGS["learning_rate"]
@@ -253,15 +275,24 @@ def _schedule_result(title, spec, rates):
     decays = "learning_rate_decay" in spec["methods"]["train"]["params"]
     if not decays:
         ok = all(abs(r - lr) <= 1e-6 * lr for r in rates)
-        return passed(f"{title}: learning rate", f"every step uses learning_rate={lr}") if ok else \
-            failed(f"{title}: learning rate", f"the steps used learning rates {shown}; every step should use learning_rate={lr}")
+        return (
+            passed(f"{title}: learning rate", f"every step uses learning_rate={lr}")
+            if ok
+            else failed(
+                f"{title}: learning rate",
+                f"the steps used learning rates {shown}; every step should use learning_rate={lr}",
+            )
+        )
     problem = _decay_problem(rates, lr, TRAIN_SETTINGS["learning_rate_decay"], TRAIN_ROWS / TRAIN_BATCH)
     name = f"{title}: learning rate decay"
     if problem:
-        return failed(name, f"{problem}. The learning rate must be multiplied by learning_rate_decay once per "
-                            f"epoch, here every N / batch_size = {TRAIN_ROWS // TRAIN_BATCH} iterations "
-                            f"(learning_rate={lr}, learning_rate_decay={TRAIN_SETTINGS['learning_rate_decay']}); "
-                            f"the learning rates of the {len(rates)} steps were {shown}")
+        return failed(
+            name,
+            f"{problem}. The learning rate must be multiplied by learning_rate_decay once per "
+            f"epoch, here every N / batch_size = {TRAIN_ROWS // TRAIN_BATCH} iterations "
+            f"(learning_rate={lr}, learning_rate_decay={TRAIN_SETTINGS['learning_rate_decay']}); "
+            f"the learning rates of the {len(rates)} steps were {shown}",
+        )
     return passed(name, f"multiplied by learning_rate_decay once per epoch ({shown})")
 
 
@@ -280,8 +311,11 @@ def _decay_problem(rates, lr, decay, per_epoch):
     if any(powers[k] != powers[k - 1] + 1 for k in changes):
         return "the learning rate decayed by more than one factor of learning_rate_decay at once"
     gaps = [b - a for a, b in zip(changes, changes[1:])]
-    if changes[0] > math.ceil(per_epoch) or any(g != round(per_epoch) for g in gaps) \
-            or changes[-1] < len(rates) - per_epoch:
+    if (
+        changes[0] > math.ceil(per_epoch)
+        or any(g != round(per_epoch) for g in gaps)
+        or changes[-1] < len(rates) - per_epoch
+    ):
         return f"the learning rate changed after iterations {', '.join(str(k) for k in changes)}"
     return None
 
@@ -292,9 +326,11 @@ def _history_result(title, spec, returned, losses):
     per_iteration = "the loss of each iteration's minibatch, before its update"
     if "X_val" not in spec["methods"]["train"]["params"]:
         problem = _loss_list_problem(returned, losses)
-        return failed(name, f"train should return the list of its {n} per-iteration losses "
-                            f"({per_iteration}): {problem}") if problem else \
-            passed(name, f"the {n} per-iteration losses")
+        return (
+            failed(name, f"train should return the list of its {n} per-iteration losses ({per_iteration}): {problem}")
+            if problem
+            else passed(name, f"the {n} per-iteration losses")
+        )
     keys = ("loss_history", "train_acc_history", "val_acc_history")
     if not isinstance(returned, dict) or not all(k in returned for k in keys):
         return failed(name, f"train should return a dict with {', '.join(keys)}; it returned {_describe(returned)}")
@@ -303,12 +339,18 @@ def _history_result(title, spec, returned, losses):
         return failed(name, f"loss_history should hold the {n} per-iteration losses ({per_iteration}): {problem}")
     for key in keys[1:]:
         values = returned[key]
-        if not isinstance(values, (list, tuple, np.ndarray)) or not 0 < len(values) <= n or \
-                not all(_is_fraction(v) for v in values):
-            return failed(name, f"{key} should hold one accuracy (a number between 0 and 1) per epoch; "
-                                f"it is {_describe(values)}")
-    return passed(name, "loss_history holds the per-iteration losses; one accuracy per epoch in "
-                        "train_acc_history and val_acc_history")
+        if (
+            not isinstance(values, (list, tuple, np.ndarray))
+            or not 0 < len(values) <= n
+            or not all(_is_fraction(v) for v in values)
+        ):
+            return failed(
+                name, f"{key} should hold one accuracy (a number between 0 and 1) per epoch; it is {_describe(values)}"
+            )
+    return passed(
+        name,
+        "loss_history holds the per-iteration losses; one accuracy per epoch in train_acc_history and val_acc_history",
+    )
 
 
 def _loss_list_problem(values, losses):
@@ -356,11 +398,17 @@ def _minibatch_result(cls, class_name, rng):
         return None
     name = f"{class_name}.train: minibatches"
     if any(len(b) != TRAIN_BATCH for b in batches):
-        return failed(name, f"the minibatches had {sorted({len(b) for b in batches})} rows; each should have "
-                            f"batch_size={TRAIN_BATCH} rows")
+        return failed(
+            name,
+            f"the minibatches had {sorted({len(b) for b in batches})} rows; each should have "
+            f"batch_size={TRAIN_BATCH} rows",
+        )
     if all(b == list(range(TRAIN_BATCH)) for b in batches):
-        return failed(name, "every iteration used the first batch_size rows of X: sample a random minibatch, "
-                            "e.g. np.random.choice(N, batch_size)")
+        return failed(
+            name,
+            "every iteration used the first batch_size rows of X: sample a random minibatch, "
+            "e.g. np.random.choice(N, batch_size)",
+        )
     if all(b == batches[0] for b in batches):
         return failed(name, "every iteration used the same minibatch: draw a new random one each iteration")
     return passed(name, f"a new random minibatch of batch_size={TRAIN_BATCH} rows at each iteration")
@@ -382,8 +430,11 @@ def _lazy_init_result(cls, class_name, rng):
     shape = (X.shape[1], int(y.max()) + 1)
     W = getattr(model, "W", None)
     if not isinstance(W, np.ndarray) or W.shape != shape:
-        return failed(name, f"after train on X {X.shape} with {shape[1]} classes, self.W should have shape "
-                            f"{shape}; it is {_describe(W)}")
+        return failed(
+            name,
+            f"after train on X {X.shape} with {shape[1]} classes, self.W should have shape "
+            f"{shape}; it is {_describe(W)}",
+        )
     return passed(name, f"self.W {shape} created by the first call to train")
 
 
@@ -395,4 +446,3 @@ def _scores(model, class_name, X):
     if not problem and not isinstance(scores, np.ndarray):
         problem = f"loss(X) returned {_describe(scores)}"
     return scores, problem
-

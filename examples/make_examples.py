@@ -18,6 +18,7 @@ The release is assignments/<id>/ when it exists; until then it is made here the 
 the release tool does it (solution regions -> `raise NotImplementedError(...)`, answer
 regions -> "_Write your answer here._").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,19 +41,33 @@ from course.stubs import solution_walk, stub_cell_source  # noqa: E402
 
 # (part, function, exact text in the solution, buggy replacement, what a student got wrong)
 BUGS = [
-    ("part1", "softmax_loss_vectorized",
-     r"\n[ \t]*scores = scores - scores\.max\(axis=1, keepdims=True\)[^\n]*", "",
-     "no max-subtraction: overflows for large scores"),
-    ("part2", "affine_backward", r"db = dout\.sum\(axis=0\)", "db = dout.sum(axis=1)",
-     "db summed over the wrong axis"),
-    ("part2", "relu_backward", r"dx = np\.where\(x > 0, dout, 0\.0\)", "dout[x <= 0] = 0\n    dx = dout",
-     "overwrites dout in place"),
+    (
+        "part1",
+        "softmax_loss_vectorized",
+        r"\n[ \t]*scores = scores - scores\.max\(axis=1, keepdims=True\)[^\n]*",
+        "",
+        "no max-subtraction: overflows for large scores",
+    ),
+    ("part2", "affine_backward", r"db = dout\.sum\(axis=0\)", "db = dout.sum(axis=1)", "db summed over the wrong axis"),
+    (
+        "part2",
+        "relu_backward",
+        r"dx = np\.where\(x > 0, dout, 0\.0\)",
+        "dout[x <= 0] = 0\n    dx = dout",
+        "overwrites dout in place",
+    ),
 ]
-SYNTAX_ERROR = ("part2", "relu_forward", r"out = np\.maximum\(0\.0, x\)", "out = np.maximum(0.0, x",
-                "unclosed parenthesis")
+SYNTAX_ERROR = (
+    "part2",
+    "relu_forward",
+    r"out = np\.maximum\(0\.0, x\)",
+    "out = np.maximum(0.0, x",
+    "unclosed parenthesis",
+)
 
 
 # ------------------------------------------------------------------ notebooks
+
 
 def load(path: Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
@@ -77,7 +92,7 @@ def strip_markers(nb: dict) -> dict:
     nb = copy.deepcopy(nb)
     for cell in nb["cells"]:
         lines = source(cell).splitlines(keepends=True)
-        set_source(cell, "".join(l for _, l, where in solution_walk(lines) if where in ("inside", "outside")))
+        set_source(cell, "".join(ln for _, ln, where in solution_walk(lines) if where in ("inside", "outside")))
     return nb
 
 
@@ -103,8 +118,10 @@ def replace_in_function(nb: dict, function: str, pattern: str, replacement: str)
         if cell["cell_type"] == "code" and re.search(rf"^(class|def) {function}\b|^\s+def {function}\b", text, re.M):
             new, n = re.subn(pattern, lambda m: replacement, text)
             if n != 1:
-                raise SystemExit(f"make_examples: expected the pattern {pattern!r} once in {function}, found "
-                                 f"{n}; update BUGS in {__file__} to the current solution")
+                raise SystemExit(
+                    f"make_examples: expected the pattern {pattern!r} once in {function}, found "
+                    f"{n}; update BUGS in {__file__} to the current solution"
+                )
             set_source(cell, new)
             return nb
     raise SystemExit(f"make_examples: no cell defines {function} in the solution notebook")
@@ -124,6 +141,7 @@ def shorten_answers(nb: dict) -> dict:
 
 # ----------------------------------------------------------------- Colab
 
+
 def _colab_id(*parts) -> str:
     return hashlib.sha1("/".join(map(str, parts)).encode()).hexdigest()[:12]
 
@@ -133,14 +151,24 @@ def colab_save(nb: dict, name: str, student: str) -> dict:
     nb = copy.deepcopy(nb)
     drive = f"/content/drive/MyDrive/{student}/nn_hw"
     nb["nbformat_minor"] = 0
-    nb["metadata"] = {"colab": {"provenance": [], "name": f"Copy of {name}", "toc_visible": True},
-                      "kernelspec": {"name": "python3", "display_name": "Python 3"},
-                      "language_info": {"name": "python"}, "accelerator": "GPU"}
-    mount = {"cell_type": "code", "source": [
-        "from google.colab import drive\n", "drive.mount('/content/drive')\n", f"%cd {drive}\n",
-        "!pip install -q numpy\n"], "metadata": {}, "execution_count": 1,
-        "outputs": [{"output_type": "stream", "name": "stdout",
-                     "text": ["Mounted at /content/drive\n", f"{drive}\n"]}]}
+    nb["metadata"] = {
+        "colab": {"provenance": [], "name": f"Copy of {name}", "toc_visible": True},
+        "kernelspec": {"name": "python3", "display_name": "Python 3"},
+        "language_info": {"name": "python"},
+        "accelerator": "GPU",
+    }
+    mount = {
+        "cell_type": "code",
+        "source": [
+            "from google.colab import drive\n",
+            "drive.mount('/content/drive')\n",
+            f"%cd {drive}\n",
+            "!pip install -q numpy\n",
+        ],
+        "metadata": {},
+        "execution_count": 1,
+        "outputs": [{"output_type": "stream", "name": "stdout", "text": ["Mounted at /content/drive\n", f"{drive}\n"]}],
+    }
     cells = [mount] + nb["cells"]
     for n, cell in enumerate(cells):
         cell.pop("id", None)
@@ -149,8 +177,9 @@ def colab_save(nb: dict, name: str, student: str) -> dict:
             cell["metadata"]["colab"] = {"base_uri": "https://localhost:8080/"}
             cell["execution_count"] = n + 1
             if not cell.get("outputs"):
-                cell["outputs"] = [{"output_type": "stream", "name": "stdout",
-                                    "text": [f"saved checkpoint to {drive}/run_{n}.npz\n"]}]
+                cell["outputs"] = [
+                    {"output_type": "stream", "name": "stdout", "text": [f"saved checkpoint to {drive}/run_{n}.npz\n"]}
+                ]
     nb["cells"] = _reorder(cells)
     return nb
 
@@ -159,9 +188,13 @@ def _reorder(cells: list[dict]) -> list[dict]:
     """Move the first definition cell to the end and put a wrong early draft of it first:
     the later (correct) definition must win, and position must not matter."""
     from course.contract import contract_names
+
     pattern = re.compile(rf"^def ({'|'.join(contract_names())})\(", re.M)
-    defs = [i for i, c in enumerate(cells) if c["cell_type"] == "code" and pattern.search(source(c))
-            and not source(c).startswith(SETUP_MARKER)]
+    defs = [
+        i
+        for i, c in enumerate(cells)
+        if c["cell_type"] == "code" and pattern.search(source(c)) and not source(c).startswith(SETUP_MARKER)
+    ]
     first = cells.pop(defs[0])
     draft = copy.deepcopy(first)
     name = pattern.search(source(first)).group(1)
@@ -171,6 +204,7 @@ def _reorder(cells: list[dict]) -> list[dict]:
 
 
 # ------------------------------------------------------------------ build
+
 
 def build(out: Path) -> None:
     cfg = load_config()
@@ -184,8 +218,7 @@ def build(out: Path) -> None:
     for part in names:
         write("complete", part, complete[part])
         write("untouched", part, release(part))
-        write("colab_saved", part, colab_save(complete[part], names[part], "colab_saved"),
-              f"Copy of {names[part]}")
+        write("colab_saved", part, colab_save(complete[part], names[part], "colab_saved"), f"Copy of {names[part]}")
     buggy = {p: shorten_answers(nb) for p, nb in complete.items()}
     for part, function, pattern, replacement, _ in BUGS:
         buggy[part] = replace_in_function(buggy[part], function, pattern, replacement)
@@ -194,11 +227,13 @@ def build(out: Path) -> None:
     part, function, pattern, replacement, _ = SYNTAX_ERROR
     write("syntax_error_part2", "part1", complete["part1"])
     write("syntax_error_part2", part, replace_in_function(complete[part], function, pattern, replacement))
-    script = "\n\n".join(f"# In[{i}]:\n{source(c)}" for i, c in enumerate(complete["part1"]["cells"], 1)
-                         if c["cell_type"] == "code")
+    script = "\n\n".join(
+        f"# In[{i}]:\n{source(c)}" for i, c in enumerate(complete["part1"]["cells"], 1) if c["cell_type"] == "code"
+    )
     (out / "not_a_notebook").mkdir(parents=True, exist_ok=True)
-    (out / "not_a_notebook" / names["part1"]).write_text("#!/usr/bin/env python\n# coding: utf-8\n\n" + script,
-                                                         encoding="utf-8")
+    (out / "not_a_notebook" / names["part1"]).write_text(
+        "#!/usr/bin/env python\n# coding: utf-8\n\n" + script, encoding="utf-8"
+    )
 
 
 def same_tree(a: Path, b: Path) -> bool:

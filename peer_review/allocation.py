@@ -22,6 +22,7 @@ already review that submission, and, when possible, is not reviewed by the
 author (no reciprocal pair); ties are broken by the seeded generator. When no
 peer qualifies the review goes to the TA queue (reviewer "TA").
 """
+
 from __future__ import annotations
 
 import random
@@ -67,7 +68,8 @@ def allocate(students: list[str], k: int, seed: int) -> list[tuple[str, str]]:
     if n < k + 1:
         raise AllocationError(
             f"{n} student(s) submitted, but each must review {k} others: "
-            f"peer review needs at least {k + 1} submitters (lower --reviews or let a TA grade)")
+            f"peer review needs at least {k + 1} submitters (lower --reviews or let a TA grade)"
+        )
     rng = random.Random(seed)
     circle = students[:]
     rng.shuffle(circle)
@@ -92,8 +94,9 @@ def check_invariants(pairs: list[tuple[str, str]], students: list[str], k: int) 
     return problems
 
 
-def reassign(pairs: list[tuple[str, str]], authors_needing: list[str], active: list[str],
-             seed: int | str) -> list[tuple[str, str]]:
+def reassign(
+    pairs: list[tuple[str, str]], authors_needing: list[str], active: list[str], seed: int | str
+) -> list[tuple[str, str]]:
     """New (reviewer, author) pairs: one per entry of authors_needing.
 
     pairs: the current live allocation (used for loads and exclusions).

@@ -23,6 +23,7 @@ Autograder statuses shown on sheets (`redact_status`): the student's hand-in
 file names, any segment naming a file or a path, and their identities are
 replaced, so "partial: First_Last_homework.ipynb: ..." reads "partial: [file]: ...".
 """
+
 from __future__ import annotations
 
 import base64
@@ -91,7 +92,7 @@ STATUS_LIMIT = 160
 
 
 def _leading_space(text: str) -> str:
-    return text[:len(text) - len(text.lstrip())]
+    return text[: len(text) - len(text.lstrip())]
 
 
 def redact_status(status: str, identities: list[str] = (), hand_in_names: list[str] = ()) -> str:
@@ -99,8 +100,9 @@ def redact_status(status: str, identities: list[str] = (), hand_in_names: list[s
     name, no path, no identity ("partial: First_Last.ipynb: bad JSON" -> "partial: [file]: bad JSON")."""
     for name in sorted((n for n in hand_in_names if n), key=len, reverse=True):
         status = re.sub(re.escape(name), "[file]", status, flags=re.IGNORECASE)
-    status = STATUS_SEGMENT.sub(lambda m: _leading_space(m[0]) + "[file]" if FILE_OR_PATH.search(m[0]) else m[0],
-                                status)
+    status = STATUS_SEGMENT.sub(
+        lambda m: _leading_space(m[0]) + "[file]" if FILE_OR_PATH.search(m[0]) else m[0], status
+    )
     return printable(scrub_text(status, identities), STATUS_LIMIT)
 
 

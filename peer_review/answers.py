@@ -7,6 +7,7 @@ In the solution notebooks the reference answer sits between
 `### BEGIN SOLUTION` and `### END SOLUTION` in that cell; the student release
 has the placeholder `_Write your answer here._` instead.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -68,8 +69,7 @@ def reference_answers(solution_paths: list[Path]) -> dict[str, str]:
         for qid, text in answer_cells(nb):
             ref = solution_text(text)
             if ref is None:
-                raise ValueError(f"{path}: answer cell of inline question {qid} has no "
-                                 f"'{BEGIN}' ... '{END}' block")
+                raise ValueError(f"{path}: answer cell of inline question {qid} has no '{BEGIN}' ... '{END}' block")
             refs[qid] = ref
     return refs
 

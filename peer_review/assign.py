@@ -5,6 +5,7 @@ one folder per reviewer (sheet.md, sheet.html, notebooks) -> allocation.csv,
 distribution.csv. The building blocks (`Context`, `issue_sheets`) are reused
 by late.py for late submissions and drop-outs.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -26,14 +27,16 @@ NO_ROSTER_WARNING = (
     "peer-review: WARNING: no --roster given. Colab metadata, Drive paths and e-mail addresses are "
     "removed from the copies reviewers get, but a name a student typed INTO a notebook (a title, a "
     "comment, a plot) cannot be found without a roster, so reviewers may see it. Give "
-    "--roster roster.csv (columns student_id,name,email; one row per student) to redact names too.")
+    "--roster roster.csv (columns student_id,name,email; one row per student) to redact names too."
+)
 
 
 @dataclass(frozen=True)
 class Copies:
     """A submission's anonymised notebooks, as its review tasks show them."""
-    notebooks: list[str]        # file names in DIR/anonymised/<CODE>/, sorted
-    answers: dict[str, str]     # answers.student_answers of those notebooks, in that order
+
+    notebooks: list[str]  # file names in DIR/anonymised/<CODE>/, sorted
+    answers: dict[str, str]  # answers.student_answers of those notebooks, in that order
 
     @classmethod
     def of(cls, notebooks: dict) -> Copies:
@@ -57,10 +60,10 @@ class Context:
     rubric: Rubric
     references: dict[str, str]
     autos: dict[str, AutoResult] | None  # None: no grades.csv at all
-    code_of: dict[str, str]               # student id -> submission code
+    code_of: dict[str, str]  # student id -> submission code
     copies: dict[str, Copies] = field(default_factory=dict)  # code -> its anonymised notebooks
     hand_in_names: dict[str, list[str]] = field(default_factory=dict)  # student -> file names (to redact)
-    identities: dict[str, list[str]] = field(default_factory=dict)     # student -> id, name, e-mail
+    identities: dict[str, list[str]] = field(default_factory=dict)  # student -> id, name, e-mail
 
 
 def load_references(solutions: Path | None, rubric: Rubric) -> dict[str, str]:
@@ -72,13 +75,16 @@ def load_references(solutions: Path | None, rubric: Rubric) -> dict[str, str]:
         paths = sorted(Path(solutions).glob("*.ipynb"))
     absent = [str(p) for p in paths if not p.exists()]
     if absent or not paths:
-        raise FileNotFoundError("reference answers come from the solution notebooks, but "
-                                f"{', '.join(absent) or str(solutions) + '/*.ipynb'} not found")
+        raise FileNotFoundError(
+            "reference answers come from the solution notebooks, but "
+            f"{', '.join(absent) or str(solutions) + '/*.ipynb'} not found"
+        )
     refs = answers.reference_answers(paths)
     missing = answers.missing_references(refs, [q.id for q in rubric.inline])
     if missing:
-        raise ValueError(f"no reference answer for inline question(s) {', '.join(missing)} in "
-                         f"{', '.join(map(str, paths))}")
+        raise ValueError(
+            f"no reference answer for inline question(s) {', '.join(missing)} in {', '.join(map(str, paths))}"
+        )
     return refs
 
 
@@ -86,8 +92,10 @@ def load_autos(grades: Path | None, rubric: Rubric, out: Path) -> dict[str, Auto
     """grades.csv (given, or the default when present) -> results; copied into DIR."""
     path = grades if grades is not None else (DEFAULT_GRADES if DEFAULT_GRADES.exists() else None)
     if path is None:
-        print("peer-review: no autograder results (no --grades and no build/grades/grades.csv); "
-              "the sheets say so", file=sys.stderr)
+        print(
+            "peer-review: no autograder results (no --grades and no build/grades/grades.csv); the sheets say so",
+            file=sys.stderr,
+        )
         return None
     autos = read_grades(path, rubric)
     if Path(path).resolve() != store.grades_path(out).resolve():
@@ -122,8 +130,10 @@ def anonymise_submission(ctx: Context, student: str, paths: list[Path], identiti
         try:
             nb = notebooks.read(path)
         except notebooks.NotebookError as exc:
-            print(printable(f"peer-review: WARNING {student}: {exc}; reviewers of {code} will not see it", 400),
-                  file=sys.stderr)
+            print(
+                printable(f"peer-review: WARNING {student}: {exc}; reviewers of {code} will not see it", 400),
+                file=sys.stderr,
+            )
             continue
         stem = f"{code}-{part_of(nb, path, ctx.rubric) or f'notebook{i}'}"
         used[stem] += 1
@@ -145,15 +155,24 @@ def review_task(ctx: Context, code: str, author: str) -> ReviewTask:
     """What a sheet shows about one submission, from its anonymised copies."""
     found = copies(ctx, code)
     auto = ctx.autos.get(author) if ctx.autos is not None else None
-    status = anonymise.redact_status(str(auto.status), ctx.identities.get(author, [author]),
-                                     ctx.hand_in_names.get(author, [])) if auto else ""
-    return ReviewTask(code=code, notebooks=list(found.notebooks),
-                      auto=dict(auto.points) if auto else None, auto_status=status,
-                      answers=dict(found.answers), blank=found.blank(ctx.rubric))
+    status = (
+        anonymise.redact_status(
+            str(auto.status), ctx.identities.get(author, [author]), ctx.hand_in_names.get(author, [])
+        )
+        if auto
+        else ""
+    )
+    return ReviewTask(
+        code=code,
+        notebooks=list(found.notebooks),
+        auto=dict(auto.points) if auto else None,
+        auto_status=status,
+        answers=dict(found.answers),
+        blank=found.blank(ctx.rubric),
+    )
 
 
-def write_sheet(ctx: Context, reviewer: str, sheet_id: str, sheet_file: str,
-                authors: list[str]) -> None:
+def write_sheet(ctx: Context, reviewer: str, sheet_id: str, sheet_file: str, authors: list[str]) -> None:
     """A reviewer's sheet (md + html) and copies of the notebooks it grades."""
     md_path = ctx.out / sheet_file
     md_path.parent.mkdir(parents=True, exist_ok=True)
@@ -166,8 +185,9 @@ def write_sheet(ctx: Context, reviewer: str, sheet_id: str, sheet_file: str,
     md_path.with_suffix(".html").write_text(html, encoding="utf-8")
 
 
-def issue_sheets(ctx: Context, pairs: list[tuple[str, str]], sheet_for, seed: int, k: int,
-                 reason: str = store.Row.reason) -> list[store.Row]:
+def issue_sheets(
+    ctx: Context, pairs: list[tuple[str, str]], sheet_for, seed: int, k: int, reason: str = store.Row.reason
+) -> list[store.Row]:
     """One sheet per reviewer for `pairs` [(reviewer, author)] and its allocation rows:
     reviewers in sorted order, each one's authors in pair order.
     sheet_for(reviewer) -> (sheet id, sheet file relative to DIR)."""
@@ -178,8 +198,7 @@ def issue_sheets(ctx: Context, pairs: list[tuple[str, str]], sheet_for, seed: in
     for reviewer, authors in sorted(by_reviewer.items()):
         sheet_id, sheet_file = sheet_for(reviewer)
         write_sheet(ctx, reviewer, sheet_id, sheet_file, authors)
-        rows += [store.Row(seed, k, reviewer, a, ctx.code_of[a], sheet_id, sheet_file, reason=reason)
-                 for a in authors]
+        rows += [store.Row(seed, k, reviewer, a, ctx.code_of[a], sheet_id, sheet_file, reason=reason) for a in authors]
     return rows
 
 
@@ -188,15 +207,25 @@ def identities(student: str, roster: dict) -> list[str]:
     return [student, row.get("name", ""), row.get("email", ""), *row.get("name", "").split()]
 
 
-def run(submissions: Path, out: Path, reviews: int | None = None, seed: int | None = None,
-        grades: Path | None = None, roster: Path | None = None, salt_file: Path | None = None,
-        solutions: Path | None = None, force: bool = False) -> list[store.Row]:
+def run(
+    submissions: Path,
+    out: Path,
+    reviews: int | None = None,
+    seed: int | None = None,
+    grades: Path | None = None,
+    roster: Path | None = None,
+    salt_file: Path | None = None,
+    solutions: Path | None = None,
+    force: bool = False,
+) -> list[store.Row]:
     rubric, out = load_rubric(), Path(out)
     k = rubric.reviews if reviews is None else reviews
     seed = load_config().seed if seed is None else seed
     if (out / "allocation.csv").exists() and not force:
-        raise FileExistsError(f"{out}/allocation.csv exists: this folder was assigned already "
-                              "(use `peer-review late`/`drop` to change it, or --force to start over)")
+        raise FileExistsError(
+            f"{out}/allocation.csv exists: this folder was assigned already "
+            "(use `peer-review late`/`drop` to change it, or --force to start over)"
+        )
     found = find_submissions(submissions, roster)
     pairs = allocation.allocate(list(found), k, seed)  # before writing anything: fails fast
     references = load_references(solutions, rubric)
@@ -210,8 +239,13 @@ def run(submissions: Path, out: Path, reviews: int | None = None, seed: int | No
         store.roster_path(out).parent.mkdir(exist_ok=True)
         shutil.copyfile(roster, store.roster_path(out))
     salt = anonymise.load_or_create_salt(salt_file or store.salt_path(out))
-    ctx = Context(out, rubric, references, load_autos(grades, rubric, out),
-                  anonymise.unique_codes(salt, "submission", list(found)))
+    ctx = Context(
+        out,
+        rubric,
+        references,
+        load_autos(grades, rubric, out),
+        anonymise.unique_codes(salt, "submission", list(found)),
+    )
     for student, paths in found.items():
         anonymise_submission(ctx, student, paths, identities(student, people))
     sheet_ids = anonymise.unique_codes(salt, "sheet", list(found))
@@ -219,6 +253,8 @@ def run(submissions: Path, out: Path, reviews: int | None = None, seed: int | No
     store.write_rows(out / "allocation.csv", rows)
     store.write_distribution(out, rows, people)
     (out / "returned").mkdir(exist_ok=True)
-    print(f"peer-review: {len(found)} submitters, {k} reviews each, seed {seed}: "
-          f"{len(rows)} reviews in {out}/reviewers; put the filled sheets in {out}/returned/")
+    print(
+        f"peer-review: {len(found)} submitters, {k} reviews each, seed {seed}: "
+        f"{len(rows)} reviews in {out}/reviewers; put the filled sheets in {out}/returned/"
+    )
     return rows

@@ -7,6 +7,7 @@ result, and the sheets and the gradebook say so. An item the autograder could
 not grade holds 0 and the `status` column says why; an empty cell (a file
 edited by hand) counts 0 too.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

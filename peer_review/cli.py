@@ -11,6 +11,7 @@ Exit status: 0 done; 1 collect found problems in the returned sheets (all
 listed, outputs still written), or export left students out (listed); 2 the
 command could not run (message says why).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,10 +22,17 @@ from peer_review import assign, collect, export, late
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--grades", type=Path, help="autograder grades.csv "
-                   "(assign: default build/grades/grades.csv when it exists; later: the copy in DIR)")
-    p.add_argument("--solutions", type=Path, help="folder of solution notebooks with the reference "
-                   "answers (default: solutions/<assignment>/ from course.toml)")
+    p.add_argument(
+        "--grades",
+        type=Path,
+        help="autograder grades.csv (assign: default build/grades/grades.csv when it exists; later: the copy in DIR)",
+    )
+    p.add_argument(
+        "--solutions",
+        type=Path,
+        help="folder of solution notebooks with the reference "
+        "answers (default: solutions/<assignment>/ from course.toml)",
+    )
     p.add_argument("--salt-file", type=Path, help="the TA's salt for the codes (default DIR/private/salt.txt)")
     p.add_argument("--roster", type=Path, help="roster.csv: student_id,name,email (names to redact, e-mails)")
 
@@ -63,8 +71,12 @@ def parser() -> argparse.ArgumentParser:
 def dispatch(args) -> int:
     if args.command == "export":
         return export.run(args.dir, args.lms, args.out, args.roster)
-    common = dict(grades=args.grades, solutions=getattr(args, "solutions", None),
-                  salt_file=getattr(args, "salt_file", None), roster=getattr(args, "roster", None))
+    common = dict(
+        grades=args.grades,
+        solutions=getattr(args, "solutions", None),
+        salt_file=getattr(args, "salt_file", None),
+        roster=getattr(args, "roster", None),
+    )
     if args.command == "assign":
         assign.run(args.submissions, args.out, args.reviews, args.seed, force=args.force, **common)
         return 0

@@ -30,6 +30,7 @@ Writes to DIR (every text cell neutralised against spreadsheet formulas):
   feedback/<student>.md  the reconciled total and every reviewer's paragraph
   problems.txt         every problem, file[:line]: message
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,7 +42,6 @@ from pathlib import Path
 
 from autograder.platforms import handins as handin_rows
 from autograder.platforms import late_policy
-
 from course.rubric import Rubric, load_rubric
 from peer_review import store
 from peer_review.assign import Copies
@@ -68,11 +68,23 @@ def _unreturned_and_withdrawn(rows, sheets: dict[str, ParsedSheet]) -> list[Prob
     for r in rows:
         sheet = sheets.get(r.sheet_id)
         if sheet is None and r.status == store.ACTIVE:
-            problems.append(Problem(r.sheet_file, None, f"sheet {r.sheet_id} of reviewer {r.reviewer} "
-                                    f"was never returned (review of {r.code} missing)", r.code))
+            problems.append(
+                Problem(
+                    r.sheet_file,
+                    None,
+                    f"sheet {r.sheet_id} of reviewer {r.reviewer} was never returned (review of {r.code} missing)",
+                    r.code,
+                )
+            )
         elif sheet is not None and r.status != store.ACTIVE and r.code in sheet.reviews:
-            problems.append(Problem(sheet.file, None, f"review of {r.code} by {r.reviewer} not used: "
-                                    f"withdrawn ({r.reason}); it was re-assigned", r.code))
+            problems.append(
+                Problem(
+                    sheet.file,
+                    None,
+                    f"review of {r.code} by {r.reviewer} not used: withdrawn ({r.reason}); it was re-assigned",
+                    r.code,
+                )
+            )
     return problems
 
 
@@ -116,32 +128,68 @@ def _num(x) -> str:
     return "" if x is None else fmt(round(x, 4))
 
 
-def write_gradebook(out: Path, rubric: Rubric, results: dict[str, Grade], blank: dict[str, frozenset],
-                    late: dict[str, LateGrade] | None = None) -> None:
+def write_gradebook(
+    out: Path,
+    rubric: Rubric,
+    results: dict[str, Grade],
+    blank: dict[str, frozenset],
+    late: dict[str, LateGrade] | None = None,
+) -> None:
     """gradebook.csv: `score` is the final score (late policy applied; equal to the rule's
     score when on time), `score_before_late` the rule's score, `late` the statement."""
     late = late or {}
-    header = ["student_id", *(i.id for i in rubric.auto), "auto_subtotal", "peer_subtotal", "forgiveness",
-              "raw", "max_raw", "score", "out_of", "reviews_used", "blank_answers", "flags",
-              "score_before_late", "late_days", "late_penalty", "late"]
+    header = [
+        "student_id",
+        *(i.id for i in rubric.auto),
+        "auto_subtotal",
+        "peer_subtotal",
+        "forgiveness",
+        "raw",
+        "max_raw",
+        "score",
+        "out_of",
+        "reviews_used",
+        "blank_answers",
+        "flags",
+        "score_before_late",
+        "late_days",
+        "late_penalty",
+        "late",
+    ]
     rows = []
     for s, g in results.items():
         lg = late.get(s) or LateGrade(g.score, 0, 0.0, "")
-        rows.append([g.student_id, *(_num(g.auto[i.id]) if g.auto else "" for i in rubric.auto),
-                     _num(g.auto_subtotal), _num(g.peer_subtotal), _num(g.forgiveness), _num(g.raw),
-                     fmt(rubric.max_raw), _num(lg.score), fmt(rubric.out_of), len(g.used),
-                     " ".join(sorted(blank.get(s, ()))), "; ".join(g.flags),
-                     _num(g.score), lg.days, _num(lg.penalty), lg.statement])
+        rows.append(
+            [
+                g.student_id,
+                *(_num(g.auto[i.id]) if g.auto else "" for i in rubric.auto),
+                _num(g.auto_subtotal),
+                _num(g.peer_subtotal),
+                _num(g.forgiveness),
+                _num(g.raw),
+                fmt(rubric.max_raw),
+                _num(lg.score),
+                fmt(rubric.out_of),
+                len(g.used),
+                " ".join(sorted(blank.get(s, ()))),
+                "; ".join(g.flags),
+                _num(g.score),
+                lg.days,
+                _num(lg.penalty),
+                lg.statement,
+            ]
+        )
     store.write_csv(out / "gradebook.csv", header, rows, {"student_id", "blank_answers", "flags", "late"})
 
 
 @dataclass(frozen=True)
 class LateGrade:
     """The late policy applied to one student's score."""
-    score: float | None    # final, out of 10
+
+    score: float | None  # final, out of 10
     days: int
     penalty: float
-    statement: str         # what the student's feedback says ("" when on time)
+    statement: str  # what the student's feedback says ("" when on time)
 
 
 def late_grades(results: dict[str, Grade], handins: dict, rubric: Rubric) -> dict[str, LateGrade]:
@@ -154,28 +202,58 @@ def late_grades(results: dict[str, Grade], handins: dict, rubric: Rubric) -> dic
         when = late_policy.parse_time(h.submitted_at, tz) if h else None
         lateness = policy.lateness(s, when, bool(h and h.late_marker))
         final = late_policy.apply(g.score, lateness, rubric.decimals)
-        out[s] = LateGrade(final, lateness.days, lateness.penalty,
-                           late_policy.statement(lateness, policy, g.score, final, rubric.out_of))
+        out[s] = LateGrade(
+            final,
+            lateness.days,
+            lateness.penalty,
+            late_policy.statement(lateness, policy, g.score, final, rubric.out_of),
+        )
         if lateness.late:
-            g.flags.append(f"late: {lateness.days} day(s), -{lateness.penalty:.0%}"
-                           + (" (LMS marker, no time)" if lateness.by_marker else ""))
+            g.flags.append(
+                f"late: {lateness.days} day(s), -{lateness.penalty:.0%}"
+                + (" (LMS marker, no time)" if lateness.by_marker else "")
+            )
     return out
 
 
 def write_peer_grades(out: Path, rubric: Rubric, results: dict[str, Grade], code_of: dict) -> None:
     """One row per review returned: the rule applied on that reviewer's sheet."""
-    header = ["student_id", "code", "reviewer", "sheet", *(i.id for i in rubric.peer_graded),
-              "subtotal", "forgiveness", "total", "used"]
+    header = [
+        "student_id",
+        "code",
+        "reviewer",
+        "sheet",
+        *(i.id for i in rubric.peer_graded),
+        "subtotal",
+        "forgiveness",
+        "total",
+        "used",
+    ]
     rows = []
     for s, g in results.items():
         for o in g.outcomes:
-            points = o.score.points if o.score else {i.id: i.points - o.review.deductions[i.id]
-                                                     for i in rubric.peer_graded if i.id in o.review.deductions}
-            rows.append([s, code_of[s], o.review.reviewer, o.review.source,
-                         *(_num(points.get(i.id)) for i in rubric.peer_graded),
-                         _num(o.score and o.score.subtotal), _num(o.score and o.score.forgiveness),
-                         _num(o.score and o.score.total),
-                         "yes" if o.score else f"no: {', '.join(o.missing)} missing"])
+            points = (
+                o.score.points
+                if o.score
+                else {
+                    i.id: i.points - o.review.deductions[i.id]
+                    for i in rubric.peer_graded
+                    if i.id in o.review.deductions
+                }
+            )
+            rows.append(
+                [
+                    s,
+                    code_of[s],
+                    o.review.reviewer,
+                    o.review.source,
+                    *(_num(points.get(i.id)) for i in rubric.peer_graded),
+                    _num(o.score and o.score.subtotal),
+                    _num(o.score and o.score.forgiveness),
+                    _num(o.score and o.score.total),
+                    "yes" if o.score else f"no: {', '.join(o.missing)} missing",
+                ]
+            )
     store.write_csv(out / "peer_grades.csv", header, rows, {"student_id", "code", "reviewer", "sheet", "used"})
 
 
@@ -195,10 +273,17 @@ def write_reviewer_report(out: Path, rubric: Rubric, rows, results: dict[str, Gr
             dev[o.review.reviewer].append(o.score.total - g.peer_total)
             off[o.review.reviewer] += sum(abs(o.score.points[i] - m) > 1e-9 for i, m in medians.items())
     header = ["reviewer", "assigned", "usable", "mean_signed_deviation", "mean_abs_deviation", "items_off_median"]
-    table = [[reviewer, assigned[reviewer], len(dev[reviewer]),
-              _num(statistics.fmean(dev[reviewer])) if dev[reviewer] else "",
-              _num(statistics.fmean(map(abs, dev[reviewer]))) if dev[reviewer] else "",
-              off[reviewer] if dev[reviewer] else ""] for reviewer in sorted(assigned)]
+    table = [
+        [
+            reviewer,
+            assigned[reviewer],
+            len(dev[reviewer]),
+            _num(statistics.fmean(dev[reviewer])) if dev[reviewer] else "",
+            _num(statistics.fmean(map(abs, dev[reviewer]))) if dev[reviewer] else "",
+            off[reviewer] if dev[reviewer] else "",
+        ]
+        for reviewer in sorted(assigned)
+    ]
     store.write_csv(out / "reviewer_report.csv", header, table, {"reviewer"})
 
 
@@ -231,10 +316,13 @@ def run(out: Path, grades: Path | None = None, overrides: Path | None = None) ->
     (out / "feedback").mkdir(exist_ok=True)
     for s in code_of:
         (out / "feedback" / f"{s}.md").write_text(
-            feedback_md(code_of[s], results[s], blank[s], rubric, roster, late[s].statement), encoding="utf-8")
+            feedback_md(code_of[s], results[s], blank[s], rubric, roster, late[s].statement), encoding="utf-8"
+        )
     (out / "problems.txt").write_text("".join(f"{p}\n" for p in problems), encoding="utf-8")
     for p in problems:
         print(p, file=sys.stderr)
-    print(f"peer-review: {len(students)} students graded into {out}/gradebook.csv; "
-          f"{len(problems)} problem(s){' (see problems.txt)' if problems else ''}")
+    print(
+        f"peer-review: {len(students)} students graded into {out}/gradebook.csv; "
+        f"{len(problems)} problem(s){' (see problems.txt)' if problems else ''}"
+    )
     return 1 if problems else 0

@@ -29,13 +29,14 @@ Flags are computed after the overrides, from what is final.
 Disagreement: the spread (max - min) of the reviews' peer totals; above
 rubric.toml's disagreement_margin the submission is flagged for a TA.
 """
+
 from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
 
-from course.rubric import Rubric
 from autograder.results import Status
+from course.rubric import Rubric
 from peer_review.autograded import AutoResult
 from peer_review.rule import ReviewScore, missing_items, raw_total, review_score
 
@@ -48,6 +49,7 @@ EPS = 1e-9
 @dataclass
 class Review:
     """One returned review of one submission, as parsed (only the valid items)."""
+
     reviewer: str
     deductions: dict[str, float]
     feedback: str = ""
@@ -57,7 +59,7 @@ class Review:
 @dataclass
 class ReviewOutcome:
     review: Review
-    score: ReviewScore | None   # None while items are missing
+    score: ReviewScore | None  # None while items are missing
     missing: list[str]
 
 
@@ -95,31 +97,41 @@ def median_parts(scores: list[ReviewScore]) -> tuple[float, float]:
     two middle reviews part by part, so the parts add up to the median total."""
     ranked = sorted(scores, key=lambda s: s.total)
     n = len(ranked)
-    middle = ranked[(n - 1) // 2: n // 2 + 1]
-    return (statistics.fmean(s.subtotal for s in middle),
-            statistics.fmean(s.forgiveness for s in middle))
+    middle = ranked[(n - 1) // 2 : n // 2 + 1]
+    return (statistics.fmean(s.subtotal for s in middle), statistics.fmean(s.forgiveness for s in middle))
 
 
 def split_overrides(rubric: Rubric, overrides: Overrides) -> tuple[dict, dict, tuple | None]:
     """-> (autograder item overrides, peer item overrides, raw override or None)."""
     auto_ids = {i.id for i in rubric.auto}
     peer_ids = {i.id for i in rubric.peer_graded}
-    return ({k: v for k, v in overrides.items() if k in auto_ids},
-            {k: v for k, v in overrides.items() if k in peer_ids},
-            overrides.get(RAW))
+    return (
+        {k: v for k, v in overrides.items() if k in auto_ids},
+        {k: v for k, v in overrides.items() if k in peer_ids},
+        overrides.get(RAW),
+    )
 
 
-def grade(rubric: Rubric, student_id: str, auto: AutoResult | None, reviews: list[Review], k: int,
-          blank: frozenset[str] = frozenset(), overrides: Overrides | None = None) -> Grade:
+def grade(
+    rubric: Rubric,
+    student_id: str,
+    auto: AutoResult | None,
+    reviews: list[Review],
+    k: int,
+    blank: frozenset[str] = frozenset(),
+    overrides: Overrides | None = None,
+) -> Grade:
     """Everything known about one student -> their Grade (raw None while incomplete)."""
     auto_ovr, peer_ovr, raw_ovr = split_overrides(rubric, overrides or {})
     fixed = {item: points for item, (points, _) in peer_ovr.items()}
-    g = Grade(student_id, _auto_points(rubric, auto, auto_ovr), raw_override=raw_ovr,
-              item_overrides={**auto_ovr, **peer_ovr})
+    g = Grade(
+        student_id, _auto_points(rubric, auto, auto_ovr), raw_override=raw_ovr, item_overrides={**auto_ovr, **peer_ovr}
+    )
     for r in reviews:
         missing = missing_items(rubric, r.deductions, blank, fixed)
-        g.outcomes.append(ReviewOutcome(r, None if missing else review_score(rubric, r.deductions, blank, fixed),
-                                        missing))
+        g.outcomes.append(
+            ReviewOutcome(r, None if missing else review_score(rubric, r.deductions, blank, fixed), missing)
+        )
     every_item_fixed = len(fixed) == len(rubric.peer_graded)
     scores = [review_score(rubric, {}, blank, fixed)] if every_item_fixed else [o.score for o in g.used]
     if scores:
@@ -145,8 +157,7 @@ def _flags(rubric: Rubric, g: Grade, auto: AutoResult | None, k: int, every_item
     flags = []
     if g.raw_override is not None:
         flags.append(f"override raw = {g.raw_override[0]:g} ({g.raw_override[1]})")
-    flags += [f"override {item} = {points:g} ({reason})"
-              for item, (points, reason) in sorted(g.item_overrides.items())]
+    flags += [f"override {item} = {points:g} ({reason})" for item, (points, reason) in sorted(g.item_overrides.items())]
     if g.raw_override is None and not every_item_fixed:
         flags += _review_flags(rubric, g, k)
     if g.raw_override is None:
@@ -158,14 +169,17 @@ def _flags(rubric: Rubric, g: Grade, auto: AutoResult | None, k: int, every_item
 
 
 def _review_flags(rubric: Rubric, g: Grade, k: int) -> list[str]:
-    flags = [f"review by {o.review.reviewer} lacks {', '.join(o.missing)} (bad rows, see problems.txt): "
-             "override those items to use it" for o in g.outcomes if o.missing]
+    flags = [
+        f"review by {o.review.reviewer} lacks {', '.join(o.missing)} (bad rows, see problems.txt): "
+        "override those items to use it"
+        for o in g.outcomes
+        if o.missing
+    ]
     used = len(g.used)
     if used == 0:
         return flags + ["no usable peer review: a TA must grade the peer items (overrides)"]
     if used < k:
         flags.append(f"only {used} of {k} reviews")
     if g.spread is not None and g.spread > rubric.disagreement_margin + EPS:
-        flags.append(f"reviewers disagree by {g.spread:g} points "
-                     f"(margin {rubric.disagreement_margin:g}): TA check")
+        flags.append(f"reviewers disagree by {g.spread:g} points (margin {rubric.disagreement_margin:g}): TA check")
     return flags

@@ -8,6 +8,7 @@ Students the file cannot carry (no LMS id where the LMS needs one, on the
 roster but not graded) are listed on stderr and the exit status is 1; the file
 is written with everyone else.
 """
+
 from __future__ import annotations
 
 import sys

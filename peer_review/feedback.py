@@ -7,6 +7,7 @@ signed their paragraph has their id, name or e-mail redacted) with the
 deductions that reviewer made and their own total under the rule.
 Reviewer ids and TA-only flags never appear here.
 """
+
 from __future__ import annotations
 
 from course.rubric import Rubric
@@ -16,26 +17,36 @@ from peer_review.combine import Grade, ReviewOutcome
 from peer_review.sheet import fmt
 from peer_review.student_text import clean
 
-COMBINE_NOTE = ("Each reviewer's sheet was totalled as the course does (their deductions, then the "
-                "forgiven inline-question mistake); the median of the reviewers' totals is used "
-                "(with two reviewers, their mean).")
+COMBINE_NOTE = (
+    "Each reviewer's sheet was totalled as the course does (their deductions, then the "
+    "forgiven inline-question mistake); the median of the reviewers' totals is used "
+    "(with two reviewers, their mean)."
+)
 
 
 def _totals(g: Grade, rubric: Rubric) -> list[str]:
     peer_max = sum(i.points for i in rubric.peer_graded)
-    lines = ["| part | points |", "|---|---|",
-             f"| Autograder | {_pts(g.auto_subtotal)} / {fmt(rubric.auto_max)} |",
-             f"| Inline questions and experiments (peer review) | {_pts(g.peer_subtotal)} / {fmt(peer_max)} |",
-             f"| Forgiveness (+{fmt(rubric.forgiveness_points)} point as we allow for "
-             f"{rubric.forgiven_mistakes} inline question mistake) | +{_pts(g.forgiveness)} |",
-             f"| Raw total | {_pts(g.raw)} / {fmt(rubric.max_raw)} |",
-             f"| Score | {_pts(g.score)} / {fmt(rubric.out_of)} |", ""]
+    lines = [
+        "| part | points |",
+        "|---|---|",
+        f"| Autograder | {_pts(g.auto_subtotal)} / {fmt(rubric.auto_max)} |",
+        f"| Inline questions and experiments (peer review) | {_pts(g.peer_subtotal)} / {fmt(peer_max)} |",
+        f"| Forgiveness (+{fmt(rubric.forgiveness_points)} point as we allow for "
+        f"{rubric.forgiven_mistakes} inline question mistake) | +{_pts(g.forgiveness)} |",
+        f"| Raw total | {_pts(g.raw)} / {fmt(rubric.max_raw)} |",
+        f"| Score | {_pts(g.score)} / {fmt(rubric.out_of)} |",
+        "",
+    ]
     if g.raw_override is not None:
-        lines.append(f"Your TA set the raw total to {fmt(g.raw_override[0])} ({g.raw_override[1]}): "
-                     f"{fmt(g.raw)} / {fmt(rubric.max_raw)} -> {fmt(g.score)} / {fmt(rubric.out_of)}.")
+        lines.append(
+            f"Your TA set the raw total to {fmt(g.raw_override[0])} ({g.raw_override[1]}): "
+            f"{fmt(g.raw)} / {fmt(rubric.max_raw)} -> {fmt(g.score)} / {fmt(rubric.out_of)}."
+        )
     elif g.raw is not None:
-        lines.append(f"{fmt(g.auto_subtotal)} + {_pts(g.peer_subtotal)} + {_pts(g.forgiveness)} = "
-                     f"{fmt(g.raw)} / {fmt(rubric.max_raw)} -> {fmt(g.score)} / {fmt(rubric.out_of)}")
+        lines.append(
+            f"{fmt(g.auto_subtotal)} + {_pts(g.peer_subtotal)} + {_pts(g.forgiveness)} = "
+            f"{fmt(g.raw)} / {fmt(rubric.max_raw)} -> {fmt(g.score)} / {fmt(rubric.out_of)}"
+        )
     else:
         lines.append("Your total is not final yet: your TA completes it.")
     return lines + [""]
@@ -48,11 +59,18 @@ def _pts(x: float | None) -> str:
 def _review_lines(letter: str, o: ReviewOutcome, blank: frozenset[str], rubric: Rubric, roster: dict) -> list[str]:
     text = clean(scrub_text(o.review.feedback, identities(o.review.reviewer, roster)))
     taken = [f"{item} -{fmt(d)}" for item, d in o.review.deductions.items() if d and item not in blank]
-    lines = [f"## Reviewer {letter}", "", text or "(no feedback paragraph)", "",
-             f"Deductions: {', '.join(taken) or 'none'}"]
+    lines = [
+        f"## Reviewer {letter}",
+        "",
+        text or "(no feedback paragraph)",
+        "",
+        f"Deductions: {', '.join(taken) or 'none'}",
+    ]
     if o.score is not None:
-        lines.append(f"This reviewer's total: {fmt(o.score.subtotal)} + {fmt(o.score.forgiveness)} forgiven = "
-                     f"{fmt(o.score.total)} / {fmt(sum(i.points for i in rubric.peer_graded))}")
+        lines.append(
+            f"This reviewer's total: {fmt(o.score.subtotal)} + {fmt(o.score.forgiveness)} forgiven = "
+            f"{fmt(o.score.total)} / {fmt(sum(i.points for i in rubric.peer_graded))}"
+        )
     else:
         lines.append("Part of this review is with your TA (an entry on the sheet could not be read).")
     return lines + [""]

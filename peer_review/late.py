@@ -16,6 +16,7 @@ sheet in DIR/reviewers/TA/ that a TA fills in like any other. New reviews
 come on an extra sheet (reviewers/<id>/sheet-2.md, ...), so a sheet already
 being filled in never changes; allocation.csv records why every row exists.
 """
+
 from __future__ import annotations
 
 import sys
@@ -23,16 +24,28 @@ from pathlib import Path
 
 from course.rubric import load_rubric
 from peer_review import allocation, anonymise, store
-from peer_review.assign import (NO_ROSTER_WARNING, Context, anonymise_submission, identities, issue_sheets,
-                                load_autos, load_references)
+from peer_review.assign import (
+    NO_ROSTER_WARNING,
+    Context,
+    anonymise_submission,
+    identities,
+    issue_sheets,
+    load_autos,
+    load_references,
+)
 from peer_review.submissions import find_submissions
 
 
 def _context(out: Path, rows, grades, solutions, salt_file, people: dict) -> tuple[Context, str]:
     rubric = load_rubric()
     salt = anonymise.load_or_create_salt(salt_file or store.salt_path(out))
-    ctx = Context(out, rubric, load_references(solutions, rubric),
-                  load_autos(store.grades_or_saved(grades, out), rubric, out), {r.author: r.code for r in rows})
+    ctx = Context(
+        out,
+        rubric,
+        load_references(solutions, rubric),
+        load_autos(store.grades_or_saved(grades, out), rubric, out),
+        {r.author: r.code for r in rows},
+    )
     ctx.identities = {r.author: identities(r.author, people) for r in rows}
     return ctx, salt
 
@@ -43,10 +56,14 @@ def active_reviewers(rows: list[store.Row]) -> list[str]:
 
 def _issue(ctx: Context, salt: str, rows: list[store.Row], new_pairs, reason: str) -> list[store.Row]:
     """New rows + an extra sheet per reviewer for the new pairs."""
+
     def next_sheet(reviewer: str) -> tuple[str, str]:
         n = len({r.sheet_file for r in rows if r.reviewer == reviewer}) + 1
-        return (anonymise.code(salt, "sheet", f"{reviewer}#{n}"),
-                f"reviewers/{reviewer}/sheet{'' if n == 1 else f'-{n}'}.md")
+        return (
+            anonymise.code(salt, "sheet", f"{reviewer}#{n}"),
+            f"reviewers/{reviewer}/sheet{'' if n == 1 else f'-{n}'}.md",
+        )
+
     return issue_sheets(ctx, new_pairs, next_sheet, rows[0].seed, rows[0].reviews, reason)
 
 
@@ -62,8 +79,15 @@ def _finish(out: Path, rows, people: dict) -> None:
     store.write_distribution(out, rows, people)
 
 
-def late(out: Path, submissions: Path, students: list[str] | None = None, grades=None,
-         solutions=None, salt_file=None, roster=None) -> list[store.Row]:
+def late(
+    out: Path,
+    submissions: Path,
+    students: list[str] | None = None,
+    grades=None,
+    solutions=None,
+    salt_file=None,
+    roster=None,
+) -> list[store.Row]:
     out = Path(out)
     rows = store.read_rows(out / "allocation.csv")
     people = _people(out, roster)
@@ -89,8 +113,7 @@ def late(out: Path, submissions: Path, students: list[str] | None = None, grades
     return new_rows
 
 
-def drop(out: Path, reviewer: str, grades=None, solutions=None, salt_file=None,
-         roster=None) -> list[store.Row]:
+def drop(out: Path, reviewer: str, grades=None, solutions=None, salt_file=None, roster=None) -> list[store.Row]:
     out = Path(out)
     rows = store.read_rows(out / "allocation.csv")
     mine = [r for r in rows if r.reviewer == reviewer and r.status == store.ACTIVE]
@@ -101,8 +124,9 @@ def drop(out: Path, reviewer: str, grades=None, solutions=None, salt_file=None,
     for r in mine:
         r.status, r.reason = store.WITHDRAWN, f"{r.reason}; reviewer dropped out"
     live = [(r.reviewer, r.author) for r in rows if r.status == store.ACTIVE]
-    pairs = allocation.reassign(live, [r.author for r in mine], active_reviewers(rows),
-                                seed=f"{rows[0].seed}:drop:{reviewer}")
+    pairs = allocation.reassign(
+        live, [r.author for r in mine], active_reviewers(rows), seed=f"{rows[0].seed}:drop:{reviewer}"
+    )
     new_rows = _issue(ctx, salt, rows, pairs, f"replaces {reviewer} (dropped out)")
     _finish(out, rows + new_rows, people)
     return new_rows

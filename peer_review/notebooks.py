@@ -6,6 +6,7 @@ file) and returns it as an nbformat node with every text joined into one
 string. Cells that are not cells (wrong JSON shape) are dropped: they cannot
 hold an answer and a reviewer could not open them anyway. Raises NotebookError.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -48,13 +49,17 @@ def read(path: Path) -> nbformat.NotebookNode:
     data = load_json(Path(path))
     cells = [_cell(c) for c in data["cells"] if isinstance(c, dict) and isinstance(c.get("cell_type"), str)]
     metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    return nbformat.from_dict({"nbformat": 4, "nbformat_minor": data.get("nbformat_minor", 5)
-                               if isinstance(data.get("nbformat_minor"), int) else 5,
-                               "metadata": metadata, "cells": cells})
+    return nbformat.from_dict(
+        {
+            "nbformat": 4,
+            "nbformat_minor": data.get("nbformat_minor", 5) if isinstance(data.get("nbformat_minor"), int) else 5,
+            "metadata": metadata,
+            "cells": cells,
+        }
+    )
 
 
 def write(nb: nbformat.NotebookNode, path: Path) -> None:
     """Write a notebook as Jupyter does (multi-line texts split), without schema checks:
     a student's odd-but-readable notebook is passed on to its reviewers as it is."""
-    Path(path).write_text(nbjson.writes(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                          encoding="utf-8")
+    Path(path).write_text(nbjson.writes(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")

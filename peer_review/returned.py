@@ -15,10 +15,11 @@ Several copies of one sheet: identical copies count once; otherwise the newest
 is used (the time the HTML sheet recorded when saving, else the file's
 modification time) and every older copy is reported as not used.
 """
+
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from peer_review import sheet_json, sheet_md
@@ -27,19 +28,39 @@ from peer_review.parsed import Expected, ParsedSheet, Problem
 MAX_RETURN_BYTES = 5 * 1024 * 1024
 TEXT_SUFFIXES = {".md", ".txt", ".markdown", ".mdown", ".text", ""}
 SKIPPED_DIRS = {"__MACOSX", ".ipynb_checkpoints"}
-SEND_INSTEAD = ("send the sheet as plain text (sheet.md, saved from a text editor), or fill in sheet.html "
-                "in a browser and send the .json file its Save button writes")
+SEND_INSTEAD = (
+    "send the sheet as plain text (sheet.md, saved from a text editor), or fill in sheet.html "
+    "in a browser and send the .json file its Save button writes"
+)
 OTHER_FORMATS = {
-    ".docx": "a Word document", ".doc": "a Word document", ".odt": "an OpenDocument text",
-    ".rtf": "a rich-text document", ".pdf": "a PDF", ".pages": "a Pages document",
-    ".png": "an image", ".jpg": "an image", ".jpeg": "an image", ".heic": "an image",
+    ".docx": "a Word document",
+    ".doc": "a Word document",
+    ".odt": "an OpenDocument text",
+    ".rtf": "a rich-text document",
+    ".pdf": "a PDF",
+    ".pages": "a Pages document",
+    ".png": "an image",
+    ".jpg": "an image",
+    ".jpeg": "an image",
+    ".heic": "an image",
 }
-MAGIC = [(b"%PDF", "a PDF"), (b"PK\x03\x04", "a Word or OpenDocument file (zip)"),
-         (b"{\\rtf", "a rich-text document"), (b"\xd0\xcf\x11\xe0", "an old Word document")]
-HTML_PAGE = ("this is the sheet page itself: open sheet.html in a browser, fill it in and press Save, "
-             "then send the peer-review-<sheet id>.json file it writes")
-BOMS = [(b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
-        (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")]
+MAGIC = [
+    (b"%PDF", "a PDF"),
+    (b"PK\x03\x04", "a Word or OpenDocument file (zip)"),
+    (b"{\\rtf", "a rich-text document"),
+    (b"\xd0\xcf\x11\xe0", "an old Word document"),
+]
+HTML_PAGE = (
+    "this is the sheet page itself: open sheet.html in a browser, fill it in and press Save, "
+    "then send the peer-review-<sheet id>.json file it writes"
+)
+BOMS = [
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+]
 
 
 def decode(raw: bytes) -> str:
@@ -60,10 +81,13 @@ def returned_files(out: Path) -> list[Path]:
     folder = Path(out) / "returned"
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} does not exist: put the filled sheets there")
-    return sorted(p for p in folder.rglob("*")
-                  if not (set(p.relative_to(folder).parts) & SKIPPED_DIRS)
-                  and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-                  and (p.is_file() or p.is_symlink()))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if not (set(p.relative_to(folder).parts) & SKIPPED_DIRS)
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and (p.is_file() or p.is_symlink())
+    )
 
 
 def _not_a_sheet(path: Path, raw: bytes) -> str | None:
@@ -87,19 +111,20 @@ def read_one(path: Path, rel: str, exp: Expected) -> ParsedSheet:
         return ParsedSheet(rel, None, {}, [Problem(rel, None, "a symbolic link, not a file: ignored")])
     size = path.stat().st_size
     if size > MAX_RETURN_BYTES:
-        return ParsedSheet(rel, None, {}, [Problem(rel, None, f"{size / 1e6:.1f} MB is far too large for a "
-                                                              f"sheet; {SEND_INSTEAD}")])
+        return ParsedSheet(
+            rel, None, {}, [Problem(rel, None, f"{size / 1e6:.1f} MB is far too large for a sheet; {SEND_INSTEAD}")]
+        )
     raw = path.read_bytes()
-    if (why := _not_a_sheet(path, raw)):
+    if why := _not_a_sheet(path, raw):
         return ParsedSheet(rel, None, {}, [Problem(rel, None, why)])
     text = decode(raw)
     parser = sheet_json.parse if path.suffix.lower() == ".json" else sheet_md.parse
     parsed = parser(text, rel, exp)
     parsed.digest = hashlib.sha256(raw).hexdigest()
     if parsed.saved_at is None:
-        parsed.saved_at = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+        parsed.saved_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     elif parsed.saved_at.tzinfo is None:
-        parsed.saved_at = parsed.saved_at.replace(tzinfo=timezone.utc)
+        parsed.saved_at = parsed.saved_at.replace(tzinfo=UTC)
     return parsed
 
 
@@ -117,16 +142,25 @@ def newest_copies(parsed: list[ParsedSheet]) -> tuple[dict[str, ParsedSheet], li
         distinct.sort(key=lambda c: (c.saved_at, c.file))
         used[sheet_id] = newest = distinct[-1]
         for older in distinct[:-1]:
-            tie = " (same time: the later file name was used; remove the wrong copy)" \
-                if older.saved_at == newest.saved_at else ""
-            problems.append(Problem(older.file, None, f"older copy of sheet {sheet_id} (saved "
-                                    f"{_when(older.saved_at)}): not used; {newest.file} (saved "
-                                    f"{_when(newest.saved_at)}) is used instead{tie}"))
+            tie = (
+                " (same time: the later file name was used; remove the wrong copy)"
+                if older.saved_at == newest.saved_at
+                else ""
+            )
+            problems.append(
+                Problem(
+                    older.file,
+                    None,
+                    f"older copy of sheet {sheet_id} (saved "
+                    f"{_when(older.saved_at)}): not used; {newest.file} (saved "
+                    f"{_when(newest.saved_at)}) is used instead{tie}",
+                )
+            )
     return used, problems
 
 
 def _when(t: datetime) -> str:
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def read_returned(out: Path, exp: Expected) -> tuple[dict[str, ParsedSheet], list[Problem]]:

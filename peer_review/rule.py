@@ -25,6 +25,7 @@ the numbers (course/rubric.toml); tests/peer_review/test_pr_browser.py checks
 that the page's totals equal these for many cases. combine.py combines the
 reviews of one submission after this rule was applied to each.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ RAW_DECIMALS = 4
 @dataclass(frozen=True)
 class ReviewScore:
     """One review under the rule: points per peer item (rubric order), the sum, forgiveness."""
+
     points: dict[str, float]
     subtotal: float
     forgiveness: float
@@ -49,12 +51,16 @@ class ReviewScore:
 
 def forgiveness(rubric: Rubric, eligible: list[float]) -> float:
     """Points given back for the largest `forgiven_mistakes` of the eligible inline deductions."""
-    largest = sorted(eligible, reverse=True)[:rubric.forgiven_mistakes]
+    largest = sorted(eligible, reverse=True)[: rubric.forgiven_mistakes]
     return sum(min(d, rubric.forgiveness_points) for d in largest)
 
 
-def review_score(rubric: Rubric, deductions: dict[str, float], blank: frozenset[str] = frozenset(),
-                 fixed: dict[str, float] | None = None) -> ReviewScore:
+def review_score(
+    rubric: Rubric,
+    deductions: dict[str, float],
+    blank: frozenset[str] = frozenset(),
+    fixed: dict[str, float] | None = None,
+) -> ReviewScore:
     """A complete review -> its ReviewScore.
 
     deductions: {peer item id: deduction >= 0} for every item that is neither
@@ -74,12 +80,15 @@ def review_score(rubric: Rubric, deductions: dict[str, float], blank: frozenset[
     return ReviewScore(points, sum(points.values()), forgiveness(rubric, eligible))
 
 
-def missing_items(rubric: Rubric, deductions: dict[str, float], blank: frozenset[str] = frozenset(),
-                  fixed: dict[str, float] | None = None) -> list[str]:
+def missing_items(
+    rubric: Rubric,
+    deductions: dict[str, float],
+    blank: frozenset[str] = frozenset(),
+    fixed: dict[str, float] | None = None,
+) -> list[str]:
     """Items a review still needs before it has a total (rubric order)."""
     fixed = fixed or {}
-    return [i.id for i in rubric.peer_graded
-            if i.id not in deductions and i.id not in blank and i.id not in fixed]
+    return [i.id for i in rubric.peer_graded if i.id not in deductions and i.id not in blank and i.id not in fixed]
 
 
 def raw_total(rubric: Rubric, auto_subtotal: float, peer_total: float) -> float:
@@ -90,12 +99,17 @@ def raw_total(rubric: Rubric, auto_subtotal: float, peer_total: float) -> float:
 def page_rule(rubric: Rubric) -> dict:
     """The rule's parameters as the HTML sheet reads them (rubric.toml, nothing else)."""
     return {
-        "items": [{"id": i.id, "kind": i.kind, "points": i.points, "deductions": list(i.deductions)}
-                  for i in rubric.peer_graded],
+        "items": [
+            {"id": i.id, "kind": i.kind, "points": i.points, "deductions": list(i.deductions)}
+            for i in rubric.peer_graded
+        ],
         "forgiven_mistakes": rubric.forgiven_mistakes,
         "forgiveness_points": rubric.forgiveness_points,
-        "max_raw": rubric.max_raw, "out_of": rubric.out_of, "decimals": rubric.decimals,
-        "raw_decimals": RAW_DECIMALS, "auto_max": rubric.auto_max,
+        "max_raw": rubric.max_raw,
+        "out_of": rubric.out_of,
+        "decimals": rubric.decimals,
+        "raw_decimals": RAW_DECIMALS,
+        "auto_max": rubric.auto_max,
         "min_feedback_words": rubric.min_feedback_words,
     }
 

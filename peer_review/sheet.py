@@ -13,14 +13,15 @@ Student answers reach the HTML only through student_text.answer_html (every
 character escaped). The page's Content-Security-Policy allows no network and
 only the sheet's own script and style, by their sha256 hashes.
 """
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
-
 from pathlib import Path
+
 from markupsafe import Markup
 
 from course.formatting import points
@@ -40,10 +41,11 @@ _env = environment(Path(__file__).with_name("templates"))
 @dataclass
 class ReviewTask:
     """One submission on a sheet (everything the reviewer sees about it)."""
+
     code: str
     notebooks: list[str]
     auto: dict[str, float] | None  # None: no autograder result available
-    auto_status: str               # already redacted (anonymise.redact_status)
+    auto_status: str  # already redacted (anonymise.redact_status)
     answers: dict[str, str]
     blank: frozenset[str] = field(default_factory=frozenset)
 
@@ -55,7 +57,7 @@ class SheetSpec:
     tasks: list[ReviewTask]
 
 
-fmt = points   # course.formatting: one rule for numbers in every file the kit writes
+fmt = points  # course.formatting: one rule for numbers in every file the kit writes
 
 
 def allowed_text(item) -> str:
@@ -80,29 +82,52 @@ def _sha256(text: str) -> str:
 def page_data(spec: SheetSpec, rubric: Rubric) -> dict:
     """What the page's script needs: the rule's parameters and, per submission, only numbers."""
     return {
-        "format": SAVE_FORMAT, "version": SAVE_VERSION, "sheet_id": spec.sheet_id,
-        "file_name": save_file_name(spec.sheet_id), "storage_key": f"peer-review:{spec.sheet_id}",
+        "format": SAVE_FORMAT,
+        "version": SAVE_VERSION,
+        "sheet_id": spec.sheet_id,
+        "file_name": save_file_name(spec.sheet_id),
+        "storage_key": f"peer-review:{spec.sheet_id}",
         "rule": rule.page_rule(rubric),
-        "submissions": [{"code": t.code, "blank": sorted(t.blank),
-                         "auto_subtotal": None if t.auto is None else sum(t.auto[i.id] for i in rubric.auto)}
-                        for t in spec.tasks],
+        "submissions": [
+            {
+                "code": t.code,
+                "blank": sorted(t.blank),
+                "auto_subtotal": None if t.auto is None else sum(t.auto[i.id] for i in rubric.auto),
+            }
+            for t in spec.tasks
+        ],
     }
 
 
 def _html(ctx: dict, spec: SheetSpec, rubric: Rubric) -> str:
     script = _env.get_template("sheet.js.j2").render()
     style = _env.get_template("sheet.css.j2").render()
-    csp = (f"default-src 'none'; script-src '{_sha256(script)}'; style-src '{_sha256(style)}'; "
-           "img-src 'none'; form-action 'none'; base-uri 'none'")
+    csp = (
+        f"default-src 'none'; script-src '{_sha256(script)}'; style-src '{_sha256(style)}'; "
+        "img-src 'none'; form-action 'none'; base-uri 'none'"
+    )
     return _env.get_template("sheet.html.j2").render(
-        ctx, csp=csp, script=Markup(script), style=Markup(style), data=_script_json(page_data(spec, rubric)),
-        answer_html=answer_html)
+        ctx,
+        csp=csp,
+        script=Markup(script),
+        style=Markup(style),
+        data=_script_json(page_data(spec, rubric)),
+        answer_html=answer_html,
+    )
 
 
 def render(spec: SheetSpec, rubric: Rubric, references: dict[str, str]) -> tuple[str, str]:
     """-> (markdown, html) of one sheet."""
-    ctx = dict(sheet=spec, rubric=rubric, refs=references, min_words=rubric.min_feedback_words,
-               fmt=fmt, allowed=allowed_text, header=TABLE_HEADER, blank_note=BLANK_NOTE,
-               save_name=save_file_name(spec.sheet_id),
-               quote=lambda t: "\n".join("> " + line for line in clean(t).splitlines()) or ">")
+    ctx = dict(
+        sheet=spec,
+        rubric=rubric,
+        refs=references,
+        min_words=rubric.min_feedback_words,
+        fmt=fmt,
+        allowed=allowed_text,
+        header=TABLE_HEADER,
+        blank_note=BLANK_NOTE,
+        save_name=save_file_name(spec.sheet_id),
+        quote=lambda t: "\n".join("> " + line for line in clean(t).splitlines()) or ">",
+    )
     return _env.get_template("sheet.md.j2").render(ctx), _html(ctx, spec, rubric)

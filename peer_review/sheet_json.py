@@ -10,6 +10,7 @@ sheet: each deduction must be one of the item's allowed values, codes must be
 the sheet's own; one bad entry costs only that item. `shown` (the totals the
 page displayed) is informational: collect recomputes every total.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,13 +27,17 @@ def parse(text: str, rel: str, exp: Expected) -> ParsedSheet:
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
-        return _unusable(rel, f"not readable JSON ({getattr(exc, 'msg', 'nested too deeply')}, line "
-                              f"{getattr(exc, 'lineno', '?')}): was the file edited? Save it again from the sheet")
+        return _unusable(
+            rel,
+            f"not readable JSON ({getattr(exc, 'msg', 'nested too deeply')}, line "
+            f"{getattr(exc, 'lineno', '?')}): was the file edited? Save it again from the sheet",
+        )
     if not isinstance(data, dict) or data.get("format") != SAVE_FORMAT:
         return _unusable(rel, "not a file saved by the peer review sheet (no 'format' entry saying so)")
     if data.get("version") != SAVE_VERSION:
-        return _unusable(rel, f"saved by a sheet of version {data.get('version')!r}; this collect reads "
-                              f"version {SAVE_VERSION}")
+        return _unusable(
+            rel, f"saved by a sheet of version {data.get('version')!r}; this collect reads version {SAVE_VERSION}"
+        )
     sheet_id = data.get("sheet_id")
     if not isinstance(sheet_id, str) or sheet_id not in exp.sheets:
         return _unusable(rel, f"unknown sheet id {sheet_id!r}")
@@ -40,14 +45,15 @@ def parse(text: str, rel: str, exp: Expected) -> ParsedSheet:
     reviews = {c: SheetReview(c) for c in sorted(exp.sheets[sheet_id])}
     given = data.get("reviews") if isinstance(data.get("reviews"), dict) else {}
     for code, entry in given.items():
-        if (p := code_problem(rel, None, str(code), exp.sheets[sheet_id], exp.codes)):
+        if p := code_problem(rel, None, str(code), exp.sheets[sheet_id], exp.codes):
             problems.append(p)
         elif not isinstance(entry, dict):
             problems.append(Problem(rel, None, f"review of {code} is not an object", code))
         else:
             _read_review(rel, code, entry, exp, reviews[code], problems)
-    problems += [Problem(rel, None, f"no review of {code} in the file", code)
-                 for code in sorted(set(reviews) - set(given))]
+    problems += [
+        Problem(rel, None, f"no review of {code} in the file", code) for code in sorted(set(reviews) - set(given))
+    ]
     return ParsedSheet(rel, sheet_id, reviews, problems, saved_at=_saved_at(data.get("saved_at")))
 
 
@@ -73,17 +79,32 @@ def _read_review(rel: str, code: str, entry: dict, exp: Expected, review: SheetR
         number = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
         if item.id in blank:
             if number is not None and number < item.points - EPS:
-                problems.append(Problem(rel, None, f"{code} item {item.id}: the answer is blank, so it earns "
-                                        f"no points from a peer; deduction {value!r} was not used", code))
+                problems.append(
+                    Problem(
+                        rel,
+                        None,
+                        f"{code} item {item.id}: the answer is blank, so it earns "
+                        f"no points from a peer; deduction {value!r} was not used",
+                        code,
+                    )
+                )
         elif value is None:
-            problems.append(Problem(rel, None, f"missing deduction for {code} item {item.id} "
-                                    f"(one of {allowed_text(item)})", code))
+            problems.append(
+                Problem(rel, None, f"missing deduction for {code} item {item.id} (one of {allowed_text(item)})", code)
+            )
         elif number is None or not any(abs(number - a) < EPS for a in (0.0, *item.deductions)):
-            problems.append(Problem(rel, None, f"deduction {value!r} for {code} item {item.id} is not one "
-                                    f"of the allowed values {allowed_text(item)}", code))
+            problems.append(
+                Problem(
+                    rel,
+                    None,
+                    f"deduction {value!r} for {code} item {item.id} is not one "
+                    f"of the allowed values {allowed_text(item)}",
+                    code,
+                )
+            )
         else:
             review.deductions[item.id] = number
     feedback = entry.get("feedback")
     review.feedback = feedback.strip() if isinstance(feedback, str) else ""
-    if (p := feedback_problem(rel, None, code, review.feedback, exp.rubric.min_feedback_words)):
+    if p := feedback_problem(rel, None, code, review.feedback, exp.rubric.min_feedback_words):
         problems.append(p)

@@ -20,6 +20,7 @@ for one inline question mistake" line: collect recomputes every total). The
 One bad row costs only that item: the other items and the feedback are kept,
 the row is reported with its line number and left for the TA.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,7 +45,7 @@ def split_row(line: str) -> list[str]:
 
 
 def parse_deduction(text: str) -> float | None:
-    """"0.5", "-0,5", "−1" -> 0.5, 0.5, 1.0; None when not a number (or written with a +)."""
+    """ "0.5", "-0,5", "−1" -> 0.5, 0.5, 1.0; None when not a number (or written with a +)."""
     text = text.strip()
     if text.startswith("+"):
         return None
@@ -82,8 +83,11 @@ def _feedback_boxes(lines: list[str], rel: str, problems: list[Problem]):
             body.append(lines[no])
             no += 1
         if no == len(lines):
-            problems.append(Problem(rel, start, f"feedback box for {match[1]} is never closed "
-                                    "(add a line holding only ```)", match[1]))
+            problems.append(
+                Problem(
+                    rel, start, f"feedback box for {match[1]} is never closed (add a line holding only ```)", match[1]
+                )
+            )
         no += 1
         yield start, match[1], "\n".join(body).strip()
 
@@ -94,8 +98,14 @@ def parse(text: str, rel: str, exp: Expected) -> ParsedSheet:
     problems: list[Problem] = []
     found = next(((m[1], no) for no, m in enumerate(map(SHEET_ID.match, lines), start=1) if m), None)
     if found is None:
-        problems.append(Problem(rel, 1, "no 'Sheet id:' line: is this a sheet made by peer-review assign? "
-                                "(a sheet saved by the HTML page is a .json file)"))
+        problems.append(
+            Problem(
+                rel,
+                1,
+                "no 'Sheet id:' line: is this a sheet made by peer-review assign? "
+                "(a sheet saved by the HTML page is a .json file)",
+            )
+        )
         return ParsedSheet(rel, None, {}, problems)
     sheet_id, id_line = found
     if sheet_id not in exp.sheets:
@@ -113,19 +123,25 @@ def _read_tables(lines, rel, exp: Expected, sheet_id, reviews, problems):
     seen: dict[tuple[str, str], int] = {}
     for no, cells in _table_rows(lines):
         if len(cells) != len(TABLE_HEADER):
-            problems.append(Problem(rel, no, f"table row has {len(cells)} cells, expected "
-                                    f"{len(TABLE_HEADER)} ({' | '.join(TABLE_HEADER)})"))
+            problems.append(
+                Problem(
+                    rel,
+                    no,
+                    f"table row has {len(cells)} cells, expected {len(TABLE_HEADER)} ({' | '.join(TABLE_HEADER)})",
+                )
+            )
             continue
         code, item_id, value = cells[0], cells[1], cells[4]
-        if (p := code_problem(rel, no, code, exp.sheets[sheet_id], exp.codes)):
+        if p := code_problem(rel, no, code, exp.sheets[sheet_id], exp.codes):
             problems.append(p)
             continue
         if item_id not in items:
             problems.append(Problem(rel, no, f"unknown item {item_id!r} for {code}", code))
             continue
         if (code, item_id) in seen:
-            problems.append(Problem(rel, no, f"duplicate row for {code} item {item_id} "
-                                    f"(first at line {seen[code, item_id]})", code))
+            problems.append(
+                Problem(rel, no, f"duplicate row for {code} item {item_id} (first at line {seen[code, item_id]})", code)
+            )
             continue
         seen[code, item_id] = no
         if item_id in exp.blank.get(code, ()):
@@ -138,18 +154,32 @@ def _read_tables(lines, rel, exp: Expected, sheet_id, reviews, problems):
 def _read_value(rel, no, code, item, value, reviews, problems):
     allowed = (0.0, *item.deductions)
     if not value:
-        problems.append(Problem(rel, no, f"missing deduction for {code} item {item.id} "
-                                f"(write one of {allowed_text(item)})", code))
+        problems.append(
+            Problem(rel, no, f"missing deduction for {code} item {item.id} (write one of {allowed_text(item)})", code)
+        )
         return
     if value.startswith("+") and parse_deduction(value[1:]) != 0.0:
-        problems.append(Problem(rel, no, f"{value!r} for {code} item {item.id} is not a deduction: write "
-                                f"one of {allowed_text(item)} (the forgiven inline-question mistake is "
-                                "added by the TA's tool, never written on the sheet)", code))
+        problems.append(
+            Problem(
+                rel,
+                no,
+                f"{value!r} for {code} item {item.id} is not a deduction: write "
+                f"one of {allowed_text(item)} (the forgiven inline-question mistake is "
+                "added by the TA's tool, never written on the sheet)",
+                code,
+            )
+        )
         return
     number = parse_deduction(value.removeprefix("+"))
     if number is None or not any(abs(number - a) < EPS for a in allowed):
-        problems.append(Problem(rel, no, f"deduction {value!r} for {code} item {item.id} is not "
-                                f"one of the allowed values {allowed_text(item)}", code))
+        problems.append(
+            Problem(
+                rel,
+                no,
+                f"deduction {value!r} for {code} item {item.id} is not one of the allowed values {allowed_text(item)}",
+                code,
+            )
+        )
         return
     reviews[code].deductions[item.id] = number
 
@@ -158,29 +188,34 @@ def _check_blank_row(rel, no, code, item, value, problems):
     """A blank answer earns nothing from a peer; a reviewer who gave points is told (TA may override)."""
     number = parse_deduction(value) if value else None
     if number is not None and number < item.points - EPS:
-        problems.append(Problem(rel, no, f"{code} item {item.id}: the answer is blank, so it earns no points "
-                                f"from a peer; your deduction {value!r} was not used (if the answer is "
-                                "elsewhere in the notebook, your TA can override)", code))
+        problems.append(
+            Problem(
+                rel,
+                no,
+                f"{code} item {item.id}: the answer is blank, so it earns no points "
+                f"from a peer; your deduction {value!r} was not used (if the answer is "
+                "elsewhere in the notebook, your TA can override)",
+                code,
+            )
+        )
 
 
 def _read_feedback(lines, rel, exp: Expected, sheet_id, reviews, problems):
     expected, min_words = exp.sheets[sheet_id], exp.rubric.min_feedback_words
     seen: dict[str, int] = {}
     for no, code, text in _feedback_boxes(lines, rel, problems):
-        if (p := code_problem(rel, no, code, expected, exp.codes)):
+        if p := code_problem(rel, no, code, expected, exp.codes):
             problems.append(p)
             continue
         if code in seen:
-            problems.append(Problem(rel, no, f"second feedback box for {code} "
-                                    f"(first at line {seen[code]})", code))
+            problems.append(Problem(rel, no, f"second feedback box for {code} (first at line {seen[code]})", code))
             continue
         seen[code] = no
-        if (p := feedback_problem(rel, no, code, text, min_words)):
+        if p := feedback_problem(rel, no, code, text, min_words):
             problems.append(p)
         reviews[code].feedback = text
     for code in sorted(set(expected) - set(seen)):
-        problems.append(Problem(rel, len(lines), f"missing feedback for {code}: no "
-                                f"```feedback {code} box", code))
+        problems.append(Problem(rel, len(lines), f"missing feedback for {code}: no ```feedback {code} box", code))
 
 
 def _check_complete(rel, id_line, exp: Expected, reviews, seen, problems):
@@ -189,5 +224,8 @@ def _check_complete(rel, id_line, exp: Expected, reviews, seen, problems):
         rows = [no for (c, _), no in seen.items() if c == code]
         for item in exp.rubric.peer_graded:
             if (code, item.id) not in seen and item.id not in exp.blank.get(code, ()):
-                problems.append(Problem(rel, max(rows, default=id_line),
-                                        f"no row for {code} item {item.id} in the fill-in table", code))
+                problems.append(
+                    Problem(
+                        rel, max(rows, default=id_line), f"no row for {code} item {item.id} in the fill-in table", code
+                    )
+                )

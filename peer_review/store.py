@@ -17,6 +17,7 @@ DIR/
 Every CSV written here goes through `write_csv` (text cells neutralised against
 spreadsheet formulas); `uncell` undoes that when the kit reads its own CSVs back.
 """
+
 from __future__ import annotations
 
 import csv
@@ -100,8 +101,10 @@ def read_rows(path: Path) -> list[Row]:
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: run `peer-review assign` first")
     with path.open(newline="", encoding="utf-8") as f:
-        return [Row(**{k: uncell(v) for k, v in r.items()} | {"seed": int(r["seed"]), "reviews": int(r["reviews"])})
-                for r in csv.DictReader(f)]
+        return [
+            Row(**{k: uncell(v) for k, v in r.items()} | {"seed": int(r["seed"]), "reviews": int(r["reviews"])})
+            for r in csv.DictReader(f)
+        ]
 
 
 def read_roster(path: Path | None) -> dict[str, dict[str, str]]:
@@ -109,6 +112,7 @@ def read_roster(path: Path | None) -> dict[str, dict[str, str]]:
     The columns are mapped in course.toml [roster.columns] (autograder/platforms/roster.py
     reads it: one reader for every command)."""
     from autograder.platforms.roster import read_roster as read_class_list
+
     if path is None or not Path(path).exists():
         return {}
     return {s.student_id: asdict(s) for s in read_class_list(Path(path)).students}
@@ -121,9 +125,14 @@ def write_distribution(out: Path, rows: list[Row], roster: dict) -> None:
         if r.status != ACTIVE or r.reviewer == TA:
             continue
         folder = out / Path(r.sheet_file).parent
-        files.setdefault(r.reviewer, set()).update(
-            str(p.relative_to(out)) for p in folder.iterdir() if p.is_file())
+        files.setdefault(r.reviewer, set()).update(str(p.relative_to(out)) for p in folder.iterdir() if p.is_file())
     header = ["reviewer", "email", "files"]
-    write_csv(out / "distribution.csv", header,
-              [[reviewer, roster.get(reviewer, {}).get("email", ""), ";".join(sorted(files[reviewer]))]
-               for reviewer in sorted(files)], set(header))
+    write_csv(
+        out / "distribution.csv",
+        header,
+        [
+            [reviewer, roster.get(reviewer, {}).get("email", ""), ";".join(sorted(files[reviewer]))]
+            for reviewer in sorted(files)
+        ],
+        set(header),
+    )

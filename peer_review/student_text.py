@@ -21,6 +21,7 @@ What a student cannot do from an answer:
 The sheet's Content-Security-Policy (no network, only the sheet's own hashed
 script and style) is a second wall behind this one.
 """
+
 from __future__ import annotations
 
 import re

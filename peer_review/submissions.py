@@ -3,6 +3,7 @@
 here too) who handed in at least one notebook. A student whose folder holds
 no notebook handed in nothing and is neither reviewed nor reviewing.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,6 +17,7 @@ def find_submissions(root: Path, roster: Path | None = None) -> dict[str, list[P
 
     Raises FileNotFoundError (naming the folder) when SUBMISSIONS cannot be used."""
     from autograder.platforms.roster import course_roster
+
     try:
         found = discover(Path(root), roster=course_roster(roster))
     except DiscoveryError as exc:

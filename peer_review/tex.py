@@ -6,39 +6,145 @@ or braced super/subscripts ("x^2" -> "x²", "W_{ij}" -> "Wᵢⱼ"). Anything els
 is kept as written, so the reader still sees the student's TeX. The result is
 plain text: the caller escapes it like any other student text.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 
-GREEK = dict(zip(("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
-                  "rho sigma tau upsilon phi chi psi omega").split(), "αβγδεζηθικλμνξοπρστυφχψω"))
+GREEK = dict(
+    zip(
+        (
+            "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
+            "rho sigma tau upsilon phi chi psi omega"
+        ).split(),
+        "αβγδεζηθικλμνξοπρστυφχψω",
+    )
+)
 SYMBOLS = {
     **GREEK,
-    **{"Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π", "Sigma": "Σ",
-       "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω", "varepsilon": "ε", "varphi": "φ", "ell": "ℓ"},
-    "cdot": "·", "times": "×", "div": "÷", "pm": "±", "mp": "∓", "le": "≤", "leq": "≤", "ge": "≥",
-    "geq": "≥", "neq": "≠", "ne": "≠", "approx": "≈", "sim": "∼", "propto": "∝", "equiv": "≡",
-    "ll": "≪", "gg": "≫", "infty": "∞", "sum": "∑", "prod": "∏", "int": "∫", "partial": "∂",
-    "nabla": "∇", "in": "∈", "notin": "∉", "subset": "⊂", "forall": "∀", "exists": "∃",
-    "to": "→", "rightarrow": "→", "leftarrow": "←", "Rightarrow": "⇒", "Leftrightarrow": "⇔",
-    "mapsto": "↦", "ldots": "…", "cdots": "⋯", "dots": "…", "top": "⊤", "odot": "⊙", "circ": "∘",
-    "otimes": "⊗", "oplus": "⊕", "mid": "|", "|": "‖", "langle": "⟨", "rangle": "⟩",
-    "lfloor": "⌊", "rfloor": "⌋", "lceil": "⌈", "rceil": "⌉", "{": "{", "}": "}", "%": "%",
-    "$": "$", "_": "_", "#": "#", "&": "&",
-    **{f: f for f in ("log", "ln", "exp", "max", "min", "arg", "argmax", "argmin", "sin", "cos",
-                      "tanh", "sup", "inf", "lim", "det", "tr", "softmax", "ReLU")},
+    **{
+        "Gamma": "Γ",
+        "Delta": "Δ",
+        "Theta": "Θ",
+        "Lambda": "Λ",
+        "Xi": "Ξ",
+        "Pi": "Π",
+        "Sigma": "Σ",
+        "Phi": "Φ",
+        "Psi": "Ψ",
+        "Omega": "Ω",
+        "varepsilon": "ε",
+        "varphi": "φ",
+        "ell": "ℓ",
+    },
+    "cdot": "·",
+    "times": "×",
+    "div": "÷",
+    "pm": "±",
+    "mp": "∓",
+    "le": "≤",
+    "leq": "≤",
+    "ge": "≥",
+    "geq": "≥",
+    "neq": "≠",
+    "ne": "≠",
+    "approx": "≈",
+    "sim": "∼",
+    "propto": "∝",
+    "equiv": "≡",
+    "ll": "≪",
+    "gg": "≫",
+    "infty": "∞",
+    "sum": "∑",
+    "prod": "∏",
+    "int": "∫",
+    "partial": "∂",
+    "nabla": "∇",
+    "in": "∈",
+    "notin": "∉",
+    "subset": "⊂",
+    "forall": "∀",
+    "exists": "∃",
+    "to": "→",
+    "rightarrow": "→",
+    "leftarrow": "←",
+    "Rightarrow": "⇒",
+    "Leftrightarrow": "⇔",
+    "mapsto": "↦",
+    "ldots": "…",
+    "cdots": "⋯",
+    "dots": "…",
+    "top": "⊤",
+    "odot": "⊙",
+    "circ": "∘",
+    "otimes": "⊗",
+    "oplus": "⊕",
+    "mid": "|",
+    "|": "‖",
+    "langle": "⟨",
+    "rangle": "⟩",
+    "lfloor": "⌊",
+    "rfloor": "⌋",
+    "lceil": "⌈",
+    "rceil": "⌉",
+    "{": "{",
+    "}": "}",
+    "%": "%",
+    "$": "$",
+    "_": "_",
+    "#": "#",
+    "&": "&",
+    **{
+        f: f
+        for f in (
+            "log",
+            "ln",
+            "exp",
+            "max",
+            "min",
+            "arg",
+            "argmax",
+            "argmin",
+            "sin",
+            "cos",
+            "tanh",
+            "sup",
+            "inf",
+            "lim",
+            "det",
+            "tr",
+            "softmax",
+            "ReLU",
+        )
+    },
     **{space: " " for space in (",", ";", ":", "!", "quad", "qquad", " ")},
     **{sized: "" for sized in ("left", "right", "big", "Big", "bigg", "Bigg", "displaystyle")},
 }
 BLACKBOARD = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "E": "𝔼"}
-FONT_COMMANDS = ("mathbf", "mathrm", "mathit", "mathsf", "mathcal", "boldsymbol", "bm", "text",
-                 "textbf", "textit", "operatorname", "mathtt")
+FONT_COMMANDS = (
+    "mathbf",
+    "mathrm",
+    "mathit",
+    "mathsf",
+    "mathcal",
+    "boldsymbol",
+    "bm",
+    "text",
+    "textbf",
+    "textit",
+    "operatorname",
+    "mathtt",
+)
 ACCENTS = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304", "vec": "\u20d7", "dot": "\u0307"}
 # prefix operators: TeX's space after them is not part of the formula ("\partial L" -> "∂L")
 PREFIX = {"partial", "nabla", "sum", "prod", "int"}
-SUPERSCRIPT = dict(zip("0123456789+-=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVW",
-                       "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂ"))
+SUPERSCRIPT = dict(
+    zip(
+        "0123456789+-=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVW",
+        "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂ",
+    )
+)
 SUBSCRIPT = dict(zip("0123456789+-=()aeijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
 
 BRACED = r"\{([^{}]*)\}"

@@ -4,13 +4,14 @@ Chosen to expose the bugs students really make: several shapes including
 N=1 and C=2, labels that do not cover every class, non-zero biases, large
 scores, and inputs away from the ReLU kink where finite differences are used.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 # (N, D, C) for loss values: one example, two classes, and ordinary batches
 LOSS_SHAPES = [(1, 4, 3), (6, 5, 2), (9, 7, 5), (20, 12, 10)]
-REG = 0.5     # large enough that the regularization term is a sizeable part of loss and gradient
+REG = 0.5  # large enough that the regularization term is a sizeable part of loss and gradient
 
 
 def linear_problem(rng, n, d, c, *, scale=0.5):
@@ -47,8 +48,7 @@ def large_scores_problem(rng, n, d, c, offset=1000.0):
     y = rng.integers(0, c, size=n).astype(np.int64)
     sign, lead = _large(y, c)
     X = np.hstack([lead / 800.0, rng.standard_normal((n, d - c - 1)), sign])
-    W = np.vstack([800.0 * np.eye(c), 0.5 * rng.standard_normal((d - c - 1, c)),
-                   offset + rng.standard_normal((1, c))])
+    W = np.vstack([800.0 * np.eye(c), 0.5 * rng.standard_normal((d - c - 1, c)), offset + rng.standard_normal((1, c))])
     return W, X, y
 
 
@@ -71,7 +71,7 @@ def scale_hint(got, want, n) -> str:
     denom = float(np.sum(want * want))
     if denom == 0:
         return ""
-    k = float(np.sum(got * want)) / denom   # least-squares factor got ~ k * want
+    k = float(np.sum(got * want)) / denom  # least-squares factor got ~ k * want
     fit = np.allclose(got, k * want, rtol=1e-4, atol=1e-10 * max(1.0, np.abs(want).max()))
     if fit and n > 1 and abs(k - n) < 1e-3 * n:
         return "it is N times too large: average over the N examples (divide by N)"

@@ -5,6 +5,7 @@ graded, orders the tests so that only one sandbox is alive at a time, and
 records one TestOutcome per test with the student-facing message taken from
 the exception (never from a traceback, which would show test source).
 """
+
 from __future__ import annotations
 
 import traceback
@@ -15,11 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course.rubric import load_rubric
-
 from autograder.checks import Fail, NotImplementedFail
 from autograder.results import STRUCTURE, VALUE, TestOutcome
 from autograder.student_code import StudentCode
+from course.rubric import load_rubric
 
 GRADED_KEYS = {"item", "weight", "kind", "needs", "group"}
 
@@ -34,17 +34,27 @@ def graded_marker(item) -> dict:
     unknown = set(meta) - GRADED_KEYS
     ids = {a.id for a in load_rubric().auto}
     needs = tuple(meta.get("needs", ()))
-    if unknown or meta.get("item") not in ids or not set(needs) <= ids or \
-            meta.get("kind", VALUE) not in (VALUE, STRUCTURE):
+    if (
+        unknown
+        or meta.get("item") not in ids
+        or not set(needs) <= ids
+        or meta.get("kind", VALUE) not in (VALUE, STRUCTURE)
+    ):
         raise RuntimeError(f"hidden test {item.nodeid}: bad graded marker {meta} (items: {sorted(ids)})")
-    return {"item": meta["item"], "weight": float(meta.get("weight", 1.0)),
-            "kind": meta.get("kind", VALUE), "needs": needs, "group": str(meta.get("group", ""))}
+    return {
+        "item": meta["item"],
+        "weight": float(meta.get("weight", 1.0)),
+        "kind": meta.get("kind", VALUE),
+        "needs": needs,
+        "group": str(meta.get("group", "")),
+    }
 
 
 @lru_cache(maxsize=1)
 def _digits_raw():
-    from course.notebook_helpers import load_digits_split
     from course.config import load_config
+    from course.notebook_helpers import load_digits_split
+
     cfg = load_config()
     return load_digits_split(seed=cfg.seed, val_size=cfg.data["val_size"], test_size=cfg.data["test_size"])
 
@@ -52,6 +62,7 @@ def _digits_raw():
 @lru_cache(maxsize=2)
 def digits_split(bias_trick: bool) -> dict:
     from course.notebook_helpers import preprocess
+
     return preprocess(_digits_raw(), bias_trick=bias_trick)
 
 
@@ -61,17 +72,18 @@ GRADING = pytest.StashKey["GradingPlugin"]()
 class GradingPlugin:
     def __init__(self, *, gradable, open_sandbox, reference, extraction, seed, problems=None, trace=None):
         from autograder.reference_calls import Trace
+
         self.gradable = set(gradable)
         self.trace = trace if trace is not None else Trace()  # the course's loss as the student's train called it
         self.problems = dict(problems or {})  # qualified name -> (why it cannot be called, fix)
-        self.open_sandbox = open_sandbox      # kind ("functions"/"classes") -> Sandbox
+        self.open_sandbox = open_sandbox  # kind ("functions"/"classes") -> Sandbox
         self.reference = reference
         self.extraction = extraction
         self.course_seed = seed
         self.outcomes: list[TestOutcome] = []
-        self.internal_errors: list[str] = []        # grader bugs, for the instructor log
-        self.durations: dict[str, float] = {}       # test node id -> seconds (setup + call + teardown)
-        self.body_seconds = 0.0                     # the "call" phases only (no fixtures)
+        self.internal_errors: list[str] = []  # grader bugs, for the instructor log
+        self.durations: dict[str, float] = {}  # test node id -> seconds (setup + call + teardown)
+        self.body_seconds = 0.0  # the "call" phases only (no fixtures)
         self._sandbox = None
         self._kind = None
 
@@ -114,17 +126,32 @@ class GradingPlugin:
         if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
             self._record(item, call.excinfo)
         failed = call.excinfo is not None
-        return pytest.TestReport(item.nodeid, item.location, {}, "failed" if failed else "passed",
-                                 f"{call.excinfo.typename}" if failed else None, call.when,
-                                 duration=call.duration, start=call.start, stop=call.stop)
+        return pytest.TestReport(
+            item.nodeid,
+            item.location,
+            {},
+            "failed" if failed else "passed",
+            f"{call.excinfo.typename}" if failed else None,
+            call.when,
+            duration=call.duration,
+            start=call.start,
+            stop=call.stop,
+        )
 
     def pytest_sessionfinish(self, session):
         self.close()
 
     def _record(self, item, excinfo):
         meta = graded_marker(item)
-        outcome = TestOutcome(item.name, meta["item"], meta["weight"], excinfo is None,
-                              kind=meta["kind"], needs=meta["needs"], group=meta["group"])
+        outcome = TestOutcome(
+            item.name,
+            meta["item"],
+            meta["weight"],
+            excinfo is None,
+            kind=meta["kind"],
+            needs=meta["needs"],
+            group=meta["group"],
+        )
         if excinfo is not None:
             exc = excinfo.value
             if isinstance(exc, Fail):  # NotImplementedFail included: "X is not implemented yet"
@@ -134,8 +161,10 @@ class GradingPlugin:
                 outcome.message = "your code failed in the sandbox"
             else:  # a bug in a hidden test (or an output shape we did not foresee)
                 frame = traceback.extract_tb(excinfo.tb)[-1]
-                self.internal_errors.append(f"{item.nodeid}: {type(exc).__name__}: {str(exc)[:300]} "
-                                            f"(at {Path(frame.filename).name}:{frame.lineno})")
+                self.internal_errors.append(
+                    f"{item.nodeid}: {type(exc).__name__}: {str(exc)[:300]} "
+                    f"(at {Path(frame.filename).name}:{frame.lineno})"
+                )
                 outcome.message = "a hidden check could not be completed on your output (reported to the instructor)"
         self.outcomes.append(outcome)
 
@@ -143,6 +172,7 @@ class GradingPlugin:
 # ---------------------------------------------------------------- fixtures
 # Module-level fixtures (this module is registered as a plugin next to the
 # GradingPlugin object, which they reach through the config).
+
 
 def _grading(request) -> GradingPlugin:
     return request.config.stash[GRADING]
@@ -201,4 +231,5 @@ def digits_net():
 
 def _is_student_error(exc) -> bool:
     from autograder.sandbox import StudentError
+
     return isinstance(exc, StudentError)

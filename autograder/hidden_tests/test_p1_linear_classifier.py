@@ -8,20 +8,29 @@ only; train is judged by what it did to self.W (recomputed here), never by
 the losses it reports, and predict against the argmax of X.dot(W) for the
 same W, on data train never saw.
 """
+
 import numpy as np
 import pytest
 
-from autograder.checks import (as_array, as_float, as_sequence, as_tuple, check_accuracy, check_close, check_value,
-                               expect)
+from autograder.checks import (
+    as_array,
+    as_float,
+    as_sequence,
+    as_tuple,
+    check_accuracy,
+    check_close,
+    check_value,
+    expect,
+)
 from autograder.hidden_tests.inputs import linear_problem
 
 # Fixed budget for train on digits (65 features with the bias column, 10 classes).
 # With these settings the reference reaches 0.93 validation accuracy (need 0.85).
 TRAIN = dict(learning_rate=1.0, reg=1e-4, num_iters=100, batch_size=200)
-LOWERED = 0.5        # train must bring the full training loss under half of log C (the loss at W ~ 0)
-SMALL_INIT = 0.1     # "small random values": every initial weight below this in magnitude
+LOWERED = 0.5  # train must bring the full training loss under half of log C (the loss at W ~ 0)
+SMALL_INIT = 0.1  # "small random values": every initial weight below this in magnitude
 ITEM = "p1_linear_classifier"
-LINEAR_CALLBACKS = ("__kit_linear_loss", "__kit_linear_predict")   # the course's, while train runs
+LINEAR_CALLBACKS = ("__kit_linear_loss", "__kit_linear_predict")  # the course's, while train runs
 
 
 def model_with(classes, W):
@@ -46,14 +55,14 @@ def trained(classes, digits, seed, trace):
     with trace.arm(*LINEAR_CALLBACKS):
         losses = classes.method(model, "LinearSoftmax.train", digits["X_train"], digits["y_train"], **TRAIN)
     calls = list(trace.calls)
-    W = as_array(classes.getattr(model, "LinearSoftmax.W"), "self.W after train",
-                 (digits["X_train"].shape[1], 10))
+    W = as_array(classes.getattr(model, "LinearSoftmax.W"), "self.W after train", (digits["X_train"].shape[1], 10))
     return W, losses, calls, model
 
 
 @pytest.fixture(scope="module")
 def need():
     from course.config import load_config
+
     return load_config().grading["linear_predict_acc_min"]
 
 
@@ -80,10 +89,19 @@ def test_one_sgd_step(classes, ref, rng, trace):
         classes.method(model, "LinearSoftmax.train", X, y, learning_rate=0.3, reg=0.1, num_iters=1, batch_size=30)
     got = as_array(classes.getattr(model, "LinearSoftmax.W"), "self.W after one iteration of train", W.shape)
     dW = ref_loss(ref, W, X, y, 0.1)[1]
-    expect(not np.array_equal(got, W), "train did not change self.W in one iteration",
-           "update self.W -= learning_rate * grad inside the loop")
-    check_close("self.W", got, W - 0.3 * dW, 1e-6, "after one iteration of train (learning_rate=0.3)",
-                "the update is self.W -= learning_rate * grad, with grad from self.loss, keeping an existing self.W")
+    expect(
+        not np.array_equal(got, W),
+        "train did not change self.W in one iteration",
+        "update self.W -= learning_rate * grad inside the loop",
+    )
+    check_close(
+        "self.W",
+        got,
+        W - 0.3 * dW,
+        1e-6,
+        "after one iteration of train (learning_rate=0.3)",
+        "the update is self.W -= learning_rate * grad, with grad from self.loss, keeping an existing self.W",
+    )
 
 
 @pytest.mark.graded(item=ITEM, weight=0.5, group="train")
@@ -91,32 +109,45 @@ def test_train_lowers_the_loss(trained, ref, digits):
     W, _, _, _ = trained
     X, y = digits["X_train"], digits["y_train"]
     before, after = np.log(W.shape[1]), float(ref_loss(ref, W, X, y, 0.0)[0])
-    expect(after < LOWERED * before,
-           f"after train ({TRAIN['num_iters']} iterations, learning_rate={TRAIN['learning_rate']}) the loss of "
-           f"self.W on the training data is {after:.2f}, not below {LOWERED:g} x log C = {LOWERED * before:.2f}",
-           "check the update self.W -= learning_rate * grad inside the loop")
+    expect(
+        after < LOWERED * before,
+        f"after train ({TRAIN['num_iters']} iterations, learning_rate={TRAIN['learning_rate']}) the loss of "
+        f"self.W on the training data is {after:.2f}, not below {LOWERED:g} x log C = {LOWERED * before:.2f}",
+        "check the update self.W -= learning_rate * grad inside the loop",
+    )
 
 
 @pytest.mark.graded(item=ITEM, weight=0.5, group="train")
 def test_trained_model_accuracy(trained, digits, need):
     W, _, _, _ = trained
     acc = float(np.mean(np.argmax(digits["X_test"] @ W, axis=1) == digits["y_test"]))
-    check_accuracy(acc, need, f"self.W after train ({TRAIN['num_iters']} iterations)",
-                   "check the minibatch sampling and the update inside the loop")
+    check_accuracy(
+        acc,
+        need,
+        f"self.W after train ({TRAIN['num_iters']} iterations)",
+        "check the minibatch sampling and the update inside the loop",
+    )
 
 
 @pytest.mark.graded(item=ITEM, weight=0.25, group="train")
 def test_train_initialises_W(trained, digits):
     """The contract: self.W is initialised lazily, with small random values, when it is None."""
     _, _, calls, _ = trained
-    expect(calls, "train never called self.loss, so its first self.W could not be checked",
-           "compute each iteration's loss and gradient with self.loss(X_batch, y_batch, reg)")
+    expect(
+        calls,
+        "train never called self.loss, so its first self.W could not be checked",
+        "compute each iteration's loss and gradient with self.loss(X_batch, y_batch, reg)",
+    )
     W0 = calls[0].params["W"]
-    expect(W0.shape == (digits["X_train"].shape[1], 10),
-           f"the first self.W has shape {W0.shape}, expected (D, C) = {(digits['X_train'].shape[1], 10)}")
-    expect(np.max(np.abs(W0)) < SMALL_INIT and np.std(W0) > 0,
-           f"the first self.W is not small random values (largest |W| {np.max(np.abs(W0)):.2g}, "
-           f"spread {np.std(W0):.2g})", "initialise it as 0.001 * np.random.randn(D, C) when it is None")
+    expect(
+        W0.shape == (digits["X_train"].shape[1], 10),
+        f"the first self.W has shape {W0.shape}, expected (D, C) = {(digits['X_train'].shape[1], 10)}",
+    )
+    expect(
+        np.max(np.abs(W0)) < SMALL_INIT and np.std(W0) > 0,
+        f"the first self.W is not small random values (largest |W| {np.max(np.abs(W0)):.2g}, spread {np.std(W0):.2g})",
+        "initialise it as 0.001 * np.random.randn(D, C) when it is None",
+    )
 
 
 @pytest.mark.graded(item=ITEM, weight=0.25, kind="structure", group="train")
@@ -126,17 +157,26 @@ def test_train_reports_its_losses(trained):
     losses = as_sequence(losses, f"what LinearSoftmax.train returns (its {n} per-iteration losses)", n)
     reported = np.array([as_float(v, "a loss train returned") for v in losses])
     if len(calls) == n:  # train used self.loss once per iteration: its history must be those losses
-        check_close("the losses train returned", reported, np.array([c.loss for c in calls]), 1e-6,
-                    "against the loss of each iteration's minibatch", "append each iteration's loss")
+        check_close(
+            "the losses train returned",
+            reported,
+            np.array([c.loss for c in calls]),
+            1e-6,
+            "against the loss of each iteration's minibatch",
+            "append each iteration's loss",
+        )
 
 
 @pytest.mark.graded(item=ITEM, weight=0.25, group="predict")
 def test_predict_returns_labels(classes, rng):
     W, X, _ = linear_problem(rng, 13, 6, 4)
-    pred = as_array(classes.method(model_with(classes, W), "LinearSoftmax.predict", X),
-                    "LinearSoftmax.predict(X)", (13,), "iu")
-    expect(np.array_equal(pred, np.argmax(X @ W, axis=1)),
-           "LinearSoftmax.predict does not return, for each row, the class with the highest score X.dot(self.W)")
+    pred = as_array(
+        classes.method(model_with(classes, W), "LinearSoftmax.predict", X), "LinearSoftmax.predict(X)", (13,), "iu"
+    )
+    expect(
+        np.array_equal(pred, np.argmax(X @ W, axis=1)),
+        "LinearSoftmax.predict does not return, for each row, the class with the highest score X.dot(self.W)",
+    )
 
 
 @pytest.mark.graded(item=ITEM, weight=0.25, group="predict")
@@ -148,5 +188,7 @@ def test_predict_after_train(trained, classes, rng, digits):
     classes.setattr(model, "LinearSoftmax.W", W)
     X = digits["X_test"]
     pred = as_array(classes.method(model, "LinearSoftmax.predict", X), "predict(X) after train", (len(X),), "iu")
-    expect(np.array_equal(pred, np.argmax(X @ W, axis=1)),
-           "after train, predict(X) is not the argmax of X.dot(self.W) on rows train never saw")
+    expect(
+        np.array_equal(pred, np.argmax(X @ W, axis=1)),
+        "after train, predict(X) is not the argmax of X.dot(self.W) on rows train never saw",
+    )

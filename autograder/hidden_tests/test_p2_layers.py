@@ -9,12 +9,25 @@ Thresholds (relative errors, float64, centered differences with h = 1e-5):
 - Forward values are compared at 1e-7 (same float64 arithmetic up to
   summation order).
 """
+
 import numpy as np
 import pytest
 
-from autograder.checks import (Fail, as_array, as_float, as_tuple, check_close, check_close_scaled, check_value,
-                               check_value_scaled, convention, expect, numerical_gradient, numerical_gradient_array,
-                               on_large_scores)
+from autograder.checks import (
+    Fail,
+    as_array,
+    as_float,
+    as_tuple,
+    check_close,
+    check_close_scaled,
+    check_value,
+    check_value_scaled,
+    convention,
+    expect,
+    numerical_gradient,
+    numerical_gradient_array,
+    on_large_scores,
+)
 from autograder.hidden_tests.inputs import away_from_zero, labels_not_covering, large_scores
 
 GRAD_TOL = 1e-5
@@ -24,7 +37,7 @@ FWD_TOL = 1e-7
 def affine_case(rng, shape=(3, 4, 2), m=5):
     x = rng.standard_normal(shape)
     d = int(np.prod(shape[1:]))
-    return x, rng.standard_normal((d, m)), rng.standard_normal(m)   # non-zero bias
+    return x, rng.standard_normal((d, m)), rng.standard_normal(m)  # non-zero bias
 
 
 def affine_forward(student, x, w, b):
@@ -51,8 +64,14 @@ BACKWARD_SHAPES = {"x3d": (3, 4, 2), "rows": (4, 6)}
 def test_affine_forward(student, ref, rng, shape):
     x, w, b = affine_case(rng, shape)
     out, _ = affine_forward(student, x, w, b)
-    check_close("out", out, ref["affine_forward"](x, w, b)[0], FWD_TOL, f"for x of shape {shape}",
-                "flatten each example to a row, then x.dot(w) + b")
+    check_close(
+        "out",
+        out,
+        ref["affine_forward"](x, w, b)[0],
+        FWD_TOL,
+        f"for x of shape {shape}",
+        "flatten each example to a row, then x.dot(w) + b",
+    )
 
 
 @pytest.mark.parametrize("shape", BACKWARD_SHAPES.values(), ids=BACKWARD_SHAPES.keys())
@@ -63,13 +82,17 @@ def test_affine_backward_against_reference(student, ref, rng, grad, shape):
     out, cache = affine_forward(student, x, w, b)
     dout = rng.standard_normal(out.shape)
     got = dict(zip(("dx", "dw", "db"), affine_backward(student, dout, cache, x, w, b)))[grad]
-    fwd = {"dx": lambda v: ref["affine_forward"](v, w, b)[0],
-           "dw": lambda v: ref["affine_forward"](x, v, b)[0],
-           "db": lambda v: ref["affine_forward"](x, w, v)[0]}[grad]
+    fwd = {
+        "dx": lambda v: ref["affine_forward"](v, w, b)[0],
+        "dw": lambda v: ref["affine_forward"](x, v, b)[0],
+        "db": lambda v: ref["affine_forward"](x, w, v)[0],
+    }[grad]
     num = numerical_gradient_array(fwd, {"dx": x, "dw": w, "db": b}[grad], dout)
-    fixes = {"dx": "dx = dout.dot(w.T), reshaped like x",
-             "dw": "dw = (x flattened to (N, D)).T.dot(dout)",
-             "db": "db sums dout over the examples (axis 0)"}
+    fixes = {
+        "dx": "dx = dout.dot(w.T), reshaped like x",
+        "dw": "dw = (x flattened to (N, D)).T.dot(dout)",
+        "db": "db sums dout over the examples (axis 0)",
+    }
     check_close(grad, got, num, GRAD_TOL, f"for x of shape {x.shape}", fixes[grad])
 
 
@@ -80,9 +103,11 @@ def test_affine_backward_matches_own_forward(student, rng):
     dout = rng.standard_normal(out.shape)
     dx, dw, db = affine_backward(student, dout, cache, x, w, b)
     own = lambda *a: affine_forward(student, *a)[0]
-    for name, got, num in (("dx", dx, numerical_gradient_array(lambda v: own(v, w, b), x, dout)),
-                           ("dw", dw, numerical_gradient_array(lambda v: own(x, v, b), w, dout)),
-                           ("db", db, numerical_gradient_array(lambda v: own(x, w, v), b, dout))):
+    for name, got, num in (
+        ("dx", dx, numerical_gradient_array(lambda v: own(v, w, b), x, dout)),
+        ("dw", dw, numerical_gradient_array(lambda v: own(x, v, b), w, dout)),
+        ("db", db, numerical_gradient_array(lambda v: own(x, w, v), b, dout)),
+    ):
         check_close(name, got, num, GRAD_TOL, "against the numerical derivative of your own affine_forward")
 
 
@@ -92,8 +117,11 @@ def test_affine_inputs_unchanged(student, rng):
     result, after = student.call("affine_forward", x, w, b, echo_args=True)
     _, cache = as_tuple(result, "affine_forward", ("out", "cache"))
     for name, before, now in zip("xwb", (x, w, b), after):
-        expect(np.array_equal(now, before), f"affine_forward modified its input {name} in place",
-               "compute the output in a new array")
+        expect(
+            np.array_equal(now, before),
+            f"affine_forward modified its input {name} in place",
+            "compute the output in a new array",
+        )
     dout = rng.standard_normal((x.shape[0], w.shape[1]))
     _, after = student.call("affine_backward", dout, cache, echo_args=True)
     expect(np.array_equal(after[0], dout), "affine_backward modified dout in place" + convention("dout_unchanged"))
@@ -101,15 +129,23 @@ def test_affine_inputs_unchanged(student, rng):
 
 # -------------------------------------------------------------------- relu
 
+
 @pytest.mark.graded(item="p2_relu", weight=0.5, group="forward")
 def test_relu_forward(student, ref, rng):
     for shape in [(4, 5), (2, 3, 4)]:
         x = rng.standard_normal(shape)
         x.flat[::7] = 0.0
-        out = as_array(as_tuple(student.call("relu_forward", x), "relu_forward", ("out", "cache"))[0],
-                       "relu_forward: out", shape)
-        check_close("out", out, ref["relu_forward"](x)[0], FWD_TOL, f"for x of shape {shape}",
-                    "relu_forward computes max(0, x) elementwise")
+        out = as_array(
+            as_tuple(student.call("relu_forward", x), "relu_forward", ("out", "cache"))[0], "relu_forward: out", shape
+        )
+        check_close(
+            "out",
+            out,
+            ref["relu_forward"](x)[0],
+            FWD_TOL,
+            f"for x of shape {shape}",
+            "relu_forward computes max(0, x) elementwise",
+        )
 
 
 @pytest.mark.graded(item="p2_relu", weight=0.25, kind="structure", group="forward")
@@ -131,8 +167,14 @@ def test_relu_backward_against_reference(student, ref, rng):
         dout = rng.standard_normal(shape)
         dx = relu_backward(student, dout, cache, shape)
         num = numerical_gradient_array(lambda v: ref["relu_forward"](v)[0], x, dout)
-        check_close("dx", dx, num, GRAD_TOL, f"for x of shape {shape}",
-                    "dx is dout where the forward input was positive, 0 elsewhere")
+        check_close(
+            "dx",
+            dx,
+            num,
+            GRAD_TOL,
+            f"for x of shape {shape}",
+            "dx is dout where the forward input was positive, 0 elsewhere",
+        )
 
 
 @pytest.mark.graded(item="p2_relu", weight=0.25, kind="structure", group="forward")
@@ -141,10 +183,16 @@ def test_relu_backward_matches_own_forward(student, rng):
     _, cache = as_tuple(student.call("relu_forward", x), "relu_forward", ("out", "cache"))
     dout = rng.standard_normal(x.shape)
     dx = relu_backward(student, dout, cache, x.shape)
-    own = lambda v: as_array(as_tuple(student.call("relu_forward", v), "relu_forward", ("out", "cache"))[0],
-                             "relu_forward: out", v.shape)
-    check_close("dx", dx, numerical_gradient_array(own, x, dout), GRAD_TOL,
-                "against the numerical derivative of your own relu_forward")
+    own = lambda v: as_array(
+        as_tuple(student.call("relu_forward", v), "relu_forward", ("out", "cache"))[0], "relu_forward: out", v.shape
+    )
+    check_close(
+        "dx",
+        dx,
+        numerical_gradient_array(own, x, dout),
+        GRAD_TOL,
+        "against the numerical derivative of your own relu_forward",
+    )
 
 
 @pytest.mark.graded(item="p2_relu", weight=0.25, group="backward")
@@ -155,10 +203,19 @@ def test_relu_backward_at_zero(student, rng):
     _, cache = as_tuple(student.call("relu_forward", x), "relu_forward", ("out", "cache"))
     dout = rng.standard_normal(x.shape)
     dx = relu_backward(student, dout, cache, x.shape)
-    expect(not np.any(dx[x == 0.0]), "relu_backward gives dx != 0 where x == 0" + convention("relu_zero"),
-           "use x > 0, not x >= 0")
-    check_close("dx", dx, dout * (x > 0), GRAD_TOL, "where x is exactly 0 in some entries",
-                "dx is dout where the forward input was positive, 0 elsewhere")
+    expect(
+        not np.any(dx[x == 0.0]),
+        "relu_backward gives dx != 0 where x == 0" + convention("relu_zero"),
+        "use x > 0, not x >= 0",
+    )
+    check_close(
+        "dx",
+        dx,
+        dout * (x > 0),
+        GRAD_TOL,
+        "where x is exactly 0 in some entries",
+        "dx is dout where the forward input was positive, 0 elsewhere",
+    )
 
 
 @pytest.mark.graded(item="p2_relu", weight=0.5, kind="structure", group="backward")
@@ -168,11 +225,15 @@ def test_relu_backward_keeps_dout(student, rng):
     _, cache = as_tuple(student.call("relu_forward", x), "relu_forward", ("out", "cache"))
     dout = rng.standard_normal(x.shape)
     _, after = student.call("relu_backward", dout, cache, echo_args=True)
-    expect(np.array_equal(after[0], dout), "relu_backward modified dout in place" + convention("dout_unchanged"),
-           "compute dx in a new array (dx = dout * (x > 0), not dout[x <= 0] = 0)")
+    expect(
+        np.array_equal(after[0], dout),
+        "relu_backward modified dout in place" + convention("dout_unchanged"),
+        "compute dx in a new array (dx = dout * (x > 0), not dout[x <= 0] = 0)",
+    )
 
 
 # ------------------------------------------------------------ softmax_loss
+
 
 def softmax_loss(student, scores, y):
     loss, dscores = as_tuple(student.call("softmax_loss", scores, y), "softmax_loss", ("loss", "dscores"))
@@ -193,8 +254,9 @@ def test_softmax_loss_value(student, ref, rng, n, c):
     scores, y = scores_case(rng, n, c)
     loss, _ = softmax_loss(student, scores, y)
     want = float(ref["softmax_loss"](scores, y)[0])
-    check_value_scaled("loss", loss, want, 1e-6, n, f"(N={n}, C={c})",
-                       "mean over N of -log(softmax probability of the correct class)")
+    check_value_scaled(
+        "loss", loss, want, 1e-6, n, f"(N={n}, C={c})", "mean over N of -log(softmax probability of the correct class)"
+    )
 
 
 @shape_cases((1, 3), (6, 2), (8, 5))
@@ -203,8 +265,9 @@ def test_dscores_against_reference(student, ref, rng, n, c):
     scores, y = scores_case(rng, n, c)
     _, dscores = softmax_loss(student, scores, y)
     num = numerical_gradient(lambda s: float(ref["softmax_loss"](s, y)[0]), scores)
-    check_close_scaled("dscores", dscores, num, GRAD_TOL, n, f"(N={n}, C={c})",
-                       "dscores = (probabilities - one_hot(y)) / N")
+    check_close_scaled(
+        "dscores", dscores, num, GRAD_TOL, n, f"(N={n}, C={c})", "dscores = (probabilities - one_hot(y)) / N"
+    )
 
 
 @pytest.mark.graded(item="p2_softmax_loss", weight=0.5, kind="structure")
@@ -242,6 +305,9 @@ def test_softmax_loss_labels_not_covering_every_class(student, ref, rng):
 def test_softmax_loss_inputs_unchanged(student, rng):
     scores, y = scores_case(rng, 6, 4)
     _, after = student.call("softmax_loss", scores, y, echo_args=True)
-    expect(np.array_equal(after[0], scores), "softmax_loss modified scores in place",
-           "work on a shifted copy (not scores -= max)")
+    expect(
+        np.array_equal(after[0], scores),
+        "softmax_loss modified scores in place",
+        "work on a shifted copy (not scores -= max)",
+    )
     expect(np.array_equal(after[1], y), "softmax_loss modified y in place")

@@ -18,14 +18,26 @@ loss is smooth around the point and the same threshold as for the smooth
 softmax applies (correct code measures ~1e-8; the reg and bias bugs we
 target are above 1e-2).
 """
+
 import numpy as np
 import pytest
 
+from autograder.checks import (
+    as_array,
+    as_dict_of_arrays,
+    as_float,
+    as_sequence,
+    as_tuple,
+    check_accuracy,
+    check_close,
+    check_close_scaled,
+    check_value,
+    check_value_scaled,
+    expect,
+    numerical_gradient,
+    rel_error,
+)
 from course.config import load_config
-
-from autograder.checks import (as_array, as_dict_of_arrays, as_float, as_sequence, as_tuple, check_accuracy,
-                               check_close, check_close_scaled, check_value, check_value_scaled, expect,
-                               numerical_gradient, rel_error)
 
 GRAD_TOL = 1e-5
 PARAMS = ("W1", "b1", "W2", "b2")
@@ -34,20 +46,24 @@ REG = 0.3
 # reaches 0.95-0.96 validation accuracy with it (numpy seeds 2026 and 1; need 0.90).
 NET = dict(hidden_size=64, std=0.1)
 TRAIN = dict(learning_rate=1.0, learning_rate_decay=0.95, reg=1e-4, num_iters=200, batch_size=200)
-LOWERED = 0.5         # train must bring the full training loss under half of its value at the start
+LOWERED = 0.5  # train must bring the full training loss under half of its value at the start
 # The decay test: 40 examples in batches of 10 make an epoch of 4 iterations; 3 epochs.
 DECAY = dict(n=40, batch_size=10, num_iters=12, learning_rate=0.3, learning_rate_decay=0.5)
-LR_TOL = 1e-6         # relative tolerance on a learning rate read off one update
+LR_TOL = 1e-6  # relative tolerance on a learning rate read off one update
 LOSS_ITEM, TRAIN_ITEM = "p2_two_layer_loss", "p2_two_layer_train"
-NET_CALLBACKS = ("__kit_net_loss", "__kit_net_predict")   # the course's, while train or predict runs
+NET_CALLBACKS = ("__kit_net_loss", "__kit_net_predict")  # the course's, while train or predict runs
 
 
 def net_case(rng, n=5, d=4, h=6, c=3):
     """X (n, d), y (n,), params with non-zero biases, kink-free (see module doc)."""
     while True:
         X = rng.standard_normal((n, d))
-        params = {"W1": 0.5 * rng.standard_normal((d, h)), "b1": 0.5 * rng.standard_normal(h),
-                  "W2": 0.5 * rng.standard_normal((h, c)), "b2": 0.5 * rng.standard_normal(c)}
+        params = {
+            "W1": 0.5 * rng.standard_normal((d, h)),
+            "b1": 0.5 * rng.standard_normal(h),
+            "W2": 0.5 * rng.standard_normal((h, c)),
+            "b2": 0.5 * rng.standard_normal(c),
+        }
         if np.min(np.abs(X @ params["W1"] + params["b1"])) > 1e-3:
             return X, rng.integers(0, c, size=n).astype(np.int64), params
 
@@ -88,6 +104,7 @@ def student_loss(classes, net, X, y, reg, params):
 def numerical(loss_of_params, params, key):
     def f(value):
         return loss_of_params({**params, key: value})
+
     return numerical_gradient(f, params[key])
 
 
@@ -96,6 +113,7 @@ def params_after(classes, net, shapes, what):
 
 
 # ------------------------------------------------------------ __init__ and loss
+
 
 # The starter code provides __init__: it counts (as structure) once the loss is right.
 @pytest.mark.graded(item=LOSS_ITEM, weight=0.5, kind="structure", group="loss")
@@ -109,18 +127,30 @@ def test_init(classes, seed):
         expect(not np.any(params[k]), f"__init__ sets {k} to non-zero values", "biases start at zero")
     for k in ("W1", "W2"):
         spread = float(np.std(params[k]))
-        expect(0.5 * std < spread < 2 * std,
-               f"__init__ draws {k} with a spread of {spread:.2g} for std={std}", f"{k} = std * np.random.randn(...)")
+        expect(
+            0.5 * std < spread < 2 * std,
+            f"__init__ draws {k} with a spread of {spread:.2g} for std={std}",
+            f"{k} = std * np.random.randn(...)",
+        )
 
 
 @pytest.mark.graded(item=LOSS_ITEM, weight=0.75, group="loss")
 def test_scores(classes, ref, rng):
     X, _, params = net_case(rng)
     net = make_net(classes, params)
-    scores = as_array(classes.method(net, "TwoLayerNet.loss", X), "TwoLayerNet.loss(X) (the scores)",
-                      (X.shape[0], params["W2"].shape[1]))
-    check_close("scores", scores, ref_net(ref, params).loss(X), 1e-7, "with non-zero biases",
-                "scores = relu(X.dot(W1) + b1).dot(W2) + b2; did you add both biases?")
+    scores = as_array(
+        classes.method(net, "TwoLayerNet.loss", X),
+        "TwoLayerNet.loss(X) (the scores)",
+        (X.shape[0], params["W2"].shape[1]),
+    )
+    check_close(
+        "scores",
+        scores,
+        ref_net(ref, params).loss(X),
+        1e-7,
+        "with non-zero biases",
+        "scores = relu(X.dot(W1) + b1).dot(W2) + b2; did you add both biases?",
+    )
 
 
 @pytest.mark.parametrize("reg", [0.0, REG], ids=["reg0", "reg"])
@@ -133,11 +163,18 @@ def test_loss_value(classes, ref, rng, reg):
     if reg and abs(loss - want) > 1e-6 * (abs(loss) + abs(want)):
         at_zero = student_loss(classes, net, X, y, 0.0, params)[0]
         right = abs(at_zero - ref_loss(ref, params, X, y, 0.0)) <= 1e-6 * abs(at_zero)
-        check_value("loss", loss, want, 1e-6, f"with reg={reg}" + (", while it is right with reg=0" if right else ""),
-                    "check the L2 term reg * (sum(W1**2) + sum(W2**2)) (weights only, never biases)")
+        check_value(
+            "loss",
+            loss,
+            want,
+            1e-6,
+            f"with reg={reg}" + (", while it is right with reg=0" if right else ""),
+            "check the L2 term reg * (sum(W1**2) + sum(W2**2)) (weights only, never biases)",
+        )
     else:
-        check_value_scaled("loss", loss, want, 1e-6, X.shape[0], f"with reg={reg}",
-                           "the data loss is the mean softmax cross-entropy")
+        check_value_scaled(
+            "loss", loss, want, 1e-6, X.shape[0], f"with reg={reg}", "the data loss is the mean softmax cross-entropy"
+        )
 
 
 @pytest.mark.graded(item=LOSS_ITEM, weight=0.25, group="loss")
@@ -158,8 +195,15 @@ def test_gradients_without_regularization(classes, ref, rng):
     _, grads = student_loss(classes, make_net(classes, params), X, y, 0.0, params)
     for key in PARAMS:
         num = numerical(lambda p: ref_loss(ref, p, X, y, 0.0), params, key)
-        check_close_scaled(f"grads['{key}']", grads[key], num, GRAD_TOL, X.shape[0], "with reg=0",
-                           "check this step of the backward pass")
+        check_close_scaled(
+            f"grads['{key}']",
+            grads[key],
+            num,
+            GRAD_TOL,
+            X.shape[0],
+            "with reg=0",
+            "check this step of the backward pass",
+        )
 
 
 @pytest.mark.parametrize("key", PARAMS)
@@ -173,10 +217,19 @@ def test_gradient_with_regularization(classes, ref, rng, key):
         return
     at_zero = student_loss(classes, net, X, y, 0.0, params)[1][key]
     right = rel_error(at_zero, numerical(lambda p: ref_loss(ref, p, X, y, 0.0), params, key))[0] <= GRAD_TOL
-    fix = ("biases are not regularized: their gradient has no reg term" if key.startswith("b")
-           else f"the regularization gradient is 2 * reg * {key}")
-    check_close(f"grads['{key}']", grads[key], num, GRAD_TOL,
-                f"with reg={REG}" + (", while it is right with reg=0" if right else ", and wrong with reg=0 too"), fix)
+    fix = (
+        "biases are not regularized: their gradient has no reg term"
+        if key.startswith("b")
+        else f"the regularization gradient is 2 * reg * {key}"
+    )
+    check_close(
+        f"grads['{key}']",
+        grads[key],
+        num,
+        GRAD_TOL,
+        f"with reg={REG}" + (", while it is right with reg=0" if right else ", and wrong with reg=0 too"),
+        fix,
+    )
 
 
 @pytest.mark.graded(item=LOSS_ITEM, weight=0.5, kind="structure", group="loss")
@@ -190,12 +243,18 @@ def test_gradients_match_own_loss(classes, rng):
         return student_loss(classes, net, X, y, REG, params)[0]
 
     for key in PARAMS:
-        check_close(f"grads['{key}']", grads[key], numerical(own, params, key), GRAD_TOL,
-                    f"against the numerical gradient of your own loss (reg={REG})",
-                    "your gradient is not the derivative of your own loss")
+        check_close(
+            f"grads['{key}']",
+            grads[key],
+            numerical(own, params, key),
+            GRAD_TOL,
+            f"against the numerical gradient of your own loss (reg={REG})",
+            "your gradient is not the derivative of your own loss",
+        )
 
 
 # ------------------------------------------------------------ train/predict
+
 
 def with_course_loss(classes, params, predict=False):
     """A net holding `params` whose loss (and with predict, predict) is the course's."""
@@ -215,8 +274,12 @@ def train_with_course_loss(classes, trace, params, X, y, X_val, y_val, **setting
 
 
 def initial_params(rng, d, h, c, std):
-    return {"W1": std * rng.standard_normal((d, h)), "b1": np.zeros(h),
-            "W2": std * rng.standard_normal((h, c)), "b2": np.zeros(c)}
+    return {
+        "W1": std * rng.standard_normal((d, h)),
+        "b1": np.zeros(h),
+        "W2": std * rng.standard_normal((h, c)),
+        "b2": np.zeros(c),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -225,8 +288,16 @@ def trained(classes, digits_net, seed, trace):
     classes.seed(seed)
     d = digits_net["X_train"].shape[1]
     start = initial_params(np.random.default_rng(seed), d, NET["hidden_size"], 10, NET["std"])
-    net, stats, calls = train_with_course_loss(classes, trace, start, digits_net["X_train"], digits_net["y_train"],
-                                               digits_net["X_val"], digits_net["y_val"], **TRAIN)
+    net, stats, calls = train_with_course_loss(
+        classes,
+        trace,
+        start,
+        digits_net["X_train"],
+        digits_net["y_train"],
+        digits_net["X_val"],
+        digits_net["y_val"],
+        **TRAIN,
+    )
     final = params_after(classes, net, shapes_of(start), "after train")
     return start, final, stats, calls, net
 
@@ -237,17 +308,36 @@ def test_one_sgd_step(classes, ref, rng, trace):
     one iteration must give params - learning_rate * grads exactly, grads the course's (non-zero)."""
     X, y, params = net_case(rng, n=1)
     X, y = np.repeat(X, 20, axis=0), np.repeat(y, 20)
-    net, _, _ = train_with_course_loss(classes, trace, params, X, y, X, y, learning_rate=0.3,
-                                       learning_rate_decay=0.5, reg=0.1, num_iters=1, batch_size=20)
+    net, _, _ = train_with_course_loss(
+        classes,
+        trace,
+        params,
+        X,
+        y,
+        X,
+        y,
+        learning_rate=0.3,
+        learning_rate_decay=0.5,
+        reg=0.1,
+        num_iters=1,
+        batch_size=20,
+    )
     after = params_after(classes, net, shapes_of(params), "after one iteration of train")
     grads = ref_net(ref, params).loss(X, y, reg=0.1)[1]
-    expect(any(not np.array_equal(after[k], params[k]) for k in PARAMS),
-           "train did not change self.params in one iteration",
-           "update every params[k] -= learning_rate * grads[k] inside the loop")
+    expect(
+        any(not np.array_equal(after[k], params[k]) for k in PARAMS),
+        "train did not change self.params in one iteration",
+        "update every params[k] -= learning_rate * grads[k] inside the loop",
+    )
     for key in PARAMS:
-        check_close(f"params['{key}']", after[key], params[key] - 0.3 * grads[key], 1e-6,
-                    "after one iteration of train (learning_rate=0.3)",
-                    "it must do params[k] -= learning_rate * grads[k] for every k, with grads from self.loss")
+        check_close(
+            f"params['{key}']",
+            after[key],
+            params[key] - 0.3 * grads[key],
+            1e-6,
+            "after one iteration of train (learning_rate=0.3)",
+            "it must do params[k] -= learning_rate * grads[k] for every k, with grads from self.loss",
+        )
 
 
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="train")
@@ -255,10 +345,12 @@ def test_train_lowers_the_loss(trained, ref, digits_net):
     start, final, _, _, _ = trained
     X, y = digits_net["X_train"], digits_net["y_train"]
     before, after = ref_loss(ref, start, X, y, 0.0), ref_loss(ref, final, X, y, 0.0)
-    expect(after < LOWERED * before,
-           f"after train ({TRAIN['num_iters']} iterations, learning_rate={TRAIN['learning_rate']}) the loss of "
-           f"self.params on the training data went from {before:.2f} to {after:.2f}, not below half",
-           "check the minibatch sampling and the parameter update inside the loop")
+    expect(
+        after < LOWERED * before,
+        f"after train ({TRAIN['num_iters']} iterations, learning_rate={TRAIN['learning_rate']}) the loss of "
+        f"self.params on the training data went from {before:.2f} to {after:.2f}, not below half",
+        "check the minibatch sampling and the parameter update inside the loop",
+    )
 
 
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="train")
@@ -266,8 +358,12 @@ def test_trained_model_accuracy(trained, ref, digits_net):
     _, final, _, _, _ = trained
     need = load_config().grading["net_predict_acc_min"]
     acc = float(np.mean(ref_predict(ref, final, digits_net["X_test"]) == digits_net["y_test"]))
-    check_accuracy(acc, need, f"self.params after train ({TRAIN['num_iters']} iterations)",
-                   "check the minibatch sampling, the update and the learning-rate decay inside the loop")
+    check_accuracy(
+        acc,
+        need,
+        f"self.params after train ({TRAIN['num_iters']} iterations)",
+        "check the minibatch sampling, the update and the learning-rate decay inside the loop",
+    )
 
 
 def learning_rates(calls, final) -> list[float]:
@@ -276,16 +372,18 @@ def learning_rates(calls, final) -> list[float]:
     rates = []
     states = [c.params for c in calls] + [final]
     for i, call in enumerate(calls):
-        nxt = next((s for s in states[i + 1:] if any(not np.array_equal(s[k], call.params[k]) for k in PARAMS)), None)
+        nxt = next((s for s in states[i + 1 :] if any(not np.array_equal(s[k], call.params[k]) for k in PARAMS)), None)
         if nxt is None:
             continue
         step = np.concatenate([(nxt[k] - call.params[k]).ravel() for k in PARAMS])
         grad = np.concatenate([np.asarray(call.grads[k]).ravel() for k in PARAMS])
         if not np.any(grad):
-            continue   # the gradient is exactly 0 here: this call says nothing about the learning rate
+            continue  # the gradient is exactly 0 here: this call says nothing about the learning rate
         lr = -float(step @ grad) / float(grad @ grad)
-        expect(np.allclose(step, -lr * grad, rtol=1e-6, atol=1e-12 * max(1.0, float(np.abs(step).max()))),
-               "an update of train is not params[k] -= learning_rate * grads[k] for the gradients of self.loss")
+        expect(
+            np.allclose(step, -lr * grad, rtol=1e-6, atol=1e-12 * max(1.0, float(np.abs(step).max()))),
+            "an update of train is not params[k] -= learning_rate * grads[k] for the gradients of self.loss",
+        )
         rates.append(lr)
     return rates
 
@@ -299,48 +397,87 @@ def test_learning_rate_decay(classes, rng, trace):
     y = rng.integers(0, 3, size=s["n"]).astype(np.int64)
     params = initial_params(rng, 4, 6, 3, 0.5)
     net, _, calls = train_with_course_loss(
-        classes, trace, params, X, y, X, y, learning_rate=s["learning_rate"], reg=0.0, num_iters=s["num_iters"],
-        batch_size=s["batch_size"], learning_rate_decay=s["learning_rate_decay"])
+        classes,
+        trace,
+        params,
+        X,
+        y,
+        X,
+        y,
+        learning_rate=s["learning_rate"],
+        reg=0.0,
+        num_iters=s["num_iters"],
+        batch_size=s["batch_size"],
+        learning_rate_decay=s["learning_rate_decay"],
+    )
     final = params_after(classes, net, shapes_of(params), "after train")
-    expect(calls, "train never called self.loss, so its learning rates could not be checked",
-           "compute each iteration's loss and gradients with self.loss(X_batch, y=y_batch, reg=reg)")
+    expect(
+        calls,
+        "train never called self.loss, so its learning rates could not be checked",
+        "compute each iteration's loss and gradients with self.loss(X_batch, y=y_batch, reg=reg)",
+    )
     rates = learning_rates(calls, final)
     n, epoch = s["num_iters"], s["n"] // s["batch_size"]
     expect(len(rates) == n, f"train made {len(rates)} parameter updates in {n} iterations")
-    check_value("the first learning rate", rates[0], s["learning_rate"], LR_TOL,
-                f"(learning_rate={s['learning_rate']})", "start from the learning_rate argument")
+    check_value(
+        "the first learning rate",
+        rates[0],
+        s["learning_rate"],
+        LR_TOL,
+        f"(learning_rate={s['learning_rate']})",
+        "start from the learning_rate argument",
+    )
     ratios = [rates[t + 1] / rates[t] for t in range(n - 1)]
     odd = [t for t, r in enumerate(ratios) if abs(r - 1) > 1e-6 and abs(r - s["learning_rate_decay"]) > 1e-6]
-    expect(not odd, f"the learning rate changed by a factor other than learning_rate_decay after iteration {odd[:1]}",
-           "multiply it by learning_rate_decay, nothing else")
+    expect(
+        not odd,
+        f"the learning rate changed by a factor other than learning_rate_decay after iteration {odd[:1]}",
+        "multiply it by learning_rate_decay, nothing else",
+    )
     points = [t for t, r in enumerate(ratios) if abs(r - s["learning_rate_decay"]) <= 1e-6]
-    at_end = list(range(epoch - 1, n - 1, epoch))        # after the last iteration of each epoch
-    at_start = list(range(0, n - 1, epoch))              # after its first (CS231n's it % epoch == 0)
+    at_end = list(range(epoch - 1, n - 1, epoch))  # after the last iteration of each epoch
+    at_start = list(range(0, n - 1, epoch))  # after its first (CS231n's it % epoch == 0)
     where = f"with {s['n']} examples in batches of {s['batch_size']}: {epoch} iterations per epoch, {n} iterations"
     expect(points, f"the learning rate never decayed {where}", "multiply it by learning_rate_decay once per epoch")
-    expect(len(points) < n - 1, f"the learning rate decayed after every iteration {where}",
-           "decay once per epoch, not every iteration")
-    expect(points in (at_end, at_start), f"the learning rate decayed after iterations {points} {where}",
-           "decay once per epoch")
+    expect(
+        len(points) < n - 1,
+        f"the learning rate decayed after every iteration {where}",
+        "decay once per epoch, not every iteration",
+    )
+    expect(
+        points in (at_end, at_start),
+        f"the learning rate decayed after iterations {points} {where}",
+        "decay once per epoch",
+    )
 
 
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, kind="structure", group="train")
 def test_train_history(trained):
     _, _, stats, calls, _ = trained
-    expect(isinstance(stats, dict), "TwoLayerNet.train should return a dict (loss_history, train_acc_history, "
-                                    "val_acc_history)")
+    expect(
+        isinstance(stats, dict),
+        "TwoLayerNet.train should return a dict (loss_history, train_acc_history, val_acc_history)",
+    )
     for key in ("loss_history", "train_acc_history", "val_acc_history"):
         expect(key in stats, f"the dict TwoLayerNet.train returns has no {key!r}")
     n = TRAIN["num_iters"]
     history = as_sequence(stats["loss_history"], f"loss_history (the {n} per-iteration losses)", n)
     reported = np.array([as_float(v, "a loss in loss_history") for v in history])
     if len(calls) == n:  # one self.loss per iteration: the history must be those losses
-        check_close("loss_history", reported, np.array([c.loss for c in calls]), 1e-6,
-                    "against the loss of each iteration's minibatch", "append each iteration's loss")
+        check_close(
+            "loss_history",
+            reported,
+            np.array([c.loss for c in calls]),
+            1e-6,
+            "against the loss of each iteration's minibatch",
+            "append each iteration's loss",
+        )
     for key in ("train_acc_history", "val_acc_history"):
         accs = as_sequence(stats[key], f"{key} (one accuracy per epoch)")
-        expect(len(accs) > 0 and all(0.0 <= as_float(a, f"an accuracy in {key}") <= 1.0 for a in accs),
-               f"{key} should hold one accuracy in [0, 1] per epoch")
+        expect(
+            len(accs) > 0 and all(0.0 <= as_float(a, f"an accuracy in {key}") <= 1.0 for a in accs),
+            f"{key} should hold one accuracy in [0, 1] per epoch",
+        )
 
 
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="predict")
@@ -351,9 +488,11 @@ def test_predict_returns_labels(classes, ref, rng, trace):
     net = with_course_loss(classes, params)
     with trace.arm("__kit_net_loss"):
         pred = as_array(classes.method(net, "TwoLayerNet.predict", X), "TwoLayerNet.predict(X)", (11,), "iu")
-    expect(np.array_equal(pred, ref_predict(ref, params, X)),
-           "TwoLayerNet.predict does not return, for each row, the class with the highest score "
-           "(with non-zero biases)", "predict is the argmax over classes of the scores relu(X W1 + b1) W2 + b2")
+    expect(
+        np.array_equal(pred, ref_predict(ref, params, X)),
+        "TwoLayerNet.predict does not return, for each row, the class with the highest score (with non-zero biases)",
+        "predict is the argmax over classes of the scores relu(X W1 + b1) W2 + b2",
+    )
 
 
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="predict")
@@ -361,11 +500,13 @@ def test_predict_after_train(trained, classes, ref, rng, digits_net, trace):
     """The trained instance (whatever train kept in it), given new parameters, predicts by
     its scores on rows train never saw: a predict that looks rows up in memory fails."""
     start, _, _, _, net = trained
-    classes.kit("__kit_drop", net, "predict")     # the student's own predict again
+    classes.kit("__kit_drop", net, "predict")  # the student's own predict again
     params = initial_params(rng, *start["W1"].shape, start["W2"].shape[1], 1.0)
     classes.setattr(net, "TwoLayerNet.params", params)
     X = digits_net["X_test"]
-    with trace.arm("__kit_net_loss"):   # its loss is still the course's
+    with trace.arm("__kit_net_loss"):  # its loss is still the course's
         pred = as_array(classes.method(net, "TwoLayerNet.predict", X), "predict(X) after train", (len(X),), "iu")
-    expect(np.array_equal(pred, ref_predict(ref, params, X)),
-           "after train, predict(X) is not the argmax of the net's scores on rows train never saw")
+    expect(
+        np.array_equal(pred, ref_predict(ref, params, X)),
+        "after train, predict(X) is not the argmax of the net's scores on rows train never saw",
+    )

@@ -1,4 +1,5 @@
 """Part 2 vectorization: only train may loop (course/rules.py, through every helper reached)."""
+
 from autograder.hidden_tests.vectorization import check_no_loops, loop_tests
 
 

@@ -4,16 +4,16 @@ applied to the student's extraction, one test per vectorized function.
 A function's loop-free credit counts only when the item that grades its
 values has right values (`needs`, see runner.score_item): structure alone
 earns nothing for code that computes nothing right."""
+
 from __future__ import annotations
 
 import pytest
 
+from autograder.checks import Fail, NotImplementedFail, expect
 from course import rules
-from course.rules import is_stub
 from course.contract import loop_policies
 from course.rubric import load_rubric
-
-from autograder.checks import Fail, NotImplementedFail, expect
+from course.rules import is_stub
 
 # The item that grades a method's values when the rubric lists its class under several items.
 VALUE_ITEM = {"TwoLayerNet.predict": "p2_two_layer_train", "TwoLayerNet.train": "p2_two_layer_train"}
@@ -24,8 +24,7 @@ def value_item(qualname: str) -> str:
     if qualname in VALUE_ITEM:
         return VALUE_ITEM[qualname]
     top = qualname.split(".")[0]
-    return next(i.id for i in load_rubric().auto
-                if top in i.functions and not i.id.endswith("_vectorization"))
+    return next(i.id for i in load_rubric().auto if top in i.functions and not i.id.endswith("_vectorization"))
 
 
 def forbidden(part: str) -> list[str]:
@@ -35,10 +34,19 @@ def forbidden(part: str) -> list[str]:
 def loop_tests(part: str, item: str, weights: dict[str, float]):
     """pytest.mark.parametrize over the part's vectorized functions, each graded under
     `item` with its weight (default 1) and needing its own value item."""
-    return pytest.mark.parametrize("qualname", [
-        pytest.param(q, id=q, marks=pytest.mark.graded(item=item, weight=weights.get(q, 1.0), kind="structure",
-                                                       needs=(value_item(q),)))
-        for q in forbidden(part)])
+    return pytest.mark.parametrize(
+        "qualname",
+        [
+            pytest.param(
+                q,
+                id=q,
+                marks=pytest.mark.graded(
+                    item=item, weight=weights.get(q, 1.0), kind="structure", needs=(value_item(q),)
+                ),
+            )
+            for q in forbidden(part)
+        ],
+    )
 
 
 def definitions(ext) -> dict:
@@ -60,8 +68,11 @@ def check_no_loops(ext, qualname: str, part: str) -> None:
     if is_stub(node):
         raise NotImplementedFail(f"{qualname} is not implemented yet (it raises NotImplementedError)")
     problem = rules.loop_problems(definitions(ext), part).get(qualname)
-    expect(problem is None, problem or "", "replace the loop with numpy operations on whole arrays "
-                                           "(broadcasting, fancy indexing, matrix products)")
+    expect(
+        problem is None,
+        problem or "",
+        "replace the loop with numpy operations on whole arrays (broadcasting, fancy indexing, matrix products)",
+    )
 
 
 def check_loops(ext, qualname: str, convention_text: str) -> None:

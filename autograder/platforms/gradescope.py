@@ -20,6 +20,7 @@ root /autograder and the Python can be moved with the environment variables
 AUTOGRADER_ROOT and AUTOGRADER_PYTHON (the kit's tests run the bundle in a
 temporary folder; Gradescope needs neither).
 """
+
 from __future__ import annotations
 
 import json
@@ -48,6 +49,7 @@ class BundleError(Exception):
 
 
 # ----------------------------------------------------------------- bundle
+
 
 def requirements(pyproject: Path = REPO_ROOT / "pyproject.toml") -> list[str]:
     """The pinned runtime dependencies, exactly as pyproject.toml lists them."""
@@ -112,8 +114,9 @@ def source_files(root: Path = REPO_ROOT) -> list[Path]:
     solutions = [Path("solutions") / cfg.assignment_id / name for name in cfg.notebooks.values()]
     missing = [str(p) for p in solutions + [Path("autograder/hidden_tests/plugin.py")] if not (root / p).is_file()]
     if missing:
-        raise BundleError(f"the bundle needs {', '.join(missing)} (the reference solutions and the hidden tests), "
-                          f"missing in {root}")
+        raise BundleError(
+            f"the bundle needs {', '.join(missing)} (the reference solutions and the hidden tests), missing in {root}"
+        )
     return files + solutions
 
 
@@ -144,6 +147,7 @@ def write_bundle(out: Path, root: Path = REPO_ROOT) -> list[str]:
 
 # -------------------------------------------------------------------- run
 
+
 def with_visibility(doc: dict) -> dict:
     """results.json with each test's visibility from rubric.toml (`gradescope_visibility`)."""
     shown = {a.id: a.visibility for a in load_rubric().auto}
@@ -163,24 +167,33 @@ def _metadata(root: Path) -> dict:
 
 def _handin(root: Path):
     from ..discover import HandinInfo, discover_handin
+
     meta = _metadata(root)
     users = meta.get("users") if isinstance(meta.get("users"), list) else []
     first = users[0] if users and isinstance(users[0], dict) else {}
     student = str(first.get("email") or first.get("name") or "submission").split("@")[0]
-    info = HandinInfo("gradescope", str(first.get("id", "")), printable(first.get("name", "")),
-                      str(meta.get("created_at", "")))
+    info = HandinInfo(
+        "gradescope", str(first.get("id", "")), printable(first.get("name", "")), str(meta.get("created_at", ""))
+    )
     return discover_handin(root / "submission", student, info)
 
 
 def failed_results(message: str) -> dict:
-    return {"score": 0.0, "output": FAILED_OUTPUT, "visibility": "visible", "stdout_visibility": "hidden",
-            "extra_data": {"error": printable(message, 300)}, "tests": []}
+    return {
+        "score": 0.0,
+        "output": FAILED_OUTPUT,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": {"error": printable(message, 300)},
+        "tests": [],
+    }
 
 
 def grade_upload(root: Path) -> dict:
     """The results.json document for the upload in root/submission."""
     from .. import report
     from ..batch import DEFAULT_TIMEOUT, grade_all
+
     sub = _handin(root)
     [result] = grade_all([sub], jobs=1, timeout=DEFAULT_TIMEOUT)
     print(report.feedback_markdown(result))  # stdout: the instructor's view on Gradescope

@@ -7,6 +7,7 @@ files (the notebooks graded, ";"-separated). For TAs: it holds the names the
 LMS gives students. The late policy (peer-review collect) and the LMS exports
 read it; every text cell is formula-safe (course/safe_text.csv_text).
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,13 +35,22 @@ class Handin:
 def from_submission(sub) -> Handin:
     """A discover.Submission -> its row."""
     info = sub.info
-    return Handin(sub.student_id, info.source, info.lms_id, info.lms_name, info.submitted_at, info.late_marker,
-                  ";".join(printable(Path(p).name) for p in sub.notebooks))
+    return Handin(
+        sub.student_id,
+        info.source,
+        info.lms_id,
+        info.lms_name,
+        info.submitted_at,
+        info.late_marker,
+        ";".join(printable(Path(p).name) for p in sub.notebooks),
+    )
 
 
 def handins_csv(rows: list[Handin]) -> str:
-    body = [[h.student_id, h.source, h.lms_id, h.lms_name, h.submitted_at, int(h.late_marker), h.files]
-            for h in sorted(rows, key=lambda h: h.student_id)]
+    body = [
+        [h.student_id, h.source, h.lms_id, h.lms_name, h.submitted_at, int(h.late_marker), h.files]
+        for h in sorted(rows, key=lambda h: h.student_id)
+    ]
     return csv_text(HEADER, body, set(HEADER) - NUMBERS)
 
 

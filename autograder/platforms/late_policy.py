@@ -10,11 +10,12 @@ Applied once, to the final score out of 10 (after peer review and TA overrides),
 rule.py and combine.py stay exactly the course's arithmetic. A hand-in with no
 known time and no marker is on time: the kit never guesses a student late.
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from course.config import ConfigError, LateSettings, load_config
@@ -25,11 +26,12 @@ DAY = timedelta(days=1)
 @dataclass(frozen=True)
 class Lateness:
     """How late one hand-in was, and what it costs."""
-    days: int                 # started days after due + grace (0 = on time)
-    penalty: float            # share of the score lost, 0..max_penalty
-    due: datetime | None      # this student's due time (extension included), aware
+
+    days: int  # started days after due + grace (0 = on time)
+    penalty: float  # share of the score lost, 0..max_penalty
+    due: datetime | None  # this student's due time (extension included), aware
     submitted_at: datetime | None
-    by_marker: bool = False   # only an LMS marker said "late" (no time known)
+    by_marker: bool = False  # only an LMS marker said "late" (no time known)
 
     @property
     def late(self) -> bool:
@@ -54,7 +56,7 @@ def parse_time(text: str, tz: str = "UTC") -> datetime | None:
     except ValueError:
         raise ValueError(f"{text!r} is not a date and time (expected e.g. 2026-12-01T23:59)") from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc if utc else zone(tz))
+        when = when.replace(tzinfo=UTC if utc else zone(tz))
     return when
 
 
@@ -62,8 +64,10 @@ def zone(name: str):
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"course.toml: [late] timezone = {name!r} is not an IANA time zone "
-                          "(e.g. UTC, Europe/Berlin, America/New_York)") from None
+        raise ConfigError(
+            f"course.toml: [late] timezone = {name!r} is not an IANA time zone "
+            "(e.g. UTC, Europe/Berlin, America/New_York)"
+        ) from None
 
 
 class LatePolicy:
@@ -116,8 +120,10 @@ class LatePolicy:
         if not self.active:
             return "no late policy"
         cap = "" if s.max_penalty >= 1 else f", at most {s.max_penalty:.0%}"
-        return (f"due {self.due:%Y-%m-%d %H:%M} ({s.timezone}), {s.grace_minutes:g} minutes' grace, "
-                f"then {s.penalty_per_day:.0%} of the score per started day late{cap}")
+        return (
+            f"due {self.due:%Y-%m-%d %H:%M} ({s.timezone}), {s.grace_minutes:g} minutes' grace, "
+            f"then {s.penalty_per_day:.0%} of the score per started day late{cap}"
+        )
 
 
 def apply(score: float | None, lateness: Lateness, decimals: int) -> float | None:
@@ -127,14 +133,16 @@ def apply(score: float | None, lateness: Lateness, decimals: int) -> float | Non
     return round(score * (1 - lateness.penalty), decimals)
 
 
-def statement(lateness: Lateness, policy: LatePolicy, before: float | None, after: float | None,
-              out_of: float) -> str:
+def statement(lateness: Lateness, policy: LatePolicy, before: float | None, after: float | None, out_of: float) -> str:
     """What a late student's feedback says ("" when on time)."""
     if not lateness.late:
         return ""
-    when = ("your LMS marked the hand-in late (no time recorded), counted as "
-            f"{lateness.days} day{'s' * (lateness.days != 1)} late" if lateness.by_marker else
-            f"handed in {lateness.submitted_at.astimezone(lateness.due.tzinfo):%Y-%m-%d %H:%M}, due "
-            f"{lateness.due:%Y-%m-%d %H:%M}: {lateness.days} started day{'s' * (lateness.days != 1)} late")
+    when = (
+        "your LMS marked the hand-in late (no time recorded), counted as "
+        f"{lateness.days} day{'s' * (lateness.days != 1)} late"
+        if lateness.by_marker
+        else f"handed in {lateness.submitted_at.astimezone(lateness.due.tzinfo):%Y-%m-%d %H:%M}, due "
+        f"{lateness.due:%Y-%m-%d %H:%M}: {lateness.days} started day{'s' * (lateness.days != 1)} late"
+    )
     score = "" if before is None else f": {before:g} -> {after:g} / {out_of:g}"
     return f"Late work: {when}; penalty {lateness.penalty:.0%} of the score{score}. Policy: {policy.rule_text()}."

@@ -24,6 +24,7 @@ Formats (the headers each LMS's importer requires):
               column "Name [Total Pts: 10 Score] |column id" (a name alone creates
               a column); Blackboard matches rows by Username.
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,18 +40,29 @@ from .roster import Roster, Student
 LMS = ("canvas", "moodle", "blackboard")
 CANVAS_HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 CANVAS_POINTS_ROW = "Points Possible"
-MOODLE_HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
-                 "Grade can be changed", "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
+MOODLE_HEADER = [
+    "Identifier",
+    "Full name",
+    "Email address",
+    "Status",
+    "Grade",
+    "Maximum Grade",
+    "Grade can be changed",
+    "Last modified (submission)",
+    "Last modified (grade)",
+    "Feedback comments",
+]
 BLACKBOARD_HEADER = ["Last Name", "First Name", "Username", "Student ID"]
 
 
 @dataclass(frozen=True)
 class FinalGrade:
     """One student's final grade as gradebook.csv gives it."""
+
     student_id: str
-    score: float | None     # out of `out_of`, late policy applied; None while not final
+    score: float | None  # out of `out_of`, late policy applied; None while not final
     out_of: float
-    comment: str = ""       # the late statement, for an LMS with a feedback column
+    comment: str = ""  # the late statement, for an LMS with a feedback column
 
 
 @dataclass
@@ -81,8 +93,9 @@ def read_final(path: Path) -> list[FinalGrade]:
                 score = float(row["score"]) if row["score"].strip() else None
                 out_of = float(row["out_of"])
             except ValueError:
-                raise ValueError(f"{path}:{line}: score {row['score']!r} / out_of {row['out_of']!r} "
-                                 "is not a number") from None
+                raise ValueError(
+                    f"{path}:{line}: score {row['score']!r} / out_of {row['out_of']!r} is not a number"
+                ) from None
             grades.append(FinalGrade(_value(row["student_id"]), score, out_of, _value(row.get("late"))))
         return grades
 
@@ -113,8 +126,16 @@ def canvas(grades: list[FinalGrade], roster: Roster, handins: dict) -> Export:
             problems.append(f"{g.student_id}: Canvas user id {lms_id!r} is not a number; left out of the ID column")
             lms_id = ""
         last, first = s.names()
-        rows.append([f"{last}, {first}" if first else last or g.student_id, lms_id, g.student_id, "", s.section,
-                     _number(g.score)])
+        rows.append(
+            [
+                f"{last}, {first}" if first else last or g.student_id,
+                lms_id,
+                g.student_id,
+                "",
+                s.section,
+                _number(g.score),
+            ]
+        )
     header = CANVAS_HEADER + [column]
     return Export(csv_text(header, rows, set(CANVAS_HEADER)), len(grades), problems)
 
@@ -124,11 +145,25 @@ def moodle(grades: list[FinalGrade], roster: Roster, handins: dict) -> Export:
     for g in grades:
         s, lms_id = _person(g, roster, handins, "moodle")
         if not lms_id.isdigit():
-            problems.append(f"{g.student_id}: no Moodle participant number (from the download's folder names or "
-                            "the roster's lms_id); not in the worksheet")
+            problems.append(
+                f"{g.student_id}: no Moodle participant number (from the download's folder names or "
+                "the roster's lms_id); not in the worksheet"
+            )
             continue
-        rows.append([f"Participant {lms_id}", s.name or g.student_id, s.email, "", _number(g.score),
-                     _number(g.out_of), "Yes", "", "", g.comment])
+        rows.append(
+            [
+                f"Participant {lms_id}",
+                s.name or g.student_id,
+                s.email,
+                "",
+                _number(g.score),
+                _number(g.out_of),
+                "Yes",
+                "",
+                "",
+                g.comment,
+            ]
+        )
     text_columns = set(MOODLE_HEADER) - {"Grade", "Maximum Grade"}
     return Export(csv_text(MOODLE_HEADER, rows, text_columns), len(rows), problems)
 
@@ -149,6 +184,7 @@ def blackboard(grades: list[FinalGrade], roster: Roster, handins: dict) -> Expor
 
 def _rubric_out_of() -> float:
     from course.rubric import load_rubric
+
     return load_rubric().out_of
 
 
@@ -162,6 +198,9 @@ def export(gradebook: Path, lms: str, roster: Roster, handins_path: Path) -> Exp
     grades = read_final(gradebook)
     result = WRITERS[lms](grades, roster, handin_rows.read_handins(handins_path))
     graded = {g.student_id for g in grades}
-    result.problems += [f"{s.student_id}: on the roster, not in {gradebook}: no grade exported"
-                        for s in roster.students if s.student_id not in graded]
+    result.problems += [
+        f"{s.student_id}: on the roster, not in {gradebook}: no grade exported"
+        for s in roster.students
+        if s.student_id not in graded
+    ]
     return result

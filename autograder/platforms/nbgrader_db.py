@@ -14,6 +14,7 @@ auto score). So `nbgrader export` and formgrader's gradebook show the kit's
 totals next to the manually graded cells. The hand-in time from
 OUT/handins.csv becomes the submission's timestamp.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,11 +48,12 @@ def _ensure_cells(gb, assignment: str) -> None:
     """The assignment, its notebooks and one grade cell per rubric item (max_score = its points)."""
     gb.update_or_create_assignment(assignment)
     names = notebook_names()
-    for part, notebook in names.items():
+    for notebook in names.values():
         gb.update_or_create_notebook(notebook, assignment)
     for item in load_rubric().auto:
-        gb.update_or_create_grade_cell(grade_cell_name(item.id), names[item.part], assignment,
-                                       max_score=item.points, cell_type="code")
+        gb.update_or_create_grade_cell(
+            grade_cell_name(item.id), names[item.part], assignment, max_score=item.points, cell_type="code"
+        )
 
 
 def _submitted_grade(gb, api, submission, notebook: str, cell_name: str):

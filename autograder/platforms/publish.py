@@ -16,6 +16,7 @@ when a release notebook would leak:
   - a reference answer to an inline question (the solution notebooks' answer cells);
   - a line of the hidden tests (autograder/hidden_tests/*.py).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,8 @@ from course.readme_links import BADGE, TITLES
 from course.release import leaked_lines
 
 HIDDEN_TESTS = REPO_ROOT / "autograder" / "hidden_tests"
-MIN_LEAK_CHARS = 30   # a shorter reference answer ("log C") may well be in the question itself
-SHINGLE = 3           # consecutive lines of a hidden test that make a leak
+MIN_LEAK_CHARS = 30  # a shorter reference answer ("log C") may well be in the question itself
+SHINGLE = 3  # consecutive lines of a hidden test that make a leak
 ALLOWED_TOP = {".git", "README.md", "assignments"}
 
 
@@ -51,9 +52,13 @@ def _notebook_text(nb) -> str:
 
 def reference_answer_leaks(release_nb, solution_paths: list[Path]) -> list[str]:
     from peer_review.answers import reference_answers
+
     text = _notebook_text(release_nb)
-    return [f"reference answer to inline question {qid}" for qid, ref in reference_answers(solution_paths).items()
-            if len(_words(ref)) >= MIN_LEAK_CHARS and _words(ref) in text]
+    return [
+        f"reference answer to inline question {qid}"
+        for qid, ref in reference_answers(solution_paths).items()
+        if len(_words(ref)) >= MIN_LEAK_CHARS and _words(ref) in text
+    ]
 
 
 def _shingles(text: str) -> dict[tuple[str, ...], str]:
@@ -61,7 +66,7 @@ def _shingles(text: str) -> dict[tuple[str, ...], str]:
     Single lines are too common to mean anything ("x = rng.standard_normal((4, 5))" is in
     the notebooks' own self-check); a run of them copied from a hidden test is a leak."""
     lines = [_words(line) for line in text.splitlines() if _words(line) and not _words(line).startswith("#")]
-    return {tuple(lines[i:i + SHINGLE]): lines[i] for i in range(len(lines) - SHINGLE + 1)}
+    return {tuple(lines[i : i + SHINGLE]): lines[i] for i in range(len(lines) - SHINGLE + 1)}
 
 
 def hidden_test_leaks(release_nb, tests_dir: Path = HIDDEN_TESTS) -> list[str]:
@@ -82,26 +87,38 @@ def leaks(part: str, release: Path, solution: Path, solution_paths: list[Path]) 
     rel = nbformat.read(str(release), as_version=4)
     sol = nbformat.read(str(solution), as_version=4)
     found = [f"solution line {line!r}" for line in leaked_lines(sol, rel)]
-    found += [f"marker {m!r}" for m in (BEGIN_SOLUTION, END_SOLUTION)
-              if any(m in c.source for c in rel.cells)]
+    found += [f"marker {m!r}" for m in (BEGIN_SOLUTION, END_SOLUTION) if any(m in c.source for c in rel.cells)]
     return found + reference_answer_leaks(rel, solution_paths) + hidden_test_leaks(rel)
 
 
 def student_readme() -> str:
     cfg = load_config()
     rows = [f"| {TITLES.get(p, p)} | [![Open In Colab]({BADGE})]({cfg.colab_url(p)}) |" for p in cfg.notebooks]
-    return "\n".join([
-        "# Neural networks from scratch", "",
-        "Part 1: a linear softmax classifier. Part 2: a two-layer neural network. Plain numpy: forward pass,",
-        "loss, backpropagation by hand, vectorized, checked with numerical gradients.", "",
-        "## Open the notebooks", "",
-        "Each notebook runs on its own in a fresh Colab runtime; nothing to install.", "",
-        "| Notebook | Open |", "|---|---|", *rows, "",
-        "Or download `assignments/` and open the notebooks in Jupyter.", "",
-        "## Hand in", "",
-        "Fill in every region between `### START CODE HERE ###` and `### END CODE HERE ###`, answer",
-        "the inline questions in their answer cells, run the self-check cell at the end, then",
-        "File -> Download -> Download .ipynb and hand in the notebook files as your course says.", ""])
+    return "\n".join(
+        [
+            "# Neural networks from scratch",
+            "",
+            "Part 1: a linear softmax classifier. Part 2: a two-layer neural network. Plain numpy: forward pass,",
+            "loss, backpropagation by hand, vectorized, checked with numerical gradients.",
+            "",
+            "## Open the notebooks",
+            "",
+            "Each notebook runs on its own in a fresh Colab runtime; nothing to install.",
+            "",
+            "| Notebook | Open |",
+            "|---|---|",
+            *rows,
+            "",
+            "Or download `assignments/` and open the notebooks in Jupyter.",
+            "",
+            "## Hand in",
+            "",
+            "Fill in every region between `### START CODE HERE ###` and `### END CODE HERE ###`, answer",
+            "the inline questions in their answer cells, run the self-check cell at the end, then",
+            "File -> Download -> Download .ipynb and hand in the notebook files as your course says.",
+            "",
+        ]
+    )
 
 
 def _check_dest(dest: Path) -> None:
@@ -109,8 +126,10 @@ def _check_dest(dest: Path) -> None:
         raise PublishError(f"DEST {dest} is a file")
     others = sorted(p.name for p in dest.iterdir() if p.name not in ALLOWED_TOP) if dest.exists() else []
     if others:
-        raise PublishError(f"DEST {dest} holds {', '.join(others[:5])}: only README.md and assignments/ are "
-                           "published; give an empty folder or an earlier publish")
+        raise PublishError(
+            f"DEST {dest} holds {', '.join(others[:5])}: only README.md and assignments/ are "
+            "published; give an empty folder or an earlier publish"
+        )
     if dest.resolve() == REPO_ROOT.resolve() or REPO_ROOT.resolve() in [dest.resolve(), *dest.resolve().parents]:
         raise PublishError(f"DEST {dest} is inside the private kit; publish into the public repository's clone")
 

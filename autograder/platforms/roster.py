@@ -8,6 +8,7 @@ csv_cell wherever it is written. An LMS id (Canvas user id, Moodle participant
 number, Blackboard username) in the roster maps the id an LMS download carries
 to the course's student id.
 """
+
 from __future__ import annotations
 
 import csv
@@ -83,8 +84,10 @@ def read_roster(path: Path | None, settings: RosterSettings | None = None) -> Ro
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
     if columns["student_id"] not in header:
-        raise RosterError(f"{path}:1: no column {columns['student_id']!r} for the student id; columns are "
-                          f"{', '.join(map(repr, header[:10]))} (map them in course.toml [roster.columns])")
+        raise RosterError(
+            f"{path}:1: no column {columns['student_id']!r} for the student id; columns are "
+            f"{', '.join(map(repr, header[:10]))} (map them in course.toml [roster.columns])"
+        )
     students, seen, lms_seen = [], {}, {}
     for line, row in enumerate(reader, start=2):
         values = {f: _uncell(row.get(columns[f])) for f in ROSTER_FIELDS if columns[f] in header}

@@ -60,11 +60,24 @@ Start-up: each grading process starts one fork server (forkserver.py), a clean
 is a fresh fork of it, so a sandbox costs ~0.03 s instead of a python start
 and a numpy import (~0.2 s). `fork_server()` starts it ahead of time.
 """
-from .limits import (BadOutput, Limits, SandboxError, StudentCrash, StudentError, StudentException,
-                     StudentTimeout)
+
+from .limits import BadOutput, Limits, SandboxError, StudentCrash, StudentError, StudentException, StudentTimeout
 from .policy import Policy, Support
 from .sandbox import CALLBACK_FAILED, Sandbox, fork_server
 from .wire import Handle
 
-__all__ = ["Sandbox", "fork_server", "Limits", "Policy", "Support", "Handle", "CALLBACK_FAILED",
-           "StudentError", "StudentException", "StudentTimeout", "StudentCrash", "BadOutput", "SandboxError"]
+__all__ = [
+    "Sandbox",
+    "fork_server",
+    "Limits",
+    "Policy",
+    "Support",
+    "Handle",
+    "CALLBACK_FAILED",
+    "StudentError",
+    "StudentException",
+    "StudentTimeout",
+    "StudentCrash",
+    "BadOutput",
+    "SandboxError",
+]

@@ -22,6 +22,7 @@ no-internal-processes rule): then only CPU time and kill come from v2.
 Also imported by plain name in the fork server (which cleans up after a
 killed grader): standard library only.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,17 +33,17 @@ from dataclasses import dataclass, field
 PREFIX = "ag-sandbox"
 USED_V1 = ("memory", "pids", "cpu", "cpuacct")
 USED_V2 = ("memory", "pids", "cpu")
-CPU_PERIOD_US = 100_000            # the kernel's default CFS period
-CPU_WEIGHT_V1, CPU_WEIGHT_V2 = 1024, 100   # the defaults: a sandbox weighs what one process does
+CPU_PERIOD_US = 100_000  # the kernel's default CFS period
+CPU_WEIGHT_V1, CPU_WEIGHT_V2 = 1024, 100  # the defaults: a sandbox weighs what one process does
 KILL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
 class Hierarchy:
-    mount: str                 # where it is mounted
-    version: int               # 1 or 2
-    controllers: frozenset     # usable in a child of the grader's cgroup
-    own: str                   # the grader's cgroup, as a directory under `mount`
+    mount: str  # where it is mounted
+    version: int  # 1 or 2
+    controllers: frozenset  # usable in a child of the grader's cgroup
+    own: str  # the grader's cgroup, as a directory under `mount`
 
     def has(self, controller: str) -> bool:
         return controller in self.controllers
@@ -88,7 +89,7 @@ def candidates(mountinfo, cgroup) -> list[tuple[str, int, frozenset, str]]:
 
 
 def _under(mount: str, mount_root: str, path: str) -> str:
-    rel = path[len(mount_root):] if mount_root != "/" and path.startswith(mount_root) else path
+    rel = path[len(mount_root) :] if mount_root != "/" and path.startswith(mount_root) else path
     return os.path.join(mount, rel.lstrip("/"))
 
 
@@ -111,12 +112,14 @@ def discover() -> list[Hierarchy]:
 
 def _enable_v2_controllers(parent: str) -> frozenset:
     """The v2 controllers children of `parent` get, after trying to enable the ones we use."""
+
     def read(name):
         try:
             with open(os.path.join(parent, name)) as f:
                 return set(f.read().split())
         except OSError:
             return set()
+
     wanted = (read("cgroup.controllers") & set(USED_V2)) - read("cgroup.subtree_control")
     for controller in sorted(wanted):
         try:
@@ -139,17 +142,19 @@ def _read(path: str) -> str:
 @dataclass
 class SandboxCgroup:
     """The cgroup directories of one sandbox, one per hierarchy used."""
+
     name: str
-    dirs: dict = field(default_factory=dict)    # Hierarchy -> directory
-    notes: list = field(default_factory=list)   # for Sandbox.isolation
-    roles: dict = field(default_factory=dict)   # feature ("memory", "cpu time"...) -> Hierarchy or None
+    dirs: dict = field(default_factory=dict)  # Hierarchy -> directory
+    notes: list = field(default_factory=list)  # for Sandbox.isolation
+    roles: dict = field(default_factory=dict)  # feature ("memory", "cpu time"...) -> Hierarchy or None
     _usage_fd: int | None = None
     _usage_v2: bool = False
     _pressure_fd: int | None = None
 
     @classmethod
-    def create(cls, name: str, memory_mb: int, processes: int, cpus: float,
-               hierarchies: list[Hierarchy] | None = None) -> "SandboxCgroup":
+    def create(
+        cls, name: str, memory_mb: int, processes: int, cpus: float, hierarchies: list[Hierarchy] | None = None
+    ) -> SandboxCgroup:
         """Make the directories and set the limits. OSError when the machine refuses."""
         hierarchies = discover() if hierarchies is None else hierarchies
         group = cls(name)
@@ -194,8 +199,9 @@ class SandboxCgroup:
             self.notes.append(f"memory: at most {memory_mb} MB for the whole sandbox (cgroup v{memory.version})")
         if self.roles["pids"] is not None:
             _write(self._file("pids", "pids.max"), str(processes))
-            self.notes.append(f"processes: at most {processes - 1} in the whole sandbox "
-                              f"(cgroup v{self.roles['pids'].version})")
+            self.notes.append(
+                f"processes: at most {processes - 1} in the whole sandbox (cgroup v{self.roles['pids'].version})"
+            )
         cpu = self.roles["cpu"]
         if cpu is not None:
             if cpu.version == 2:
@@ -207,12 +213,21 @@ class SandboxCgroup:
                 if cpus > 0:
                     _write(self._file("cpu", "cpu.cfs_period_us"), str(CPU_PERIOD_US))
                     _write(self._file("cpu", "cpu.cfs_quota_us"), str(int(cpus * CPU_PERIOD_US)))
-            self.notes.append(f"CPU: the whole sandbox weighs as one process" +
-                              (f" and uses at most {cpus:g} CPU" if cpus > 0 else "") + f" (cgroup v{cpu.version})")
-        usage = self._file("cpu time", "cpu.stat" if self.roles["cpu time"].version == 2 else "cpuacct.usage") \
-            if self.roles["cpu time"] is not None else None
+            self.notes.append(
+                "CPU: the whole sandbox weighs as one process"
+                + (f" and uses at most {cpus:g} CPU" if cpus > 0 else "")
+                + f" (cgroup v{cpu.version})"
+            )
+        usage = (
+            self._file("cpu time", "cpu.stat" if self.roles["cpu time"].version == 2 else "cpuacct.usage")
+            if self.roles["cpu time"] is not None
+            else None
+        )
         if usage is not None and os.path.exists(usage):
-            self._usage_fd, self._usage_v2 = os.open(usage, os.O_RDONLY | os.O_CLOEXEC), self.roles["cpu time"].version == 2
+            self._usage_fd, self._usage_v2 = (
+                os.open(usage, os.O_RDONLY | os.O_CLOEXEC),
+                self.roles["cpu time"].version == 2,
+            )
         self._open_pressure()
 
     def _open_pressure(self) -> None:
@@ -298,6 +313,7 @@ class SandboxCgroup:
 
 
 # ------------------------------------------------------------ cleaning up
+
 
 def kill_dirs(dirs: list[str], seconds: float = KILL_SECONDS) -> None:
     for d in dirs:

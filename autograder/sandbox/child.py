@@ -9,6 +9,7 @@ executed one at a time) and a table of objects that cannot cross the wire.
 Nothing here is trusted by the grader: the student can patch this very module,
 so the grader decodes every response strictly.
 """
+
 import ast
 import builtins
 import importlib
@@ -27,8 +28,8 @@ REQUESTS, RESPONSES, BULK = 3, 4, 5
 SHARED = {"bulk": None}  # the shared memory for callbacks' arrays, mapped in main()
 NAMESPACE = {"__name__": "__student__", "__builtins__": builtins}
 OBJECTS: dict[int, object] = {}
-KEPT: dict[int, int] = {}     # id(object) -> handle number
-LABELS: dict[str, str] = {}   # chunk file -> label, for error locations
+KEPT: dict[int, int] = {}  # id(object) -> handle number
+LABELS: dict[str, str] = {}  # chunk file -> label, for error locations
 
 
 def keep(obj):
@@ -93,8 +94,10 @@ def grader_function(name, max_bytes):
         try:
             tree, buffers = wire.encode((list(args), kwargs), caps=caps)
         except wire.WireError as exc:
-            raise TypeError(f"{name}() takes plain data only (numbers, strings, numpy arrays of numbers, "
-                            f"tuples, lists, dicts with str keys): {exc}") from None
+            raise TypeError(
+                f"{name}() takes plain data only (numbers, strings, numpy arrays of numbers, "
+                f"tuples, lists, dicts with str keys): {exc}"
+            ) from None
         with GRADER_CALL:
             bulk = SHARED["bulk"]
             wire.write_frame(RESPONSES, wire.frame({"kind": "callback", "name": name, "value": tree}, buffers, bulk))
@@ -102,6 +105,7 @@ def grader_function(name, max_bytes):
         if header.get("kind") == "return":
             return wire.decode(header["value"], arrays, caps=IN_CAPS)
         raise GraderFunctionError(header.get("message", f"{name}() failed"))
+
     call.__name__ = call.__qualname__ = name
     call.__module__ = "__grader__"
     return call
@@ -124,8 +128,13 @@ def student_error(exc: BaseException) -> dict:
         if fr.filename in LABELS:
             where = f"{LABELS[fr.filename]}, line {fr.lineno}"
     lines = traceback.format_list([f for f in frames if f.filename in LABELS])[-5:]
-    return {"kind": "error", "type": type(exc).__name__[:80], "message": message,
-            "where": where, "traceback": "".join(lines)[-4000:]}
+    return {
+        "kind": "error",
+        "type": type(exc).__name__[:80],
+        "message": message,
+        "where": where,
+        "traceback": "".join(lines)[-4000:],
+    }
 
 
 def run(header, args):
@@ -169,8 +178,9 @@ def run(header, args):
 
 def respond(header, result, caps):
     try:
-        tree, buffers = (result, []) if header.get("op") in ("new", "store") else \
-            wire.encode(result, on_other=keep, caps=caps)
+        tree, buffers = (
+            (result, []) if header.get("op") in ("new", "store") else wire.encode(result, on_other=keep, caps=caps)
+        )
         pieces = wire.frame({"kind": "ok", "value": tree}, buffers)
     except wire.WireError as exc:
         pieces = wire.frame({"kind": "bad", "message": str(exc)}, [])
@@ -180,6 +190,7 @@ def respond(header, result, caps):
 def main(max_result_bytes: int, bulk_bytes: int = 0):
     if bulk_bytes:
         import mmap
+
         SHARED["bulk"] = memoryview(mmap.mmap(BULK, bulk_bytes))
     caps = wire.Caps(max_bytes=max_result_bytes)
     in_caps = IN_CAPS
@@ -198,4 +209,3 @@ def main(max_result_bytes: int, bulk_bytes: int = 0):
             wire.write_frame(RESPONSES, wire.frame(student_error(exc), []))
             continue
         respond(header, result, caps)
-

@@ -30,6 +30,7 @@ When the grader dies without closing its sandboxes (a SIGKILL-ed batch worker),
 the fork server sees the channel close, and removes the grader's sandbox
 cgroups (killing anything left in them) and scratch dirs before it exits.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,10 +63,11 @@ def _recv(sock, max_fds=0):
         if not more:
             raise EOFError("fork server channel closed mid-message")
         data += more
-    return json.loads(data[_LEN.size:]), list(fds)
+    return json.loads(data[_LEN.size :]), list(fds)
 
 
 # ------------------------------------------------------------ server side
+
 
 def _serve(sock) -> bool:
     """Serve until told to exit (-> True) or the channel closes (-> False: the grader died,
@@ -107,6 +109,7 @@ def _become_supervisor(cfg, fds) -> None:
     import fcntl
 
     import supervisor
+
     os.setsid()  # its own session: the grader kills its process group
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
     for target, fd in enumerate(high):
@@ -131,6 +134,7 @@ def _clean_up_after(grader: int, scratch: str) -> None:
     import shutil
 
     import cgroups
+
     end = time.monotonic() + ORPHAN_WAIT
     while os.getppid() == grader and time.monotonic() < end:
         time.sleep(0.01)  # a dying grader closes its files before its children are re-parented
@@ -144,17 +148,18 @@ def _clean_up_after(grader: int, scratch: str) -> None:
 
 def main() -> None:
     cfg = json.loads(sys.argv[1])
-    sys.path[:0] = [cfg["here"]]           # wire, child, supervisor (no -P path: we run with -I)
-    sys.path.extend(cfg["site"])           # numpy and friends (no site module: -S)
-    import numpy  # noqa: F401
+    sys.path[:0] = [cfg["here"]]  # wire, child, supervisor (no -P path: we run with -I)
+    sys.path.extend(cfg["site"])  # numpy and friends (no site module: -S)
     import cgroups  # noqa: F401
     import child  # noqa: F401
+    import numpy  # noqa: F401
     import supervisor  # noqa: F401
-    del sys.path[0]                        # students import nothing from the autograder
+
+    del sys.path[0]  # students import nothing from the autograder
     sock = socket.socket(fileno=cfg["fd"])
     _send(sock, {"ready": os.getpid()})
     devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)                    # the grader stopped reading our stderr
+    os.dup2(devnull, 2)  # the grader stopped reading our stderr
     os.close(devnull)
     if not _serve(sock):
         _clean_up_after(cfg["grader"], cfg["scratch"])
@@ -162,18 +167,30 @@ def main() -> None:
 
 # ------------------------------------------------------------ grader side
 
+
 class ForkServer:
     """The grader's handle on its fork server (thread-safe; one per grading process)."""
 
     def __init__(self, site: list[str], env: dict, scratch: str, start_seconds: float = 30.0):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        cfg = {"here": os.path.dirname(os.path.abspath(__file__)), "site": site, "fd": theirs.fileno(),
-               "grader": os.getpid(), "scratch": scratch}
+        cfg = {
+            "here": os.path.dirname(os.path.abspath(__file__)),
+            "site": site,
+            "fd": theirs.fileno(),
+            "grader": os.getpid(),
+            "scratch": scratch,
+        }
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", os.path.abspath(__file__), json.dumps(cfg)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                pass_fds=(theirs.fileno(),), env=env, cwd="/", start_new_session=True)
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                pass_fds=(theirs.fileno(),),
+                env=env,
+                cwd="/",
+                start_new_session=True,
+            )
         finally:
             theirs.close()
         self.sock, self.lock = ours, threading.Lock()
@@ -184,8 +201,10 @@ class ForkServer:
             msg = None
         if not msg or "ready" not in msg:
             self.close()
-            raise RuntimeError("the sandbox fork server did not start: "
-                               + self.proc.stderr.read().decode("utf-8", "replace")[-2000:].strip())
+            raise RuntimeError(
+                "the sandbox fork server did not start: "
+                + self.proc.stderr.read().decode("utf-8", "replace")[-2000:].strip()
+            )
         self.proc.stderr.close()
         ours.settimeout(None)
 

@@ -4,15 +4,16 @@ Used when namespaces are not available: only the listed paths stay reachable,
 for this process and every descendant. Constants from <linux/landlock.h>; each
 ABI version adds rights, and a ruleset may only name rights its kernel knows.
 """
+
 import os
 import struct
 
 try:
-    from . import linux        # the grader and the tests
+    from . import linux  # the grader and the tests
 except ImportError:
-    import linux               # the fork server: this directory is on sys.path
+    import linux  # the fork server: this directory is on sys.path
 
-CREATE_RULESET_VERSION = 1 << 0   # landlock_create_ruleset flag: answer the ABI version
+CREATE_RULESET_VERSION = 1 << 0  # landlock_create_ruleset flag: answer the ABI version
 RULE_PATH_BENEATH = 1
 
 # Filesystem access rights, and the ABI version that introduced each.
@@ -29,17 +30,17 @@ ACCESS_FS_MAKE_SOCK = 1 << 9
 ACCESS_FS_MAKE_FIFO = 1 << 10
 ACCESS_FS_MAKE_BLOCK = 1 << 11
 ACCESS_FS_MAKE_SYM = 1 << 12
-ACCESS_FS_REFER = 1 << 13         # ABI 2
-ACCESS_FS_TRUNCATE = 1 << 14      # ABI 3
-ACCESS_FS_IOCTL_DEV = 1 << 15     # ABI 5
-ACCESS_FS_ABI1 = (1 << 13) - 1    # EXECUTE .. MAKE_SYM
+ACCESS_FS_REFER = 1 << 13  # ABI 2
+ACCESS_FS_TRUNCATE = 1 << 14  # ABI 3
+ACCESS_FS_IOCTL_DEV = 1 << 15  # ABI 5
+ACCESS_FS_ABI1 = (1 << 13) - 1  # EXECUTE .. MAKE_SYM
 FS_RIGHTS_FROM_ABI = {2: ACCESS_FS_REFER, 3: ACCESS_FS_TRUNCATE, 5: ACCESS_FS_IOCTL_DEV}
 # Rights that apply to a file (a rule on a regular file may hold only these).
 ACCESS_FILE = ACCESS_FS_EXECUTE | ACCESS_FS_WRITE_FILE | ACCESS_FS_READ_FILE | ACCESS_FS_TRUNCATE | ACCESS_FS_IOCTL_DEV
 READ_ONLY = ACCESS_FS_EXECUTE | ACCESS_FS_READ_FILE | ACCESS_FS_READ_DIR
 
-ACCESS_NET_BIND_TCP, ACCESS_NET_CONNECT_TCP = 1 << 0, 1 << 1     # ABI 4
-SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1        # ABI 6
+ACCESS_NET_BIND_TCP, ACCESS_NET_CONNECT_TCP = 1 << 0, 1 << 1  # ABI 4
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1  # ABI 6
 NET_ABI, SCOPE_ABI = 4, 6
 
 # struct landlock_ruleset_attr { u64 handled_access_fs, handled_access_net, scoped; }:
@@ -53,8 +54,10 @@ def abi() -> int:
     if not linux.LINUX:
         return 0
     import ctypes
-    version = linux.libc.syscall(linux.SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0),
-                                 ctypes.c_uint32(CREATE_RULESET_VERSION))
+
+    version = linux.libc.syscall(
+        linux.SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION)
+    )
     return max(version, 0)
 
 
@@ -69,16 +72,19 @@ def ruleset_attr(version: int) -> bytes:
     net = ACCESS_NET_BIND_TCP | ACCESS_NET_CONNECT_TCP if version >= NET_ABI else 0
     scoped = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if version >= SCOPE_ABI else 0
     fields = 1 if version < NET_ABI else 2 if version < SCOPE_ABI else 3
-    return _RULESET_ATTR.pack(handled_fs(version), net, scoped)[:8 * fields]
+    return _RULESET_ATTR.pack(handled_fs(version), net, scoped)[: 8 * fields]
 
 
 def restrict(read_only: list[str], read_write: list[str], version: int) -> list[str]:
     """Confine this process and its descendants to these paths -> lines for `Sandbox.isolation`."""
     import ctypes
+
     fs = handled_fs(version)
     attr = ruleset_attr(version)
-    ruleset = linux.check(linux.libc.syscall(linux.SYS_LANDLOCK_CREATE_RULESET, attr, ctypes.c_size_t(len(attr)),
-                                             ctypes.c_uint32(0)), "landlock_create_ruleset")
+    ruleset = linux.check(
+        linux.libc.syscall(linux.SYS_LANDLOCK_CREATE_RULESET, attr, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0)),
+        "landlock_create_ruleset",
+    )
     rules = [(p, READ_ONLY) for p in read_only] + [(p, fs) for p in read_write]
     for path, access in rules:
         if not os.path.exists(path):
@@ -86,15 +92,20 @@ def restrict(read_only: list[str], read_write: list[str], version: int) -> list[
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
         access &= fs if os.path.isdir(path) else fs & ACCESS_FILE
         rule = _PATH_BENEATH_ATTR.pack(access, fd)
-        linux.check(linux.libc.syscall(linux.SYS_LANDLOCK_ADD_RULE, ruleset, RULE_PATH_BENEATH, rule,
-                                       ctypes.c_uint32(0)), f"landlock_add_rule {path}")
+        linux.check(
+            linux.libc.syscall(linux.SYS_LANDLOCK_ADD_RULE, ruleset, RULE_PATH_BENEATH, rule, ctypes.c_uint32(0)),
+            f"landlock_add_rule {path}",
+        )
         os.close(fd)
     linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
-    linux.check(linux.libc.syscall(linux.SYS_LANDLOCK_RESTRICT_SELF, ruleset, ctypes.c_uint32(0)),
-                "landlock_restrict_self")
+    linux.check(
+        linux.libc.syscall(linux.SYS_LANDLOCK_RESTRICT_SELF, ruleset, ctypes.c_uint32(0)), "landlock_restrict_self"
+    )
     os.close(ruleset)
-    notes = ["filesystem: Landlock (read-only: python, numpy, the submission's code; writable: its "
-             "work dir; nothing else, /proc and /dev/shm included)"]
+    notes = [
+        "filesystem: Landlock (read-only: python, numpy, the submission's code; writable: its "
+        "work dir; nothing else, /proc and /dev/shm included)"
+    ]
     if version >= NET_ABI:
         notes.append("network: TCP connect/bind denied (Landlock)")
     if version >= SCOPE_ABI:

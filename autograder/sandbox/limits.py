@@ -1,4 +1,5 @@
 """Resource limits of one sandbox, and the errors a sandbox call can raise."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -31,6 +32,7 @@ class Limits:
     tmp_mb            size of the child's private /tmp (with namespaces only)
     start_seconds     starting python + numpy in the child
     """
+
     cpu_seconds: int = 120
     wall_seconds: float = 600.0
     call_seconds: float = 30.0

@@ -5,6 +5,7 @@ comes from, so the supervisor reads as "unshare(CLONE_NEWPID)" and not "0x200000
 Shared by the supervisor (imported by plain name inside the fork server) and by
 the grader (as autograder.sandbox.linux): it imports nothing of the package.
 """
+
 import ctypes
 import os
 import platform
@@ -22,8 +23,9 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-CLONE_NEW_ANY = (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER
-                 | CLONE_NEWPID | CLONE_NEWNET)  # clone(2)'s flags; CLONE_NEWTIME is CSIGNAL's bit there
+CLONE_NEW_ANY = (
+    CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET
+)  # clone(2)'s flags; CLONE_NEWTIME is CSIGNAL's bit there
 
 # <linux/mount.h>: mount(2) flags
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -48,8 +50,13 @@ PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 SECBIT_NOROOT, SECBIT_NOROOT_LOCKED = 1 << 0, 1 << 1
 SECBIT_NO_SETUID_FIXUP, SECBIT_NO_SETUID_FIXUP_LOCKED = 1 << 2, 1 << 3
 SECBIT_KEEP_CAPS_LOCKED = 1 << 5
-SECBITS_ROOT_WITHOUT_POWERS = (SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP
-                               | SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED)
+SECBITS_ROOT_WITHOUT_POWERS = (
+    SECBIT_NOROOT
+    | SECBIT_NOROOT_LOCKED
+    | SECBIT_NO_SETUID_FIXUP
+    | SECBIT_NO_SETUID_FIXUP_LOCKED
+    | SECBIT_KEEP_CAPS_LOCKED
+)
 
 # <linux/capability.h>: capset(2) with version 3 takes two 32-bit data words per set
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -84,4 +91,5 @@ def prctl(option: int, value: int = 0, arg3=0) -> int:
 def mount(src, target, fstype=None, flags=0, data=None) -> None:
     def enc(s):
         return s.encode() if s is not None else None
+
     check(libc.mount(enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")

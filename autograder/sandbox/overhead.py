@@ -6,6 +6,7 @@ small functions): the start+load and close wall times, the CPU time of grader
 sent there and back, and a grader callback's round trip with a 200x64 float64
 array each way (TwoLayerNet.train on the digits makes ~1,600 of them).
 """
+
 from __future__ import annotations
 
 import os
@@ -20,10 +21,12 @@ from autograder.extract import Chunk
 from autograder.sandbox import Policy, Sandbox, fork_server
 
 CALLBACKS = 2000  # round trips timed (mean)
-CHUNKS = ([Chunk("import: numpy", "import numpy as np"), Chunk("import: pyplot", "import matplotlib.pyplot as plt"),
-           Chunk("echo", "def echo(x):\n    return x\n"),
-           Chunk("relay", "def relay(x, n):\n    for _ in range(n):\n        x = grader_echo(x)\n    return x\n")]
-          + [Chunk(f"f{i}", f"def f{i}(x):\n    return x + {i}\n") for i in range(10)])
+CHUNKS = [
+    Chunk("import: numpy", "import numpy as np"),
+    Chunk("import: pyplot", "import matplotlib.pyplot as plt"),
+    Chunk("echo", "def echo(x):\n    return x\n"),
+    Chunk("relay", "def relay(x, n):\n    for _ in range(n):\n        x = grader_echo(x)\n    return x\n"),
+] + [Chunk(f"f{i}", f"def f{i}(x):\n    return x + {i}\n") for i in range(10)]
 
 
 def _cpu() -> float:
@@ -65,10 +68,12 @@ def measure(mode: str = "full", n: int = 10) -> str:
         callback = (time.perf_counter() - start) / CALLBACKS
         isolation = sb.isolation
     med = statistics.median
-    return (f"{mode}: start+load median {med(starts):.3f} s (min {min(starts):.3f}), close median "
-            f"{med(closes):.3f} s, CPU per sandbox {cpu:.3f} s, small call {med(small) * 1e3:.2f} ms, "
-            f"8 MB there and back {med(big) * 1e3:.1f} ms, callback with 200x64 each way "
-            f"{callback * 1e3:.3f} ms\n  isolation: {isolation}")
+    return (
+        f"{mode}: start+load median {med(starts):.3f} s (min {min(starts):.3f}), close median "
+        f"{med(closes):.3f} s, CPU per sandbox {cpu:.3f} s, small call {med(small) * 1e3:.2f} ms, "
+        f"8 MB there and back {med(big) * 1e3:.1f} ms, callback with 200x64 each way "
+        f"{callback * 1e3:.3f} ms\n  isolation: {isolation}"
+    )
 
 
 def _timed(sb, value) -> float:

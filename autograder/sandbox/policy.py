@@ -19,6 +19,7 @@ failed to set up (the sandbox then steps down and says why). Tests force a mode
 with a Policy (`Policy.named("basic")`) and start from a clean record with
 `Sandbox(..., support=Support())`; nothing needs to patch module state.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -36,19 +37,22 @@ class Policy:
     allow_unconfined_root: bool = False
 
     @classmethod
-    def named(cls, mode: str) -> "Policy":
+    def named(cls, mode: str) -> Policy:
         """full: every layer; landlock: no namespaces; basic: neither namespaces nor
         Landlock (seccomp and cgroups still apply where the machine offers them);
         bare: nothing but rlimits and the process-tree kill (a machine without root,
         user namespaces, Landlock or seccomp)."""
-        presets = {"full": cls(), "landlock": cls(namespaces=False),
-                   "basic": cls(namespaces=False, landlock=False),
-                   "bare": cls(namespaces=False, landlock=False, seccomp=False, cgroup=False)}
+        presets = {
+            "full": cls(),
+            "landlock": cls(namespaces=False),
+            "basic": cls(namespaces=False, landlock=False),
+            "bare": cls(namespaces=False, landlock=False, seccomp=False, cgroup=False),
+        }
         if mode not in presets:
             raise ValueError(f"unknown sandbox mode {mode!r}; one of {', '.join(presets)}")
         return presets[mode]
 
-    def without(self, layer: str) -> "Policy":
+    def without(self, layer: str) -> Policy:
         return replace(self, **{layer: False})
 
 

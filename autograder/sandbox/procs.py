@@ -1,4 +1,5 @@
 """Process bookkeeping for the grader side: sandbox uids, kill-by-uid, exit statuses."""
+
 from __future__ import annotations
 
 import fcntl
@@ -9,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-UID_BASE = 65000   # sandbox uids: UID_BASE + slot (next free one when that slot's uid is busy)
+UID_BASE = 65000  # sandbox uids: UID_BASE + slot (next free one when that slot's uid is busy)
 UID_COUNT = 1000
 
 
@@ -41,7 +42,7 @@ def pids_of_uid(uid: int) -> list[int]:
             continue
         try:
             with open(f"/proc/{entry}/status") as f:
-                line = next(l for l in f if l.startswith("Uid:"))
+                line = next(ln for ln in f if ln.startswith("Uid:"))
         except (OSError, StopIteration):
             continue
         if uid in (int(x) for x in line.split()[1:]):
@@ -106,7 +107,7 @@ def describe_status(status: int | None, limits) -> str:
         if sig == signal.SIGSEGV:
             return "crashed with a segmentation fault (SIGSEGV)"
         if sig == signal.SIGKILL:
-            return ("was killed (SIGKILL): CPU hard limit, memory exhaustion, or killed from outside")
+            return "was killed (SIGKILL): CPU hard limit, memory exhaustion, or killed from outside"
         if sig == signal.SIGSYS:
             return "was killed for a forbidden system call (SIGSYS, seccomp)"
         return f"was killed by signal {signal.Signals(sig).name}"

@@ -11,6 +11,7 @@ dir (code/, work/, root/, output logs), a sandbox uid when the grader is root,
 and a cgroup when the machine offers one; per child, a supervisor in its own
 session with five pipes (lifeline, status, log, requests, responses).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -33,17 +34,22 @@ HERE = Path(__file__).resolve().parent
 AUTOGRADER_DIR = HERE.parent
 # What the child's environment holds: nothing of the grader's (no tokens, no HOME).
 CHILD_ENV = {
-    "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-    "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-    "VECLIB_MAXIMUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "VECLIB_MAXIMUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+    "MPLBACKEND": "Agg",
 }
-PIPE_BYTES = 2**20                  # 1 MB pipe buffers where Linux allows (64 KB default: slow for arrays)
-KILL_WAIT = 2.0                     # seconds to wait for the supervisor's last word when stopping
-_GENERATIONS = itertools.count(1)   # unique per child process, across all sandboxes
-_NAMES = itertools.count(1)         # per sandbox cgroup in this process
+PIPE_BYTES = 2**20  # 1 MB pipe buffers where Linux allows (64 KB default: slow for arrays)
+KILL_WAIT = 2.0  # seconds to wait for the supervisor's last word when stopping
+_GENERATIONS = itertools.count(1)  # unique per child process, across all sandboxes
+_NAMES = itertools.count(1)  # per sandbox cgroup in this process
 _FORK_SERVERS: dict[int, forkserver.ForkServer] = {}  # grading process id -> its fork server
 _FORK_LOCK = threading.Lock()
-
 
 
 # A child that stays root (python not reachable by the sandbox uid) with neither
@@ -55,20 +61,23 @@ UNCONFINED_ROOT = (
     "refusing to run student code as root with neither namespaces nor Landlock: it could read and "
     "change every hand-in and stop the grader. Run the grader as an ordinary user (with python "
     "readable by other users), or on a kernel with user namespaces or Landlock; to grade one hand-in on "
-    f"a throwaway machine (a Gradescope container), set {ALLOW_UNCONFINED_ROOT}=1")
+    f"a throwaway machine (a Gradescope container), set {ALLOW_UNCONFINED_ROOT}=1"
+)
 
 
 def unconfined_root_allowed(policy: Policy) -> bool:
     return policy.allow_unconfined_root or os.environ.get(ALLOW_UNCONFINED_ROOT) == "1"
 
+
 class Runtime(Protocol):
     """What Sandbox needs from whatever runs the child (fork server here; a container runtime later)."""
+
     isolation: str
 
-    def open(self, chunks) -> None: ...            # per-sandbox resources, the code written
-    def spawn(self, deadline: float) -> "Child": ...  # a fresh child with a hello sent; SandboxError
-    def stop(self) -> int | None: ...              # kill the child's whole tree -> wait status
-    def cpu_seconds(self) -> float: ...             # CPU of every process of the sandbox so far
+    def open(self, chunks) -> None: ...  # per-sandbox resources, the code written
+    def spawn(self, deadline: float) -> Child: ...  # a fresh child with a hello sent; SandboxError
+    def stop(self) -> int | None: ...  # kill the child's whole tree -> wait status
+    def cpu_seconds(self) -> float: ...  # CPU of every process of the sandbox so far
     def starved_seconds(self) -> float | None: ...  # time it waited for a CPU (None: unknown)
     def describe_death(self, status: int | None) -> str: ...
     def output(self, limit: int) -> str: ...
@@ -85,6 +94,7 @@ class Child:
 
 
 # ------------------------------------------------------------------ the fork server
+
 
 def fork_server(restart: bool = False) -> forkserver.ForkServer:
     """This process's fork server, started on first use or when it died (a forked
@@ -117,6 +127,7 @@ def _site_dirs() -> list[str]:
     import site
 
     import numpy
+
     dirs = [str(Path(numpy.__file__).parent.parent)] + site.getsitepackages()
     return list(dict.fromkeys(d for d in dirs if os.path.isdir(d)))
 
@@ -126,6 +137,7 @@ def _pipe(big: bool = False) -> tuple[int, int]:
     if big:
         try:
             import fcntl
+
             fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         except OSError:
             pass
@@ -165,14 +177,16 @@ def _proc_cpu(pid: int | None, first: int, last: int) -> float:
             fields = f.read().rsplit(")", 1)[1].split()  # the name may hold spaces and ")"
     except OSError:
         return 0.0
-    return sum(int(v) for v in fields[first:last + 1]) / os.sysconf("SC_CLK_TCK")
+    return sum(int(v) for v in fields[first : last + 1]) / os.sysconf("SC_CLK_TCK")
 
 
 # ------------------------------------------------------------------ the local runtime
 
+
 class LocalRuntime:
-    def __init__(self, limits: Limits, slot: int, policy: Policy, support: Support | None = None, hide=(),
-                 bulk_bytes: int = 0):
+    def __init__(
+        self, limits: Limits, slot: int, policy: Policy, support: Support | None = None, hide=(), bulk_bytes: int = 0
+    ):
         self.limits, self.slot, self.policy = limits, slot, policy
         self.bulk_bytes = bulk_bytes if hasattr(os, "memfd_create") else 0  # shared memory per child
         self.support = SUPPORT if support is None else support
@@ -184,10 +198,10 @@ class LocalRuntime:
         self._uid_lock = None
         self.cgroup: cgroups.SandboxCgroup | None = None
         self._cgroup_note = ""
-        self._pid = None            # the supervisor's (also its process group's)
-        self._child_pid = None      # the child's, as the grader sees it
-        self._cpu_done = 0.0        # CPU of finished children (fallback measure only)
-        self._bulk = None           # the current child's shared memory (callbacks' arrays)
+        self._pid = None  # the supervisor's (also its process group's)
+        self._child_pid = None  # the child's, as the grader sees it
+        self._cpu_done = 0.0  # CPU of finished children (fallback measure only)
+        self._bulk = None  # the current child's shared memory (callbacks' arrays)
         self._ran_outside_namespaces = False
 
     # ------------------------------------------------------------ per sandbox
@@ -215,8 +229,8 @@ class LocalRuntime:
         lim = self.limits
         try:
             self.cgroup = cgroups.SandboxCgroup.create(
-                f"{self.tmp.name}-{next(_NAMES)}", lim.sandbox_memory_mb, lim.max_processes + 1, lim.cpus,
-                hierarchies())
+                f"{self.tmp.name}-{next(_NAMES)}", lim.sandbox_memory_mb, lim.max_processes + 1, lim.cpus, hierarchies()
+            )
         except OSError as exc:
             self.support.step_down("cgroup", f"could not be set up ({exc})")
             self._cgroup_note = f"cgroup: could not be set up ({exc})"
@@ -275,14 +289,16 @@ class LocalRuntime:
                 raise wire.WireError("no hello")
         except (EOFError, TimeoutError, wire.WireError) as exc:
             self.stop()
-            raise SandboxError(f"the sandbox's python did not start ({type(exc).__name__}); "
-                               f"its output: {self.output()[-2000:]}") from None
+            raise SandboxError(
+                f"the sandbox's python did not start ({type(exc).__name__}); its output: {self.output()[-2000:]}"
+            ) from None
         return child
 
     def _failed_layer(self, setup: dict, policy: Policy) -> str:
         """The layer to switch off after a failed set-up; without one, the sandbox cannot run."""
-        layer = setup.get("layer") or next((name for name in ("namespaces", "landlock", "seccomp")
-                                            if getattr(policy, name)), "")
+        layer = setup.get("layer") or next(
+            (name for name in ("namespaces", "landlock", "seccomp") if getattr(policy, name)), ""
+        )
         if layer not in ("namespaces", "landlock", "seccomp", "cgroup") or not getattr(policy, layer, False):
             raise SandboxError(f"the sandbox could not be set up: {setup['setup_failed']}")
         return layer
@@ -307,7 +323,7 @@ class LocalRuntime:
         finally:
             for fd in (life_r, status_w, req_r, resp_w, log, bulk_fd):
                 os.close(fd)
-        os.set_blocking(req_w, False)   # the grader never blocks on the child: it polls with deadlines
+        os.set_blocking(req_w, False)  # the grader never blocks on the child: it polls with deadlines
         os.set_blocking(resp_r, False)
         self._pipes = (req_w, resp_r)
         self._status_buf = b""
@@ -320,6 +336,7 @@ class LocalRuntime:
         if not self.bulk_bytes:
             return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         import mmap
+
         fd = os.memfd_create("ag-sandbox-callbacks", os.MFD_CLOEXEC)
         os.ftruncate(fd, self.bulk_bytes)  # sparse: pages exist once written
         self._bulk = memoryview(mmap.mmap(fd, self.bulk_bytes))
@@ -335,17 +352,25 @@ class LocalRuntime:
 
     def _config(self, policy: Policy, generation: int) -> dict:
         import numpy
+
         prefixes = {sys.prefix, sys.base_prefix, str(Path(numpy.__file__).parent.parent)}
         return {
-            "namespaces": policy.namespaces and linux.LINUX, "landlock": policy.landlock,
-            "seccomp": policy.seccomp, "cgroup_procs": self.cgroup.procs_files() if policy.cgroup else [],
-            "python": sys.executable, "uid": self.uid,
+            "namespaces": policy.namespaces and linux.LINUX,
+            "landlock": policy.landlock,
+            "seccomp": policy.seccomp,
+            "cgroup_procs": self.cgroup.procs_files() if policy.cgroup else [],
+            "python": sys.executable,
+            "uid": self.uid,
             "root": str(self.tmp / "root"),
             "dirs": {k: str(self.tmp / k) for k in ("code", "work")},
             "binds": sorted(os.path.realpath(p) for p in prefixes) + sorted(prefixes),
-            "hide": self.hide, "tmp_mb": self.limits.tmp_mb, "limits": self.limits.as_dict(),
-            "processes": self._process_cap(policy), "bulk_bytes": self.bulk_bytes,
-            "max_result_bytes": self.limits.max_result_mb * 2**20, "env": CHILD_ENV,
+            "hide": self.hide,
+            "tmp_mb": self.limits.tmp_mb,
+            "limits": self.limits.as_dict(),
+            "processes": self._process_cap(policy),
+            "bulk_bytes": self.bulk_bytes,
+            "max_result_bytes": self.limits.max_result_mb * 2**20,
+            "env": CHILD_ENV,
         }
 
     def _process_cap(self, policy: Policy) -> int:
@@ -360,14 +385,19 @@ class LocalRuntime:
     def _unconfined_root(self, setup: dict) -> bool:
         """The child runs as root with neither namespaces nor Landlock around its files."""
         notes = setup.get("isolation", [])
-        return (os.geteuid() == 0 and not self.in_namespaces and setup.get("uid") is None
-                and not any("Landlock" in n for n in notes))
+        return (
+            os.geteuid() == 0
+            and not self.in_namespaces
+            and setup.get("uid") is None
+            and not any("Landlock" in n for n in notes)
+        )
 
     def _describe(self, setup: dict, policy: Policy) -> str:
         notes = list(setup.get("isolation", []))
         if not self.in_namespaces:
-            why = self.support.why("namespaces") or ("disabled by the caller" if not self.policy.namespaces
-                                                     else "not root / not Linux")
+            why = self.support.why("namespaces") or (
+                "disabled by the caller" if not self.policy.namespaces else "not root / not Linux"
+            )
             notes.insert(0, f"no namespaces ({why})")
             if not any("Landlock" in n for n in notes):
                 failed = self.support.why("landlock")
@@ -377,19 +407,23 @@ class LocalRuntime:
         else:
             notes.append(self._cgroup_note or "cgroup: not used")
             unbound = setup.get("uid") is None and os.geteuid() == 0 and not self.in_namespaces
-            notes.append(f"memory: no cgroup, so at most {self._process_cap(policy)} process(es) of "
-                         f"{self.limits.memory_mb} MB each" + (" (NOT enforced: the child stayed root, which "
-                                                               "RLIMIT_NPROC does not bind)" if unbound else ""))
+            notes.append(
+                f"memory: no cgroup, so at most {self._process_cap(policy)} process(es) of "
+                f"{self.limits.memory_mb} MB each"
+                + (" (NOT enforced: the child stayed root, which RLIMIT_NPROC does not bind)" if unbound else "")
+            )
         if not policy.seccomp and self.support.why("seccomp"):
             notes.append(f"seccomp failed: {self.support.why('seccomp')}")
         lim = self.limits
-        notes.append(f"limits: cpu {lim.cpu_seconds} s per process, memory {lim.memory_mb} MB per process, output "
-                     f"{lim.max_output_bytes} bytes, {lim.max_open_files} files, call {lim.call_seconds:g} s of CPU "
-                     f"(wall clock {lim.call_seconds * lim.wall_factor:g} s"
-                     f"{' + time spent waiting for a CPU (PSI)' if self._measures_starvation() else ''}), "
-                     f"sandbox {lim.wall_seconds:g} s; "
-                     f"CPU time measured {'by the cgroup' if self._cgroup_cpu() else 'from /proc (no cgroup)'}; "
-                     "environment cleared; python -I -S")
+        notes.append(
+            f"limits: cpu {lim.cpu_seconds} s per process, memory {lim.memory_mb} MB per process, output "
+            f"{lim.max_output_bytes} bytes, {lim.max_open_files} files, call {lim.call_seconds:g} s of CPU "
+            f"(wall clock {lim.call_seconds * lim.wall_factor:g} s"
+            f"{' + time spent waiting for a CPU (PSI)' if self._measures_starvation() else ''}), "
+            f"sandbox {lim.wall_seconds:g} s; "
+            f"CPU time measured {'by the cgroup' if self._cgroup_cpu() else 'from /proc (no cgroup)'}; "
+            "environment cleared; python -I -S"
+        )
         return "; ".join(notes)
 
     def _status(self, deadline: float) -> dict:
@@ -434,7 +468,7 @@ class LocalRuntime:
         except (OSError, EOFError, SandboxError):
             pass  # the fork server died: its zombies went to init, which reaps them
         if self.cgroup is not None:
-            self.cgroup.kill()   # anything that left the process tree (a double-forked daemon)
+            self.cgroup.kill()  # anything that left the process tree (a double-forked daemon)
         if self.uid is not None:
             procs.kill_uid(self.uid)
         for fd in (self._status_r, *self._pipes):
@@ -465,8 +499,11 @@ class LocalRuntime:
         """Without a cgroup: the child's CPU (its threads, and the children it waited for) plus
         the orphans its supervisor reaped; 10 ms resolution. Blind to descendants still running
         or never waited for: a student who forks workers can hide their CPU time from it."""
-        return (self._cpu_done + _proc_cpu(self._child_pid, STAT_UTIME, STAT_CSTIME)
-                + _proc_cpu(self._pid, STAT_CUTIME, STAT_CSTIME))
+        return (
+            self._cpu_done
+            + _proc_cpu(self._child_pid, STAT_UTIME, STAT_CSTIME)
+            + _proc_cpu(self._pid, STAT_CUTIME, STAT_CSTIME)
+        )
 
     def describe_death(self, status: int | None) -> str:
         text = procs.describe_status(status, self.limits)

@@ -15,6 +15,7 @@ neighbour that loads the machine cannot make an honest call time out; the wall
 clock is only a backstop (`call_seconds * wall_factor`, and `wall_seconds` for
 the whole sandbox) for code that sleeps or blocks.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,15 +26,25 @@ from .limits import BadOutput, Limits, SandboxError, StudentCrash, StudentExcept
 from .policy import Policy, Support
 from .runtime import LocalRuntime, fork_server  # noqa: F401  (fork_server: re-exported)
 
-LOAD_SECONDS = 10.0     # longest one chunk may take (CPU) to execute at load time
-QUICK_WAIT = 0.05       # an answer within this wall time needs no reading of the CPU time
-MIN_WAIT = 0.01         # shortest sleep between two readings of the sandbox's CPU time
+LOAD_SECONDS = 10.0  # longest one chunk may take (CPU) to execute at load time
+QUICK_WAIT = 0.05  # an answer within this wall time needs no reading of the CPU time
+MIN_WAIT = 0.01  # shortest sleep between two readings of the sandbox's CPU time
 CALLBACK_FAILED = "the function {name}() provided by the grader failed on the arguments it was given"
 
 
 class Sandbox:
-    def __init__(self, chunks, limits: Limits | None = None, slot: int = 0, *, policy: Policy | None = None,
-                 support: Support | None = None, hide=(), callbacks: dict | None = None, runtime=None):
+    def __init__(
+        self,
+        chunks,
+        limits: Limits | None = None,
+        slot: int = 0,
+        *,
+        policy: Policy | None = None,
+        support: Support | None = None,
+        hide=(),
+        callbacks: dict | None = None,
+        runtime=None,
+    ):
         """chunks: [Chunk(label, source)] from Extraction.chunks_for(names).
 
         policy: the isolation layers to use (default: all that the machine offers;
@@ -53,14 +64,14 @@ class Sandbox:
         self.load_errors: dict[str, str] = {}
         self.restarts = 0
         self.last_call_seconds = 0.0
-        self.callback_errors: list[str] = []   # the grader's exceptions in callbacks (instructor log only)
-        self._callback_seconds = 0.0           # grader CPU spent serving callbacks
+        self.callback_errors: list[str] = []  # the grader's exceptions in callbacks (instructor log only)
+        self._callback_seconds = 0.0  # grader CPU spent serving callbacks
         self._failures: dict[str, tuple[int, Exception]] = {}  # function -> (crashes + timeouts, last)
         self._answer_caps = wire.Caps(max_bytes=self.limits.max_result_mb * 2**20)
         self._argument_caps = wire.Caps(max_bytes=self.limits.callback_max_mb * 2**20)
         bulk = self.limits.callback_max_mb * 2**20 if self.callbacks else 0
         self._runtime = runtime or LocalRuntime(self.limits, slot, policy or Policy(), support, hide, bulk)
-        self._skip: set[int] = set()       # chunks that killed or hung the child at load
+        self._skip: set[int] = set()  # chunks that killed or hung the child at load
         self._child = None
         self._opened = False
         self._deadline = None
@@ -104,8 +115,9 @@ class Sandbox:
         """Instantiate the student's class in the child -> Handle."""
         return self._request("new", cls_name, (list(args), kwargs), False, timeout)
 
-    def method(self, handle: wire.Handle, name: str, *args, echo_args: bool = False,
-               timeout: float | None = None, **kwargs):
+    def method(
+        self, handle: wire.Handle, name: str, *args, echo_args: bool = False, timeout: float | None = None, **kwargs
+    ):
         return self._request("method", name, (handle, list(args), kwargs), echo_args, timeout)
 
     def getattr(self, handle: wire.Handle, name: str, timeout: float | None = None):
@@ -157,8 +169,11 @@ class Sandbox:
                 continue
             self.load_errors.pop(chunk.label, None)
             try:  # definitions run in an instant; a class body that computes gets LOAD_SECONDS
-                self._exchange({"op": "exec", "name": f"{self._child.code_dir}/{i:03d}.py", "label": chunk.label},
-                               None, min(self.limits.call_seconds, LOAD_SECONDS))
+                self._exchange(
+                    {"op": "exec", "name": f"{self._child.code_dir}/{i:03d}.py", "label": chunk.label},
+                    None,
+                    min(self.limits.call_seconds, LOAD_SECONDS),
+                )
             except StudentException as exc:
                 self.load_errors[chunk.label] = f"{exc.exc_type}: {exc.message}"
             except (StudentTimeout, StudentCrash, BadOutput) as exc:
@@ -169,8 +184,11 @@ class Sandbox:
 
     def _bind_callbacks(self) -> None:
         if self.callbacks:
-            self._exchange({"op": "bind", "name": ""}, {"names": sorted(self.callbacks),
-                                                          "max_bytes": self._callback_caps().max_bytes}, LOAD_SECONDS)
+            self._exchange(
+                {"op": "bind", "name": ""},
+                {"names": sorted(self.callbacks), "max_bytes": self._callback_caps().max_bytes},
+                LOAD_SECONDS,
+            )
 
     def _kill(self) -> int | None:
         self._child = None
@@ -191,8 +209,7 @@ class Sandbox:
             if not self._opened:
                 raise SandboxError("use the Sandbox in a `with` block (or call start())")
             if self.restarts >= self.limits.max_restarts:
-                raise StudentCrash(f"gave up: the submission's code crashed or timed out "
-                                   f"{self.restarts + 1} times")
+                raise StudentCrash(f"gave up: the submission's code crashed or timed out {self.restarts + 1} times")
             self.restarts += 1
             self._boot()
         self._check_handles(value)
@@ -201,7 +218,7 @@ class Sandbox:
             return self._exchange(header, value, timeout or self.limits.call_seconds)
         except (StudentTimeout, StudentCrash) as exc:  # counted per function: one broken
             count = self._failures.get(what, (0, None))[0] + 1  # function must not use up the
-            self._failures[what] = (count, exc)                 # restarts other items need
+            self._failures[what] = (count, exc)  # restarts other items need
             raise
 
     def _exchange(self, header: dict, value, cpu_limit: float):
@@ -228,9 +245,14 @@ class Sandbox:
             raise StudentTimeout(f"{what}: used more than {cpu_limit:g} s of CPU time") from None
         except TimeoutError:
             self._kill()
-            raise StudentTimeout(f"{what}: no answer within {clock.deadline - now:.3g} s of wall-clock time" +
-                                 (" (the submission's whole time budget)" if clock.budget_bound else
-                                  " (waiting, sleeping, or far too slow)")) from None
+            raise StudentTimeout(
+                f"{what}: no answer within {clock.deadline - now:.3g} s of wall-clock time"
+                + (
+                    " (the submission's whole time budget)"
+                    if clock.budget_bound
+                    else " (waiting, sleeping, or far too slow)"
+                )
+            ) from None
         except (EOFError, BrokenPipeError):
             status = self._kill()
             raise StudentCrash(f"{what}: the process running it {self._runtime.describe_death(status)}") from None
@@ -241,7 +263,7 @@ class Sandbox:
             self.last_call_seconds = time.monotonic() - now
         return self._interpret(answer, arrays, what)
 
-    def _serve_callback(self, request: dict, arrays, clock: "CallClock") -> None:
+    def _serve_callback(self, request: dict, arrays, clock: CallClock) -> None:
         """Run a grader-provided function for the child and send back its plain-data result.
 
         Accepted: a registered name and (args list, kwargs dict) of plain data within the
@@ -263,7 +285,7 @@ class Sandbox:
             result = self.callbacks[name](*args[0], **args[1])
             tree, buffers = wire.encode(result, caps=wire.TRUSTED)
             reply = wire.frame({"kind": "return", "value": tree}, buffers, self._child.bulk)
-        except Exception as exc:  # noqa: BLE001 - the grader's function failed on student data
+        except Exception as exc:
             self.callback_errors.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
             reply = wire.frame({"kind": "raise", "message": CALLBACK_FAILED.format(name=name)}, [])
         finally:
@@ -287,14 +309,17 @@ class Sandbox:
                 self._kill()
                 raise BadOutput(f"{what}: unreadable answer ({exc})") from None
         if kind == "error":
-            text = {k: answer.get(k) if type(answer.get(k)) is str else "" for k in
-                    ("type", "message", "where", "traceback")}
+            text = {
+                k: answer.get(k) if type(answer.get(k)) is str else ""
+                for k in ("type", "message", "where", "traceback")
+            }
             if text["type"] == "MemoryError":
                 text["message"] += f" (the sandbox allows {self.limits.memory_mb} MB per process)"
             if "[Errno 27]" in text["message"]:  # EFBIG: python ignores SIGXFSZ, so print() raises
                 text["message"] += f" (output limit: at most {self.limits.max_output_bytes} bytes may be printed)"
-            raise StudentException(text["type"][:80] or "Exception", text["message"][:2000],
-                                   text["where"][:200], text["traceback"][:4000])
+            raise StudentException(
+                text["type"][:80] or "Exception", text["message"][:2000], text["where"][:200], text["traceback"][:4000]
+            )
         if kind == "bad" and type(answer.get("message")) is str:
             raise BadOutput(f"{what}: {answer['message'][:300]}")
         self._kill()
@@ -308,8 +333,10 @@ class Sandbox:
         while stack:
             v = stack.pop()
             if type(v) is wire.Handle and (self._child is None or v.generation != self._child.generation):
-                raise StudentCrash(f"{v.type_name} object #{v.id} was lost when the sandbox restarted "
-                                   "after an earlier crash or timeout")
+                raise StudentCrash(
+                    f"{v.type_name} object #{v.id} was lost when the sandbox restarted "
+                    "after an earlier crash or timeout"
+                )
             if type(v) in (tuple, list):
                 stack.extend(v)
             elif type(v) is dict:
@@ -339,11 +366,11 @@ class CallClock:
         self.started, self.allowed = now, cpu_limit * sandbox.limits.wall_factor
         self.deadline = min(now + self.allowed, sandbox._deadline)
         self.budget_bound = now + self.allowed >= sandbox._deadline
-        self.base: float | None = None   # the sandbox's CPU time when metering began
+        self.base: float | None = None  # the sandbox's CPU time when metering began
         self.starved_base: float | None = None  # its CPU-wait time then
-        self.checked = now               # when the CPU time was last compared with the limit
-        self.callbacks = 0.0             # grader CPU time in this call's callbacks
-        self.callback_wall = 0.0         # and their wall-clock time
+        self.checked = now  # when the CPU time was last compared with the limit
+        self.callbacks = 0.0  # grader CPU time in this call's callbacks
+        self.callback_wall = 0.0  # and their wall-clock time
         self.cpus = max(1, os.cpu_count() or 1)  # the most CPU time one wall second can hold
 
     def meter(self) -> None:

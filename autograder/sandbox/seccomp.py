@@ -24,67 +24,158 @@ or into another process, and numpy homework needs none of them:
                        answers ENOSYS so the C library falls back to clone
 Foreign system-call ABIs (i386 or x32 on x86_64) are refused wholesale.
 """
+
 import ctypes
 import errno
 import struct
 
 try:
-    from . import linux        # the grader and the tests: autograder.sandbox.seccomp
+    from . import linux  # the grader and the tests: autograder.sandbox.seccomp
 except ImportError:
-    import linux               # the fork server: this directory is on sys.path
+    import linux  # the fork server: this directory is on sys.path
 
 # <linux/audit.h>: the architecture tag the kernel puts in seccomp_data.arch
 AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 X32_SYSCALL_BIT = 0x40000000  # x86_64's x32 ABI: same arch tag, numbers with this bit
 
-DENIED = ("add_key", "request_key", "keyctl",
-          "shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semtimedop", "semctl",
-          "msgget", "msgsnd", "msgrcv", "msgctl",
-          "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
-          "socket",
-          "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp", "process_madvise",
-          "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
-          "unshare", "setns")
+DENIED = (
+    "add_key",
+    "request_key",
+    "keyctl",
+    "shmget",
+    "shmat",
+    "shmdt",
+    "shmctl",
+    "semget",
+    "semop",
+    "semtimedop",
+    "semctl",
+    "msgget",
+    "msgsnd",
+    "msgrcv",
+    "msgctl",
+    "mq_open",
+    "mq_unlink",
+    "mq_timedsend",
+    "mq_timedreceive",
+    "mq_notify",
+    "mq_getsetattr",
+    "socket",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "pidfd_getfd",
+    "kcmp",
+    "process_madvise",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "unshare",
+    "setns",
+)
 NOT_IMPLEMENTED = ("clone3",)  # ENOSYS: the caller falls back to clone, whose flags we can see
 ARGUMENT_CHECKED = ("clone",)  # denied only with a namespace flag in its first argument
 
 # From the kernel's arch/x86/entry/syscalls/syscall_64.tbl and include/uapi/asm-generic/unistd.h.
 SYSCALLS = {
     "x86_64": {
-        "add_key": 248, "request_key": 249, "keyctl": 250,
-        "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65, "semctl": 66,
-        "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71,
-        "mq_open": 240, "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244,
-        "mq_getsetattr": 245, "socket": 41, "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311,
-        "pidfd_getfd": 438, "kcmp": 312, "process_madvise": 440, "bpf": 321, "perf_event_open": 298,
-        "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
-        "unshare": 272, "setns": 308, "clone3": 435, "clone": 56,
+        "add_key": 248,
+        "request_key": 249,
+        "keyctl": 250,
+        "shmget": 29,
+        "shmat": 30,
+        "shmctl": 31,
+        "shmdt": 67,
+        "semget": 64,
+        "semop": 65,
+        "semctl": 66,
+        "semtimedop": 220,
+        "msgget": 68,
+        "msgsnd": 69,
+        "msgrcv": 70,
+        "msgctl": 71,
+        "mq_open": 240,
+        "mq_unlink": 241,
+        "mq_timedsend": 242,
+        "mq_timedreceive": 243,
+        "mq_notify": 244,
+        "mq_getsetattr": 245,
+        "socket": 41,
+        "ptrace": 101,
+        "process_vm_readv": 310,
+        "process_vm_writev": 311,
+        "pidfd_getfd": 438,
+        "kcmp": 312,
+        "process_madvise": 440,
+        "bpf": 321,
+        "perf_event_open": 298,
+        "userfaultfd": 323,
+        "io_uring_setup": 425,
+        "io_uring_enter": 426,
+        "io_uring_register": 427,
+        "unshare": 272,
+        "setns": 308,
+        "clone3": 435,
+        "clone": 56,
     },
     "aarch64": {
-        "add_key": 217, "request_key": 218, "keyctl": 219,
-        "shmget": 194, "shmctl": 195, "shmat": 196, "shmdt": 197, "semget": 190, "semctl": 191,
-        "semtimedop": 192, "semop": 193, "msgget": 186, "msgctl": 187, "msgrcv": 188, "msgsnd": 189,
-        "mq_open": 180, "mq_unlink": 181, "mq_timedsend": 182, "mq_timedreceive": 183, "mq_notify": 184,
-        "mq_getsetattr": 185, "socket": 198, "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271,
-        "pidfd_getfd": 438, "kcmp": 272, "process_madvise": 440, "bpf": 280, "perf_event_open": 241,
-        "userfaultfd": 282, "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
-        "unshare": 97, "setns": 268, "clone3": 435, "clone": 220,
+        "add_key": 217,
+        "request_key": 218,
+        "keyctl": 219,
+        "shmget": 194,
+        "shmctl": 195,
+        "shmat": 196,
+        "shmdt": 197,
+        "semget": 190,
+        "semctl": 191,
+        "semtimedop": 192,
+        "semop": 193,
+        "msgget": 186,
+        "msgctl": 187,
+        "msgrcv": 188,
+        "msgsnd": 189,
+        "mq_open": 180,
+        "mq_unlink": 181,
+        "mq_timedsend": 182,
+        "mq_timedreceive": 183,
+        "mq_notify": 184,
+        "mq_getsetattr": 185,
+        "socket": 198,
+        "ptrace": 117,
+        "process_vm_readv": 270,
+        "process_vm_writev": 271,
+        "pidfd_getfd": 438,
+        "kcmp": 272,
+        "process_madvise": 440,
+        "bpf": 280,
+        "perf_event_open": 241,
+        "userfaultfd": 282,
+        "io_uring_setup": 425,
+        "io_uring_enter": 426,
+        "io_uring_register": 427,
+        "unshare": 97,
+        "setns": 268,
+        "clone3": 435,
+        "clone": 220,
     },
 }
 
 # <linux/filter.h> classic BPF opcodes
-BPF_LD_W_ABS = 0x00 | 0x00 | 0x20      # BPF_LD | BPF_W | BPF_ABS
-BPF_JEQ_K = 0x05 | 0x10 | 0x00         # BPF_JMP | BPF_JEQ | BPF_K
-BPF_JGE_K = 0x05 | 0x30 | 0x00         # BPF_JMP | BPF_JGE | BPF_K
-BPF_JSET_K = 0x05 | 0x40 | 0x00        # BPF_JMP | BPF_JSET | BPF_K
-BPF_RET_K = 0x06 | 0x00                # BPF_RET | BPF_K
+BPF_LD_W_ABS = 0x00 | 0x00 | 0x20  # BPF_LD | BPF_W | BPF_ABS
+BPF_JEQ_K = 0x05 | 0x10 | 0x00  # BPF_JMP | BPF_JEQ | BPF_K
+BPF_JGE_K = 0x05 | 0x30 | 0x00  # BPF_JMP | BPF_JGE | BPF_K
+BPF_JSET_K = 0x05 | 0x40 | 0x00  # BPF_JMP | BPF_JSET | BPF_K
+BPF_RET_K = 0x06 | 0x00  # BPF_RET | BPF_K
 # <linux/seccomp.h> return actions
 SECCOMP_RET_KILL_PROCESS = 0x80000000
 SECCOMP_RET_ERRNO = 0x00050000
 SECCOMP_RET_ALLOW = 0x7FFF0000
 # struct seccomp_data { int nr; __u32 arch; __u64 instruction_pointer; __u64 args[6]; }
 OFFSET_NR, OFFSET_ARCH, OFFSET_ARG0_LOW = 0, 4, 16  # ARG0_LOW: little-endian machines only
-_FILTER = struct.Struct("=HBBI")       # struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }
+_FILTER = struct.Struct("=HBBI")  # struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }
 
 
 class _SockFprog(ctypes.Structure):  # struct sock_fprog { unsigned short len; struct sock_filter *filter; }
@@ -104,10 +195,13 @@ def program(machine: str = linux.MACHINE) -> list[tuple[int, int, int, int]]:
     body += [("if", table[name], "eperm") for name in DENIED]
     body += [("if", table[name], "enosys") for name in NOT_IMPLEMENTED]
     # last: clone with a namespace flag -> EPERM, else fall through to "allow", the first exit
-    body += [("if_not", table["clone"], "allow"), ("ld", OFFSET_ARG0_LOW),
-             ("if_any_bit", linux.CLONE_NEW_ANY, "eperm")]
-    exits = {"allow": SECCOMP_RET_ALLOW, "kill": SECCOMP_RET_KILL_PROCESS,
-             "eperm": SECCOMP_RET_ERRNO | errno.EPERM, "enosys": SECCOMP_RET_ERRNO | errno.ENOSYS}
+    body += [("if_not", table["clone"], "allow"), ("ld", OFFSET_ARG0_LOW), ("if_any_bit", linux.CLONE_NEW_ANY, "eperm")]
+    exits = {
+        "allow": SECCOMP_RET_ALLOW,
+        "kill": SECCOMP_RET_KILL_PROCESS,
+        "eperm": SECCOMP_RET_ERRNO | errno.EPERM,
+        "enosys": SECCOMP_RET_ERRNO | errno.ENOSYS,
+    }
     where = {label: len(body) + i for i, label in enumerate(exits)}
     out = []
     for i, (op, *arg) in enumerate(body):
@@ -130,5 +224,7 @@ def install() -> str:
 
     fprog = _SockFprog(len(instructions), ctypes.addressof(filters))
     linux.prctl(linux.PR_SET_SECCOMP, linux.SECCOMP_MODE_FILTER, ctypes.byref(fprog))
-    return ("system calls: seccomp denies keyrings, SysV/POSIX IPC, socket(), ptrace and other "
-            "processes' memory, io_uring, bpf, new namespaces")
+    return (
+        "system calls: seccomp denies keyrings, SysV/POSIX IPC, socket(), ptrace and other "
+        "processes' memory, io_uring, bpf, new namespaces"
+    )

@@ -22,6 +22,7 @@ The child reports the isolation it reached on the status pipe before it serves;
 a layer that fails to set up is reported by name ({"setup_failed", "layer"}) and
 the grader steps down that layer alone.
 """
+
 import ctypes
 import fcntl
 import json
@@ -36,10 +37,31 @@ import time
 import landlock
 import linux
 import seccomp
-from linux import (CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, LINUX, MNT_DETACH,
-                   MS_BIND, MS_NOATIME, MS_NODEV, MS_NODIRATIME, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY,
-                   MS_REC, MS_RELATIME, MS_REMOUNT, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG,
-                   mount, prctl)
+from linux import (
+    CLONE_NEWIPC,
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    CLONE_NEWUSER,
+    LINUX,
+    MNT_DETACH,
+    MS_BIND,
+    MS_NOATIME,
+    MS_NODEV,
+    MS_NODIRATIME,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_REC,
+    MS_RELATIME,
+    MS_REMOUNT,
+    PR_SET_CHILD_SUBREAPER,
+    PR_SET_NO_NEW_PRIVS,
+    PR_SET_PDEATHSIG,
+    mount,
+    prctl,
+)
 
 SETUP_FAILED = 97
 
@@ -58,6 +80,7 @@ def status_line(obj):
 
 # ------------------------------------------------------------------ private root
 
+
 def bind(src, target, readonly=True, flags=MS_NOSUID | MS_NODEV):
     if os.path.isdir(src):
         os.makedirs(target, exist_ok=True)
@@ -72,8 +95,14 @@ def locked_flags(path):
     """The source mount's nosuid/nodev/noexec/atime flags: inside a user namespace a
     remount may not clear them (EPERM), so carry them over."""
     f = os.statvfs(path).f_flag
-    pairs = [(os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
-             (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME)]
+    pairs = [
+        (os.ST_NOSUID, MS_NOSUID),
+        (os.ST_NODEV, MS_NODEV),
+        (os.ST_NOEXEC, MS_NOEXEC),
+        (os.ST_NOATIME, MS_NOATIME),
+        (os.ST_NODIRATIME, MS_NODIRATIME),
+        (os.ST_RELATIME, MS_RELATIME),
+    ]
     return sum(ms for st, ms in pairs if f & st)
 
 
@@ -166,15 +195,28 @@ def drop_root_capabilities():
 
 # ------------------------------------------------------------------ Landlock
 
+
 def landlock_paths(cfg):
-    system = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/ld.so.cache",
-              "/etc/localtime", "/dev/urandom", "/dev/random", "/dev/zero"]
-    read_only = [os.path.realpath(p) for p in system] + cfg["binds"] + \
-        [cfg["dirs"]["code"]]
+    system = [
+        "/usr",
+        "/bin",
+        "/sbin",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/libx32",
+        "/etc/ld.so.cache",
+        "/etc/localtime",
+        "/dev/urandom",
+        "/dev/random",
+        "/dev/zero",
+    ]
+    read_only = [os.path.realpath(p) for p in system] + cfg["binds"] + [cfg["dirs"]["code"]]
     return read_only, [cfg["dirs"]["work"], "/dev/null"]
 
 
 # ------------------------------------------------------------------ the child
+
 
 def world_usable(path):
     """True when another uid can reach and run `path` (every parent dir o+x)."""
@@ -200,8 +242,9 @@ def set_limits(cfg, uid, running):
     # RLIMIT_NPROC counts every process of the uid: with a shared uid, allow what already runs.
     base = 0 if uid is not None else running
     resource.setrlimit(resource.RLIMIT_NPROC, (base + processes,) * 2)
-    return (f"process count: at most {processes} (RLIMIT_NPROC)" + ("" if uid is not None else
-            " more than the user already runs"))
+    return f"process count: at most {processes} (RLIMIT_NPROC)" + (
+        "" if uid is not None else " more than the user already runs"
+    )
 
 
 def count_processes(uid):
@@ -229,7 +272,7 @@ def layer(name, fn, *args):
     """Run one isolation layer's set-up; a failure names the layer, so the grader steps down it alone."""
     try:
         return fn(*args)
-    except Exception as exc:  # noqa: BLE001 - any failure of a layer's set-up means "not on this machine"
+    except Exception as exc:
         raise LayerFailed(name, exc) from None
 
 
@@ -238,7 +281,8 @@ NAMESPACE_NOTES = [
     "/dev/shm of its own); hidden tests, solutions and OUT are not visible",
     "network: none (empty network namespace; abstract unix sockets are private to it)",
     "processes: own PID namespace (the grader's /proc is not visible; everything dies with the child)",
-    "IPC: own IPC namespace (SysV objects die with it)"]
+    "IPC: own IPC namespace (SysV objects die with it)",
+]
 
 
 def confine_files(cfg, ns):
@@ -248,9 +292,14 @@ def confine_files(cfg, ns):
         layer("namespaces", build_root, cfg)
         return list(NAMESPACE_NOTES), "/tmp/work"
     version = landlock.abi() if cfg["landlock"] else 0
-    notes = layer("landlock", landlock.restrict, *landlock_paths(cfg), version) if version else [
-        "filesystem: NOT private (the child can read whatever its uid can; it may leave files in "
-        "world-writable directories, which the grader removes afterwards only for a sandbox uid)"]
+    notes = (
+        layer("landlock", landlock.restrict, *landlock_paths(cfg), version)
+        if version
+        else [
+            "filesystem: NOT private (the child can read whatever its uid can; it may leave files in "
+            "world-writable directories, which the grader removes afterwards only for a sandbox uid)"
+        ]
+    )
     notes.append("processes: process group" + (" + subreaper" if LINUX else "") + " killed at the end")
     return notes, cfg["dirs"]["work"]
 
@@ -268,8 +317,9 @@ def switch_user(cfg, ns, uid, cwd):
         return f"user: uid {uid}, no capabilities, no_new_privs", uid
     if os.getuid() == 0:
         return drop_root_capabilities(), None
-    return (f"user: the grader's own uid {os.getuid()}" + (" in a user namespace, every capability cleared"
-                                                           if ns else "")), None
+    return (
+        f"user: the grader's own uid {os.getuid()}" + (" in a user namespace, every capability cleared" if ns else "")
+    ), None
 
 
 def channel_notes(notes, ns, filtered):
@@ -300,7 +350,7 @@ def isolate_and_serve(cfg, ns):
     except LayerFailed as exc:
         status_line({"setup_failed": str(exc), "layer": exc.layer})
         os._exit(SETUP_FAILED)
-    except Exception as exc:  # noqa: BLE001 - report and let the grader step down
+    except Exception as exc:
         status_line({"setup_failed": f"{type(exc).__name__}: {exc}", "layer": ""})
         os._exit(SETUP_FAILED)
     status_line({"isolation": notes, "uid": uid, "namespaces": ns})
@@ -321,9 +371,10 @@ def serve_student_code(cfg, env):
 
         import child
         import numpy
+
         numpy.random.seed()  # fresh entropy, as in a new interpreter (not the fork server's state)
         random.seed()
-    except BaseException:  # noqa: BLE001 - the grader sees the child die before its hello
+    except BaseException:
         os._exit(127)
     try:
         child.main(int(cfg["max_result_bytes"]), int(cfg["bulk_bytes"]))
@@ -341,6 +392,7 @@ def clear_capabilities():
 
 
 # ------------------------------------------------------------------ supervision
+
 
 def children_of(pid):
     try:
@@ -412,8 +464,9 @@ def run(cfg):
         uid, gid = os.getuid(), os.getgid()
         user_ns = CLONE_NEWUSER if uid != 0 else 0
         try:
-            linux.check(linux.libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | user_ns),
-                        "unshare")
+            linux.check(
+                linux.libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | user_ns), "unshare"
+            )
             ns = True
         except OSError as exc:
             status_line({"note": f"namespaces unavailable: {exc.strerror}", "layer": "namespaces"})

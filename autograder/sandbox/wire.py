@@ -14,6 +14,7 @@ server, before any student code exists (the child never sees the repository). De
 (dtype whitelist, caps on sizes, items and depth) because the grader treats
 every byte from the child as hostile: anything else raises WireError.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,11 +27,12 @@ from dataclasses import dataclass
 import numpy as np
 
 # Plain numeric dtypes only: no object, str, void/structured, datetime or complex.
-DTYPES = frozenset(["bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
-                    "uint32", "uint64", "float16", "float32", "float64"])
+DTYPES = frozenset(
+    ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32", "float64"]
+)
 _LEN = struct.Struct(">I")
 WRITEV_MAX = 512  # pieces per writev(2) call (IOV_MAX is 1024 on Linux)
-BULK_ALIGN = 64   # arrays in shared memory start on cache-line boundaries
+BULK_ALIGN = 64  # arrays in shared memory start on cache-line boundaries
 _ITEMSIZE = {name: np.dtype(name).itemsize for name in DTYPES}
 _BY_KIND_AND_SIZE = {(np.dtype(name).kind, np.dtype(name).itemsize): name for name in DTYPES}
 
@@ -42,11 +44,12 @@ class WireError(Exception):
 @dataclass(frozen=True)
 class Caps:
     """Upper bounds a decoder enforces before allocating anything."""
-    max_bytes: int = 256 * 2**20      # all arrays of one frame together
-    max_header: int = 8 * 2**20       # JSON header bytes
-    max_items: int = 200_000          # nodes in the value tree
-    max_depth: int = 24               # nesting of tuples/lists/dicts
-    max_str: int = 100_000            # characters of one string
+
+    max_bytes: int = 256 * 2**20  # all arrays of one frame together
+    max_header: int = 8 * 2**20  # JSON header bytes
+    max_items: int = 200_000  # nodes in the value tree
+    max_depth: int = 24  # nesting of tuples/lists/dicts
+    max_str: int = 100_000  # characters of one string
     max_ndim: int = 32
 
 
@@ -58,6 +61,7 @@ class Handle:
     """An object living in the sandbox's child process (a student class instance,
     a cache that is not plain data...). Pass it back as an argument; it is only
     valid in the child `generation` it was made in."""
+
     id: int
     type_name: str
     generation: int = 0
@@ -67,6 +71,7 @@ class Handle:
 
 
 # ------------------------------------------------------------------ encoding
+
 
 def dtype_name(dtype: np.dtype) -> str | None:
     """The wire name of a plain numeric dtype, whatever its byte order; None for anything
@@ -143,7 +148,7 @@ def frame(header: dict, buffers: list[np.ndarray], bulk: memoryview | None = Non
         if end <= len(bulk):
             for b, start in zip(buffers, offsets):
                 if b.nbytes:
-                    bulk[start:start + b.nbytes] = memoryview(b).cast("B")
+                    bulk[start : start + b.nbytes] = memoryview(b).cast("B")
             return _head(dict(header, buffers=specs, bulk=True))
     return _head(dict(header, buffers=specs)) + [memoryview(b).cast("B") for b in buffers if b.nbytes]
 
@@ -163,6 +168,7 @@ def bulk_offsets(sizes: list[int]) -> tuple[list[int], int]:
 
 
 # ------------------------------------------------------------------ decoding
+
 
 def _reject_constant(name):
     raise WireError(f"JSON constant {name} is not allowed")
@@ -195,9 +201,15 @@ def buffer_spec(spec, caps: Caps) -> tuple[str, tuple]:
     """[dtype, shape] from a header -> (dtype, shape), or WireError. The shape is checked with
     its zero dimensions left out too: an empty array announced as (0, 10**18) is refused here,
     not by numpy in the reader."""
-    if not (type(spec) is list and len(spec) == 2 and type(spec[0]) is str and spec[0] in DTYPES
-            and type(spec[1]) is list and len(spec[1]) <= caps.max_ndim
-            and all(type(n) is int and 0 <= n <= caps.max_bytes for n in spec[1])):
+    if not (
+        type(spec) is list
+        and len(spec) == 2
+        and type(spec[0]) is str
+        and spec[0] in DTYPES
+        and type(spec[1]) is list
+        and len(spec[1]) <= caps.max_ndim
+        and all(type(n) is int and 0 <= n <= caps.max_bytes for n in spec[1])
+    ):
         raise WireError(f"bad buffer description {str(spec)[:80]}")
     extent = _ITEMSIZE[spec[0]]
     for n in spec[1]:
@@ -248,8 +260,13 @@ def decode(tree, arrays: list[np.ndarray], *, on_handle=None, caps: Caps = Caps(
                     raise WireError("malformed dict entry")
                 out[pair[0]] = dec(pair[1], depth + 1)
             return out
-        if (tag == "handle" and on_handle is not None and len(args) == 2 and type(args[0]) is int
-                and type(args[1]) is str):
+        if (
+            tag == "handle"
+            and on_handle is not None
+            and len(args) == 2
+            and type(args[0]) is int
+            and type(args[1]) is str
+        ):
             return on_handle(args[0], args[1][:80])
         raise WireError(f"unexpected value node {str(node)[:60]}")
 
@@ -269,6 +286,7 @@ def _bad(msg):
 
 # ------------------------------------------------------------------ pipes
 
+
 def write_frame(fd: int, pieces, deadline: float | None = None) -> None:
     """Write all pieces to fd, as few system calls as the pipe allows (one wake-up of the
     reader per frame, not one per piece). With a deadline, fd must be non-blocking;
@@ -287,8 +305,9 @@ def write_frame(fd: int, pieces, deadline: float | None = None) -> None:
                 views[0], n = views[0][n:], 0
 
 
-def read_frame(fd: int, caps: Caps, deadline: float | None = None,
-               bulk: memoryview | None = None) -> tuple[dict, list[np.ndarray]]:
+def read_frame(
+    fd: int, caps: Caps, deadline: float | None = None, bulk: memoryview | None = None
+) -> tuple[dict, list[np.ndarray]]:
     """One frame -> (header, arrays). EOFError when the writer is gone,
     TimeoutError at the deadline, WireError for anything malformed. Arrays of a bulk
     frame are copied out of `bulk` into arrays of their own: the writer may change the

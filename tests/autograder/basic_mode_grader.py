@@ -1,5 +1,6 @@
 """`autograde --grader basic_mode_grader:grade`: the real grader on a machine that offers
 neither namespaces nor Landlock (what a root grader gets in a default Docker container)."""
+
 from autograder.runner import grade_submission, warm_up
 from autograder.sandbox.policy import SUPPORT
 

@@ -2,6 +2,7 @@
 kit's root CI a child in those modes stays root, which the sandbox refuses unless
 told that a throwaway machine grades one hand-in (runtime.UNCONFINED_ROOT). Those test
 modules say so; test_sandbox_refusal checks the refusal itself."""
+
 import pytest
 
 from autograder.sandbox.runtime import ALLOW_UNCONFINED_ROOT

@@ -10,16 +10,18 @@ batch exits 0, the row's status starts with `status` and says every word of
 marks (the attack costs the attacker only what it attacked), and CANARY is
 nowhere in what the kit wrote.
 """
+
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+
+from variants import code_cell, make_submission
 
 from course.config import load_config
-from variants import code_cell, make_submission
 
 CFG = load_config()
 P1, P2 = CFG.notebooks["part1"], CFG.notebooks["part2"]
@@ -32,12 +34,12 @@ FOLDER_FORGE = "\x1b[31mforged\nhonest_b: 0 points, 0.00 s, ok"
 
 @dataclass(frozen=True)
 class Expect:
-    status: str                       # "not_gradable" / "partial" / "ok"
+    status: str  # "not_gradable" / "partial" / "ok"
     says: tuple[str, ...] = ()
     zero_parts: tuple[str, ...] = ()
     full_parts: tuple[str, ...] = ()
-    notice: str = ""                  # a word of the run log's "notice:" lines for this student
-    seconds: float = 60.0             # grading time bound: each unbounded attack took minutes or forever
+    notice: str = ""  # a word of the run log's "notice:" lines for this student
+    seconds: float = 60.0  # grading time bound: each unbounded attack took minutes or forever
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class HandIn:
     build: Callable[[Path, Path], None]
     expect: Expect
     what: str = ""
-    raw_name: str = ""                # the folder's name when the id is not it
+    raw_name: str = ""  # the folder's name when the id is not it
     tags: tuple[str, ...] = field(default=())
 
 
@@ -69,6 +71,7 @@ def nb_text(*cells: str) -> str:
 
 
 # ------------------------------------------------------------------- builders
+
 
 def _link_files(subs, secret):
     (subs / "link_files").mkdir()
@@ -128,8 +131,9 @@ def _ipython_flood(subs, secret):
 
 
 def _dense_cell(subs, secret):
-    honest(subs, "dense_cell", edit=lambda part, nb: part == "part1" and nb["cells"].append(
-        code_cell("x = 1\n" * 750_000)))
+    honest(
+        subs, "dense_cell", edit=lambda part, nb: part == "part1" and nb["cells"].append(code_cell("x = 1\n" * 750_000))
+    )
 
 
 def _code_cap(subs, secret):
@@ -138,8 +142,17 @@ def _code_cap(subs, secret):
 
 
 def _parse_bombs(subs, secret):
-    honest(subs, "parse_bombs", parts=("part2",), extra_cells=[
-        "x = " + "-" * 90_000 + "1", "y = " + "+".join(["a"] * 40_000), "z = 1\x00", "w = " + "(" * 250 + ")" * 250])
+    honest(
+        subs,
+        "parse_bombs",
+        parts=("part2",),
+        extra_cells=[
+            "x = " + "-" * 90_000 + "1",
+            "y = " + "+".join(["a"] * 40_000),
+            "z = 1\x00",
+            "w = " + "(" * 250 + ")" * 250,
+        ],
+    )
 
 
 def _name_forge(subs, secret):
@@ -160,6 +173,7 @@ def _collide(subs, secret):
 def _formula(sid):
     def build(subs, secret):
         honest(subs, sid)
+
     return build
 
 
@@ -196,40 +210,84 @@ HANDINS: dict[str, HandIn] = {
     "link_relative": HandIn(_link_relative, LINK, "a relative link out of SUBMISSIONS"),
     "link_nbgrader": HandIn(_link_nbgrader, LINK, "nbgrader's assignment folder is a link"),
     "loose_link": HandIn(_loose_link, LINK, "a loose file in the root links to the solutions"),
-    "link_mixed": HandIn(_link_mixed, Expect("partial", zero_parts=("part1",), full_parts=("part2",),
-                                             notice="symbolic link"), "one real notebook, one link"),
-    "fifo": HandIn(_fifo, Expect("partial", zero_parts=("part1",), full_parts=("part2",), notice="not a regular"),
-                   "Part 1 is a FIFO (blocks a reader forever)"),
-    "fifo_loose": HandIn(_fifo_loose, Expect("not_gradable", ("not a regular file",), zero_parts=("part1", "part2")),
-                         "a FIFO in the root"),
-    "deep_json": HandIn(_deep_json, Expect("partial", zero_parts=("part1",), full_parts=("part2",)),
-                        "JSON nested 100,000 deep (RecursionError: exit 1 before)"),
-    "json_bomb": HandIn(_json_bomb, Expect("not_gradable", ("JSON values",), zero_parts=("part1", "part2")),
-                        "a million small JSON objects"),
-    "ipython_flood": HandIn(_ipython_flood, Expect("partial", zero_parts=("part1",), full_parts=("part2",)),
-                            "ten 25 KB cells of ! escapes (35-80 s of CPU each before)"),
-    "dense_cell": HandIn(_dense_cell, Expect("partial", zero_parts=("part1",), full_parts=("part2",)),
-                         "a 4.5 MB cell (~3 GB in ast.parse before)"),
-    "code_cap": HandIn(_code_cap, Expect("partial", zero_parts=("part1",), full_parts=("part2",)),
-                       "cells under the cell cap, over the submission's code cap"),
-    "parse_bombs": HandIn(_parse_bombs, Expect("partial", zero_parts=("part1",), full_parts=("part2",)),
-                          "cells that make ast.parse raise MemoryError, RecursionError, ValueError"),
-    "name_forge": HandIn(_name_forge, Expect("partial", zero_parts=("part1",), full_parts=("part2",)),
-                         "a file name with newlines, a forged log line and terminal escapes"),
+    "link_mixed": HandIn(
+        _link_mixed,
+        Expect("partial", zero_parts=("part1",), full_parts=("part2",), notice="symbolic link"),
+        "one real notebook, one link",
+    ),
+    "fifo": HandIn(
+        _fifo,
+        Expect("partial", zero_parts=("part1",), full_parts=("part2",), notice="not a regular"),
+        "Part 1 is a FIFO (blocks a reader forever)",
+    ),
+    "fifo_loose": HandIn(
+        _fifo_loose,
+        Expect("not_gradable", ("not a regular file",), zero_parts=("part1", "part2")),
+        "a FIFO in the root",
+    ),
+    "deep_json": HandIn(
+        _deep_json,
+        Expect("partial", zero_parts=("part1",), full_parts=("part2",)),
+        "JSON nested 100,000 deep (RecursionError: exit 1 before)",
+    ),
+    "json_bomb": HandIn(
+        _json_bomb,
+        Expect("not_gradable", ("JSON values",), zero_parts=("part1", "part2")),
+        "a million small JSON objects",
+    ),
+    "ipython_flood": HandIn(
+        _ipython_flood,
+        Expect("partial", zero_parts=("part1",), full_parts=("part2",)),
+        "ten 25 KB cells of ! escapes (35-80 s of CPU each before)",
+    ),
+    "dense_cell": HandIn(
+        _dense_cell,
+        Expect("partial", zero_parts=("part1",), full_parts=("part2",)),
+        "a 4.5 MB cell (~3 GB in ast.parse before)",
+    ),
+    "code_cap": HandIn(
+        _code_cap,
+        Expect("partial", zero_parts=("part1",), full_parts=("part2",)),
+        "cells under the cell cap, over the submission's code cap",
+    ),
+    "parse_bombs": HandIn(
+        _parse_bombs,
+        Expect("partial", zero_parts=("part1",), full_parts=("part2",)),
+        "cells that make ast.parse raise MemoryError, RecursionError, ValueError",
+    ),
+    "name_forge": HandIn(
+        _name_forge,
+        Expect("partial", zero_parts=("part1",), full_parts=("part2",)),
+        "a file name with newlines, a forged log line and terminal escapes",
+    ),
     "[31mforged honest_b: 0 points, 0.00 s, ok": HandIn(
-        _folder_forge, Expect("ok", full_parts=("part1", "part2")),
-        "a folder name with escapes and a forged line", raw_name=FOLDER_FORGE),
-    "honest_a~2": HandIn(_collide, Expect("ok", zero_parts=()), "a folder that cleans to honest_a's id",
-                         raw_name="\x1bhonest_a"),
+        _folder_forge,
+        Expect("ok", full_parts=("part1", "part2")),
+        "a folder name with escapes and a forged line",
+        raw_name=FOLDER_FORGE,
+    ),
+    "honest_a~2": HandIn(
+        _collide, Expect("ok", zero_parts=()), "a folder that cleans to honest_a's id", raw_name="\x1bhonest_a"
+    ),
     "=1+2": HandIn(_formula("=1+2"), Expect("ok", full_parts=("part1", "part2")), "a formula id"),
     "@SUM(A1)": HandIn(_formula("@SUM(A1)"), Expect("ok", full_parts=("part1", "part2")), "a formula id"),
     "-2+3": HandIn(_formula("-2+3"), Expect("ok", full_parts=("part1", "part2")), "a formula id"),
-    "alice": HandIn(_alice_and_loose_files, Expect("ok", full_parts=("part1", "part2"), notice="lay loose"),
-                    "files named alice_... dropped in the root beside alice's folder"),
-    "copies": HandIn(_copies, Expect("ok", full_parts=("part2",), notice="not graded"),
-                     "an older good Part 1 and a newer broken 'X (1)' copy"),
-    "py_handin": HandIn(_py_handin, Expect("not_gradable", ("Python script", "Download .ipynb"),
-                                           zero_parts=("part1", "part2")), "a .py and an .html"),
-    "pdf_renamed": HandIn(_pdf_renamed, Expect("partial", zero_parts=("part1",), full_parts=("part2",)),
-                          "a PDF renamed to .ipynb"),
+    "alice": HandIn(
+        _alice_and_loose_files,
+        Expect("ok", full_parts=("part1", "part2"), notice="lay loose"),
+        "files named alice_... dropped in the root beside alice's folder",
+    ),
+    "copies": HandIn(
+        _copies,
+        Expect("ok", full_parts=("part2",), notice="not graded"),
+        "an older good Part 1 and a newer broken 'X (1)' copy",
+    ),
+    "py_handin": HandIn(
+        _py_handin,
+        Expect("not_gradable", ("Python script", "Download .ipynb"), zero_parts=("part1", "part2")),
+        "a .py and an .html",
+    ),
+    "pdf_renamed": HandIn(
+        _pdf_renamed, Expect("partial", zero_parts=("part1",), full_parts=("part2",)), "a PDF renamed to .ipynb"
+    ),
 }

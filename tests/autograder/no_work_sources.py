@@ -4,23 +4,24 @@ Each entry: name -> (replacements for make_submission, {item id: the most it may
 "The most it may earn" is 0 for every item the submission fakes; items it does
 not touch (the solution's own code) keep their points.
 """
+
 from course.rubric import load_rubric
 
 ALL_ZERO = {item.id: 0.0 for item in load_rubric().auto}
 
 # ------------------------------------------------- every function returns 0.5s
 HALF = {
-    "softmax_loss_naive": '''
+    "softmax_loss_naive": """
 def softmax_loss_naive(W, X, y, reg):
     for i in range(X.shape[0]):
         pass
     return 0.5, np.full_like(W, 0.5)
-''',
-    "softmax_loss_vectorized": '''
+""",
+    "softmax_loss_vectorized": """
 def softmax_loss_vectorized(W, X, y, reg):
     return 0.5, np.full_like(W, 0.5)
-''',
-    "LinearSoftmax": '''
+""",
+    "LinearSoftmax": """
 class LinearSoftmax:
     def __init__(self):
         self.W = None
@@ -35,29 +36,29 @@ class LinearSoftmax:
 
     def loss(self, X_batch, y_batch, reg):
         return 0.5, np.full_like(self.W, 0.5)
-''',
-    "affine_forward": '''
+""",
+    "affine_forward": """
 def affine_forward(x, w, b):
     return np.full((x.shape[0], w.shape[1]), 0.5), (x, w, b)
-''',
-    "affine_backward": '''
+""",
+    "affine_backward": """
 def affine_backward(dout, cache):
     x, w, b = cache
     return np.full_like(x, 0.5), np.full_like(w, 0.5), np.full_like(b, 0.5)
-''',
-    "relu_forward": '''
+""",
+    "relu_forward": """
 def relu_forward(x):
     return np.full_like(x, 0.5), x
-''',
-    "relu_backward": '''
+""",
+    "relu_backward": """
 def relu_backward(dout, cache):
     return np.full_like(dout, 0.5)
-''',
-    "softmax_loss": '''
+""",
+    "softmax_loss": """
 def softmax_loss(scores, y):
     return 0.5, np.full_like(scores, 0.5)
-''',
-    "TwoLayerNet": '''
+""",
+    "TwoLayerNet": """
 class TwoLayerNet:
     def __init__(self, input_size, hidden_size, output_size, std=1e-4):
         self.params = {"W1": np.full((input_size, hidden_size), 0.5), "b1": np.full(hidden_size, 0.5),
@@ -74,23 +75,23 @@ class TwoLayerNet:
 
     def predict(self, X):
         return np.zeros(X.shape[0], dtype=np.int64)
-''',
+""",
 }
 
 # ----------------------- zeros, a no-op train with a made-up falling history
 ZEROS = {
-    "softmax_loss_naive": '''
+    "softmax_loss_naive": """
 def softmax_loss_naive(W, X, y, reg):
     total = 0.0
     for i in range(0):
         total += i
     return 0.0, np.zeros_like(W)
-''',
-    "softmax_loss_vectorized": '''
+""",
+    "softmax_loss_vectorized": """
 def softmax_loss_vectorized(W, X, y, reg):
     return 0.0, np.zeros_like(W)
-''',
-    "LinearSoftmax": '''
+""",
+    "LinearSoftmax": """
 class LinearSoftmax:
     def __init__(self):
         self.W = None
@@ -105,29 +106,29 @@ class LinearSoftmax:
 
     def loss(self, X_batch, y_batch, reg):
         return 0.0, np.zeros_like(self.W)
-''',
-    "affine_forward": '''
+""",
+    "affine_forward": """
 def affine_forward(x, w, b):
     return np.zeros((x.shape[0], w.shape[1])), (x, w, b)
-''',
-    "affine_backward": '''
+""",
+    "affine_backward": """
 def affine_backward(dout, cache):
     x, w, b = cache
     return np.zeros_like(x), np.zeros_like(w), np.zeros_like(b)
-''',
-    "relu_forward": '''
+""",
+    "relu_forward": """
 def relu_forward(x):
     return np.zeros_like(x), x
-''',
-    "relu_backward": '''
+""",
+    "relu_backward": """
 def relu_backward(dout, cache):
     return np.zeros_like(dout)
-''',
-    "softmax_loss": '''
+""",
+    "softmax_loss": """
 def softmax_loss(scores, y):
     return 0.0, np.zeros_like(scores)
-''',
-    "TwoLayerNet": '''
+""",
+    "TwoLayerNet": """
 class TwoLayerNet:
     def __init__(self, input_size, hidden_size, output_size, std=1e-4):
         self.params = {"W1": np.zeros((input_size, hidden_size)), "b1": np.zeros(hidden_size),
@@ -145,11 +146,12 @@ class TwoLayerNet:
 
     def predict(self, X):
         return np.zeros(X.shape[0], dtype=np.int64)
-''',
+""",
 }
 
 # --------------------- predict by memory: validation rows, nearest neighbour
-MEMORISED_VALIDATION = {"TwoLayerNet": '''
+MEMORISED_VALIDATION = {
+    "TwoLayerNet": """
 class TwoLayerNet:
     def __init__(self, input_size, hidden_size, output_size, std=1e-4):
         self.params = {"W1": std * np.random.randn(input_size, hidden_size), "b1": np.zeros(hidden_size),
@@ -170,8 +172,10 @@ class TwoLayerNet:
     def predict(self, X):
         memory = getattr(self, "memory", {})
         return np.array([memory.get(row.tobytes(), 0) for row in X], dtype=np.int64)
-'''}
-NEAREST_NEIGHBOUR = {"LinearSoftmax": '''
+"""
+}
+NEAREST_NEIGHBOUR = {
+    "LinearSoftmax": """
 class LinearSoftmax:
     def __init__(self):
         self.W = None
@@ -188,10 +192,12 @@ class LinearSoftmax:
 
     def loss(self, X_batch, y_batch, reg):
         return 0.0, np.zeros_like(self.W)
-'''}
+"""
+}
 
 # ------------------------------ loops moved two helpers away from the checked function
-LAUNDERED_LOOPS = {"softmax_loss_vectorized": '''
+LAUNDERED_LOOPS = {
+    "softmax_loss_vectorized": """
 def _rows(W, X, y):
     return _each_row(W, X, y)
 
@@ -212,21 +218,22 @@ def softmax_loss_vectorized(W, X, y, reg):
     loss, dW = _rows(W, X, y)
     N = X.shape[0]
     return loss / N + reg * np.sum(W * W), dW / N + 2 * reg * W
-'''}
+"""
+}
 
 # ------------------ a slow "vectorized" loss with a naive version made slower on purpose
 # (a burst of CPU only when the naive loss runs, as a patched timing probe would do):
 # the speed check measures CPU time from outside and also bounds the vectorized loss
 # against the course's own, so neither trick earns the speed share.
 TAMPERED_TIMING = {
-    "softmax_loss_naive": '''
+    "softmax_loss_naive": """
 def softmax_loss_naive(W, X, y, reg):
     loss, dW = softmax_loss_vectorized(W, X, y, reg)
     for i in range(X.shape[0]):
         _ = np.linalg.svd(np.outer(X[i], X[i]) + np.eye(X.shape[1]))
     return loss, dW
-''',
-    "softmax_loss_vectorized": '''
+""",
+    "softmax_loss_vectorized": """
 def softmax_loss_vectorized(W, X, y, reg):
     gram = (X @ X.T) @ (X @ X.T)        # wasted work, no loop: an (N, N) x (N, N) product
     N = X.shape[0]
@@ -236,9 +243,9 @@ def softmax_loss_vectorized(W, X, y, reg):
     loss = -np.log(p[np.arange(N), y]).mean() + reg * np.sum(W * W)
     p[np.arange(N), y] -= 1
     return loss, X.T @ p / N + 2 * reg * W
-''',
+""",
 }
-SPEED_SHARE = 1.0 / 2.5   # test_vectorized_faster_than_naive: weight 1 of the 2.5 in p1_vectorization
+SPEED_SHARE = 1.0 / 2.5  # test_vectorized_faster_than_naive: weight 1 of the 2.5 in p1_vectorization
 
 # name -> (replacements, {item: most it may earn})
 NO_WORK = {
@@ -253,7 +260,8 @@ NO_WORK = {
 
 # ---------------- the course's own loss, called by name from the class sandbox
 # (the kit's callbacks answer only while the grader runs train or predict on them)
-BORROWED_REFERENCE = {"TwoLayerNet": '''
+BORROWED_REFERENCE = {
+    "TwoLayerNet": """
 class TwoLayerNet:
     def __init__(self, input_size, hidden_size, output_size, std=1e-4):
         self.params = {"W1": std * np.random.randn(input_size, hidden_size), "b1": np.zeros(hidden_size),
@@ -268,7 +276,8 @@ class TwoLayerNet:
 
     def predict(self, X):
         return globals()["__kit_net_predict"](self.params, X)
-''', "LinearSoftmax": '''
+""",
+    "LinearSoftmax": """
 class LinearSoftmax:
     def __init__(self):
         self.W = None
@@ -281,6 +290,9 @@ class LinearSoftmax:
 
     def loss(self, X_batch, y_batch, reg):
         return globals()["__kit_linear_loss"](self.W, X_batch, y_batch, reg)
-'''}
-NO_WORK["borrowed_reference"] = (BORROWED_REFERENCE, {"p2_two_layer_loss": 0.0, "p2_two_layer_train": 0.0,
-                                                      "p1_linear_classifier": 0.0})
+""",
+}
+NO_WORK["borrowed_reference"] = (
+    BORROWED_REFERENCE,
+    {"p2_two_layer_loss": 0.0, "p2_two_layer_train": 0.0, "p1_linear_classifier": 0.0},
+)

@@ -1,5 +1,6 @@
 """Small builders for the pipeline tests (CLI, batch, report): tiny notebooks
 whose definitions the stand-in grader (standin_grader.py) scores."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +9,7 @@ import nbformat
 
 STANDIN = "standin_grader:grade_submission"
 
-PART1 = '''import numpy as np
+PART1 = """import numpy as np
 
 def softmax_loss_naive(W, X, y, reg):
     return 0.0, np.zeros_like(W)
@@ -19,9 +20,9 @@ def softmax_loss_vectorized(W, X, y, reg):
 class LinearSoftmax:
     def predict(self, X):
         return np.zeros(len(X), dtype=int)
-'''
+"""
 
-PART2 = '''import numpy as np
+PART2 = """import numpy as np
 
 def affine_forward(x, w, b):
     return x.reshape(len(x), -1) @ w + b, (x, w, b)
@@ -40,7 +41,7 @@ def softmax_loss(scores, y):
 
 class TwoLayerNet:
     pass
-'''
+"""
 
 
 def notebook(path: Path, *code_cells: str) -> Path:
@@ -73,17 +74,36 @@ def small_class(root: Path) -> Path:
 
 # Gradescope's autograder results schema (gradescope-autograders.readthedocs.io, "Autograder
 # Specifications"): the fields we write, with their types and allowed values.
-GS_TOP = {"score": (int, float), "execution_time": (int, float), "output": str, "visibility": str,
-          "stdout_visibility": str, "extra_data": dict, "tests": list}
-GS_TEST = {"name": str, "number": str, "score": (int, float), "max_score": (int, float), "status": str,
-           "output": str, "tags": list, "visibility": str, "extra_data": dict}
+GS_TOP = {
+    "score": (int, float),
+    "execution_time": (int, float),
+    "output": str,
+    "visibility": str,
+    "stdout_visibility": str,
+    "extra_data": dict,
+    "tests": list,
+}
+GS_TEST = {
+    "name": str,
+    "number": str,
+    "score": (int, float),
+    "max_score": (int, float),
+    "status": str,
+    "output": str,
+    "tags": list,
+    "visibility": str,
+    "extra_data": dict,
+}
 GS_VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
 
 
 def gradescope_problems(doc: dict) -> list[str]:
     """Everything in `doc` that Gradescope would reject or misread ([] when valid)."""
-    problems = [f"top-level {k}: {type(doc.get(k)).__name__}" for k, t in GS_TOP.items()
-                if not isinstance(doc.get(k), t) or isinstance(doc.get(k), bool)]
+    problems = [
+        f"top-level {k}: {type(doc.get(k)).__name__}"
+        for k, t in GS_TOP.items()
+        if not isinstance(doc.get(k), t) or isinstance(doc.get(k), bool)
+    ]
     allowed = set(GS_TOP) | {"output_format", "test_output_format", "test_name_format", "leaderboard"}
     problems += [f"unknown top-level key {k}" for k in doc if k not in allowed]
     for key in ("visibility", "stdout_visibility"):

@@ -1,4 +1,5 @@
 """Shared bits of the sandbox tests: small limits, a per-worker slot, process checks."""
+
 from __future__ import annotations
 
 import os
@@ -9,9 +10,20 @@ from autograder.extract import Chunk
 from autograder.sandbox import Limits
 
 # Small limits so that every attack is over in a couple of seconds.
-FAST = Limits(cpu_seconds=3, wall_seconds=40, call_seconds=1.5, memory_mb=400, sandbox_memory_mb=600,
-              max_processes=8, max_output_bytes=64_000, max_open_files=64, max_restarts=3, max_result_mb=16,
-              callback_max_mb=4, start_seconds=40)
+FAST = Limits(
+    cpu_seconds=3,
+    wall_seconds=40,
+    call_seconds=1.5,
+    memory_mb=400,
+    sandbox_memory_mb=600,
+    max_processes=8,
+    max_output_bytes=64_000,
+    max_open_files=64,
+    max_restarts=3,
+    max_result_mb=16,
+    callback_max_mb=4,
+    start_seconds=40,
+)
 
 
 def slot() -> int:
@@ -70,6 +82,7 @@ def processes_with(marker: str) -> list[int]:
 def sysv_key(marker: str) -> int:
     """The SysV IPC key an attack derives from its marker (the leftover check uses the same)."""
     import zlib
+
     return zlib.crc32(marker.encode()) & 0x7FFFFFFF
 
 

@@ -8,15 +8,16 @@ item from markers in the code, so pipeline tests are fast and exact.
   BUG_<item id>  that item fails                          BUG_LEAK     a message with an array in it
 Also used to check that each worker got a distinct slot (written to the log).
 """
+
 from __future__ import annotations
 
 import os
 import time
 from pathlib import Path
 
+from autograder import results as R
 from autograder.extract import extract_cells
 from autograder.notebook_io import NotebookError, read_cells
-from autograder import results as R
 from autograder.results import FAILED, NOT_GRADABLE, PASSED, ItemResult, SubmissionResult
 from course.rubric import load_rubric
 
@@ -28,8 +29,11 @@ def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slo
     try:
         cells = [c for nb in notebooks for c in read_cells(nb)]
     except NotebookError as exc:
-        return SubmissionResult(student_id=student_id, status=R.Status(R.Status.NOT_GRADABLE, str(exc)),
-                                notebooks=[str(p) for p in notebooks])
+        return SubmissionResult(
+            student_id=student_id,
+            status=R.Status(R.Status.NOT_GRADABLE, str(exc)),
+            notebooks=[str(p) for p in notebooks],
+        )
     code = "\n".join(c.source for c in cells if c.cell_type == "code")
     ext = extract_cells(cells)
     if "STANDIN_CRASH" in code:
@@ -45,19 +49,37 @@ def grade_submission(student_id: str, notebooks: list[Path], *, limits=None, slo
         missing = ext.missing(a.functions)
         if missing:
             missing_all += [m for m in missing if m not in missing_all]
-            items[a.id] = ItemResult(a.id, a.title, 0.0, a.points, NOT_GRADABLE,
-                                     [f"{', '.join(missing)} is not defined in any code cell"])
+            items[a.id] = ItemResult(
+                a.id, a.title, 0.0, a.points, NOT_GRADABLE, [f"{', '.join(missing)} is not defined in any code cell"]
+            )
         elif f"BUG_{a.id}" in code:
-            items[a.id] = ItemResult(a.id, a.title, a.points / 2, a.points, FAILED,
-                                     [f"{a.id}: relative error 3e-2, largest at W[3,1]; check the regularization term"])
+            items[a.id] = ItemResult(
+                a.id,
+                a.title,
+                a.points / 2,
+                a.points,
+                FAILED,
+                [f"{a.id}: relative error 3e-2, largest at W[3,1]; check the regularization term"],
+            )
         elif "BUG_LEAK" in code:
             t = R.TestOutcome("test_leak", a.id, 1, False, ARRAY_LEAK)
             items[a.id] = ItemResult(a.id, a.title, 0.0, a.points, FAILED, [ARRAY_LEAK], [t])
         else:
             items[a.id] = ItemResult(a.id, a.title, a.points, a.points, PASSED)
-    status = R.Status(R.Status.OK) if not missing_all else R.Status(R.Status.PARTIAL, f"not defined: {', '.join(missing_all)}")
+    status = (
+        R.Status(R.Status.OK)
+        if not missing_all
+        else R.Status(R.Status.PARTIAL, f"not defined: {', '.join(missing_all)}")
+    )
     wall = getattr(limits, "wall_seconds", None)
-    return SubmissionResult(student_id=student_id, status=status, items=items,
-                            notebooks=[str(p) for p in notebooks], duration_s=time.perf_counter() - start,
-                            log=[f"isolation: stand-in grader, no sandbox (slot {slot})",
-                                 f"slot={slot} pid={os.getpid()} wall_limit={wall}"])
+    return SubmissionResult(
+        student_id=student_id,
+        status=status,
+        items=items,
+        notebooks=[str(p) for p in notebooks],
+        duration_s=time.perf_counter() - start,
+        log=[
+            f"isolation: stand-in grader, no sandbox (slot {slot})",
+            f"slot={slot} pid={os.getpid()} wall_limit={wall}",
+        ],
+    )

@@ -1,12 +1,13 @@
 """The worker pool: slots, time limits, crashes that never cost another row, shards."""
+
 from __future__ import annotations
 
 import pytest
-
 import standin_grader
+from pipeline_helpers import student
+
 from autograder import batch
 from autograder.discover import discover
-from pipeline_helpers import student
 
 
 def grade(root, **kw):

@@ -1,4 +1,5 @@
 """`make bench` finds the grader benchmark, and the benchmark builds its K submissions."""
+
 from __future__ import annotations
 
 from bench import grader_throughput, run

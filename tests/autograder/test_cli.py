@@ -1,4 +1,5 @@
 """`autograde` end to end (with the stand-in grader): outputs, exit codes, shards + merge."""
+
 from __future__ import annotations
 
 import json
@@ -9,12 +10,12 @@ import types
 from pathlib import Path
 
 import pytest
+from pipeline_helpers import STANDIN, gradescope_problems, small_class, student
+from standin_grader import ARRAY_LEAK
 
 from autograder import cli
 from autograder.batch import shard_of
 from course.rubric import load_rubric
-from pipeline_helpers import STANDIN, gradescope_problems, small_class, student
-from standin_grader import ARRAY_LEAK
 
 HERE = Path(__file__).parent
 ITEMS = [a.id for a in load_rubric().auto]
@@ -56,7 +57,7 @@ def test_every_student_gets_valid_results_json_and_feedback(graded):
         assert gradescope_problems(doc) == [], sid
         assert (out / sid / "feedback.md").read_text().startswith(f"# Autograder feedback for {sid}")
     bob = (out / "bob" / "feedback.md").read_text()
-    assert r"largest at W\[3,1\]" in bob   # Markdown-escaped: shows as W[3,1]
+    assert r"largest at W\[3,1\]" in bob  # Markdown-escaped: shows as W[3,1]
 
 
 def test_no_expected_arrays_reach_students(graded):
@@ -89,17 +90,25 @@ def test_a_crashing_grader_call_keeps_the_other_rows_and_exits_1(tmp_path, capsy
 def test_grader_that_cannot_run_exits_2_naming_the_path(tmp_path, capsys, case):
     subs = small_class(tmp_path / "subs")
     (tmp_path / "a_file").write_text("x")
-    argv = {"missing": [tmp_path / "nope", "--out", tmp_path / "o"],
-            "file": [tmp_path / "a_file", "--out", tmp_path / "o"],
-            "out_is_a_file": [subs, "--out", tmp_path / "a_file" / "o"],
-            "out_inside": [subs, "--out", subs / "grades"],
-            "bad_grader": [subs, "--out", tmp_path / "o", "--grader", "no_such_module:f"],
-            "bad_jobs": [subs, "--out", tmp_path / "o", "--jobs", "0"]}[case]
+    argv = {
+        "missing": [tmp_path / "nope", "--out", tmp_path / "o"],
+        "file": [tmp_path / "a_file", "--out", tmp_path / "o"],
+        "out_is_a_file": [subs, "--out", tmp_path / "a_file" / "o"],
+        "out_inside": [subs, "--out", subs / "grades"],
+        "bad_grader": [subs, "--out", tmp_path / "o", "--grader", "no_such_module:f"],
+        "bad_jobs": [subs, "--out", tmp_path / "o", "--jobs", "0"],
+    }[case]
     assert run(*argv) == cli.EXIT_CANNOT_RUN
     err = capsys.readouterr().err
     assert err.startswith("autograde: error:")
-    named = {"missing": "nope", "file": "a_file", "out_is_a_file": "a_file", "out_inside": "grades",
-             "bad_grader": "no_such_module", "bad_jobs": "--jobs"}[case]
+    named = {
+        "missing": "nope",
+        "file": "a_file",
+        "out_is_a_file": "a_file",
+        "out_inside": "grades",
+        "bad_grader": "no_such_module",
+        "bad_jobs": "--jobs",
+    }[case]
     assert named in err
     assert not (tmp_path / "o" / "grades.csv").exists()
 
@@ -135,16 +144,19 @@ def test_shards_then_merge_equal_a_single_run(sharded):
 def test_merge_refuses_incomplete_or_overlapping_shards(sharded, tmp_path, capsys):
     root, subs, (s1, s2, s3) = sharded
     grade(subs, tmp_path / "other_n", "--shard", "1/2")
-    cases = {"missing shard(s) 3/3": [s1, s2],
-             "are both shard 1/3": [s1, s1, s2, s3],
-             "without --shard": [s1, s2, s3, root / "single"],
-             "different splits": [s1, s2, s3, tmp_path / "other_n"],
-             "does not exist": [s1, s2, s3, tmp_path / "nope"]}
+    cases = {
+        "missing shard(s) 3/3": [s1, s2],
+        "are both shard 1/3": [s1, s1, s2, s3],
+        "without --shard": [s1, s2, s3, root / "single"],
+        "different splits": [s1, s2, s3, tmp_path / "other_n"],
+        "does not exist": [s1, s2, s3, tmp_path / "nope"],
+    }
     for message, folders in cases.items():
         assert run("merge", *folders, "--out", tmp_path / "m") == cli.EXIT_CANNOT_RUN
         assert message in capsys.readouterr().err
     # the same student in two shard outputs (e.g. a folder re-graded under another split)
     import shutil
+
     shutil.copytree(s1, tmp_path / "s3dup")
     (tmp_path / "s3dup" / "manifest.json").write_text(json.dumps({"shard": [3, 3]}))
     assert run("merge", s1, s2, tmp_path / "s3dup", "--out", tmp_path / "m") == cli.EXIT_CANNOT_RUN
@@ -165,8 +177,13 @@ def test_console_script_prints_summary_to_stdout_and_progress_to_stderr(tmp_path
     subs = small_class(tmp_path / "subs")
     exe = Path(sys.executable).with_name("autograde")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([str(exe), str(subs), "--out", str(tmp_path / "out"), "--jobs", "2",
-                           "--grader", STANDIN], capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [str(exe), str(subs), "--out", str(tmp_path / "out"), "--jobs", "2", "--grader", STANDIN],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Graded 4 of 5 submissions" in proc.stdout and "Not gradable:" in proc.stdout
     assert "columns: 1=" in proc.stdout

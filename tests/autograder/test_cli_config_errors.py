@@ -1,13 +1,13 @@
 """A wrong configuration of the kit is exit status 2 with one line naming the file and the fix,
 never a traceback (issue 9)."""
+
 from pathlib import Path
 
 import pytest
 
+from autograder import cli, reference
 from course import rubric as rubric_module
 from course.rubric import RUBRIC_PATH
-
-from autograder import cli, reference
 
 
 def run(argv, capsys):
@@ -36,6 +36,7 @@ def test_missing_solutions(tmp_path, capsys, monkeypatch):
 
 def test_unknown_feedback_mode(tmp_path, capsys, monkeypatch):
     from course import config
+
     toml = tmp_path / "course.toml"
     toml.write_text(Path(config.CONFIG_PATH).read_text().replace('feedback = "diagnose"', 'feedback = "verbose"'))
     monkeypatch.setattr(cli, "load_config", lambda: config.load_config.__wrapped__(toml))
@@ -46,6 +47,7 @@ def test_unknown_feedback_mode(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("text, words", [("[course\n", "not valid TOML"), ("[course]\nseed = 1\n", "missing")])
 def test_broken_course_toml(tmp_path, text, words):
     from course import config
+
     toml = tmp_path / "course.toml"
     toml.write_text(text)
     with pytest.raises(config.ConfigError, match=words):

@@ -1,12 +1,13 @@
 """Which notebooks belong to whom: flat, nbgrader and loose-file layouts."""
+
 from __future__ import annotations
 
 import pytest
+from pipeline_helpers import PART1, notebook
 
 from autograder.discover import DiscoveryError, discover
 from autograder.handin_names import loose_owner
 from course.config import load_config
-from pipeline_helpers import PART1, notebook
 
 AID = load_config().assignment_id
 
@@ -52,7 +53,9 @@ def test_loose_notebooks_are_grouped_by_student(tmp_path):
     (tmp_path / "notes.txt").write_text("not a submission")
     assert ids_and_names(tmp_path) == {
         "alice": sorted([f"alice_{parts[0]}.ipynb", f"alice - {parts[1]}.ipynb"]),
-        "bob": ["bob.ipynb"], "carol": ["hw.ipynb"]}
+        "bob": ["bob.ipynb"],
+        "carol": ["hw.ipynb"],
+    }
     assert loose_owner(f"{parts[0]}.ipynb", load_config().notebooks) == parts[0]
 
 

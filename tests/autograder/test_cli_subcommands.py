@@ -1,17 +1,18 @@
 """`autograde`'s argparse subcommands (a folder named like a command is gradable), regrades
 with --only into an existing OUT, and a merge that reports failed shards (stand-in grader)."""
+
 from __future__ import annotations
 
 import json
 import shutil
 
 import pytest
+from pipeline_helpers import STANDIN, small_class, student
 
 from autograder import cli
 from autograder.batch import shard_of
 from autograder.report import read_grades_csv
 from course.rubric import load_rubric
-from pipeline_helpers import STANDIN, small_class, student
 
 AUTO_MAX = load_rubric().auto_max
 
@@ -42,10 +43,16 @@ def test_help_says_how_to_grade_such_a_folder(capsys):
 
 
 def test_the_contract_command_line_is_unchanged():
-    args = cli.parser().parse_args(cli.with_command(["subs", "--out", "o", "--jobs", "3", "--timeout", "9",
-                                                     "--shard", "2/4"]))
-    assert (args.command, str(args.submissions), args.jobs, args.timeout, args.shard) == ("grade", "subs", 3, 9.0,
-                                                                                          (2, 4))
+    args = cli.parser().parse_args(
+        cli.with_command(["subs", "--out", "o", "--jobs", "3", "--timeout", "9", "--shard", "2/4"])
+    )
+    assert (args.command, str(args.submissions), args.jobs, args.timeout, args.shard) == (
+        "grade",
+        "subs",
+        3,
+        9.0,
+        (2, 4),
+    )
 
 
 @pytest.fixture()
@@ -66,10 +73,14 @@ def test_only_replaces_the_named_rows_and_leaves_the_others_byte_for_byte(graded
     after = rows(out)
     assert float(after["bob"]["total"]) == AUTO_MAX and "1 student(s) regraded" in printed
     assert sorted(after) == ["alice", "bob", "carol", "dave", "erin"]
-    assert f"Graded 4 of 5" in printed  # the summary is the whole class's, recomputed
+    assert "Graded 4 of 5" in printed  # the summary is the whole class's, recomputed
     for rel, data in before.items():
-        if rel.parts[0] not in ("bob",) and rel.name not in ("grades.csv", "manifest.json", "run_log.txt",
-                                                             "handins.csv"):
+        if rel.parts[0] not in ("bob",) and rel.name not in (
+            "grades.csv",
+            "manifest.json",
+            "run_log.txt",
+            "handins.csv",
+        ):
             assert (out / rel).read_bytes() == data, rel
     old = {r.split(",")[0]: r for r in before[out.relative_to(out) / "grades.csv"].decode().splitlines()}
     new = {r.split(",")[0]: r for r in (out / "grades.csv").read_text().splitlines()}

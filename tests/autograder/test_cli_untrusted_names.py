@@ -1,17 +1,18 @@
 """Student ids and file names through `autograde` and `autograde merge` (stand-in grader):
 formula-safe CSV cells that round-trip, printable logs, notices in the run log,
 and a merge that never writes outside OUT whatever a grades.csv says."""
+
 from __future__ import annotations
 
 import csv
 import shutil
 
 import pytest
+from pipeline_helpers import PART1, STANDIN, notebook, student
 
 from autograder import cli
 from autograder.batch import shard_of
 from autograder.report import read_grades_csv
-from pipeline_helpers import PART1, STANDIN, notebook, student
 
 IDS = ["=1+2", "+cmd", "-2", "@SUM(A1)", "plain", "tab\tid", "x\ny"]
 CLEAN = {"=1+2", "+cmd", "-2", "@SUM(A1)", "plain", "tab id", "x y"}

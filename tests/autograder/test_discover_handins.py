@@ -5,6 +5,7 @@ never merges a loose file into another student's folder, gives every student
 one clean, unique id, grades exactly one copy of each part (and says which),
 and says what a student should have handed in instead.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,13 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+from pipeline_helpers import PART1, PART2, notebook
 
 from autograder.discover import MAX_NOTEBOOKS, choose_copy, discover
-from autograder.handin_names import loose_owner, read_name, strip_copies
 from autograder.file_walk import MAX_WALK_DEPTH, MAX_WALK_ENTRIES
+from autograder.handin_names import loose_owner, read_name, strip_copies
 from autograder.student_ids import assign_ids, clean_id
 from course.config import load_config
-from pipeline_helpers import PART1, PART2, notebook
 
 CFG = load_config()
 P1, P2 = CFG.notebooks["part1"], CFG.notebooks["part2"]
@@ -39,6 +40,7 @@ def touch(path: Path, when: float) -> Path:
 
 
 # ---------------------------------------------------------------- links
+
 
 def test_linked_notebooks_folders_and_parents_are_never_followed(tmp_path):
     subs = tmp_path / "subs"
@@ -95,6 +97,7 @@ def test_walk_is_bounded_in_entries_and_depth(tmp_path):
 
 # ---------------------------------------------------------- loose files
 
+
 def test_a_loose_file_never_replaces_a_students_own_folder(tmp_path):
     notebook(tmp_path / "alice" / P1, PART1)
     notebook(tmp_path / "alice" / P2, PART2)
@@ -125,16 +128,20 @@ def test_loose_files_group_by_owner_with_browser_decorations(tmp_path):
 
 # ------------------------------------------------------------------ ids
 
-@pytest.mark.parametrize("raw, shown", [
-    ("alice", "alice"),
-    ("evil\x1b[2J\nalice: 15 points, ok", "evil [2J alice: 15 points, ok"),
-    ("=HYPERLINK(\"http://x\",\"y\")", "=HYPERLINK(\"http:__x\",\"y\")"),  # csv_cell neutralises it in CSVs
-    ("'=1+1", "=1+1"),
-    ("a\\b", "a_b"),
-    ("..", "unnamed"),
-    ("\u202eevil", "evil"),
-    ("é" * 200, "é" * 75),
-])
+
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("alice", "alice"),
+        ("evil\x1b[2J\nalice: 15 points, ok", "evil [2J alice: 15 points, ok"),
+        ('=HYPERLINK("http://x","y")', '=HYPERLINK("http:__x","y")'),  # csv_cell neutralises it in CSVs
+        ("'=1+1", "=1+1"),
+        ("a\\b", "a_b"),
+        ("..", "unnamed"),
+        ("\u202eevil", "evil"),
+        ("é" * 200, "é" * 75),
+    ],
+)
 def test_clean_ids(raw, shown):
     assert clean_id(raw) == shown
     assert clean_id(shown) == shown  # a clean id stays as it is
@@ -160,16 +167,20 @@ def test_student_folders_with_control_characters(tmp_path):
 
 # --------------------------------------------------------------- copies
 
-@pytest.mark.parametrize("name, stem, generation", [
-    (P1, P1[:-6], 0),
-    (f"{P1[:-6]} (1).ipynb", P1[:-6], 1),
-    (f"{P1[:-6]}(3).ipynb", P1[:-6], 3),
-    (f"Copy of {P1}", P1[:-6], 1),
-    (f"Copy of {P1[:-6]} (2).ipynb", P1[:-6], 3),
-    (f"{P1[:-6]}-Copy1.ipynb", P1[:-6], 1),
-    (f"{P1[:-6]} - Copy (2).ipynb", P1[:-6], 2),
-    (f"{P1[:-6]} copy 2.ipynb", P1[:-6], 2),
-])
+
+@pytest.mark.parametrize(
+    "name, stem, generation",
+    [
+        (P1, P1[:-6], 0),
+        (f"{P1[:-6]} (1).ipynb", P1[:-6], 1),
+        (f"{P1[:-6]}(3).ipynb", P1[:-6], 3),
+        (f"Copy of {P1}", P1[:-6], 1),
+        (f"Copy of {P1[:-6]} (2).ipynb", P1[:-6], 3),
+        (f"{P1[:-6]}-Copy1.ipynb", P1[:-6], 1),
+        (f"{P1[:-6]} - Copy (2).ipynb", P1[:-6], 2),
+        (f"{P1[:-6]} copy 2.ipynb", P1[:-6], 2),
+    ],
+)
 def test_browser_and_file_manager_decorations(name, stem, generation):
     assert strip_copies(name[:-6]) == (stem, generation)
     assert read_name(name, CFG.notebooks).part == "part1"
@@ -199,8 +210,10 @@ def test_the_newer_copy_is_graded_and_the_student_is_told(tmp_path):
 
 def test_on_equal_times_the_later_download_name_wins(tmp_path):
     when = time.time()
-    paths = [touch(notebook(tmp_path / n, PART1), when)
-             for n in (P1, f"Copy of {P1}", f"{P1[:-6]} (1).ipynb", f"{P1[:-6]} (2).ipynb")]
+    paths = [
+        touch(notebook(tmp_path / n, PART1), when)
+        for n in (P1, f"Copy of {P1}", f"{P1[:-6]} (1).ipynb", f"{P1[:-6]} (2).ipynb")
+    ]
     assert choose_copy(paths, CFG.notebooks) == paths[3]
     assert choose_copy(paths[:2], CFG.notebooks) == paths[1]
     assert choose_copy(list(reversed(paths[:3])), CFG.notebooks) == paths[2]
@@ -233,8 +246,16 @@ def test_too_many_notebooks(tmp_path):
 
 # ----------------------------------------------------------- look-alikes
 
-@pytest.mark.parametrize("name, kind", [(P1[:-6] + ".py", "a Python script"), (P1[:-6] + ".html", "an HTML page"),
-                                        (P1[:-6] + ".pdf", "a PDF"), ("homework.zip", "a zip archive")])
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        (P1[:-6] + ".py", "a Python script"),
+        (P1[:-6] + ".html", "an HTML page"),
+        (P1[:-6] + ".pdf", "a PDF"),
+        ("homework.zip", "a zip archive"),
+    ],
+)
 def test_a_script_page_or_pdf_says_what_to_download(tmp_path, name, kind):
     (tmp_path / "eve").mkdir()
     (tmp_path / "eve" / name).write_text("x")

@@ -1,15 +1,16 @@
 """LMS bulk downloads and nbgrader's timestamps: one student each, whatever they named their
 files; the LMS's late markers and times kept; a roster maps LMS ids to student ids."""
+
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 import pytest
+from pipeline_helpers import PART1, PART2, notebook
 
 from autograder.discover import discover
 from autograder.platforms.roster import Roster, RosterError, Student, read_roster
-from pipeline_helpers import PART1, PART2, notebook
 
 NO_ROSTER = Roster((Student("nobody"),))  # a roster that maps no LMS id (not course.toml's)
 
@@ -92,20 +93,31 @@ def test_a_roster_maps_lms_ids_to_student_ids(tmp_path):
     notebook(tmp_path / "subs" / "smithjohn_1234_9001_homework.ipynb", PART1)
     notebook(tmp_path / "subs" / "Jane Doe_4567_assignsubmission_file_" / "x.ipynb", PART1)
     roster = tmp_path / "roster.csv"
-    roster.write_text("SIS ID,Student,Canvas\ns001,\"Smith, John\",1234\ns002,Jane Doe,4567\n", encoding="utf-8-sig")
+    roster.write_text('SIS ID,Student,Canvas\ns001,"Smith, John",1234\ns002,Jane Doe,4567\n', encoding="utf-8-sig")
     from course.config import RosterSettings
-    settings = RosterSettings(columns=(("student_id", "SIS ID"), ("name", "Student"), ("email", "email"),
-                                       ("lms_id", "Canvas"), ("section", "section")))
+
+    settings = RosterSettings(
+        columns=(
+            ("student_id", "SIS ID"),
+            ("name", "Student"),
+            ("email", "email"),
+            ("lms_id", "Canvas"),
+            ("section", "section"),
+        )
+    )
     found = by_id(tmp_path / "subs", read_roster(roster, settings))
     assert sorted(found) == ["s001", "s002"] and found["s001"].info.lms_name == "smithjohn"
 
 
-@pytest.mark.parametrize("text, words", [
-    ("name,email\nA,a@x\n", "no column 'student_id'"),
-    ("student_id,lms_id\na,1\nb,1\n", "LMS id '1' also on line 2"),
-    ("student_id\na\na\n", "also on line 2"),
-    ("student_id\n\n,\n", "empty student id"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("name,email\nA,a@x\n", "no column 'student_id'"),
+        ("student_id,lms_id\na,1\nb,1\n", "LMS id '1' also on line 2"),
+        ("student_id\na\na\n", "also on line 2"),
+        ("student_id\n\n,\n", "empty student id"),
+    ],
+)
 def test_a_bad_roster_is_refused_with_file_and_line(tmp_path, text, words):
     path = tmp_path / "roster.csv"
     path.write_text(text)

@@ -4,6 +4,7 @@ One batch with the real grader (sandbox on): examples/submissions/ plus a few
 hostile students, graded with `autograde --jobs 2`. Every example gets the grade
 it was built for, and the hostile students cost only their own rows.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,15 +15,15 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from autograder import cli
-from course.config import EXAMPLES_DIR, load_config
-from course.rubric import load_rubric
 from hostile import ATTACKS
 from variants import make_submission
 
+from autograder import cli
+from course.config import EXAMPLES_DIR
+from course.rubric import load_rubric
+
 sys.path.insert(0, str(EXAMPLES_DIR.parent))
-import make_examples  # noqa: E402  (examples/make_examples.py)
+import make_examples
 
 AUTO = {a.id: a for a in load_rubric().auto}
 PART1 = [i for i, a in AUTO.items() if a.part == "part1"]
@@ -37,6 +38,7 @@ HOSTILE_MAY_LOSE = {"p2_relu", "p2_vectorization"}
 
 def full_isolation() -> bool:
     from autograder.sandbox import Sandbox
+
     with Sandbox([], slot=7) as sb:
         return "own PID namespace" in sb.isolation and "network: none" in sb.isolation
 
@@ -108,8 +110,11 @@ def test_every_example_gets_the_grade_it_was_built_for(batch):
     assert points(rows["colab_saved"]) == points(rows["complete"])
     assert float(rows["untouched"]["total"]) == 0
     assert "not implemented" in (root / "out" / "untouched" / "feedback.md").read_text().lower()
-    bugs = {"softmax_loss_vectorized": "p1_softmax_vectorized", "affine_backward": "p2_affine",
-            "relu_backward": "p2_relu"}
+    bugs = {
+        "softmax_loss_vectorized": "p1_softmax_vectorized",
+        "affine_backward": "p2_affine",
+        "relu_backward": "p2_relu",
+    }
     assert lost(rows["partial_bugs"]) == {bugs[b[1]] for b in make_examples.BUGS}
     assert lost(rows["syntax_error_part2"]) <= set(PART2) and lost(rows["syntax_error_part2"])
     assert all(points(rows["syntax_error_part2"])[i] == AUTO[i].points for i in PART1)
@@ -127,7 +132,12 @@ def test_hostile_students_cost_only_their_own_rows(batch):
         assert lost(row) - set(PART1) <= HOSTILE_MAY_LOSE, (name, lost(row))
         assert all(points(row)[i] == 0 for i in PART1)  # no Part 1 notebook handed in
     out = root / "out"
-    assert sorted(p.name for p in out.iterdir() if p.is_file()) == ["grades.csv", "handins.csv", "manifest.json", "run_log.txt"]
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == [
+        "grades.csv",
+        "handins.csv",
+        "manifest.json",
+        "run_log.txt",
+    ]
     students = {p.name for p in out.iterdir() if p.is_dir()}
     assert students == set(rows)
     for folder in out.iterdir():

@@ -4,6 +4,7 @@ For each attack: the right error (or a harmless value), the submission's other
 function still works in the same sandbox, nothing survives the sandbox, the
 grader process is untouched, a fresh sandbox works, all within seconds.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,12 +15,10 @@ import uuid
 
 import numpy as np
 import pytest
-
-from autograder.sandbox import Handle, Policy, Sandbox, StudentException
-from autograder.sandbox import procs
 from hostile import ATTACKS, GOOD_AFFINE
-from sandbox_helpers import (FAST, affine_ok, chunks, leftovers, my_children, processes_with, sandbox_cgroups,
-                             slot)
+from sandbox_helpers import FAST, affine_ok, chunks, leftovers, my_children, processes_with, sandbox_cgroups, slot
+
+from autograder.sandbox import Handle, Policy, Sandbox, StudentException, procs
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SECONDS = 20  # per attack, start to finish, on a loaded 2-core machine (typically 1-4 s)
@@ -36,20 +35,41 @@ FULL = "own PID namespace" in _isolation() and "private read-only root" in _isol
 LANDLOCK = _isolation("landlock")
 # Without namespaces the sandbox claims less; these are what each weaker mode must still contain
 # (attacks that do not depend on the isolation mode at all run in "full" only).
-BASIC_ATTACKS = ["os_exit", "exit_at_load", "hang", "segfault", "output_flood", "setsid_sleeper",
-                 "ignore_signals", "raise_limits", "hijack_fork_server"]
+BASIC_ATTACKS = [
+    "os_exit",
+    "exit_at_load",
+    "hang",
+    "segfault",
+    "output_flood",
+    "setsid_sleeper",
+    "ignore_signals",
+    "raise_limits",
+    "hijack_fork_server",
+]
 if os.geteuid() != 0:  # RLIMIT_NPROC only binds a non-root grader
     BASIC_ATTACKS.append("fork_bomb")
 # Second round: what each mode must contain wherever seccomp and (as root) cgroups are on.
-CHANNEL_ATTACKS = ["keyring_plant", "sysv_ipc_plant", "abstract_socket", "daemon_escape",
-                   "memory_across_processes", "read_grader_memory", "spinning_neighbour"]
+CHANNEL_ATTACKS = [
+    "keyring_plant",
+    "sysv_ipc_plant",
+    "abstract_socket",
+    "daemon_escape",
+    "memory_across_processes",
+    "read_grader_memory",
+    "spinning_neighbour",
+]
 BASIC_ATTACKS += CHANNEL_ATTACKS
 if "user: uid" in _isolation("basic"):  # files left in /tmp are removed by the sandbox uid's sweep
     BASIC_ATTACKS.append("shared_files_plant")
 if os.geteuid() == 0:  # the pids cgroup binds root too
     BASIC_ATTACKS.append("fork_bomb")
-LANDLOCK_ATTACKS = ["write_results", "read_hidden_files", "read_grader_proc", "setsid_sleeper",
-                    "shared_files_plant"] + CHANNEL_ATTACKS
+LANDLOCK_ATTACKS = [
+    "write_results",
+    "read_hidden_files",
+    "read_grader_proc",
+    "setsid_sleeper",
+    "shared_files_plant",
+] + CHANNEL_ATTACKS
 if "TCP connect/bind denied" in LANDLOCK:
     LANDLOCK_ATTACKS.append("network")
 if "signals and abstract unix sockets: cannot reach" in LANDLOCK:
@@ -59,6 +79,7 @@ if "signals and abstract unix sockets: cannot reach" in LANDLOCK:
 @pytest.fixture
 def grader_state():
     """Snapshot of the grader's own process: it must be exactly as before the attack."""
+
     def state():
         env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
         return os.getcwd(), env, np.allclose, np.testing.assert_allclose
@@ -73,9 +94,11 @@ def grader_state():
 
 def _run(attack, sb, tmp_path, marker):
     """Run one attack; return what the call gave back (attacks that must fail are checked here)."""
-    arg = {"setsid_sleeper": f"{uuid.uuid4().int % 10**6}.{os.getpid()}",
-           "write_results": str(tmp_path / "out"),
-           "read_hidden_files": os.path.join(REPO, "autograder")}.get(attack.name, np.ones(3))
+    arg = {
+        "setsid_sleeper": f"{uuid.uuid4().int % 10**6}.{os.getpid()}",
+        "write_results": str(tmp_path / "out"),
+        "read_hidden_files": os.path.join(REPO, "autograder"),
+    }.get(attack.name, np.ones(3))
     if attack.name in MARKED:
         arg = marker
     if attack.at_load:
@@ -121,23 +144,34 @@ def _check_value(attack, got, arg, tmp_path):
 
 
 # Attacks that take a marker (the name of what they plant) as their argument.
-MARKED = {"keyring_plant", "sysv_ipc_plant", "shared_files_plant", "abstract_socket", "daemon_escape",
-          "memory_across_processes", "read_grader_memory", "spinning_neighbour"}
+MARKED = {
+    "keyring_plant",
+    "sysv_ipc_plant",
+    "shared_files_plant",
+    "abstract_socket",
+    "daemon_escape",
+    "memory_across_processes",
+    "read_grader_memory",
+    "spinning_neighbour",
+}
 
 
 HAVE_LANDLOCK = "filesystem: Landlock" in LANDLOCK
 # Only the modes this machine offers are collected (no skipped cases): which
 # ones that is gets asserted by test_a_strong_isolation_mode_is_available.
-CASES = (([(name, "full") for name in sorted(ATTACKS)] if FULL else [])
-         + [(name, "basic") for name in BASIC_ATTACKS]
-         + ([(name, "landlock") for name in LANDLOCK_ATTACKS] if HAVE_LANDLOCK else []))
+CASES = (
+    ([(name, "full") for name in sorted(ATTACKS)] if FULL else [])
+    + [(name, "basic") for name in BASIC_ATTACKS]
+    + ([(name, "landlock") for name in LANDLOCK_ATTACKS] if HAVE_LANDLOCK else [])
+)
 
 
 def test_a_strong_isolation_mode_is_available():
     """The kit's machines (Linux, root) offer namespaces; an instructor's may
     offer only Landlock. Losing both would silently weaken every run."""
     assert FULL or HAVE_LANDLOCK, (
-        f"neither namespaces nor Landlock on this machine: full={_isolation()!r}, landlock={LANDLOCK!r}")
+        f"neither namespaces nor Landlock on this machine: full={_isolation()!r}, landlock={LANDLOCK!r}"
+    )
 
 
 @pytest.mark.parametrize("name, mode", CASES)
@@ -243,8 +277,12 @@ def test_the_two_sandboxes_of_one_student_cannot_talk(mode):
     (neither namespaces nor Landlock) does not isolate files: /tmp and /dev/shm are the
     machine's, and a file the student makes world-readable there is found (the README says so)."""
     marker = f"ag-mark-{uuid.uuid4().hex[:12]}-{os.getpid()}"
-    planter = chunks(*(ATTACKS[n].source.replace("def relu_forward(", f"def {n}(")
-                       for n in ("keyring_plant", "sysv_ipc_plant", "shared_files_plant", "abstract_socket")))
+    planter = chunks(
+        *(
+            ATTACKS[n].source.replace("def relu_forward(", f"def {n}(")
+            for n in ("keyring_plant", "sysv_ipc_plant", "shared_files_plant", "abstract_socket")
+        )
+    )
     with Sandbox(planter, limits=FAST, slot=slot(), policy=Policy.named(mode)) as a:
         _plant(a, marker)
         with Sandbox(chunks(LOOK), limits=FAST, slot=slot(), policy=Policy.named(mode)) as b:

@@ -8,6 +8,7 @@ copies of the solutions the links point at leave no trace in any output);
 every line the instructor's terminal and logs get is printable, every CSV text
 cell formula-safe, and no student's file name forges another student's line.
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,11 +19,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hostile_handins import CANARY, HANDINS, HONEST, honest, make_secret
 
 from autograder.report import read_grades_csv
 from course.rubric import load_rubric
 from course.safe_text import FORMULA_STARTS
-from hostile_handins import CANARY, HANDINS, HONEST, honest, make_secret
 
 AUTO = load_rubric().auto
 BIN = Path(sys.executable).parent
@@ -63,9 +64,9 @@ def part_points(row, part) -> tuple[float, float]:
 def run_log_entry(out: Path, sid: str) -> list[str]:
     """The student's line in run_log.txt and the indented lines under it."""
     lines = (out / "run_log.txt").read_text().splitlines()
-    start = lines.index(next(l for l in lines if l.startswith(f"  {sid}: ")))
+    start = lines.index(next(ln for ln in lines if ln.startswith(f"  {sid}: ")))
     block = [lines[start]]
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.startswith("      "):
             break
         block.append(line)
@@ -108,7 +109,7 @@ def test_of_two_copies_the_newer_is_graded_and_named(graded):
     _, out, rows = graded
     got, full = part_points(rows["copies"], "part1")
     assert 0 < got < full  # the newer copy has a broken softmax_loss_naive
-    notice = next(l for l in run_log_entry(out, "copies") if "notice:" in l)
+    notice = next(ln for ln in run_log_entry(out, "copies") if "notice:" in ln)
     assert "graded 'part1_linear_softmax (1).ipynb'" in notice and "not graded: 'part1_linear_softmax.ipynb'" in notice
 
 
@@ -127,15 +128,18 @@ def test_nothing_outside_submissions_was_read(graded):
 
 def test_everything_printed_or_logged_is_printable_and_unforged(graded):
     proc, out, rows = graded
-    for name, text in (("stdout", proc.stdout), ("run_log.txt", (out / "run_log.txt").read_text()),
-                       ("grades.csv", (out / "grades.csv").read_text())):
+    for name, text in (
+        ("stdout", proc.stdout),
+        ("run_log.txt", (out / "run_log.txt").read_text()),
+        ("grades.csv", (out / "grades.csv").read_text()),
+    ):
         bad = [line for line in text.splitlines() if not line.isprintable()]
         assert bad == [], (name, bad[:3])
     assert "\x1b" not in proc.stderr and "\x07" not in proc.stderr
     log = (out / "run_log.txt").read_text().splitlines()
     for sid in ("honest_a", "honest_b"):  # one line each: no file or folder name forged another
-        assert len([l for l in log if l.startswith(f"  {sid}: ")]) == 1
-    assert not any(l.lstrip().startswith("honest_a: 0 points") for l in proc.stdout.splitlines())
+        assert len([ln for ln in log if ln.startswith(f"  {sid}: ")]) == 1
+    assert not any(ln.lstrip().startswith("honest_a: 0 points") for ln in proc.stdout.splitlines())
 
 
 def test_csv_text_cells_are_formula_safe_and_ids_round_trip(graded):

@@ -8,6 +8,7 @@
     shows the kit's totals for three students.
 setup.sh never runs here (it needs the network): what it would install is checked instead.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,12 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from pipeline_helpers import gradescope_problems
 
 from autograder import cli
 from autograder.platforms import gradescope
 from course.config import EXAMPLES_DIR, REPO_ROOT
 from course.rubric import load_rubric
-from pipeline_helpers import gradescope_problems
 
 pytestmark = pytest.mark.slow
 EXAMPLES = sorted(p.name for p in EXAMPLES_DIR.iterdir() if p.is_dir())
@@ -65,7 +66,7 @@ def test_setup_installs_exactly_the_pins_of_pyproject(bundle, tmp_path):
         wanted = zf.read("requirements.txt").decode().split()
     pins = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert wanted == pins and all("==" in p for p in pins)
-    assert "-r \"$SOURCE/requirements.txt\"" in setup and "==" not in setup  # one place for versions
+    assert '-r "$SOURCE/requirements.txt"' in setup and "==" not in setup  # one place for versions
     (tmp_path / "setup.sh").write_text(setup)
     assert subprocess.run(["bash", "-n", str(tmp_path / "setup.sh")]).returncode == 0  # parses; never run here
     assert "3, 11" in setup  # the kit's minimum Python, found or installed
@@ -79,12 +80,18 @@ def _run_bundle(bundle: Path, root: Path, example: str) -> dict:
     upload.mkdir(parents=True)
     for n, nb in enumerate(sorted((EXAMPLES_DIR / example).glob("*.ipynb"))):
         shutil.copyfile(nb, upload / f"my upload {n}.ipynb")  # any name: one hand-in
-    (root / "submission_metadata.json").write_text(json.dumps({"users": [{"email": f"{example}@uni.example",
-                                                                          "id": 7, "name": "A B"}],
-                                                               "created_at": "2026-12-01T10:00:00+00:00"}))
+    (root / "submission_metadata.json").write_text(
+        json.dumps(
+            {
+                "users": [{"email": f"{example}@uni.example", "id": 7, "name": "A B"}],
+                "created_at": "2026-12-01T10:00:00+00:00",
+            }
+        )
+    )
     env = {**os.environ, gradescope.ROOT_ENV: str(root), gradescope.PYTHON_ENV: sys.executable}
-    done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        ["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads((root / "results" / "results.json").read_text())
 
@@ -103,11 +110,15 @@ def test_run_autograder_scores_equal_autogrades(graded, bundle, tmp_path):
 
 
 def test_visibility_comes_from_the_rubric(monkeypatch):
-    from course import rubric as rubric_module
     from dataclasses import replace
+
+    from course import rubric as rubric_module
+
     real = rubric_module.load_rubric()
-    hidden = replace(real, auto=tuple(replace(a, visibility="after_published" if i % 2 else "hidden")
-                                      for i, a in enumerate(real.auto)))
+    hidden = replace(
+        real,
+        auto=tuple(replace(a, visibility="after_published" if i % 2 else "hidden") for i, a in enumerate(real.auto)),
+    )
     monkeypatch.setattr(gradescope, "load_rubric", lambda: hidden)
     doc = {"tests": [{"extra_data": {"item": a.id}, "visibility": "visible"} for a in real.auto]}
     assert [t["visibility"] for t in gradescope.with_visibility(doc)["tests"]] == [a.visibility for a in hidden.auto]
@@ -120,8 +131,9 @@ def test_a_broken_upload_still_gets_a_results_json(bundle, tmp_path):
     (root / "submission").mkdir()
     (root / "submission" / "hw.pdf").write_bytes(b"%PDF-1.4")
     env = {**os.environ, gradescope.ROOT_ENV: str(root), gradescope.PYTHON_ENV: sys.executable}
-    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, check=True, capture_output=True,
-                   timeout=300)
+    subprocess.run(
+        ["bash", str(root / "source" / "run_autograder")], env=env, check=True, capture_output=True, timeout=300
+    )
     doc = json.loads((root / "results" / "results.json").read_text())
     assert gradescope_problems(doc) == [] and doc["score"] == 0
     assert "PDF" in doc["output"] or "pdf" in doc["output"]
@@ -144,9 +156,22 @@ def test_nbgrader_export_shows_the_kits_totals(graded, tmp_path):
     assert cli.main(["nbgrader-export", str(subset), "--db", str(db)]) == cli.EXIT_OK
     assert cli.main(["nbgrader-export", str(subset), "--db", str(db)]) == cli.EXIT_OK  # twice: updated, not doubled
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    done = subprocess.run([sys.executable, "-m", "nbgrader", "export", f"--CourseDirectory.root={tmp_path}",
-                           f"--CourseDirectory.db_url=sqlite:///{db}", "--to=export.csv"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nbgrader",
+            "export",
+            f"--CourseDirectory.root={tmp_path}",
+            f"--CourseDirectory.db_url=sqlite:///{db}",
+            "--to=export.csv",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     with open(tmp_path / "export.csv", newline="") as f:
         exported = {r["student_id"]: r for r in csv.DictReader(f)}

@@ -1,8 +1,9 @@
 """course.toml [late]: started days after due + grace, extensions, LMS markers, the cap,
 time zones, and a wrong setting refused with the key named."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,8 +14,9 @@ BERLIN = "Europe/Berlin"
 
 
 def policy(**kw) -> LatePolicy:
-    base = dict(due="2026-12-01T23:59", timezone=BERLIN, grace_minutes=15, penalty_per_day=0.1, max_penalty=0.5,
-                marker_days=1)
+    base = dict(
+        due="2026-12-01T23:59", timezone=BERLIN, grace_minutes=15, penalty_per_day=0.1, max_penalty=0.5, marker_days=1
+    )
     return LatePolicy(LateSettings(**(base | kw)))
 
 
@@ -22,12 +24,18 @@ def at(text: str) -> datetime:
     return parse_time(text, BERLIN)
 
 
-@pytest.mark.parametrize("when, days", [
-    ("2026-12-01T23:00", 0), ("2026-12-02T00:14", 0),          # on time; within the grace
-    ("2026-12-02T00:15", 1), ("2026-12-03T00:14", 1),          # first started day
-    ("2026-12-03T00:15", 2), ("2026-12-31T12:00", 30),
-    ("2026-12-01 23:30:00.5 UTC", 1),                          # nbgrader's timestamp: 00:30 in Berlin
-])
+@pytest.mark.parametrize(
+    "when, days",
+    [
+        ("2026-12-01T23:00", 0),
+        ("2026-12-02T00:14", 0),  # on time; within the grace
+        ("2026-12-02T00:15", 1),
+        ("2026-12-03T00:14", 1),  # first started day
+        ("2026-12-03T00:15", 2),
+        ("2026-12-31T12:00", 30),
+        ("2026-12-01 23:30:00.5 UTC", 1),  # nbgrader's timestamp: 00:30 in Berlin
+    ],
+)
 def test_started_days_after_due_and_grace(when, days):
     assert policy().lateness("a", at(when)).days == days
 
@@ -67,7 +75,7 @@ def test_statement_says_what_when_and_the_rule():
 
 
 def test_times_from_every_platform():
-    assert parse_time("2026-12-01-23-59-00", "UTC") == datetime(2026, 12, 1, 23, 59, tzinfo=timezone.utc)
+    assert parse_time("2026-12-01-23-59-00", "UTC") == datetime(2026, 12, 1, 23, 59, tzinfo=UTC)
     assert parse_time("2026-12-01T23:59:00Z", BERLIN).utcoffset() == timedelta(0)
     assert parse_time("2026-12-01T23:59:00+01:00", "UTC").utcoffset() == timedelta(hours=1)
     assert parse_time("2026-07-01T12:00", BERLIN).utcoffset() == timedelta(hours=2)  # summer time
@@ -76,10 +84,16 @@ def test_times_from_every_platform():
         parse_time("next tuesday", "UTC")
 
 
-@pytest.mark.parametrize("kw, words", [
-    ({"timezone": "Mars/Olympus"}, "timezone"), ({"due": "soon"}, "soon"), ({"max_penalty": 2.0}, "max_penalty"),
-    ({"penalty_per_day": -0.1}, "penalty_per_day"), ({"extensions": (("a", "whenever"),)}, "whenever"),
-])
+@pytest.mark.parametrize(
+    "kw, words",
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"due": "soon"}, "soon"),
+        ({"max_penalty": 2.0}, "max_penalty"),
+        ({"penalty_per_day": -0.1}, "penalty_per_day"),
+        ({"extensions": (("a", "whenever"),)}, "whenever"),
+    ],
+)
 def test_a_wrong_setting_is_refused_naming_it(kw, words):
     with pytest.raises(ConfigError, match=words):
         policy(**kw)

@@ -1,4 +1,5 @@
 """The Sandbox API as engineer B's runner uses it: values, handles, errors, restarts."""
+
 from __future__ import annotations
 
 import os
@@ -6,46 +7,64 @@ import time
 
 import numpy as np
 import pytest
-
-from autograder.sandbox import (BadOutput, Handle, Policy, Sandbox, StudentCrash, StudentException,
-                                StudentTimeout, Support)
-from autograder.sandbox import runtime
 from sandbox_helpers import FAST, chunks, slot
 
-HELPERS = chunks('''
+from autograder.sandbox import (
+    BadOutput,
+    Handle,
+    Policy,
+    Sandbox,
+    StudentCrash,
+    StudentException,
+    StudentTimeout,
+    Support,
+    runtime,
+)
+
+HELPERS = chunks(
+    """
 def ident(v):
     return v
-''', '''
+""",
+    """
 def zero_in_place(a, b):
     a[...] = 0
     return a.sum()
-''', '''
+""",
+    """
 def rand():
     import random
     return np.random.rand(3), random.random()
-''', '''
+""",
+    """
 def stub(x):
     raise NotImplementedError("write me")
-''', '''
+""",
+    """
 def obj_and_cache(x):
     return object(), (x, {1: "int key"}), {"ok": x}
-''', '''
+""",
+    """
 def env():
     import os
     return dict(os.environ)
-''', '''
+""",
+    """
 def talk(n):
     print("[4-byte frame] {'kind': 'ok', 'value': ['int', '999']}", flush=True)
     return n
-''', '''
+""",
+    """
 def hang():
     while True:
         pass
-''', '''
+""",
+    """
 def die():
     import os
     os._exit(1)
-''', '''
+""",
+    """
 class Counter:
     def __init__(self, start):
         self.n = start
@@ -53,7 +72,8 @@ class Counter:
     def add(self, k=1):
         self.n += k
         return self.n
-''')
+""",
+)
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +82,29 @@ def sb():
         yield box
 
 
-VALUES = [None, True, False, 0, -7, 10**30, 1.5, float("inf"), "naïve", (), [], {},
-          (1, [2.0, {"a": None}]), np.float64(2.5), np.int32(-3), np.bool_(True),
-          np.arange(6, dtype=np.int64).reshape(2, 3), np.zeros((0, 4)), np.array(3.0),
-          np.ones(5, dtype=np.uint8), np.linspace(0, 1, 7, dtype=np.float32)]
+VALUES = [
+    None,
+    True,
+    False,
+    0,
+    -7,
+    10**30,
+    1.5,
+    float("inf"),
+    "naïve",
+    (),
+    [],
+    {},
+    (1, [2.0, {"a": None}]),
+    np.float64(2.5),
+    np.int32(-3),
+    np.bool_(True),
+    np.arange(6, dtype=np.int64).reshape(2, 3),
+    np.zeros((0, 4)),
+    np.array(3.0),
+    np.ones(5, dtype=np.uint8),
+    np.linspace(0, 1, 7, dtype=np.float32),
+]
 
 
 @pytest.mark.parametrize("value", VALUES, ids=lambda v: type(v).__name__)
@@ -149,13 +188,16 @@ def test_environment_is_cleared_and_blas_single_threaded(monkeypatch):
 
 
 def test_load_errors_cost_only_their_chunk():
-    parts = chunks('''
+    parts = chunks(
+        """
 def fine(x):
     return x + 1
-''', '''
+""",
+        """
 def later(x=undefined_name):
     return x
-''') + chunks("from google.colab import drive", numpy=False)
+""",
+    ) + chunks("from google.colab import drive", numpy=False)
     with Sandbox(parts, limits=FAST, slot=slot() + 3) as box:
         assert set(box.load_errors) == {"later", "from google.colab import drive"}
         assert box.load_errors["later"].startswith("NameError")
@@ -212,7 +254,8 @@ def test_isolation_is_described():
     if os.geteuid() == 0:
         with Sandbox(chunks(numpy=False), limits=FAST, slot=slot() + 7) as box:
             assert "private read-only root" in box.isolation and "no network" in box.isolation.replace(
-                "network: none", "no network")
+                "network: none", "no network"
+            )
 
 
 def test_too_big_results_are_refused_not_sent(sb):
@@ -230,8 +273,7 @@ class BrokenRoot(runtime.LocalRuntime):
 
 def test_failed_namespace_setup_falls_back_to_basic_and_says_why():
     support = Support()  # this test's own record of what works, not the process's
-    box = Sandbox(HELPERS, limits=FAST, slot=slot() + 8,
-                  runtime=BrokenRoot(FAST, slot() + 8, Policy(), support))
+    box = Sandbox(HELPERS, limits=FAST, slot=slot() + 8, runtime=BrokenRoot(FAST, slot() + 8, Policy(), support))
     with box:
         assert "no namespaces (FileNotFoundError" in box.isolation
         assert box.call("ident", 3) == 3
@@ -243,8 +285,10 @@ def test_scratch_dirs_of_dead_graders_are_swept():
     import sys
     import tempfile
     from pathlib import Path
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True).stdout.strip()
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     stale = Path(tempfile.gettempdir()) / f"ag-sandbox-{dead}-stale"
     (stale / "work").mkdir(parents=True)
     with Sandbox(HELPERS, limits=FAST, slot=slot() + 10) as box:
@@ -269,25 +313,30 @@ def test_failed_landlock_steps_down_to_basic():
     assert not support.usable("landlock")
 
 
-FRESH = chunks('''
+FRESH = chunks(
+    """
 def plant(tag):
     import sys
     np.planted = tag
     sys.modules["child"].NAMESPACE["planted"] = tag
     return tag
-''', '''
+""",
+    """
 def look():
     import sys
     return getattr(np, "planted", None), sys.modules["child"].NAMESPACE.get("planted"), float(np.random.rand())
-''', '''
+""",
+    """
 def grader_modules():
     import sys
     return sorted(m for m in sys.modules if m.split(".")[0] in ("autograder", "course", "pytest", "_pytest", "sklearn"))
-''', '''
+""",
+    """
 def capabilities():
     with open("/proc/self/status") as f:
         return {k: v.strip() for k, v in (line.split(":", 1) for line in f) if k in ("CapInh", "CapPrm", "CapEff")}
-''')
+""",
+)
 
 
 def test_each_sandbox_is_a_fresh_process_with_nothing_of_the_grader():

@@ -1,13 +1,14 @@
 """Grader callbacks: student code calls functions it cannot read, with plain data only."""
+
 from __future__ import annotations
 
 import time
 
 import numpy as np
 import pytest
+from sandbox_helpers import FAST, chunks, slot
 
 from autograder.sandbox import CALLBACK_FAILED, BadOutput, Policy, Sandbox, StudentTimeout
-from sandbox_helpers import FAST, chunks, slot
 
 SECRET = "REFERENCE-SOURCE-7f3a"  # stands for the reference's code: it must never reach the child
 
@@ -35,10 +36,12 @@ def odd_result(x):
 
 CALLBACKS = {"affine_forward": reference_affine, "failing": failing, "slow": slow, "odd_result": odd_result}
 
-STUDENT = chunks('''
+STUDENT = chunks(
+    """
 def affine_forward(x, w, b):
     return "the student's own (wrong) layer", None
-''', '''
+""",
+    """
 class Net:
     def __init__(self, d, h):
         self.w = np.ones((d, h))
@@ -47,24 +50,29 @@ class Net:
     def forward(self, x):
         out, cache = affine_forward(x, self.w, b=self.b)
         return out, type(cache).__name__, len(cache)
-''', '''
+""",
+    """
 def use(name, *args, **kwargs):
     return globals()[name](*args, **kwargs)
-''', '''
+""",
+    """
 def catch(name, *args):
     try:
         globals()[name](*args)
     except Exception as exc:
         return type(exc).__name__, str(exc)
-''', '''
+""",
+    """
 def pass_an_object(name):
     return catch(name, object(), 1, 2)
-''', '''
+""",
+    """
 def loop(n, a):
     for _ in range(n):
         a = slow(a)
     return a
-''', '''
+""",
+    """
 def snoop():
     import gc, inspect, sys
     fn = affine_forward
@@ -87,13 +95,15 @@ def snoop():
     for mod in list(sys.modules.values()):
         found.append(str(getattr(mod, "__file__", "")))
     return "\\n".join(found)
-''')
+""",
+)
 
 
 @pytest.fixture(scope="module", params=["full", "basic"])
 def sb(request):
-    with Sandbox(STUDENT, limits=FAST, slot=slot() + 17, policy=Policy.named(request.param),
-                 callbacks=CALLBACKS) as box:
+    with Sandbox(
+        STUDENT, limits=FAST, slot=slot() + 17, policy=Policy.named(request.param), callbacks=CALLBACKS
+    ) as box:
         yield box
 
 
@@ -143,7 +153,8 @@ def test_time_in_callbacks_counts_against_the_call_and_cpu_seconds(sb):
         sb.call("loop", 10**6, 1.0, timeout=0.5)  # it would burn the grader's CPU for hours
 
 
-FORGED = chunks('''
+FORGED = chunks(
+    '''
 def forge(kind):
     """Writes its own callback frames on the answer pipe, as the kit's source shows them."""
     import json, os, struct
@@ -165,10 +176,12 @@ def forge(kind):
         os.write(4, bytes(8 * sizes[kind]))
     import time
     time.sleep(5)
-''', '''
+''',
+    """
 def ok():
     return 1
-''')
+""",
+)
 
 
 @pytest.mark.parametrize("kind", ["unknown", "bad_args", "handle", "bulk_lie", "over_cap"])

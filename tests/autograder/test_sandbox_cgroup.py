@@ -1,5 +1,6 @@
 """The sandbox as a whole: memory, processes and CPU per sandbox, CPU time from outside,
 nothing left behind (also after a killed grader), and a busy neighbour costs nothing."""
+
 from __future__ import annotations
 
 import json
@@ -11,20 +12,22 @@ import textwrap
 import time
 
 import pytest
-
-from autograder.sandbox import Limits, Policy, Sandbox, StudentCrash, cgroups, linux, runtime
 from hostile import ATTACKS
 from sandbox_helpers import FAST, chunks, sandbox_cgroups, slot
 
+from autograder.sandbox import Limits, Policy, Sandbox, StudentCrash, cgroups, linux, runtime
+
 CGROUPS = bool(runtime.hierarchies())
-WORK = chunks('''
+WORK = chunks(
+    '''
 def work(n):
     """Pure-python CPU work, the same every time: n loop turns."""
     total = 0
     for i in range(n):
         total += i * i % 7
     return total
-''', '''
+''',
+    """
 def work_in_a_child(n, wait):
     import os
     pid = os.fork()
@@ -34,7 +37,8 @@ def work_in_a_child(n, wait):
     if wait:
         os.waitpid(pid, 0)
     return pid
-''', '''
+""",
+    """
 def spin_in_children(k):
     import os
     for _ in range(k):
@@ -42,10 +46,12 @@ def spin_in_children(k):
             while True:
                 pass
     return k
-''', '''
+""",
+    """
 def hoard(mb):
     return len(b"\\1" * (mb * 2**20))
-''')
+""",
+)
 
 
 def test_this_machine_offers_cgroups():
@@ -104,7 +110,7 @@ def test_without_a_memory_cgroup_processes_times_memory_stays_within_the_sandbox
 
 
 def _grader_script(tmp_path) -> str:
-    return textwrap.dedent(f'''
+    return textwrap.dedent(f"""
         import json, sys, time
         sys.path[:0] = {[os.path.dirname(__file__), os.getcwd()]!r}
         from autograder.sandbox import Sandbox
@@ -117,14 +123,18 @@ def _grader_script(tmp_path) -> str:
         print(json.dumps({{"dirs": list(group.dirs.values()) if group else [], "pids": group.pids() if group else [],
                           "tmp": str(sb._runtime.tmp)}}), flush=True)
         time.sleep(600)
-    ''')
+    """)
 
 
 def test_a_killed_grader_leaves_nothing_behind(tmp_path):
     """A batch worker SIGKILL-ed mid-submission: its fork server removes the sandbox's
     cgroups (killing what runs in them) and its scratch dir."""
-    grader = subprocess.Popen([sys.executable, "-c", _grader_script(tmp_path)], stdout=subprocess.PIPE, text=True,
-                              cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    grader = subprocess.Popen(
+        [sys.executable, "-c", _grader_script(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    )
     state = json.loads(grader.stdout.readline())
     assert os.path.isdir(state["tmp"]) and (state["dirs"] or not CGROUPS)
     grader.send_signal(signal.SIGKILL)
@@ -147,8 +157,9 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not CGROUPS, reason="needs a cgroup (root)")
 def test_cgroups_of_dead_graders_are_swept_and_ours_removed():
-    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                              capture_output=True, text=True).stdout)
+    dead = int(
+        subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout
+    )
     stale = [os.path.join(h.own, f"{cgroups.PREFIX}-{dead}-stale") for h in runtime.hierarchies()]
     for path in stale:
         os.mkdir(path)
@@ -214,6 +225,7 @@ def test_the_wall_backstop_does_not_count_time_spent_waiting_for_a_cpu(starved, 
     from types import SimpleNamespace
 
     from autograder.sandbox.sandbox import CallClock
+
     now = time.monotonic()
     sb = SimpleNamespace(limits=Limits(wall_factor=2.0), _deadline=now + 60, _runtime=_Starved(starved))
     clock = CallClock(sb, 0.2, now)
@@ -231,25 +243,39 @@ def test_the_wall_backstop_does_not_count_time_spent_waiting_for_a_cpu(starved, 
 # This machine has cgroup v1 controllers and a controller-less v2; GitHub's runners and
 # modern distributions have v2 only. What the kit reads there, and writes, is checked on text.
 
-V2_ONLY = (["29 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n"],
-           ["0::/system.slice/runner.service\n"])
-HYBRID = (["32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n",
-           "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n",
-           "36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices\n",
-           "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd\n",
-           "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"],
-          ["4:memory:/process_api/abc\n", "2:cpu,cpuacct:/\n", "5:devices:/\n", "1:name=systemd:/x\n", "0::/\n"])
-CONTAINER = (["50 40 0:30 /docker/abc /sys/fs/cgroup rw,relatime - cgroup2 cgroup2 rw\n"],
-             ["0::/docker/abc/job\n"])
+V2_ONLY = (
+    ["29 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n"],
+    ["0::/system.slice/runner.service\n"],
+)
+HYBRID = (
+    [
+        "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n",
+        "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n",
+        "36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices\n",
+        "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd\n",
+        "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n",
+    ],
+    ["4:memory:/process_api/abc\n", "2:cpu,cpuacct:/\n", "5:devices:/\n", "1:name=systemd:/x\n", "0::/\n"],
+)
+CONTAINER = (["50 40 0:30 /docker/abc /sys/fs/cgroup rw,relatime - cgroup2 cgroup2 rw\n"], ["0::/docker/abc/job\n"])
 
 
-@pytest.mark.parametrize("machine, expected", [
-    (V2_ONLY, [("/sys/fs/cgroup", 2, frozenset(), "/sys/fs/cgroup/system.slice/runner.service")]),
-    (HYBRID, [("/sys/fs/cgroup/cpu,cpuacct", 1, frozenset({"cpu", "cpuacct"}), "/sys/fs/cgroup/cpu,cpuacct/"),
-              ("/sys/fs/cgroup/memory", 1, frozenset({"memory"}), "/sys/fs/cgroup/memory/process_api/abc"),
-              ("/sys/fs/cgroup/unified", 2, frozenset(), "/sys/fs/cgroup/unified/")]),
-    (CONTAINER, [("/sys/fs/cgroup", 2, frozenset(), "/sys/fs/cgroup/job")]),
-], ids=["v2-only", "hybrid", "container"])
+@pytest.mark.parametrize(
+    "machine, expected",
+    [
+        (V2_ONLY, [("/sys/fs/cgroup", 2, frozenset(), "/sys/fs/cgroup/system.slice/runner.service")]),
+        (
+            HYBRID,
+            [
+                ("/sys/fs/cgroup/cpu,cpuacct", 1, frozenset({"cpu", "cpuacct"}), "/sys/fs/cgroup/cpu,cpuacct/"),
+                ("/sys/fs/cgroup/memory", 1, frozenset({"memory"}), "/sys/fs/cgroup/memory/process_api/abc"),
+                ("/sys/fs/cgroup/unified", 2, frozenset(), "/sys/fs/cgroup/unified/"),
+            ],
+        ),
+        (CONTAINER, [("/sys/fs/cgroup", 2, frozenset(), "/sys/fs/cgroup/job")]),
+    ],
+    ids=["v2-only", "hybrid", "container"],
+)
 def test_the_graders_cgroups_are_found_in_mountinfo(machine, expected):
     assert cgroups.candidates(*machine) == expected
 
@@ -259,8 +285,7 @@ def test_cgroup_v2_limits_are_written_as_v2_wants_them(tmp_path):
     group = cgroups.SandboxCgroup.create("ag-sandbox-1-x", 300, 9, 0.5, [v2])
     made = tmp_path / "ag-sandbox-1-x"
     written = {f.name: f.read_text() for f in made.iterdir()}
-    assert written == {"memory.max": str(300 * 2**20), "pids.max": "9", "cpu.weight": "100",
-                       "cpu.max": "50000 100000"}
+    assert written == {"memory.max": str(300 * 2**20), "pids.max": "9", "cpu.weight": "100", "cpu.max": "50000 100000"}
     assert group.procs_files() == [str(made / "cgroup.procs")] and group.roles["kill"] is v2
     assert "memory: at most 300 MB for the whole sandbox (cgroup v2)" in group.notes
 
@@ -272,7 +297,17 @@ def test_without_v2_controllers_v1_limits_and_v2_time_and_kill_are_combined(tmp_
     v2 = cgroups.Hierarchy(str(tmp_path / "v2"), 2, frozenset(), str(tmp_path / "v2"))
     group = cgroups.SandboxCgroup.create("ag-sandbox-1-y", 300, 9, 1.0, [v1, v2])
     assert {role: h.version for role, h in group.roles.items()} == {
-        "memory": 1, "pids": 1, "cpu": 1, "cpu time": 2, "kill": 2}
+        "memory": 1,
+        "pids": 1,
+        "cpu": 1,
+        "cpu time": 2,
+        "kill": 2,
+    }
     v1_written = {f.name: f.read_text() for f in (tmp_path / "v1" / "ag-sandbox-1-y").iterdir()}
-    assert v1_written == {"memory.limit_in_bytes": str(300 * 2**20), "pids.max": "9", "cpu.shares": "1024",
-                          "cpu.cfs_period_us": "100000", "cpu.cfs_quota_us": "100000"}
+    assert v1_written == {
+        "memory.limit_in_bytes": str(300 * 2**20),
+        "pids.max": "9",
+        "cpu.shares": "1024",
+        "cpu.cfs_period_us": "100000",
+        "cpu.cfs_quota_us": "100000",
+    }

@@ -1,6 +1,7 @@
 """As root with neither namespaces nor Landlock, a child that stays root could read and
 change every hand-in and stop the grader: the sandbox refuses to start it, and
 `autograde` exits 2 saying why, unless told it grades one hand-in on a throwaway machine."""
+
 import os
 
 import pytest
@@ -31,13 +32,17 @@ def test_a_throwaway_machine_may_allow_it(monkeypatch):
 
 def test_autograde_exits_2_before_any_student_code_runs(tmp_path, monkeypatch, capsys):
     import sys
-    from autograder import cli
+
     from variants import make_submission
+
+    from autograder import cli
+
     monkeypatch.delenv(ALLOW_UNCONFINED_ROOT, raising=False)
     monkeypatch.syspath_prepend(str(__import__("pathlib").Path(__file__).parent))
     monkeypatch.setenv("PYTHONPATH", ":".join(sys.path))
     make_submission(tmp_path / "subs", "someone")
-    rc = cli.main([str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--jobs", "1",
-                   "--grader", "basic_mode_grader:grade"])
+    rc = cli.main(
+        [str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--jobs", "1", "--grader", "basic_mode_grader:grade"]
+    )
     assert rc == 2 and "refusing to run student code as root" in capsys.readouterr().err
     assert not (tmp_path / "out" / "grades.csv").exists()

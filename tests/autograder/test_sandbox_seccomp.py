@@ -1,15 +1,17 @@
 """The seccomp filter: what it denies, what it leaves, and its syscall table."""
+
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
 
 import pytest
-
-from autograder.sandbox import Policy, Sandbox, seccomp
 from sandbox_helpers import FAST, chunks, slot
 
-PROBE = chunks('''
+from autograder.sandbox import Policy, Sandbox, seccomp
+
+PROBE = chunks(
+    '''
 def probe():
     """errno of each system call the filter must deny (0: it worked)."""
     import ctypes, errno, os, platform, socket
@@ -41,7 +43,8 @@ def probe():
     except OSError as exc:
         out["socket"] = exc.errno
     return out
-''', '''
+''',
+    '''
 def still_works():
     """What numpy homework (and Python itself) needs must keep working."""
     import os, socket, subprocess, threading
@@ -58,7 +61,8 @@ def still_works():
     t.join()
     x = np.linalg.solve(np.eye(3) * 2, np.ones(3))
     return b.recv(1) == b"x", os.WEXITSTATUS(status), out.strip(), float(x.sum())
-''')
+''',
+)
 
 
 @pytest.mark.parametrize("mode", ["full", "landlock", "basic"])
@@ -68,6 +72,7 @@ def test_denied_system_calls_fail_with_eperm(mode):
         results = sb.call("probe")
         assert sb.call("still_works") == (True, 7, "hi", 1.5)
     import errno
+
     assert {k: v for k, v in results.items() if v != errno.EPERM} == {}
 
 

@@ -1,4 +1,5 @@
 """The wire format decodes strictly: anything but plain numbers is refused."""
+
 from __future__ import annotations
 
 import json
@@ -50,39 +51,59 @@ def raw_frame(header: dict, tail: bytes = b"") -> bytes:
 
 
 @settings(max_examples=40, deadline=None)
-@given(hnp.arrays(dtype=st.sampled_from(["f8", "f4", "i8", "i4", "u1", "?"]),
-                  shape=hnp.array_shapes(min_dims=0, max_dims=3, max_side=5)))
+@given(
+    hnp.arrays(
+        dtype=st.sampled_from(["f8", "f4", "i8", "i4", "u1", "?"]),
+        shape=hnp.array_shapes(min_dims=0, max_dims=3, max_side=5),
+    )
+)
 def test_arrays_round_trip_exactly(a):
     got = roundtrip(a)
     assert got.dtype == a.dtype and got.shape == a.shape
     assert np.array_equal(got, a, equal_nan=a.dtype.kind == "f")
 
 
-@pytest.mark.parametrize("value", [object(), np.array([1, "a"], dtype=object), np.zeros(2, complex),
-                                   np.zeros(1, dtype=[("a", "f8")]), {1: 2}, b"bytes",
-                                   type("F", (float,), {})(1.0), np.zeros(3).view(type("A", (np.ndarray,), {})),
-                                   "x" * 51, [[[[[[1]]]]]], list(range(101)), np.zeros(2000)])
+@pytest.mark.parametrize(
+    "value",
+    [
+        object(),
+        np.array([1, "a"], dtype=object),
+        np.zeros(2, complex),
+        np.zeros(1, dtype=[("a", "f8")]),
+        {1: 2},
+        b"bytes",
+        type("F", (float,), {})(1.0),
+        np.zeros(3).view(type("A", (np.ndarray,), {})),
+        "x" * 51,
+        [[[[[[1]]]]]],
+        list(range(101)),
+        np.zeros(2000),
+    ],
+)
 def test_encoder_refuses_what_is_not_plain_or_too_big(value):
     with pytest.raises(wire.WireError):
         wire.encode(value, caps=CAPS)
 
 
-@pytest.mark.parametrize("raw", [
-    b"\x00\x00\x00\x05{bad}",
-    raw_frame({"value": ["int", "1"]}),                                   # no buffers list
-    raw_frame({"value": ["array", 0], "buffers": [["object", [1]]]}, b"x" * 8),
-    raw_frame({"value": ["array", 0], "buffers": [["float64", [10**9, 10**9]]]}),
-    raw_frame({"value": ["array", 0], "buffers": [["float64", [-1]]]}),
-    raw_frame({"value": ["array", 1], "buffers": []}),
-    raw_frame({"value": ["scalar", 0], "buffers": [["float64", [2]]]}, b"\0" * 16),
-    raw_frame({"value": ["float", "nan" * 20], "buffers": []}),
-    raw_frame({"value": ["pickle", pickle.dumps(1).hex()], "buffers": []}),
-    raw_frame({"value": ["handle", 1, "X"], "buffers": []}),              # no handles accepted here
-    raw_frame({"value": ["dict", [[1, ["none"]]]], "buffers": []}),
-    raw_frame({"value": nested(8), "buffers": []}),                     # deeper than max_depth
-    b"\x7f\xff\xff\xff",                                                  # 2 GB header announced
-    b"\x00\x00\x00\x10NaN",                                               # truncated
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\x00\x00\x00\x05{bad}",
+        raw_frame({"value": ["int", "1"]}),  # no buffers list
+        raw_frame({"value": ["array", 0], "buffers": [["object", [1]]]}, b"x" * 8),
+        raw_frame({"value": ["array", 0], "buffers": [["float64", [10**9, 10**9]]]}),
+        raw_frame({"value": ["array", 0], "buffers": [["float64", [-1]]]}),
+        raw_frame({"value": ["array", 1], "buffers": []}),
+        raw_frame({"value": ["scalar", 0], "buffers": [["float64", [2]]]}, b"\0" * 16),
+        raw_frame({"value": ["float", "nan" * 20], "buffers": []}),
+        raw_frame({"value": ["pickle", pickle.dumps(1).hex()], "buffers": []}),
+        raw_frame({"value": ["handle", 1, "X"], "buffers": []}),  # no handles accepted here
+        raw_frame({"value": ["dict", [[1, ["none"]]]], "buffers": []}),
+        raw_frame({"value": nested(8), "buffers": []}),  # deeper than max_depth
+        b"\x7f\xff\xff\xff",  # 2 GB header announced
+        b"\x00\x00\x00\x10NaN",  # truncated
+    ],
+)
 def test_decoder_rejects_malformed_or_oversized_frames(raw):
     with pytest.raises((wire.WireError, EOFError)):
         read_raw(raw)
@@ -94,8 +115,20 @@ def test_json_constants_are_rejected():
         read_raw(struct.pack(">I", len(head)) + head)
 
 
-@pytest.mark.parametrize("shape", [[0, 10**18], [0, 2**28, 2**28, 2**28], [10**18, 0], [0] * 33, [0, -1],
-                                   [0, 2**63], [1, 10**4, 10**4], [0.0, 1], [True, 2]])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        [0, 10**18],
+        [0, 2**28, 2**28, 2**28],
+        [10**18, 0],
+        [0] * 33,
+        [0, -1],
+        [0, 2**63],
+        [1, 10**4, 10**4],
+        [0.0, 1],
+        [True, 2],
+    ],
+)
 def test_absurd_shapes_are_wire_errors_even_when_empty(shape):
     head = {"value": ["array", 0], "buffers": [["float64", shape]]}
     with pytest.raises(wire.WireError):
@@ -127,10 +160,17 @@ def _valid_frame(value) -> bytes:
 
 
 PLAIN = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=10)
     | hnp.arrays(dtype=st.sampled_from(["f8", "i4", "u1"]), shape=hnp.array_shapes(min_dims=0, max_dims=2, max_side=3)),
-    lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
-    max_leaves=8)
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -155,9 +195,11 @@ def test_mutated_frames_raise_only_wire_errors(value, data):
     _read_any(bytes(raw))
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                    max_leaves=12)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -7,6 +7,7 @@ another kind, no hang (a SIGALRM deadline turns one into a failure), no
 cache that keeps a student's text, and the other notebooks and cells of the
 same hand-in still read.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -31,8 +32,10 @@ DEADLINE = 60  # seconds for any one read or parse here; the attacks took 35 s t
 @contextlib.contextmanager
 def deadline(seconds: int = DEADLINE):
     """Fail (instead of hanging the suite) when the block blocks."""
+
     def expired(signum, frame):
         raise TimeoutError(f"still running after {seconds} s: the read is not bounded")
+
     old = signal.signal(signal.SIGALRM, expired)
     signal.alarm(seconds)
     try:
@@ -43,8 +46,14 @@ def deadline(seconds: int = DEADLINE):
 
 
 def nb_json(*cells: str, cell_type: str = "code") -> str:
-    return json.dumps({"cells": [{"cell_type": cell_type, "metadata": {}, "outputs": [], "source": c}
-                                 for c in cells], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    return json.dumps(
+        {
+            "cells": [{"cell_type": cell_type, "metadata": {}, "outputs": [], "source": c} for c in cells],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
 
 
 def refused(path: Path, *words: str) -> str:
@@ -63,6 +72,7 @@ GOOD = "def relu_forward(x):\n    return x * (x > 0)\n"
 
 
 # ------------------------------------------------------------------ kinds of file
+
 
 def test_a_symlink_to_the_solutions_is_never_read(tmp_path):
     link = tmp_path / "part1_linear_softmax.ipynb"
@@ -112,6 +122,7 @@ def test_a_huge_file_is_refused_before_reading(tmp_path):
 
 # ------------------------------------------------------------------------ JSON
 
+
 @pytest.mark.parametrize("depth", [notebook_io.MAX_JSON_DEPTH + 5, 100_000])
 def test_deeply_nested_json_is_the_students_problem(tmp_path, depth):
     path = tmp_path / "deep.ipynb"
@@ -131,15 +142,18 @@ def test_too_many_cells(tmp_path):
     refused(path, "cells, more than")
 
 
-@pytest.mark.parametrize("content, says", [
-    (b"%PDF-1.4\n%\xe2\xe3", "a PDF renamed to .ipynb"),
-    (b"PK\x03\x04\x14\x00", "a zip archive renamed"),
-    (b"<!DOCTYPE html><html>", "an HTML page renamed"),
-    (b"\xff\xfe\x00garbage", "invalid JSON"),
-    (b"import numpy as np\n", "invalid JSON"),
-    (b"[1, 2, 3]", "without a 'cells' list"),
-    (b"   \n", "empty"),
-])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (b"%PDF-1.4\n%\xe2\xe3", "a PDF renamed to .ipynb"),
+        (b"PK\x03\x04\x14\x00", "a zip archive renamed"),
+        (b"<!DOCTYPE html><html>", "an HTML page renamed"),
+        (b"\xff\xfe\x00garbage", "invalid JSON"),
+        (b"import numpy as np\n", "invalid JSON"),
+        (b"[1, 2, 3]", "without a 'cells' list"),
+        (b"   \n", "empty"),
+    ],
+)
 def test_files_that_are_not_notebooks_say_what_they_are(tmp_path, content, says):
     path = tmp_path / "part1_linear_softmax.ipynb"
     path.write_bytes(content)
@@ -148,12 +162,24 @@ def test_files_that_are_not_notebooks_say_what_they_are(tmp_path, content, says)
 
 def test_malformed_cells_are_skipped_not_fatal(tmp_path):
     path = tmp_path / "odd.ipynb"
-    path.write_text(json.dumps({"cells": [1, None, {"cell_type": 5}, {"cell_type": "code", "source": [1, "x = 1"]},
-                                          {"cell_type": "code", "source": GOOD}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    1,
+                    None,
+                    {"cell_type": 5},
+                    {"cell_type": "code", "source": [1, "x = 1"]},
+                    {"cell_type": "code", "source": GOOD},
+                ]
+            }
+        )
+    )
     assert [c.source for c in read_cells(path)] == ["x = 1", GOOD]
 
 
 # ------------------------------------------------------------------------ names
+
 
 def test_a_file_name_with_newlines_and_escapes_is_printable_in_every_message(tmp_path):
     name = "part1\n  mallory: 15 points, 0.1 s, ok\x1b]52;c;cm0gLXJmIH4=\x07\r.ipynb"
@@ -168,6 +194,7 @@ def test_a_file_name_with_newlines_and_escapes_is_printable_in_every_message(tmp
 
 # ------------------------------------------------------------- parsing budgets
 
+
 def cpu_seconds_of(fn, *args):
     start = time.process_time()
     with deadline():
@@ -178,8 +205,12 @@ def cpu_seconds_of(fn, *args):
 def test_ipython_escape_floods_cost_little_and_keep_the_functions(tmp_path):
     """Ten 25 KB cells of `!` escapes took 35-80 s of CPU each in IPython's transformer."""
     path = tmp_path / "bang.ipynb"
-    cells = ["!ls\n" * 6_250] * 10 + ["a?\n" * 20_000, "files = !ls\n" * 5_000, "%%bash\n" + "echo\n" * 15_000,
-                                     "!pip install numpy\n" + GOOD]
+    cells = ["!ls\n" * 6_250] * 10 + [
+        "a?\n" * 20_000,
+        "files = !ls\n" * 5_000,
+        "%%bash\n" + "echo\n" * 15_000,
+        "!pip install numpy\n" + GOOD,
+    ]
     path.write_text(nb_json(*cells))
     seconds, (ext, readable, unreadable) = cpu_seconds_of(extract_readable, [path])
     assert readable == [path] and unreadable == []
@@ -211,13 +242,16 @@ def test_code_over_the_submission_cap_is_refused_notebook_by_notebook(tmp_path):
     assert "relu_forward" in ext.definitions
 
 
-@pytest.mark.parametrize("cell, problem", [
-    ("x = " + "-" * 90_000 + "1\n", "cannot be parsed"),           # parser nesting: MemoryError
-    ("x = " + "+".join(["a"] * 40_000) + "\n", "cannot be parsed"),  # left-deep tree: RecursionError
-    ("x = 1\x00\n", "cannot be parsed"),                           # null byte: ValueError
-    ("x = " + "9" * 5_000 + "\n", None),                            # digit limit: parses (or is reported)
-    ("def f(:\n    pass\n", "SyntaxError on line 1"),
-])
+@pytest.mark.parametrize(
+    "cell, problem",
+    [
+        ("x = " + "-" * 90_000 + "1\n", "cannot be parsed"),  # parser nesting: MemoryError
+        ("x = " + "+".join(["a"] * 40_000) + "\n", "cannot be parsed"),  # left-deep tree: RecursionError
+        ("x = 1\x00\n", "cannot be parsed"),  # null byte: ValueError
+        ("x = " + "9" * 5_000 + "\n", None),  # digit limit: parses (or is reported)
+        ("def f(:\n    pass\n", "SyntaxError on line 1"),
+    ],
+)
 def test_hostile_python_costs_only_its_cell(tmp_path, cell, problem):
     path = tmp_path / "p.ipynb"
     path.write_text(nb_json(cell, GOOD))
@@ -253,6 +287,7 @@ def test_plain_python_keeps_lines_and_definitions():
     out = cell_parser.plain_python(source)
     assert out.count("\n") == source.count("\n") - 1
     import ast
+
     assert [n.name for n in ast.parse(out).body if isinstance(n, ast.FunctionDef)] == ["f"]
     assert cell_parser.plain_python("%%timeit\ndef g():\n    pass\n") == ""
 

@@ -11,22 +11,22 @@ Bugs are graded two at a time, one in each part: Part 1 items only see Part 1
 code and Part 2 items Part 2 code, so a pair is as telling as two runs (a
 bug leaking into another item of its own part still shows) at half the cost.
 """
+
 import re
 from itertools import zip_longest
 
 import pytest
-
-from course.rubric import load_rubric
-
-from autograder.results import FAILED, PASSED
-from autograder.runner import grade_submission
-from autograder.notebook_io import find_notebooks
 from no_work_sources import NO_WORK
 from variant_sources import BUGS, CORRECT
 from variants import make_release, make_submission
 
+from autograder.notebook_io import find_notebooks
+from autograder.results import FAILED, PASSED
+from autograder.runner import grade_submission
+from course.rubric import load_rubric
+
 ITEMS = [i.id for i in load_rubric().auto]
-ARRAY = re.compile(r"\[\s*[-+]?(\d+\.\d*|\.\d+)")   # "[0.25, ..." or "[ -1.5 ..."
+ARRAY = re.compile(r"\[\s*[-+]?(\d+\.\d*|\.\d+)")  # "[0.25, ..." or "[ -1.5 ..."
 
 
 def grade(folder):
@@ -38,8 +38,11 @@ def lost_items(result) -> set[str]:
 
 
 def explain(result) -> str:
-    return "\n".join(f"  {i.id}: {i.points}/{i.max_points} {i.status} {i.feedback}" for i in result.items.values()) \
-        + "\n  log: " + " | ".join(result.log[1:])
+    return (
+        "\n".join(f"  {i.id}: {i.points}/{i.max_points} {i.status} {i.feedback}" for i in result.items.values())
+        + "\n  log: "
+        + " | ".join(result.log[1:])
+    )
 
 
 def test_solution_scores_full_marks(tmp_path):

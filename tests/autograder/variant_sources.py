@@ -14,7 +14,7 @@ without replacement, everything inlined, ...) and must score full marks.
 
 # ------------------------------------------------------------------ Part 1
 
-NAIVE_FORGOT_1_OVER_N = '''
+NAIVE_FORGOT_1_OVER_N = """
 def softmax_loss_naive(W, X, y, reg):
     loss, dW = 0.0, np.zeros_like(W)
     N, C = X.shape[0], W.shape[1]
@@ -28,12 +28,13 @@ def softmax_loss_naive(W, X, y, reg):
     loss = loss / N + reg * np.sum(W * W)
     dW = dW + 2 * reg * W          # BUG: not divided by N
     return loss, dW
-'''
+"""
 
 NAIVE_NO_REG_GRAD = NAIVE_FORGOT_1_OVER_N.replace(
-    "dW = dW + 2 * reg * W          # BUG: not divided by N", "dW = dW / N                    # BUG: no 2 * reg * W")
+    "dW = dW + 2 * reg * W          # BUG: not divided by N", "dW = dW / N                    # BUG: no 2 * reg * W"
+)
 
-VEC_TEMPLATE = '''
+VEC_TEMPLATE = """
 def softmax_loss_vectorized(W, X, y, reg):
     N = X.shape[0]
     s = X @ W
@@ -43,16 +44,19 @@ def softmax_loss_vectorized(W, X, y, reg):
     p[np.arange(N), y] -= 1
     dW = X.T @ p / N + 2 * reg * W
     return loss, dW
-'''
+"""
 # dW computed inside the return statement (the shape of several variants below)
-_RETURN_INLINE = ("    dW = X.T @ p / N + 2 * reg * W\n    return loss, dW\n", "    return loss, X.T @ p / N + 2 * reg * W\n")
+_RETURN_INLINE = (
+    "    dW = X.T @ p / N + 2 * reg * W\n    return loss, dW\n",
+    "    return loss, X.T @ p / N + 2 * reg * W\n",
+)
 # The vectorized code, submitted as the naive version (which must loop)
 NAIVE_WITHOUT_LOOPS = VEC_TEMPLATE.replace("softmax_loss_vectorized", "softmax_loss_naive").replace(*_RETURN_INLINE)
 VEC_HALF_REG_GRAD = VEC_TEMPLATE.replace("dW = X.T @ p / N + 2 * reg * W", "dW = X.T @ p / N + reg * W")
 VEC_NO_MAX = VEC_TEMPLATE.replace("    s = s - s.max(axis=1, keepdims=True)\n", "")
 VEC_WRONG_AXIS = VEC_TEMPLATE.replace("np.exp(s).sum(axis=1, keepdims=True)", "np.exp(s).sum(axis=0, keepdims=True)")
 VEC_NO_REG_IN_LOSS = VEC_TEMPLATE.replace(" + reg * np.sum(W * W)", "")
-VEC_C_FROM_LABELS = '''
+VEC_C_FROM_LABELS = """
 def softmax_loss_vectorized(W, X, y, reg):
     N = X.shape[0]
     C = np.max(y) + 1
@@ -62,21 +66,25 @@ def softmax_loss_vectorized(W, X, y, reg):
     p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
     loss = -np.sum(onehot * np.log(p)) / N + reg * np.sum(W * W)
     return loss, X.T @ (p - onehot) / N + 2 * reg * W
-'''
+"""
 # Same as VEC_TEMPLATE but for the loss: a Python loop over the examples.
 VEC_WITH_LOOP = VEC_TEMPLATE.replace(*_RETURN_INLINE).replace(
     "    loss = -np.mean(np.log(p[np.arange(N), y])) + reg * np.sum(W * W)\n",
-    "    loss = 0.0\n    for i in range(N):\n        loss -= np.log(p[i, y[i]])\n    loss = loss / N + reg * np.sum(W * W)\n")
+    "    loss = 0.0\n    for i in range(N):\n        loss -= np.log(p[i, y[i]])\n"
+    "    loss = loss / N + reg * np.sum(W * W)\n",
+)
 
 # The contract's class, __init__ and train signature, shared by every LinearSoftmax below
-_LINEAR_HEAD = '''
+_LINEAR_HEAD = """
 class LinearSoftmax:
     def __init__(self):
         self.W = None
 
     def train(self, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100, batch_size=200, verbose=False):
-'''
-LINEAR_TEMPLATE = _LINEAR_HEAD + '''\
+"""
+LINEAR_TEMPLATE = (
+    _LINEAR_HEAD
+    + """\
         N, D = X.shape
         C = int(np.max(y)) + 1
         if self.W is None:
@@ -94,18 +102,19 @@ LINEAR_TEMPLATE = _LINEAR_HEAD + '''\
 
     def loss(self, X_batch, y_batch, reg):
         return softmax_loss_vectorized(self.W, X_batch, y_batch, reg)
-'''
+"""
+)
 LINEAR_PREDICT_SCORES = LINEAR_TEMPLATE.replace("return np.argmax(X @ self.W, axis=1)", "return X @ self.W")
 LINEAR_NO_UPDATE = LINEAR_TEMPLATE.replace("self.W -= learning_rate * grad", "W = self.W - learning_rate * grad")
 
 # ------------------------------------------------------------------ Part 2
 
-AFFINE_FWD_NO_RESHAPE = '''
+AFFINE_FWD_NO_RESHAPE = """
 def affine_forward(x, w, b):
     out = x.dot(w) + b
     return out, (x, w, b)
-'''
-AFFINE_BWD_TEMPLATE = '''
+"""
+AFFINE_BWD_TEMPLATE = """
 def affine_backward(dout, cache):
     x, w, b = cache
     xf = x.reshape(x.shape[0], -1)
@@ -113,25 +122,25 @@ def affine_backward(dout, cache):
     dw = xf.T @ dout
     db = dout.sum(axis=0)
     return dx, dw, db
-'''
+"""
 AFFINE_DB_AXIS = AFFINE_BWD_TEMPLATE.replace("db = dout.sum(axis=0)", "db = dout.sum(axis=1)")
 AFFINE_DX_NOT_RESHAPED = AFFINE_BWD_TEMPLATE.replace("dx = (dout @ w.T).reshape(x.shape)", "dx = dout @ w.T")
-RELU_MASK_ON_DOUT = '''
+RELU_MASK_ON_DOUT = """
 def relu_backward(dout, cache):
     return dout * (dout > 0)
-'''
-RELU_IN_PLACE = '''
+"""
+RELU_IN_PLACE = """
 def relu_backward(dout, cache):
     x = cache
     dout[x <= 0] = 0
     return dout
-'''
-RELU_FORWARD_LOOP = '''
+"""
+RELU_FORWARD_LOOP = """
 def relu_forward(x):
     out = np.array([max(v, 0.0) for v in x.ravel()]).reshape(x.shape)
     return out, x
-'''
-SOFTMAX_TEMPLATE = '''
+"""
+SOFTMAX_TEMPLATE = """
 def softmax_loss(scores, y):
     N = scores.shape[0]
     s = scores - scores.max(axis=1, keepdims=True)
@@ -141,10 +150,10 @@ def softmax_loss(scores, y):
     d[np.arange(N), y] -= 1
     d = d / N
     return loss, d
-'''
+"""
 SOFTMAX_FORGOT_1_OVER_N = SOFTMAX_TEMPLATE.replace("    d = d / N\n", "")
 SOFTMAX_NO_MAX = SOFTMAX_TEMPLATE.replace("scores - scores.max(axis=1, keepdims=True)", "scores")
-SOFTMAX_C_FROM_LABELS = '''
+SOFTMAX_C_FROM_LABELS = """
 def softmax_loss(scores, y):
     N = scores.shape[0]
     s = scores - scores.max(axis=1, keepdims=True)
@@ -152,9 +161,9 @@ def softmax_loss(scores, y):
     onehot = np.eye(y.max() + 1)[y]
     loss = -np.sum(onehot * np.log(p)) / N
     return loss, (p - onehot) / N
-'''
+"""
 
-NET_TEMPLATE = '''
+NET_TEMPLATE = """
 class TwoLayerNet:
     def __init__(self, input_size, hidden_size, output_size, std=1e-4):
         self.params = {"W1": std * np.random.randn(input_size, hidden_size), "b1": np.zeros(hidden_size),
@@ -196,17 +205,22 @@ class TwoLayerNet:
 
     def predict(self, X):
         return np.argmax(self.loss(X), axis=1)
-'''
+"""
 NET_BIAS_REGULARIZED = NET_TEMPLATE.replace(
     "loss += reg * (np.sum(W1 * W1) + np.sum(W2 * W2))",
-    "loss += reg * (np.sum(W1 * W1) + np.sum(W2 * W2) + np.sum(b1 * b1) + np.sum(b2 * b2))").replace(
+    "loss += reg * (np.sum(W1 * W1) + np.sum(W2 * W2) + np.sum(b1 * b1) + np.sum(b2 * b2))",
+).replace(
     '        grads["W2"] += 2 * reg * W2\n',
-    '        grads["W2"] += 2 * reg * W2\n        grads["b1"] += 2 * reg * b1\n        grads["b2"] += 2 * reg * b2\n')
+    '        grads["W2"] += 2 * reg * W2\n        grads["b1"] += 2 * reg * b1\n        grads["b2"] += 2 * reg * b2\n',
+)
 NET_NO_W1_REG_GRAD = NET_TEMPLATE.replace('        grads["W1"] += 2 * reg * W1\n', "")
-NET_DROPPED_B2 = NET_TEMPLATE.replace("scores, c2 = affine_forward(a, W2, b2)", "scores, c2 = affine_forward(a, W2, 0 * b2)")
+NET_DROPPED_B2 = NET_TEMPLATE.replace(
+    "scores, c2 = affine_forward(a, W2, b2)", "scores, c2 = affine_forward(a, W2, 0 * b2)"
+)
 NET_PREDICT_SCORES = NET_TEMPLATE.replace("return np.argmax(self.loss(X), axis=1)", "return self.loss(X)")
-NET_NO_UPDATE = NET_TEMPLATE.replace("self.params[k] -= learning_rate * grads[k]",
-                                     "self.params[k] - learning_rate * grads[k]")
+NET_NO_UPDATE = NET_TEMPLATE.replace(
+    "self.params[k] -= learning_rate * grads[k]", "self.params[k] - learning_rate * grads[k]"
+)
 # A loop over the examples (per-row softmax); a loop over the parameter keys is
 # allowed by the contract (NET_PARAMS_KEY_LOOP among the correct alternatives).
 NET_LOOP_IN_LOSS = NET_TEMPLATE.replace(
@@ -215,22 +229,27 @@ NET_LOOP_IN_LOSS = NET_TEMPLATE.replace(
     "        for i in range(scores.shape[0]):\n"
     "            l_i, d_i = softmax_loss(scores[i:i + 1], y[i:i + 1])\n"
     "            loss += l_i / scores.shape[0]\n"
-    "            ds[i] = d_i[0] / scores.shape[0]\n")
+    "            ds[i] = d_i[0] / scores.shape[0]\n",
+)
 NET_PARAMS_KEY_LOOP = NET_TEMPLATE.replace(
     '        grads["W1"] += 2 * reg * W1\n        grads["W2"] += 2 * reg * W2\n',
-    '        for k in ("W1", "W2"):\n            grads[k] += 2 * reg * self.params[k]\n').replace(
-    '        grads = {}\n', '        grads = {k: np.zeros_like(v) for k, v in self.params.items()}\n')
+    '        for k in ("W1", "W2"):\n            grads[k] += 2 * reg * self.params[k]\n',
+).replace("        grads = {}\n", "        grads = {k: np.zeros_like(v) for k, v in self.params.items()}\n")
 
 NET_TRAIN_EXTRA_REQUIRED = NET_TEMPLATE.replace(
-    "    def train(self, X, y, X_val, y_val, learning_rate=1e-3,", "    def train(self, X, y, X_val, y_val, dropout, learning_rate=1e-3,")
+    "    def train(self, X, y, X_val, y_val, learning_rate=1e-3,",
+    "    def train(self, X, y, X_val, y_val, dropout, learning_rate=1e-3,",
+)
 NET_NO_DECAY = NET_TEMPLATE.replace("                learning_rate *= learning_rate_decay\n", "")
 NET_DECAY_EVERY_ITERATION = NET_NO_DECAY.replace(
-    "            hist[\"loss_history\"].append(loss)\n",
-    "            hist[\"loss_history\"].append(loss)\n            learning_rate *= learning_rate_decay\n")
+    '            hist["loss_history"].append(loss)\n',
+    '            hist["loss_history"].append(loss)\n            learning_rate *= learning_rate_decay\n',
+)
 NET_PREDICT_WITHOUT_B2 = NET_TEMPLATE.replace(
     "        return np.argmax(self.loss(X), axis=1)",
-    "        hidden = np.maximum(0, X @ self.params[\"W1\"] + self.params[\"b1\"])\n"
-    "        return np.argmax(hidden @ self.params[\"W2\"], axis=1)")
+    '        hidden = np.maximum(0, X @ self.params["W1"] + self.params["b1"])\n'
+    '        return np.argmax(hidden @ self.params["W2"], axis=1)',
+)
 
 # name -> (item (or items) that must lose points, replacements)
 BUGS = {
@@ -240,8 +259,10 @@ BUGS = {
     "vec_halved_reg_gradient": ("p1_softmax_vectorized", {"softmax_loss_vectorized": VEC_HALF_REG_GRAD}),
     "vec_no_max_subtraction": ("p1_softmax_vectorized", {"softmax_loss_vectorized": VEC_NO_MAX}),
     # no value of it is right on any input: its vectorization credit goes too (structure alone earns nothing)
-    "vec_wrong_softmax_axis": (("p1_softmax_vectorized", "p1_vectorization"),
-                               {"softmax_loss_vectorized": VEC_WRONG_AXIS}),
+    "vec_wrong_softmax_axis": (
+        ("p1_softmax_vectorized", "p1_vectorization"),
+        {"softmax_loss_vectorized": VEC_WRONG_AXIS},
+    ),
     "vec_C_from_max_y": ("p1_softmax_vectorized", {"softmax_loss_vectorized": VEC_C_FROM_LABELS}),
     "vec_no_reg_in_loss": ("p1_softmax_vectorized", {"softmax_loss_vectorized": VEC_NO_REG_IN_LOSS}),
     "vec_loop": ("p1_vectorization", {"softmax_loss_vectorized": VEC_WITH_LOOP}),
@@ -283,7 +304,7 @@ def softmax_loss_vectorized(W, X, y, reg):
     dW = X.T.dot(np.exp(s - lse) - Y) / N + 2 * reg * W
     return loss, dW
 '''
-VEC_EINSUM = '''
+VEC_EINSUM = """
 def softmax_loss_vectorized(W, X, y, reg):
     N = X.shape[0]
     s = np.einsum("nd,dc->nc", X, W)
@@ -294,7 +315,7 @@ def softmax_loss_vectorized(W, X, y, reg):
     p[np.arange(N), y] -= 1
     dW = np.einsum("nd,nc->dc", X, p) / N + 2 * reg * W
     return float(loss), dW
-'''
+"""
 NAIVE_HALF_VECTORIZED = '''
 def softmax_loss_naive(W, X, y, reg):
     """Loops over examples only; each row's classes at once."""
@@ -313,7 +334,9 @@ def softmax_loss_naive(W, X, y, reg):
     dW += 2 * reg * W
     return loss, dW
 '''
-LINEAR_WITHOUT_REPLACEMENT = _LINEAR_HEAD + '''\
+LINEAR_WITHOUT_REPLACEMENT = (
+    _LINEAR_HEAD
+    + """\
         num_train, dim = X.shape
         if self.W is None:
             self.W = np.random.normal(0.0, 1e-3, size=(dim, int(y.max()) + 1))
@@ -333,15 +356,16 @@ LINEAR_WITHOUT_REPLACEMENT = _LINEAR_HEAD + '''\
     def loss(self, X_batch, y_batch, reg):
         loss, dW = softmax_loss_vectorized(self.W, X_batch, y_batch, reg)
         return loss, dW
-'''
-AFFINE_FWD_DOT = '''
+"""
+)
+AFFINE_FWD_DOT = """
 def affine_forward(x, w, b):
     N = x.shape[0]
     out = np.dot(x.reshape(N, int(np.prod(x.shape[1:]))), w) + b
     cache = (x, w, b)
     return out, cache
-'''
-AFFINE_BWD_EINSUM = '''
+"""
+AFFINE_BWD_EINSUM = """
 def affine_backward(dout, cache):
     x, w, b = cache
     x2 = x.reshape(len(x), -1)
@@ -349,18 +373,18 @@ def affine_backward(dout, cache):
     dw = np.einsum("nd,nm->dm", x2, dout)
     db = np.einsum("nm->m", dout)
     return dx, dw, db
-'''
-RELU_WHERE = '''
+"""
+RELU_WHERE = """
 def relu_forward(x):
     out = np.where(x > 0, x, 0.0)
     return out, x.copy()
-'''
-RELU_BWD_MASK = '''
+"""
+RELU_BWD_MASK = """
 def relu_backward(dout, cache):
     mask = (cache > 0).astype(dout.dtype)
     return dout * mask
-'''
-SOFTMAX_ONEHOT_LSE = '''
+"""
+SOFTMAX_ONEHOT_LSE = """
 def softmax_loss(scores, y):
     N, C = scores.shape
     onehot = np.eye(C)[y]
@@ -369,7 +393,7 @@ def softmax_loss(scores, y):
     loss = -np.sum(onehot * log_probs) / N
     dscores = (np.exp(log_probs) - onehot) / N
     return loss, dscores
-'''
+"""
 NET_INLINED = '''
 class TwoLayerNet:
     """Everything inlined, no layer functions; sampling without replacement."""
@@ -434,7 +458,7 @@ class TwoLayerNet:
 # CS231n's own conventions and what the contract allows beyond the starter code:
 # softmax_loss(x, y), losses returned as 1-element arrays, extra parameters
 # with defaults, no verbose parameter, loops over the parameter dictionary.
-SOFTMAX_CS231N_NAMES = '''
+SOFTMAX_CS231N_NAMES = """
 def softmax_loss(x, y, eps=0.0):
     shifted = x - np.max(x, axis=1, keepdims=True)
     log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
@@ -443,23 +467,44 @@ def softmax_loss(x, y, eps=0.0):
     dx = np.exp(log_probs)
     dx[np.arange(N), y] -= 1
     return loss, dx / N
-'''
+"""
 VEC_LOSS_AS_ARRAY = VEC_TEMPLATE.replace("    return loss, dW\n", "    return np.array([[loss]]), dW\n")
-NET_EXTRA_DEFAULTS = NET_PARAMS_KEY_LOOP.replace(
-    "    def loss(self, X, y=None, reg=0.0):", "    def loss(self, X, y=None, reg=0.0, dropout=0.0):").replace(
-    "reg=5e-6, num_iters=100, batch_size=200, verbose=False):", "reg=5e-6, num_iters=100, batch_size=200, *, momentum=0.0):").replace(
-    "        return loss, grads\n", "        return np.asarray(loss).reshape(1), grads\n")
+NET_EXTRA_DEFAULTS = (
+    NET_PARAMS_KEY_LOOP.replace(
+        "    def loss(self, X, y=None, reg=0.0):", "    def loss(self, X, y=None, reg=0.0, dropout=0.0):"
+    )
+    .replace(
+        "reg=5e-6, num_iters=100, batch_size=200, verbose=False):",
+        "reg=5e-6, num_iters=100, batch_size=200, *, momentum=0.0):",
+    )
+    .replace("        return loss, grads\n", "        return np.asarray(loss).reshape(1), grads\n")
+)
 
 # several alternatives per submission (all correct, so they may share one)
 CORRECT = {
-    "alt_logsumexp_onehot": {"softmax_loss_vectorized": VEC_LOGSUMEXP_ONEHOT, "softmax_loss_naive": NAIVE_HALF_VECTORIZED,
-                             "affine_forward": AFFINE_FWD_DOT, "relu_forward": RELU_WHERE},
-    "alt_einsum": {"softmax_loss_vectorized": VEC_EINSUM, "affine_backward": AFFINE_BWD_EINSUM,
-                   "relu_backward": RELU_BWD_MASK, "softmax_loss": SOFTMAX_ONEHOT_LSE},
+    "alt_logsumexp_onehot": {
+        "softmax_loss_vectorized": VEC_LOGSUMEXP_ONEHOT,
+        "softmax_loss_naive": NAIVE_HALF_VECTORIZED,
+        "affine_forward": AFFINE_FWD_DOT,
+        "relu_forward": RELU_WHERE,
+    },
+    "alt_einsum": {
+        "softmax_loss_vectorized": VEC_EINSUM,
+        "affine_backward": AFFINE_BWD_EINSUM,
+        "relu_backward": RELU_BWD_MASK,
+        "softmax_loss": SOFTMAX_ONEHOT_LSE,
+    },
     "alt_without_replacement_inlined": {"LinearSoftmax": LINEAR_WITHOUT_REPLACEMENT, "TwoLayerNet": NET_INLINED},
-    "alt_templates": {"softmax_loss_vectorized": VEC_TEMPLATE, "LinearSoftmax": LINEAR_TEMPLATE,
-                      "affine_backward": AFFINE_BWD_TEMPLATE, "softmax_loss": SOFTMAX_TEMPLATE,
-                      "TwoLayerNet": NET_TEMPLATE},
-    "alt_cs231n_conventions": {"softmax_loss": SOFTMAX_CS231N_NAMES, "softmax_loss_vectorized": VEC_LOSS_AS_ARRAY,
-                               "TwoLayerNet": NET_EXTRA_DEFAULTS},
+    "alt_templates": {
+        "softmax_loss_vectorized": VEC_TEMPLATE,
+        "LinearSoftmax": LINEAR_TEMPLATE,
+        "affine_backward": AFFINE_BWD_TEMPLATE,
+        "softmax_loss": SOFTMAX_TEMPLATE,
+        "TwoLayerNet": NET_TEMPLATE,
+    },
+    "alt_cs231n_conventions": {
+        "softmax_loss": SOFTMAX_CS231N_NAMES,
+        "softmax_loss_vectorized": VEC_LOSS_AS_ARRAY,
+        "TwoLayerNet": NET_EXTRA_DEFAULTS,
+    },
 }

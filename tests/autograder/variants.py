@@ -8,6 +8,7 @@ replaced in place inside its cell; everything else (markdown, setup cell,
 cell metadata) is copied unchanged, so a variant differs from the solution
 only where the test says.
 """
+
 from __future__ import annotations
 
 import ast
@@ -44,9 +45,11 @@ def _definition_span(text: str, name: str):
         tree = ast.parse(text)
     except SyntaxError:
         return None
-    spans = [(s.decorator_list[0].lineno if s.decorator_list else s.lineno, s.end_lineno)
-             for s in tree.body
-             if isinstance(s, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)) and s.name == name]
+    spans = [
+        (s.decorator_list[0].lineno if s.decorator_list else s.lineno, s.end_lineno)
+        for s in tree.body
+        if isinstance(s, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)) and s.name == name
+    ]
     return spans[-1] if spans else None
 
 
@@ -61,18 +64,24 @@ def _edit_definition(nb: dict, name: str, new_source: str | None) -> bool:
             continue
         lines = text.splitlines()
         middle = [] if new_source is None else textwrap.dedent(new_source).strip("\n").splitlines()
-        set_text(cell, "\n".join(lines[: span[0] - 1] + middle + lines[span[1]:]))
+        set_text(cell, "\n".join(lines[: span[0] - 1] + middle + lines[span[1] :]))
         return True
     return False
 
 
 def code_cell(source: str) -> dict:
-    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-            "source": textwrap.dedent(source).strip("\n").splitlines(keepends=True)}
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+        "source": textwrap.dedent(source).strip("\n").splitlines(keepends=True),
+    }
 
 
-def make_submission(root: Path, student_id: str, replace: dict[str, str] | None = None,
-                    parts=PARTS, drop=(), extra_cells=(), edit=None) -> Path:
+def make_submission(
+    root: Path, student_id: str, replace: dict[str, str] | None = None, parts=PARTS, drop=(), extra_cells=(), edit=None
+) -> Path:
     """Copy the solution notebooks of `parts` into root/student_id/ with the
     definitions in `replace` swapped for the given sources, those in `drop`
     removed and `extra_cells` (code) appended to the last notebook. `edit`, if
@@ -96,12 +105,15 @@ def make_submission(root: Path, student_id: str, replace: dict[str, str] | None 
             edit(part, nb)
         (folder / load_config().notebooks[part]).write_text(json.dumps(nb, indent=1))
     if pending or dropped:
-        raise ValueError(f"make_submission({student_id}): no definition of "
-                         f"{sorted(set(pending) | dropped)} in the solution notebooks {list(parts)}")
+        raise ValueError(
+            f"make_submission({student_id}): no definition of "
+            f"{sorted(set(pending) | dropped)} in the solution notebooks {list(parts)}"
+        )
     return folder
 
 
 # ------------------------------------------------------------------ release
+
 
 def make_release(root: Path, student_id: str, parts=PARTS) -> Path:
     """The notebooks a student starts from: assignments/ when it exists, else

@@ -1,4 +1,5 @@
 """course/contract.py, course.toml and rubric.toml agree with docs/CONTRACT.md and each other."""
+
 import re
 
 import pytest

@@ -2,6 +2,7 @@
 
 The rules (rel_error, numerical gradients) are tested in test_rules.py, the checks
 in test_checks.py, the generated helper cells in test_helper_cell.py."""
+
 import collections
 import hashlib
 import pickle
@@ -11,12 +12,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pyplot is imported by the helpers
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from course import notebook_helpers as nh  # noqa: E402
-from course.config import load_config  # noqa: E402
+from course import notebook_helpers as nh
+from course.config import load_config
 
 CFG = load_config()
 
@@ -29,10 +30,11 @@ def _close_figures():
 
 # ------------------------------------------------------ gradient checks
 
+
 def test_grad_check_sparse_returns_max_error_and_catches_a_wrong_gradient(capsys):
     rng = np.random.default_rng(2)
     x = rng.standard_normal((6, 5))
-    f = lambda z: float(np.sum(np.sin(z)))  # noqa: E731
+    f = lambda z: float(np.sum(np.sin(z)))
     good = nh.grad_check_sparse(f, x, np.cos(x), num_checks=5)
     assert isinstance(good, float) and good < 1e-7
     assert len(capsys.readouterr().out.strip().splitlines()) == 5
@@ -45,12 +47,13 @@ def test_grad_check_sparse_is_seeded():
     x = np.random.default_rng(3).standard_normal((10, 10))
     wrong = np.cos(x)
     wrong[::2] += 1.0  # only even rows are wrong: the error depends on which entries are drawn
-    f = lambda z: float(np.sum(np.sin(z)))  # noqa: E731
+    f = lambda z: float(np.sum(np.sin(z)))
     runs = [nh.grad_check_sparse(f, x, wrong, num_checks=3, seed=7, verbose=False) for _ in range(2)]
     assert runs[0] == runs[1]
 
 
 # ------------------------------------------------------------------ data
+
 
 def _row_multiset(*pairs):
     return collections.Counter((X_row.tobytes(), int(y)) for X, Y in pairs for X_row, y in zip(X, Y))
@@ -107,6 +110,7 @@ def test_make_spirals_shapes_balance_and_determinism():
 
 # -------------------------------------------------------------- CIFAR-10
 
+
 def _write_batch(path, data, labels):
     with open(path, "wb") as f:
         pickle.dump({b"data": data, b"labels": list(labels), b"batch_label": b"tiny"}, f)
@@ -145,7 +149,7 @@ def test_load_cifar10_splits_like_the_digits(tmp_path):
     assert set(data) == {"X_train", "y_train", "X_val", "y_val", "X_test", "y_test"}
     assert data["X_train"].shape == (15, 3072) and data["X_val"].shape == (3, 3072)
     assert data["X_test"].shape == (2, 3072)
-    red = lambda X: np.round(X.reshape(-1, 32, 32, 3)[:, 0, 0, 0] * 255).astype(int).tolist()  # noqa: E731
+    red = lambda X: np.round(X.reshape(-1, 32, 32, 3)[:, 0, 0, 0] * 255).astype(int).tolist()
     assert red(data["X_train"])[:5] == [0, 1, 2, 3, 10]  # batches 1.. in order
     assert red(data["X_val"]) == [33, 40, 41]  # the 3 rows after the first 15
     assert red(data["X_test"]) == [50, 51]
@@ -197,6 +201,7 @@ def test_download_cifar10_rejects_a_wrong_checksum_and_keeps_nothing(tmp_path):
 
 
 # ----------------------------------------------------------------- plots
+
 
 def test_plots_return_their_axes_or_figure():
     ax = nh.plot_loss_curve(np.linspace(2.3, 0.3, 100))

@@ -1,10 +1,10 @@
 """`make publish DEST`: the student repository gets the release notebooks and a student README
 with the Colab links, nothing else; anything hidden in a notebook stops it before a file is written."""
+
 from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 
 import nbformat
 import pytest
@@ -28,10 +28,14 @@ def files(folder):
 
 def test_publishes_exactly_the_notebooks_and_a_readme_with_colab_links(tmp_path):
     dest = tmp_path / "public"
-    done = subprocess.run(["make", "--no-print-directory", "publish", f"DEST={dest}"], cwd=REPO_ROOT,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["make", "--no-print-directory", "publish", f"DEST={dest}"], cwd=REPO_ROOT, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
-    assert files(dest) == ["README.md", *(f"assignments/{CFG.assignment_id}/{n}" for n in sorted(CFG.notebooks.values()))]
+    assert files(dest) == [
+        "README.md",
+        *(f"assignments/{CFG.assignment_id}/{n}" for n in sorted(CFG.notebooks.values())),
+    ]
     readme = (dest / "README.md").read_text()
     assert all(CFG.colab_url(p) in readme for p in CFG.notebooks)
     for part, name in CFG.notebooks.items():
@@ -45,7 +49,9 @@ def test_an_earlier_publish_is_updated_and_its_git_kept(tmp_path, release):
     (dest / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
     (dest / "assignments" / CFG.assignment_id / "old_name.ipynb").write_text("{}")
     publish.publish(dest, release)
-    assert (dest / ".git" / "HEAD").exists() and not (dest / "assignments" / CFG.assignment_id / "old_name.ipynb").exists()
+    assert (dest / ".git" / "HEAD").exists() and not (
+        dest / "assignments" / CFG.assignment_id / "old_name.ipynb"
+    ).exists()
 
 
 def _edit(release, part, source):
@@ -57,27 +63,32 @@ def _edit(release, part, source):
 
 def _solution_line(part):
     from course.release import solution_lines
+
     nb = nbformat.read(str(CFG.solution_notebook(part)), as_version=4)
     return max(solution_lines(nb), key=len)
 
 
 def _reference_answer():
     from peer_review.answers import reference_answers
+
     return max(reference_answers(list(CFG.solution_notebooks().values())).values(), key=len)
 
 
 def _hidden_test_lines():
     text = (REPO_ROOT / "autograder" / "hidden_tests" / "test_p1_softmax.py").read_text()
-    body = [l for l in text.splitlines() if l.strip() and not l.strip().startswith("#")]
+    body = [ln for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
     return "\n".join(body[10:16])
 
 
-@pytest.mark.parametrize("leak, words", [
-    (lambda: _solution_line("part1"), "solution line"),
-    (lambda: "### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "marker"),
-    (lambda: _reference_answer(), "reference answer to inline question"),
-    (lambda: _hidden_test_lines(), "hidden-test lines"),
-])
+@pytest.mark.parametrize(
+    "leak, words",
+    [
+        (lambda: _solution_line("part1"), "solution line"),
+        (lambda: "### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "marker"),
+        (lambda: _reference_answer(), "reference answer to inline question"),
+        (lambda: _hidden_test_lines(), "hidden-test lines"),
+    ],
+)
 def test_refuses_anything_hidden(tmp_path, release, leak, words):
     _edit(release, "part1", leak())
     with pytest.raises(publish.PublishError, match=words):

@@ -1,4 +1,5 @@
 """The student release is exactly what nbgrader makes from solutions/ today."""
+
 import json
 
 import nbformat
@@ -6,8 +7,8 @@ import pytest
 
 from course.config import ASSIGNMENTS_DIR, load_config
 from course.contract import CONTRACT
-from course.release import check_release, generate, missing_regions, stubbed_functions
 from course.notebook_data import KNOWN_ANSWERS
+from course.release import check_release, generate, missing_regions, stubbed_functions
 from course.sync_notebooks import synced
 
 CFG = load_config()
@@ -26,7 +27,8 @@ def test_assignments_equal_fresh_generation(fresh_release, part):
     committed = CFG.release_notebook(part)
     generated = fresh_release / CFG.assignment_id / CFG.notebooks[part]
     assert json.loads(committed.read_text()) == json.loads(generated.read_text()), (
-        f"{committed} differs from what `make release` generates from solutions/ today; run `make release`")
+        f"{committed} differs from what `make release` generates from solutions/ today; run `make release`"
+    )
 
 
 def test_release_folder_has_exactly_the_configured_notebooks():
@@ -58,7 +60,8 @@ def test_solution_notebooks_are_synced_with_course_sources(part):
     path = CFG.solution_notebook(part)
     nb = nbformat.read(path, as_version=4)
     assert not synced(nb, str(path), part, KNOWN_ANSWERS), (
-        f"{path.name}: run `make notebooks` (helper cell or answer metadata stale)")
+        f"{path.name}: run `make notebooks` (helper cell or answer metadata stale)"
+    )
 
 
 @pytest.mark.parametrize("part", PARTS)
@@ -69,6 +72,7 @@ def test_solution_notebooks_have_no_outputs(part):
 
 def test_readme_colab_links_are_built_from_the_configured_repository():
     from course.readme_links import links_block, updated
+
     readme = (ASSIGNMENTS_DIR.parent / "README.md").read_text()
     assert updated(readme) == readme, "README.md's Colab links are stale: run `make readme`"
     for part, name in CFG.notebooks.items():

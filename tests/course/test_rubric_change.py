@@ -5,6 +5,7 @@ The kit is copied (its git-tracked files), one autograder item is given one more
 (and [scale] max_raw with it, as rubric.toml asks), `make rubric` regenerates
 grading_rubric.md there, and the tests that check totals, rescaling, gradebooks and
 exports run on that copy."""
+
 from __future__ import annotations
 
 import os
@@ -21,9 +22,13 @@ from course.rubric import load_rubric
 
 pytestmark = pytest.mark.slow
 TOTALS_TESTS = [
-    "tests/course/test_contract.py", "tests/autograder/test_report.py", "tests/autograder/test_cli.py",
-    "tests/autograder/test_cli_config_errors.py", "tests/peer_review/test_pr_grading.py",
-    "tests/peer_review/test_pr_rubric_md.py", "tests/peer_review/test_pr_late_and_lms.py",
+    "tests/course/test_contract.py",
+    "tests/autograder/test_report.py",
+    "tests/autograder/test_cli.py",
+    "tests/autograder/test_cli_config_errors.py",
+    "tests/peer_review/test_pr_grading.py",
+    "tests/peer_review/test_pr_rubric_md.py",
+    "tests/peer_review/test_pr_late_and_lms.py",
     "tests/peer_review/test_pr_roundtrip.py",
 ]
 
@@ -44,8 +49,11 @@ def one_more_point(rubric_toml: Path, item_id: str) -> None:
     old = rubric.auto_item(item_id).points
     block = re.search(rf'id = "{re.escape(item_id)}"\n(?:.*\n)*?points = {old:g}\n', text)
     assert block, item_id
-    text = text[:block.start()] + block.group(0).replace(f"points = {old:g}", f"points = {old + 1:g}") \
-        + text[block.end():]
+    text = (
+        text[: block.start()]
+        + block.group(0).replace(f"points = {old:g}", f"points = {old + 1:g}")
+        + text[block.end() :]
+    )
     text = text.replace(f"max_raw = {rubric.max_raw:g}", f"max_raw = {rubric.max_raw + 1:g}")
     rubric_toml.write_text(text)
 
@@ -56,13 +64,24 @@ def test_more_points_for_an_item_keeps_the_totals_tests_green(tmp_path):
     one_more_point(kit / "course" / "rubric.toml", item)
     venv = Path(sys.executable).parent.parent
     before = (kit / "grading_rubric.md").read_text()
-    subprocess.run(["make", "--no-print-directory", "rubric", f"VENV={venv}"], cwd=kit, check=True,
-                   capture_output=True)
+    subprocess.run(["make", "--no-print-directory", "rubric", f"VENV={venv}"], cwd=kit, check=True, capture_output=True)
     assert (kit / "grading_rubric.md").read_text() != before  # make rubric did regenerate it
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    probe = subprocess.run([sys.executable, "-c", "import course.rubric as r; print(r.load_rubric().max_raw, r.__file__)"],
-                           cwd=kit, capture_output=True, text=True, env=env, check=True).stdout.split()
+    probe = subprocess.run(
+        [sys.executable, "-c", "import course.rubric as r; print(r.load_rubric().max_raw, r.__file__)"],
+        cwd=kit,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout.split()
     assert float(probe[0]) == load_rubric().max_raw + 1 and probe[1].startswith(str(kit))  # the copy is tested
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *TOTALS_TESTS],
-                          cwd=kit, capture_output=True, text=True, env=env, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *TOTALS_TESTS],
+        cwd=kit,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout[-4000:]

@@ -1,4 +1,5 @@
 """course/rules.py: the rules the notebooks' self-check and the grader share."""
+
 import ast
 import textwrap
 
@@ -11,8 +12,7 @@ from course import rules
 
 
 def defs(src):
-    return {s.name: s for s in ast.parse(textwrap.dedent(src)).body
-            if isinstance(s, (ast.FunctionDef, ast.ClassDef))}
+    return {s.name: s for s in ast.parse(textwrap.dedent(src)).body if isinstance(s, (ast.FunctionDef, ast.ClassDef))}
 
 
 def node_problem(src, qualname):
@@ -24,20 +24,36 @@ def node_problem(src, qualname):
 
 # ------------------------------------------------------------------ numbers
 
-@pytest.mark.parametrize("value", [2.5, 2, np.float32(2.5), np.array(2.5), np.array([2.5]), np.array([[2.5]]),
-                                   np.array([3], dtype=np.int64)])
+
+@pytest.mark.parametrize(
+    "value", [2.5, 2, np.float32(2.5), np.array(2.5), np.array([2.5]), np.array([[2.5]]), np.array([3], dtype=np.int64)]
+)
 def test_a_loss_may_be_any_one_element_number(value):
     assert rules.as_number(value) == pytest.approx(float(np.asarray(value).ravel()[0]))
 
 
-@pytest.mark.parametrize("value", [True, None, "1.0", [1.0], np.array([1.0, 2.0]), np.array([True]),
-                                   np.array([1 + 2j]), 10**999, float("nan"), np.array([np.inf])])
+@pytest.mark.parametrize(
+    "value",
+    [
+        True,
+        None,
+        "1.0",
+        [1.0],
+        np.array([1.0, 2.0]),
+        np.array([True]),
+        np.array([1 + 2j]),
+        10**999,
+        float("nan"),
+        np.array([np.inf]),
+    ],
+)
 def test_anything_else_is_not_a_loss(value):
     with pytest.raises(ValueError):
         rules.as_number(value)
 
 
 # -------------------------------------------------------------- comparisons
+
 
 def test_rel_error_locates_the_worst_entry_and_floors_tiny_entries():
     err, idx = rules.rel_error_where(np.array([[1.0, 2.0], [3.0, 1e-13]]), np.array([[1.0, 2.0], [3.3, 0.0]]))
@@ -55,8 +71,8 @@ def test_rel_error_is_symmetric_and_bounded(a, b):
 def test_numerical_gradients_match_known_derivatives_and_restore_x():
     x = np.array([[1.0, -2.0], [0.5, 3.0]])
     before = x.copy()
-    grad = rules.eval_numerical_gradient(lambda v: float(np.sum(v ** 3)), x)
-    assert np.allclose(grad, 3 * before ** 2, rtol=1e-6) and np.array_equal(x, before)
+    grad = rules.eval_numerical_gradient(lambda v: float(np.sum(v**3)), x)
+    assert np.allclose(grad, 3 * before**2, rtol=1e-6) and np.array_equal(x, before)
     dout = np.array([[1.0, 2.0], [3.0, 4.0]])
     grad = rules.eval_numerical_gradient_array(lambda v: 2 * v, x, dout)
     assert np.allclose(grad, 2 * dout) and np.array_equal(x, before)
@@ -64,31 +80,52 @@ def test_numerical_gradients_match_known_derivatives_and_restore_x():
 
 # --------------------------------------------------------------- signatures
 
-@pytest.mark.parametrize("src, qualname", [
-    ("def softmax_loss(x, y): pass", "softmax_loss"),                      # CS231n's own parameter names
-    ("def softmax_loss(scores, y, eps=1e-12, *, check=False): pass", "softmax_loss"),
-    ("def affine_forward(*args): pass", "affine_forward"),
-    ("class TwoLayerNet:\n def loss(self, X, y=None, reg=0.0, dropout=0.0): pass", "TwoLayerNet.loss"),
-    ("class TwoLayerNet:\n def train(self, X, y, X_val, y_val, learning_rate=1e-3, learning_rate_decay=0.95,"
-     " reg=5e-6, num_iters=100, batch_size=200): pass", "TwoLayerNet.train"),   # no verbose: never passed
-    ("class TwoLayerNet:\n def train(self, a, b, c, d, **kw): pass", "TwoLayerNet.train"),
-    ("class LinearSoftmax:\n @staticmethod\n def predict(X): pass", "LinearSoftmax.predict"),
-])
+
+@pytest.mark.parametrize(
+    "src, qualname",
+    [
+        ("def softmax_loss(x, y): pass", "softmax_loss"),  # CS231n's own parameter names
+        ("def softmax_loss(scores, y, eps=1e-12, *, check=False): pass", "softmax_loss"),
+        ("def affine_forward(*args): pass", "affine_forward"),
+        ("class TwoLayerNet:\n def loss(self, X, y=None, reg=0.0, dropout=0.0): pass", "TwoLayerNet.loss"),
+        (
+            "class TwoLayerNet:\n def train(self, X, y, X_val, y_val, learning_rate=1e-3, learning_rate_decay=0.95,"
+            " reg=5e-6, num_iters=100, batch_size=200): pass",
+            "TwoLayerNet.train",
+        ),  # no verbose: never passed
+        ("class TwoLayerNet:\n def train(self, a, b, c, d, **kw): pass", "TwoLayerNet.train"),
+        ("class LinearSoftmax:\n @staticmethod\n def predict(X): pass", "LinearSoftmax.predict"),
+    ],
+)
 def test_signatures_a_call_can_use_are_right(src, qualname):
     assert node_problem(src, qualname) is None
 
 
-@pytest.mark.parametrize("src, qualname, why", [
-    ("def softmax_loss(x, y, eps): pass", "softmax_loss", "missing a required argument: 'eps'"),
-    ("def softmax_loss(x): pass", "softmax_loss", "too many positional arguments"),
-    ("class TwoLayerNet:\n def train(self, X, y, X_val, y_val, dropout, learning_rate=1e-3,"
-     " learning_rate_decay=0.95, reg=5e-6, num_iters=100, batch_size=200): pass", "TwoLayerNet.train",
-     "missing a required argument: 'dropout'"),
-    ("class TwoLayerNet:\n def train(self, X, y, X_val, y_val, lr=1e-3, learning_rate_decay=0.95, reg=5e-6,"
-     " num_iters=100, batch_size=200): pass", "TwoLayerNet.train", "unexpected keyword argument 'learning_rate'"),
-    ("class TwoLayerNet:\n def loss(self, X, y, reg=0.0): pass", "TwoLayerNet.loss", "missing a required argument: 'y'"),
-    ("class TwoLayerNet:\n def predict(): pass", "TwoLayerNet.predict", "no self parameter"),
-])
+@pytest.mark.parametrize(
+    "src, qualname, why",
+    [
+        ("def softmax_loss(x, y, eps): pass", "softmax_loss", "missing a required argument: 'eps'"),
+        ("def softmax_loss(x): pass", "softmax_loss", "too many positional arguments"),
+        (
+            "class TwoLayerNet:\n def train(self, X, y, X_val, y_val, dropout, learning_rate=1e-3,"
+            " learning_rate_decay=0.95, reg=5e-6, num_iters=100, batch_size=200): pass",
+            "TwoLayerNet.train",
+            "missing a required argument: 'dropout'",
+        ),
+        (
+            "class TwoLayerNet:\n def train(self, X, y, X_val, y_val, lr=1e-3, learning_rate_decay=0.95, reg=5e-6,"
+            " num_iters=100, batch_size=200): pass",
+            "TwoLayerNet.train",
+            "unexpected keyword argument 'learning_rate'",
+        ),
+        (
+            "class TwoLayerNet:\n def loss(self, X, y, reg=0.0): pass",
+            "TwoLayerNet.loss",
+            "missing a required argument: 'y'",
+        ),
+        ("class TwoLayerNet:\n def predict(): pass", "TwoLayerNet.predict", "no self parameter"),
+    ],
+)
 def test_signatures_the_grader_cannot_call_are_reported(src, qualname, why):
     problem = node_problem(src, qualname)
     assert problem and why in problem and qualname in problem and len(problem) < 250
@@ -96,37 +133,44 @@ def test_signatures_the_grader_cannot_call_are_reported(src, qualname, why):
 
 def test_live_objects_are_judged_like_their_source():
     ns = {}
-    src = textwrap.dedent('''
+    src = textwrap.dedent("""
         def softmax_loss(x, y, verbose=False): pass
         class TwoLayerNet:
             def loss(self, X, y, reg=0.0): pass
             @staticmethod
             def predict(X): pass
-    ''')
+    """)
     exec(src, ns)
-    for qualname, obj in (("softmax_loss", ns["softmax_loss"]), ("TwoLayerNet.loss", ns["TwoLayerNet"]),
-                          ("TwoLayerNet.predict", ns["TwoLayerNet"])):
+    for qualname, obj in (
+        ("softmax_loss", ns["softmax_loss"]),
+        ("TwoLayerNet.loss", ns["TwoLayerNet"]),
+        ("TwoLayerNet.predict", ns["TwoLayerNet"]),
+    ):
         assert rules.signature_problem_of_object(obj, qualname) == node_problem(src, qualname)
 
 
 # --------------------------------------------------------------------- loops
 
-@pytest.mark.parametrize("body", [
-    "D = 1\n        for d in x.shape[1:]:\n            D *= d",
-    "D = reduce(lambda a, b: a * b, x.shape[1:])",
-    "D = [d for d in x.shape[1:]]",
-    "for axis in range(x.ndim):\n            pass",
-    "for axis in range(1, len(x.shape)):\n            pass",
-    "for name in ('W', 'b'):\n            pass",
-    "for i in range(3):\n            pass",
-])
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "D = 1\n        for d in x.shape[1:]:\n            D *= d",
+        "D = reduce(lambda a, b: a * b, x.shape[1:])",
+        "D = [d for d in x.shape[1:]]",
+        "for axis in range(x.ndim):\n            pass",
+        "for axis in range(1, len(x.shape)):\n            pass",
+        "for name in ('W', 'b'):\n            pass",
+        "for i in range(3):\n            pass",
+    ],
+)
 def test_loops_over_a_shape_or_a_short_literal_are_not_loops_over_data(body):
     src = f"def affine_forward(x, w, b):\n        {body}\n        return x, None\n"
     assert rules.loop_problems(defs(src), "part2") == {}, body
 
 
 def test_loops_over_the_parameter_dictionary_are_not_loops_over_data():
-    src = '''
+    src = """
     class TwoLayerNet:
         def loss(self, X, y=None, reg=0.0):
             grads = {k: np.zeros_like(v) for k, v in self.params.items()}
@@ -137,21 +181,24 @@ def test_loops_over_the_parameter_dictionary_are_not_loops_over_data():
             for name in sorted(self.params):
                 pass
             return 0.0, grads
-    '''
+    """
     assert rules.loop_problems(defs(src), "part2") == {}
 
 
-@pytest.mark.parametrize("body, what", [
-    ("for i in range(X.shape[0]): pass", "a for loop"),
-    ("while False: pass", "a while loop"),
-    ("s = sum(x for x in X)", "a generator expression"),
-    ("s = list(map(abs, X))", "map()"),
-    ("s = np.apply_along_axis(np.sum, 1, X)", "np.apply_along_axis"),
-    ("exec('for i in X: pass')", "exec (code the loop check cannot follow)"),
-    ("for row in X[:3]: pass", "a for loop"),
-    ("for k in [X, X]: pass", "a for loop"),
-    ("for row in self.data: pass", "a for loop"),
-])
+@pytest.mark.parametrize(
+    "body, what",
+    [
+        ("for i in range(X.shape[0]): pass", "a for loop"),
+        ("while False: pass", "a while loop"),
+        ("s = sum(x for x in X)", "a generator expression"),
+        ("s = list(map(abs, X))", "map()"),
+        ("s = np.apply_along_axis(np.sum, 1, X)", "np.apply_along_axis"),
+        ("exec('for i in X: pass')", "exec (code the loop check cannot follow)"),
+        ("for row in X[:3]: pass", "a for loop"),
+        ("for k in [X, X]: pass", "a for loop"),
+        ("for row in self.data: pass", "a for loop"),
+    ],
+)
 def test_loops_over_data_are_found_with_their_line(body, what):
     src = f"class TwoLayerNet:\n    def loss(self, X, y=None, reg=0.0):\n        x = 1\n        {body}\n"
     problem = rules.loop_problems(defs(src), "part2")["TwoLayerNet.loss"]
@@ -159,7 +206,7 @@ def test_loops_over_data_are_found_with_their_line(body, what):
 
 
 def test_loops_are_followed_through_any_depth_of_helpers_methods_and_classes():
-    src = '''
+    src = """
     def a(x): return b(x)
     def b(x): return c(x)
     def c(x):
@@ -180,7 +227,7 @@ def test_loops_are_followed_through_any_depth_of_helpers_methods_and_classes():
             for it in range(10): pass
     def softmax_loss_naive(W, X, y, reg):
         for i in range(3): pass
-    '''
+    """
     problems = rules.loop_problems(defs(src), "part1")
     assert "line 2 of c" in problems["softmax_loss_vectorized"]
     assert "Helper.run" in problems["LinearSoftmax.predict"]
@@ -190,7 +237,7 @@ def test_loops_are_followed_through_any_depth_of_helpers_methods_and_classes():
 
 
 def test_recursion_and_calls_into_looping_contract_functions_are_loops():
-    src = '''
+    src = """
     def affine_forward(x, w, b):
         return rec(x)
     def rec(x):
@@ -199,7 +246,7 @@ def test_recursion_and_calls_into_looping_contract_functions_are_loops():
         return softmax_loss_naive(None, scores, y, 0.0)
     def softmax_loss_naive(W, X, y, reg):
         for i in range(X.shape[0]): pass
-    '''
+    """
     problems = rules.loop_problems(defs(src), "part2")
     assert "recursion" in problems["affine_forward"]
     assert "softmax_loss_naive" in problems["softmax_loss"]
@@ -207,6 +254,7 @@ def test_recursion_and_calls_into_looping_contract_functions_are_loops():
 
 def test_the_contract_declares_every_call_the_rule_needs():
     from course.contract import CONTRACT
+
     for part in CONTRACT.values():
         for name, spec in part.items():
             for mspec in spec.get("methods", {name: spec}).values():
@@ -219,26 +267,29 @@ def test_the_contract_declares_every_call_the_rule_needs():
                     assert set(keywords) <= set(mspec["defaults"]), (name, call)
 
 
-@pytest.mark.parametrize("body", [
-    "rows = {}\n        rows.update(zip(range(X.shape[0]), X))\n        for i in rows:\n            pass",
-    "rows = {}\n        for i in range(2):\n            rows[i] = X[i]\n        for i in rows:\n            pass",
-    "m = map\n        out = list(m(abs, X))",
-    "out = sorted(range(X.shape[0]), key=lambda i: X[i, 0])",
-    "out = max(range(X.shape[0]), key=lambda i: X[i, 0])",
-    "out = getattr(np, 'vector' + 'ize')(abs)(X)",
-    "f = functools.partial(map, abs)\n        out = list(f(X))",
-    "out = itertools.accumulate(X)",
-    "step = lambda i: step(i - 1) if i else 0\n        step(X.shape[0])",
-    "out = list(iter(lambda: X, None))",
-    "out = globals()['helper'](X)",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "rows = {}\n        rows.update(zip(range(X.shape[0]), X))\n        for i in rows:\n            pass",
+        "rows = {}\n        for i in range(2):\n            rows[i] = X[i]\n        for i in rows:\n            pass",
+        "m = map\n        out = list(m(abs, X))",
+        "out = sorted(range(X.shape[0]), key=lambda i: X[i, 0])",
+        "out = max(range(X.shape[0]), key=lambda i: X[i, 0])",
+        "out = getattr(np, 'vector' + 'ize')(abs)(X)",
+        "f = functools.partial(map, abs)\n        out = list(f(X))",
+        "out = itertools.accumulate(X)",
+        "step = lambda i: step(i - 1) if i else 0\n        step(X.shape[0])",
+        "out = list(iter(lambda: X, None))",
+        "out = globals()['helper'](X)",
+    ],
+)
 def test_loops_hidden_from_a_plain_reading_are_found(body):
     src = f"class TwoLayerNet:\n    def loss(self, X, y=None, reg=0.0):\n        {body}\n        return 0.0, {{}}\n"
     assert "TwoLayerNet.loss" in rules.loop_problems(defs(src), "part2"), body
 
 
 def test_a_gradient_dictionary_filled_at_parameter_keys_is_not_data():
-    src = '''
+    src = """
     class TwoLayerNet:
         def loss(self, X, y=None, reg=0.0):
             grads = {}
@@ -248,35 +299,43 @@ def test_a_gradient_dictionary_filled_at_parameter_keys_is_not_data():
             for k, g in grads.items():
                 pass
             return 0.0, grads
-    '''
+    """
     assert rules.loop_problems(defs(src), "part2") == {}
 
 
-@pytest.mark.parametrize("body, ok", [
-    ("N = X.shape[0]\n    for i in range(N):\n        pass", True),
-    ("for x_i, y_i in zip(X, y):\n        pass", True),
-    ("num = len(y)\n    i = 0\n    while i < num:\n        i += 1", True),
-    ("for _ in range(60):\n        pass", False),                                    # not over the examples
-    ("loss = softmax_loss_vectorized(W, X, y, reg)\n    for i in range(X.shape[0]):\n        pass", False),
-])
+@pytest.mark.parametrize(
+    "body, ok",
+    [
+        ("N = X.shape[0]\n    for i in range(N):\n        pass", True),
+        ("for x_i, y_i in zip(X, y):\n        pass", True),
+        ("num = len(y)\n    i = 0\n    while i < num:\n        i += 1", True),
+        ("for _ in range(60):\n        pass", False),  # not over the examples
+        ("loss = softmax_loss_vectorized(W, X, y, reg)\n    for i in range(X.shape[0]):\n        pass", False),
+    ],
+)
 def test_the_naive_loss_must_loop_over_its_own_examples(body, ok):
-    src = (f"def softmax_loss_naive(W, X, y, reg):\n    {body}\n    return 0.0, W\n\n"
-           "def softmax_loss_vectorized(W, X, y, reg):\n    return 0.0, W\n")
+    src = (
+        f"def softmax_loss_naive(W, X, y, reg):\n    {body}\n    return 0.0, W\n\n"
+        "def softmax_loss_vectorized(W, X, y, reg):\n    return 0.0, W\n"
+    )
     problem = rules.required_loop_problem(defs(src), "softmax_loss_naive")
     assert (problem is None) == ok, problem
 
 
-@pytest.mark.parametrize("body", [
-    "go = lambda i, me: None if i == 0 else me(i - 1, me)\n        go(X.shape[0], go)",
-    "class Rows:\n            def __getitem__(self, i):\n                return X[i]\n        out = list(Rows())",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "go = lambda i, me: None if i == 0 else me(i - 1, me)\n        go(X.shape[0], go)",
+        "class Rows:\n            def __getitem__(self, i):\n                return X[i]\n        out = list(Rows())",
+    ],
+)
 def test_recursion_without_a_name_and_iterated_classes_are_loops(body):
     src = f"def softmax_loss_vectorized(W, X, y, reg):\n        {body}\n        return 0.0, W\n"
     assert "softmax_loss_vectorized" in rules.loop_problems(defs(src), "part1"), body
 
 
 def test_a_top_level_class_python_iterates_is_a_loop():
-    src = '''
+    src = """
     class Rows:
         def __init__(self, X):
             self.X = X
@@ -284,5 +343,5 @@ def test_a_top_level_class_python_iterates_is_a_loop():
             return self.X[i]
     def softmax_loss_vectorized(W, X, y, reg):
         return sum(Rows(X)), W
-    '''
+    """
     assert "__getitem__" in rules.loop_problems(defs(src), "part1")["softmax_loss_vectorized"]

@@ -1,4 +1,5 @@
 """course/safe_text: names printed or written, and CSV cells, cannot carry control characters or formulas."""
+
 import csv
 import io
 
@@ -31,8 +32,9 @@ def test_csv_cell_never_starts_a_formula(text):
 
 
 def test_csv_text_neutralises_text_columns_only():
-    text = csv_text(["student_id", "total"], [["=HYPERLINK(\"http://x\")", -1.5], ["bob", 3]],
-                    text_columns={"student_id"})
+    text = csv_text(
+        ["student_id", "total"], [['=HYPERLINK("http://x")', -1.5], ["bob", 3]], text_columns={"student_id"}
+    )
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "-1.5"]
+    assert rows[1] == ['\'=HYPERLINK("http://x")', "-1.5"]
     assert rows[2] == ["bob", "3"]

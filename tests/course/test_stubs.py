@@ -1,12 +1,12 @@
 """The release's stub writer: per-function stubs and loud marker errors."""
+
 import nbformat
 import pytest
 
 from course.markers import ANSWER_STUB
 from course.nbgrader_stubs import MarkerError, StubSolutions, check_markers, code_stub
 
-SOLUTION_CELL = {"nbgrader": {"solution": True, "grade": False, "locked": False,
-                              "grade_id": "x", "schema_version": 3}}
+SOLUTION_CELL = {"nbgrader": {"solution": True, "grade": False, "locked": False, "grade_id": "x", "schema_version": 3}}
 
 
 def run(source, cell_type="code"):
@@ -18,7 +18,7 @@ def run(source, cell_type="code"):
     return out.cells[0].source
 
 
-METHOD = '''class LinearSoftmax:
+METHOD = """class LinearSoftmax:
     def predict(self, X):
         y_pred = None
         ### START CODE HERE ###
@@ -27,7 +27,7 @@ METHOD = '''class LinearSoftmax:
         ### END SOLUTION
         ### END CODE HERE ###
         return y_pred
-'''
+"""
 
 
 def test_method_region_gets_a_stub_naming_class_and_method():
@@ -46,20 +46,26 @@ def test_stubbed_function_runs_and_fails_with_its_message():
 
 
 def test_answer_cell_keeps_header_and_gets_text_stub():
-    out = run("**Your answer (inline question 1.1):**\n\n### BEGIN SOLUTION\nsecret\n### END SOLUTION",
-              cell_type="markdown")
+    out = run(
+        "**Your answer (inline question 1.1):**\n\n### BEGIN SOLUTION\nsecret\n### END SOLUTION", cell_type="markdown"
+    )
     assert out.splitlines()[0] == "**Your answer (inline question 1.1):**"
     assert ANSWER_STUB in out and "secret" not in out
 
 
-@pytest.mark.parametrize("source, problem", [
-    ("def f():\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION\n", "outside START/END CODE HERE"),
-    ("def f():\n    ### START CODE HERE ###\n    ### BEGIN SOLUTION\n    pass\n", "never closed"),
-    ("def f():\n    ### END CODE HERE ###\n", "END CODE HERE without START"),
-    ("### START CODE HERE ###\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n### END CODE HERE ###\n",
-     "outside any function"),
-    ("def f():\n    ### START CODE HERE ###\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n", "nested"),
-])
+@pytest.mark.parametrize(
+    "source, problem",
+    [
+        ("def f():\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION\n", "outside START/END CODE HERE"),
+        ("def f():\n    ### START CODE HERE ###\n    ### BEGIN SOLUTION\n    pass\n", "never closed"),
+        ("def f():\n    ### END CODE HERE ###\n", "END CODE HERE without START"),
+        (
+            "### START CODE HERE ###\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n### END CODE HERE ###\n",
+            "outside any function",
+        ),
+        ("def f():\n    ### START CODE HERE ###\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n", "nested"),
+    ],
+)
 def test_malformed_markers_are_loud_and_located(source, problem):
     with pytest.raises(MarkerError, match=problem) as err:
         check_markers(source.splitlines(), "demo.ipynb, cell 3")

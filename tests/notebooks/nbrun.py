@@ -13,6 +13,7 @@ cannot litter the repository. A variable that the notebook did not define
 comes back as None; one that JSON cannot hold comes back as its repr() string,
 so a test's assertion shows what was there instead of crashing here.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,19 +51,24 @@ def _read_result(cell: nbformat.NotebookNode, path: Path) -> dict:
         if output.get("output_type") == "stream":
             for line in output.get("text", "").splitlines():
                 if line.startswith(_MARKER):
-                    return json.loads(line[len(_MARKER):])
-    raise RuntimeError(f"nbrun: {path}: the appended result cell printed no result line; "
-                       f"its outputs were {cell.get('outputs')!r}")
+                    return json.loads(line[len(_MARKER) :])
+    raise RuntimeError(
+        f"nbrun: {path}: the appended result cell printed no result line; its outputs were {cell.get('outputs')!r}"
+    )
 
 
-def execute(nb: nbformat.NotebookNode, cwd, *, timeout: int, env: dict[str, str],
-            allow_errors: bool = False) -> float:
+def execute(nb: nbformat.NotebookNode, cwd, *, timeout: int, env: dict[str, str], allow_errors: bool = False) -> float:
     """Run every cell of `nb` in a fresh python3 kernel working in `cwd`, with
     os.environ plus `env`; the outputs are written into `nb`. Returns the wall
     seconds of kernel start-up and every cell. Unless allow_errors, a cell that
     raises makes nbclient raise CellExecutionError with the traceback."""
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(cwd)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(cwd)}},
+    )
     start = time.perf_counter()
     client.execute(env={**os.environ, **env}, cwd=str(cwd))
     return time.perf_counter() - start
@@ -97,5 +103,10 @@ def run_notebook(path, names, timeout: int = 300, *, cwd=None, outputs: list | N
 
 def stream_text(cells) -> str:
     """Everything the cells printed (stdout and stderr), in order."""
-    return "".join(o.get("text", "") for c in cells if c.cell_type == "code"
-                   for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    return "".join(
+        o.get("text", "")
+        for c in cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream"
+    )

@@ -14,6 +14,7 @@ variables exist, so `stand_in_experiments` sets them. readiness() saves the
 notebook in a working directory and runs self_check there: the Jupyter path of
 reading the inline answers from the saved file.
 """
+
 from __future__ import annotations
 
 import ast
@@ -75,8 +76,9 @@ def _python(source: str) -> str:
 def _only_definitions(source: str) -> bool:
     tree = ast.parse(_python(source))
     kinds = (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
-    return any(isinstance(s, (ast.FunctionDef, ast.ClassDef)) for s in tree.body) and \
-        all(isinstance(s, kinds) for s in tree.body)
+    return any(isinstance(s, (ast.FunctionDef, ast.ClassDef)) for s in tree.body) and all(
+        isinstance(s, kinds) for s in tree.body
+    )
 
 
 def run_cell(namespace: dict, source: str, number: int) -> None:

@@ -7,15 +7,16 @@ relu_backward"; the docstring must contain the convention's `rule`, word for wor
 (line breaks aside), so the grader's feedback can quote the rule and send the
 student to that place.
 """
+
 import ast
 import re
 
 import nbformat
 import pytest
+from test_mistakes import MISTAKES
 
 from course.config import load_config
 from course.contract import CONVENTIONS
-from test_mistakes import MISTAKES
 
 CFG = load_config()
 # convention -> the mistake of test_mistakes.py that breaks it (caught by a visible check)
@@ -39,11 +40,16 @@ def docstrings(path, names):
     for cell in nbformat.read(path, as_version=4).cells:
         if cell.cell_type != "code" or "def " not in cell.source:
             continue
-        for stmt in ast.parse("\n".join("" if l.lstrip().startswith("%") else l
-                                        for l in cell.source.splitlines())).body:
-            nodes = [(stmt.name, stmt)] if isinstance(stmt, ast.FunctionDef) else \
-                [(f"{stmt.name}.{s.name}", s) for s in stmt.body if isinstance(s, ast.FunctionDef)] \
-                if isinstance(stmt, ast.ClassDef) else []
+        for stmt in ast.parse(
+            "\n".join("" if ln.lstrip().startswith("%") else ln for ln in cell.source.splitlines())
+        ).body:
+            nodes = (
+                [(stmt.name, stmt)]
+                if isinstance(stmt, ast.FunctionDef)
+                else [(f"{stmt.name}.{s.name}", s) for s in stmt.body if isinstance(s, ast.FunctionDef)]
+                if isinstance(stmt, ast.ClassDef)
+                else []
+            )
             found.update({n: ast.get_docstring(node) or "" for n, node in nodes if n in names})
     return found
 
@@ -66,7 +72,8 @@ def test_convention_is_stated_where_the_contract_says(key, where):
     for name in names:
         assert name in found, f"{path.name}: no function {name}"
         assert normalised(convention["rule"]) in normalised(found[name]), (
-            f"{path.name}: the docstring of {name} does not state: {convention['rule']}")
+            f"{path.name}: the docstring of {name} does not state: {convention['rule']}"
+        )
 
 
 @pytest.mark.parametrize("key", sorted(CONVENTIONS))

@@ -8,6 +8,7 @@ A mistake is (notebook part, edits of the finished notebook, what must say FAIL:
 a piece of the check's title and a piece of its message). Code edits replace one
 exact piece of the solution's text, as a student's wrong line would.
 """
+
 from __future__ import annotations
 
 import sys
@@ -15,23 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from student_code import (add_cell, edit_function, failures, finished_notebook, readiness, run_code,
-                          stand_in_experiments)
+from student_code import add_cell, edit_function, failures, finished_notebook, readiness, run_code, stand_in_experiments
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "autograder"))
-import variant_sources  # noqa: E402  (the grader's correct alternatives: they must be Ready here too)
+import variant_sources
 
 
 @dataclass
 class Mistake:
     part: str
-    edits: list = field(default_factory=list)      # (function, old text, new text)
-    cells: list = field(default_factory=list)      # code cells added after the definitions
-    answers: dict = field(default_factory=dict)    # inline question id -> new answer text (None: delete the cell)
-    skip: tuple = ()                               # experiments (pieces of their titles) not run
-    title: str = ""                                # must appear in a FAIL's title ...
-    says: str = ""                                 # ... and this in its message
+    edits: list = field(default_factory=list)  # (function, old text, new text)
+    cells: list = field(default_factory=list)  # code cells added after the definitions
+    answers: dict = field(default_factory=dict)  # inline question id -> new answer text (None: delete the cell)
+    skip: tuple = ()  # experiments (pieces of their titles) not run
+    title: str = ""  # must appear in a FAIL's title ...
+    says: str = ""  # ... and this in its message
 
 
 NAIVE_REG = ("loss = loss / num_train + reg * np.sum(W * W)", "dW = dW / num_train + 2 * reg * W")
@@ -46,239 +45,529 @@ NET_UPDATE = "            for name, grad in grads.items():\n                self
 MISTAKES = {
     # ------------------------------------------------------------- part 1: softmax_loss_naive
     "naive: 0.5 * reg in the loss, reg * W in the gradient (they agree)": Mistake(
-        "part1", [("softmax_loss_naive", NAIVE_REG[0], "loss = loss / num_train + 0.5 * reg * np.sum(W * W)"),
-                  ("softmax_loss_naive", NAIVE_REG[1], "dW = dW / num_train + reg * W")],
-        title="softmax_loss_naive: known answer 1", says="no factor 0.5"),
+        "part1",
+        [
+            ("softmax_loss_naive", NAIVE_REG[0], "loss = loss / num_train + 0.5 * reg * np.sum(W * W)"),
+            ("softmax_loss_naive", NAIVE_REG[1], "dW = dW / num_train + reg * W"),
+        ],
+        title="softmax_loss_naive: known answer 1",
+        says="no factor 0.5",
+    ),
     "naive: no regularization gradient": Mistake(
-        "part1", [("softmax_loss_naive", NAIVE_REG[1], "dW = dW / num_train")],
-        title="softmax_loss_naive: known answer 1", says="add 2 * reg * W"),
+        "part1",
+        [("softmax_loss_naive", NAIVE_REG[1], "dW = dW / num_train")],
+        title="softmax_loss_naive: known answer 1",
+        says="add 2 * reg * W",
+    ),
     "naive: dW not divided by N": Mistake(
-        "part1", [("softmax_loss_naive", NAIVE_REG[1], "dW = dW + 2 * reg * W")],
-        title="softmax_loss_naive: known answer 1", says="divide it by N"),
+        "part1",
+        [("softmax_loss_naive", NAIVE_REG[1], "dW = dW + 2 * reg * W")],
+        title="softmax_loss_naive: known answer 1",
+        says="divide it by N",
+    ),
     "naive: loss summed, not averaged": Mistake(
-        "part1", [("softmax_loss_naive", NAIVE_REG[0], "loss = loss + reg * np.sum(W * W)")],
-        title="softmax_loss_naive: known answer 1", says="divide it by N"),
+        "part1",
+        [("softmax_loss_naive", NAIVE_REG[0], "loss = loss + reg * np.sum(W * W)")],
+        title="softmax_loss_naive: known answer 1",
+        says="divide it by N",
+    ),
     "naive: the bias row left out of the regularization (loss and gradient agree)": Mistake(
-        "part1", [("softmax_loss_naive", NAIVE_REG[0], "loss = loss / num_train + reg * np.sum(W[:-1] * W[:-1])"),
-                  ("softmax_loss_naive", NAIVE_REG[1],
-                   "dW = dW / num_train + 2 * reg * np.vstack([W[:-1], np.zeros((1, W.shape[1]))])")],
-        title="softmax_loss_naive: known answer 1", says="bias row included"),
+        "part1",
+        [
+            ("softmax_loss_naive", NAIVE_REG[0], "loss = loss / num_train + reg * np.sum(W[:-1] * W[:-1])"),
+            (
+                "softmax_loss_naive",
+                NAIVE_REG[1],
+                "dW = dW / num_train + 2 * reg * np.vstack([W[:-1], np.zeros((1, W.shape[1]))])",
+            ),
+        ],
+        title="softmax_loss_naive: known answer 1",
+        says="bias row included",
+    ),
     "naive: no max subtraction": Mistake(
-        "part1", [("softmax_loss_naive", "shifted = scores - np.max(scores)", "shifted = scores")],
-        title="softmax_loss_naive: known answer 2", says="each row's own maximum"),
+        "part1",
+        [("softmax_loss_naive", "shifted = scores - np.max(scores)", "shifted = scores")],
+        title="softmax_loss_naive: known answer 2",
+        says="each row's own maximum",
+    ),
     "naive: the log is forgotten": Mistake(
-        "part1", [("softmax_loss_naive", "loss -= np.log(probs[y[i]])", "loss -= probs[y[i]]")],
-        title="softmax_loss_naive: known answer 1", says="-log of the softmax probability"),
+        "part1",
+        [("softmax_loss_naive", "loss -= np.log(probs[y[i]])", "loss -= probs[y[i]]")],
+        title="softmax_loss_naive: known answer 1",
+        says="-log of the softmax probability",
+    ),
     "naive: written without loops": Mistake(
-        "part1", cells=[variant_sources.NAIVE_WITHOUT_LOOPS],
-        title="softmax_loss_naive: loops", says="explicit Python loops"),
+        "part1",
+        cells=[variant_sources.NAIVE_WITHOUT_LOOPS],
+        title="softmax_loss_naive: loops",
+        says="explicit Python loops",
+    ),
     # ------------------------------------------------------------- part 1: softmax_loss_vectorized
     "vectorized: 0.5 * reg in the loss, reg * W in the gradient (they agree)": Mistake(
-        "part1", [("softmax_loss_vectorized", VEC_LOSS, VEC_LOSS.replace("reg *", "0.5 * reg *")),
-                  ("softmax_loss_vectorized", VEC_DW, VEC_DW.replace("2 * reg", "reg"))],
-        title="softmax_loss_vectorized: known answer 1", says="no factor 0.5"),
+        "part1",
+        [
+            ("softmax_loss_vectorized", VEC_LOSS, VEC_LOSS.replace("reg *", "0.5 * reg *")),
+            ("softmax_loss_vectorized", VEC_DW, VEC_DW.replace("2 * reg", "reg")),
+        ],
+        title="softmax_loss_vectorized: known answer 1",
+        says="no factor 0.5",
+    ),
     "vectorized: halved regularization gradient": Mistake(
-        "part1", [("softmax_loss_vectorized", VEC_DW, VEC_DW.replace("2 * reg", "reg"))],
-        title="softmax_loss_vectorized: known answer 1", says="derivative of reg * np.sum(W * W) is 2 * reg * W"),
+        "part1",
+        [("softmax_loss_vectorized", VEC_DW, VEC_DW.replace("2 * reg", "reg"))],
+        title="softmax_loss_vectorized: known answer 1",
+        says="derivative of reg * np.sum(W * W) is 2 * reg * W",
+    ),
     "vectorized: no regularization in the loss": Mistake(
-        "part1", [("softmax_loss_vectorized", VEC_LOSS, "loss = -log_probs[rows, y].mean()")],
-        title="softmax_loss_vectorized: known answer 1", says="no regularization term"),
+        "part1",
+        [("softmax_loss_vectorized", VEC_LOSS, "loss = -log_probs[rows, y].mean()")],
+        title="softmax_loss_vectorized: known answer 1",
+        says="no regularization term",
+    ),
     "vectorized: no max subtraction": Mistake(
-        "part1", [("softmax_loss_vectorized", VEC_SHIFT, "scores = scores")],
-        title="softmax_loss_vectorized: known answer 2", says="np.exp overflows"),
+        "part1",
+        [("softmax_loss_vectorized", VEC_SHIFT, "scores = scores")],
+        title="softmax_loss_vectorized: known answer 2",
+        says="np.exp overflows",
+    ),
     "vectorized: one maximum for the whole matrix": Mistake(
-        "part1", [("softmax_loss_vectorized", VEC_SHIFT, "scores = scores - scores.max()")],
-        title="softmax_loss_vectorized: known answer 2", says="one maximum for the whole matrix is not enough"),
+        "part1",
+        [("softmax_loss_vectorized", VEC_SHIFT, "scores = scores - scores.max()")],
+        title="softmax_loss_vectorized: known answer 2",
+        says="one maximum for the whole matrix is not enough",
+    ),
     "vectorized: the maximum over the wrong axis": Mistake(
-        "part1", [("softmax_loss_vectorized", VEC_SHIFT, "scores = scores - scores.max(axis=0, keepdims=True)")],
-        title="softmax_loss_vectorized: known answer 2", says="each row's own maximum"),
+        "part1",
+        [("softmax_loss_vectorized", VEC_SHIFT, "scores = scores - scores.max(axis=0, keepdims=True)")],
+        title="softmax_loss_vectorized: known answer 2",
+        says="each row's own maximum",
+    ),
     "vectorized: normalised over the wrong axis": Mistake(
-        "part1", [("softmax_loss_vectorized", "np.exp(scores).sum(axis=1, keepdims=True)",
-                   "np.exp(scores).sum(axis=0, keepdims=True)")],
-        title="softmax_loss_vectorized: known answer 1", says="-log of the softmax probability"),
+        "part1",
+        [
+            (
+                "softmax_loss_vectorized",
+                "np.exp(scores).sum(axis=1, keepdims=True)",
+                "np.exp(scores).sum(axis=0, keepdims=True)",
+            )
+        ],
+        title="softmax_loss_vectorized: known answer 1",
+        says="-log of the softmax probability",
+    ),
     "vectorized: a Python loop for the loss": Mistake(
-        "part1", [("softmax_loss_vectorized", VEC_LOSS,
-                   "loss = 0.0\n    for i in range(num_train):\n        loss -= log_probs[i, y[i]]\n"
-                   "    loss = loss / num_train + reg * np.sum(W * W)")],
-        title="softmax_loss_vectorized: no loops", says="uses a for loop (line 16 of it"),
+        "part1",
+        [
+            (
+                "softmax_loss_vectorized",
+                VEC_LOSS,
+                "loss = 0.0\n    for i in range(num_train):\n        loss -= log_probs[i, y[i]]\n"
+                "    loss = loss / num_train + reg * np.sum(W * W)",
+            )
+        ],
+        title="softmax_loss_vectorized: no loops",
+        says="uses a for loop (line 16 of it",
+    ),
     "vectorized: a comprehension for the loss": Mistake(
-        "part1", [("softmax_loss_vectorized", VEC_LOSS,
-                   "loss = -np.mean([log_probs[i, y[i]] for i in rows]) + reg * np.sum(W * W)")],
-        title="softmax_loss_vectorized: no loops", says="list comprehension"),
+        "part1",
+        [
+            (
+                "softmax_loss_vectorized",
+                VEC_LOSS,
+                "loss = -np.mean([log_probs[i, y[i]] for i in rows]) + reg * np.sum(W * W)",
+            )
+        ],
+        title="softmax_loss_vectorized: no loops",
+        says="list comprehension",
+    ),
     "vectorized: the loop hidden in a helper function": Mistake(
-        "part1", [("softmax_loss_vectorized", VEC_LOSS, "loss = mean_correct_log_loss(log_probs, y) + reg * np.sum(W * W)")],
-        cells=['''
+        "part1",
+        [("softmax_loss_vectorized", VEC_LOSS, "loss = mean_correct_log_loss(log_probs, y) + reg * np.sum(W * W)")],
+        cells=[
+            """
             def mean_correct_log_loss(log_probs, y):
                 total = 0.0
                 for i in range(len(y)):
                     total -= log_probs[i, y[i]]
                 return total / len(y)
-            '''],
-        title="softmax_loss_vectorized: no loops", says="mean_correct_log_loss, which it calls"),
+            """
+        ],
+        title="softmax_loss_vectorized: no loops",
+        says="mean_correct_log_loss, which it calls",
+    ),
     "vectorized: C taken from max(y) + 1": Mistake(
-        "part1", cells=[variant_sources.VEC_C_FROM_LABELS],
-        title="softmax_loss_vectorized: known answer 1", says="broadcast"),
+        "part1",
+        cells=[variant_sources.VEC_C_FROM_LABELS],
+        title="softmax_loss_vectorized: known answer 1",
+        says="broadcast",
+    ),
     "vectorized: an extra parameter without a default": Mistake(
-        "part1", [("softmax_loss_vectorized", "def softmax_loss_vectorized(W, X, y, reg):",
-                   "def softmax_loss_vectorized(W, X, y, reg, eps):")],
-        title="softmax_loss_vectorized: signature", says="give any extra parameter a default value"),
+        "part1",
+        [
+            (
+                "softmax_loss_vectorized",
+                "def softmax_loss_vectorized(W, X, y, reg):",
+                "def softmax_loss_vectorized(W, X, y, reg, eps):",
+            )
+        ],
+        title="softmax_loss_vectorized: signature",
+        says="give any extra parameter a default value",
+    ),
     "vectorized: W changed in place": Mistake(
-        "part1", [("softmax_loss_vectorized", VEC_DW, "W *= 2 * reg\n    dW = X.T @ dscores / num_train + W")],
-        title="softmax_loss_vectorized: known answer 1", says="modified its input W in place"),
+        "part1",
+        [("softmax_loss_vectorized", VEC_DW, "W *= 2 * reg\n    dW = X.T @ dscores / num_train + W")],
+        title="softmax_loss_vectorized: known answer 1",
+        says="modified its input W in place",
+    ),
     "vectorized: the loss not averaged into one number": Mistake(
-        "part1", [("softmax_loss_vectorized", VEC_LOSS, "loss = -log_probs[rows, y] + reg * np.sum(W * W)"),
-                  ("softmax_loss_vectorized", "return float(loss), dW", "return loss, dW")],
-        title="softmax_loss_vectorized: known answer 1", says="should be one number"),
+        "part1",
+        [
+            ("softmax_loss_vectorized", VEC_LOSS, "loss = -log_probs[rows, y] + reg * np.sum(W * W)"),
+            ("softmax_loss_vectorized", "return float(loss), dW", "return loss, dW"),
+        ],
+        title="softmax_loss_vectorized: known answer 1",
+        says="should be one number",
+    ),
     "vectorized: calls the naive version": Mistake(
-        "part1", [("softmax_loss_vectorized", VEC_DW, VEC_DW + "\n    loss, dW = softmax_loss_naive(W, X, y, reg)")],
-        title="softmax_loss_vectorized: no loops", says="softmax_loss_naive, which it calls"),
+        "part1",
+        [("softmax_loss_vectorized", VEC_DW, VEC_DW + "\n    loss, dW = softmax_loss_naive(W, X, y, reg)")],
+        title="softmax_loss_vectorized: no loops",
+        says="softmax_loss_naive, which it calls",
+    ),
     "vectorized: W and X swapped in the signature": Mistake(
-        "part1", [("softmax_loss_vectorized", "def softmax_loss_vectorized(W, X, y, reg):",
-                   "def softmax_loss_vectorized(X, W, y, reg):")],
-        title="softmax_loss_vectorized: known answer 1", says="Error"),
+        "part1",
+        [
+            (
+                "softmax_loss_vectorized",
+                "def softmax_loss_vectorized(W, X, y, reg):",
+                "def softmax_loss_vectorized(X, W, y, reg):",
+            )
+        ],
+        title="softmax_loss_vectorized: known answer 1",
+        says="Error",
+    ),
     # ------------------------------------------------------------- part 1: LinearSoftmax
     "LinearSoftmax.train: batch_size ignored (the whole training set every step)": Mistake(
-        "part1", [("LinearSoftmax", "loss, grad = self.loss(X[batch], y[batch], reg)", "loss, grad = self.loss(X, y, reg)")],
-        title="LinearSoftmax.train: minibatches", says="each should have batch_size=8 rows"),
+        "part1",
+        [("LinearSoftmax", "loss, grad = self.loss(X[batch], y[batch], reg)", "loss, grad = self.loss(X, y, reg)")],
+        title="LinearSoftmax.train: minibatches",
+        says="each should have batch_size=8 rows",
+    ),
     "LinearSoftmax.train: no update (the result is thrown away)": Mistake(
-        "part1", [("LinearSoftmax", "self.W -= learning_rate * grad", "W = self.W - learning_rate * grad")],
-        title="LinearSoftmax.train: update rule", says="did not change the parameters"),
+        "part1",
+        [("LinearSoftmax", "self.W -= learning_rate * grad", "W = self.W - learning_rate * grad")],
+        title="LinearSoftmax.train: update rule",
+        says="did not change the parameters",
+    ),
     "LinearSoftmax.train: a step up the gradient": Mistake(
-        "part1", [("LinearSoftmax", "self.W -= learning_rate * grad", "self.W += learning_rate * grad")],
-        title="LinearSoftmax.train: update rule", says="along the gradient instead of against it"),
+        "part1",
+        [("LinearSoftmax", "self.W -= learning_rate * grad", "self.W += learning_rate * grad")],
+        title="LinearSoftmax.train: update rule",
+        says="along the gradient instead of against it",
+    ),
     "LinearSoftmax.train: reg not passed to the loss": Mistake(
-        "part1", [("LinearSoftmax", "loss, grad = self.loss(X[batch], y[batch], reg)",
-                   "loss, grad = self.loss(X[batch], y[batch], 0.0)")],
-        title="LinearSoftmax.train: update rule", says="does not pass reg"),
+        "part1",
+        [
+            (
+                "LinearSoftmax",
+                "loss, grad = self.loss(X[batch], y[batch], reg)",
+                "loss, grad = self.loss(X[batch], y[batch], 0.0)",
+            )
+        ],
+        title="LinearSoftmax.train: update rule",
+        says="does not pass reg",
+    ),
     "LinearSoftmax.train: a new W on every call": Mistake(
-        "part1", [("LinearSoftmax", "        if self.W is None:\n            self.W = 0.001",
-                   "        if True:\n            self.W = 0.001")],
-        title="LinearSoftmax.train", says="create self.W only when it is None"),
+        "part1",
+        [
+            (
+                "LinearSoftmax",
+                "        if self.W is None:\n            self.W = 0.001",
+                "        if True:\n            self.W = 0.001",
+            )
+        ],
+        title="LinearSoftmax.train",
+        says="create self.W only when it is None",
+    ),
     "LinearSoftmax.train: the history records the loss after the step": Mistake(
-        "part1", [("LinearSoftmax", "            self.W -= learning_rate * grad\n",
-                   "            self.W -= learning_rate * grad\n            loss = self.loss(X[batch], y[batch], reg)[0]\n")],
-        title="LinearSoftmax.train: returned history", says="the loss at iteration 1 was"),
+        "part1",
+        [
+            (
+                "LinearSoftmax",
+                "            self.W -= learning_rate * grad\n",
+                "            self.W -= learning_rate * grad\n"
+                "            loss = self.loss(X[batch], y[batch], reg)[0]\n",
+            )
+        ],
+        title="LinearSoftmax.train: returned history",
+        says="the loss at iteration 1 was",
+    ),
     "LinearSoftmax.train: always the first rows as the minibatch": Mistake(
-        "part1", [("LinearSoftmax", "batch = np.random.choice(num_train, batch_size, replace=True)",
-                   "batch = np.arange(batch_size)")],
-        title="LinearSoftmax.train: minibatches", says="first batch_size rows"),
+        "part1",
+        [
+            (
+                "LinearSoftmax",
+                "batch = np.random.choice(num_train, batch_size, replace=True)",
+                "batch = np.arange(batch_size)",
+            )
+        ],
+        title="LinearSoftmax.train: minibatches",
+        says="first batch_size rows",
+    ),
     "LinearSoftmax.predict: scores instead of labels": Mistake(
-        "part1", [("LinearSoftmax", "y_pred = np.argmax(X @ self.W, axis=1)", "y_pred = X @ self.W")],
-        title="LinearSoftmax.predict", says="int array"),
+        "part1",
+        [("LinearSoftmax", "y_pred = np.argmax(X @ self.W, axis=1)", "y_pred = X @ self.W")],
+        title="LinearSoftmax.predict",
+        says="int array",
+    ),
     "LinearSoftmax.loss: reg not passed on": Mistake(
-        "part1", [("LinearSoftmax", "softmax_loss_vectorized(self.W, X_batch, y_batch, reg)",
-                   "softmax_loss_vectorized(self.W, X_batch, y_batch, 0.0)")],
-        title="LinearSoftmax.loss: known answer 1", says="does LinearSoftmax.loss pass reg on"),
+        "part1",
+        [
+            (
+                "LinearSoftmax",
+                "softmax_loss_vectorized(self.W, X_batch, y_batch, reg)",
+                "softmax_loss_vectorized(self.W, X_batch, y_batch, 0.0)",
+            )
+        ],
+        title="LinearSoftmax.loss: known answer 1",
+        says="does LinearSoftmax.loss pass reg on",
+    ),
     # ------------------------------------------------------------- part 2: layers
     "affine_forward: x not flattened": Mistake(
-        "part2", [("affine_forward", "x_flat = x.reshape(x.shape[0], -1)", "x_flat = x")],
-        title="affine_forward: known answer 1", says="affine_forward, line"),
+        "part2",
+        [("affine_forward", "x_flat = x.reshape(x.shape[0], -1)", "x_flat = x")],
+        title="affine_forward: known answer 1",
+        says="affine_forward, line",
+    ),
     "affine_backward: db summed over the wrong axis": Mistake(
-        "part2", [("affine_backward", "db = dout.sum(axis=0)", "db = dout.sum(axis=1)")],
-        title="affine_backward: known answer 1", says="sum dout over axis 0"),
+        "part2",
+        [("affine_backward", "db = dout.sum(axis=0)", "db = dout.sum(axis=1)")],
+        title="affine_backward: known answer 1",
+        says="sum dout over axis 0",
+    ),
     "affine_backward: dx not reshaped like x": Mistake(
-        "part2", [("affine_backward", "dx = (dout @ w.T).reshape(x.shape)", "dx = dout @ w.T")],
-        title="affine_backward: known answer 1", says="reshape it with .reshape(x.shape)"),
+        "part2",
+        [("affine_backward", "dx = (dout @ w.T).reshape(x.shape)", "dx = dout @ w.T")],
+        title="affine_backward: known answer 1",
+        says="reshape it with .reshape(x.shape)",
+    ),
     "affine_backward: dw transposed": Mistake(
-        "part2", [("affine_backward", "dw = x_rows.T @ dout", "dw = dout.T @ x_rows")],
-        title="affine_backward: known answer 1", says="dw has shape (3, 6), but it should have shape (6, 3)"),
+        "part2",
+        [("affine_backward", "dw = x_rows.T @ dout", "dw = dout.T @ x_rows")],
+        title="affine_backward: known answer 1",
+        says="dw has shape (3, 6), but it should have shape (6, 3)",
+    ),
     "relu_forward: changes x in place": Mistake(
-        "part2", [("relu_forward", "out = np.maximum(0.0, x)", "x[x < 0] = 0.0\n    out = x")],
-        title="relu_forward: known answer 1", says="modified its input x in place"),
+        "part2",
+        [("relu_forward", "out = np.maximum(0.0, x)", "x[x < 0] = 0.0\n    out = x")],
+        title="relu_forward: known answer 1",
+        says="modified its input x in place",
+    ),
     "relu_forward: a comprehension": Mistake(
-        "part2", [("relu_forward", "out = np.maximum(0.0, x)",
-                   "out = np.array([max(v, 0.0) for v in x.ravel()]).reshape(x.shape)")],
-        title="relu_forward: no loops", says="list comprehension"),
+        "part2",
+        [
+            (
+                "relu_forward",
+                "out = np.maximum(0.0, x)",
+                "out = np.array([max(v, 0.0) for v in x.ravel()]).reshape(x.shape)",
+            )
+        ],
+        title="relu_forward: no loops",
+        says="list comprehension",
+    ),
     "relu_backward: mask taken from dout": Mistake(
-        "part2", [("relu_backward", "dx = np.where(x > 0, dout, 0.0)", "dx = dout * (dout > 0)")],
-        title="relu_backward: known answer 1", says="not from dout"),
+        "part2",
+        [("relu_backward", "dx = np.where(x > 0, dout, 0.0)", "dx = dout * (dout > 0)")],
+        title="relu_backward: known answer 1",
+        says="not from dout",
+    ),
     "relu_backward: dout changed in place": Mistake(
-        "part2", [("relu_backward", "dx = np.where(x > 0, dout, 0.0)", "dout[x <= 0] = 0\n    dx = dout")],
-        title="relu_backward: known answer 1", says="modified its input dout in place"),
+        "part2",
+        [("relu_backward", "dx = np.where(x > 0, dout, 0.0)", "dout[x <= 0] = 0\n    dx = dout")],
+        title="relu_backward: known answer 1",
+        says="modified its input dout in place",
+    ),
     "relu_backward: x >= 0 at the kink": Mistake(
-        "part2", [("relu_backward", "dx = np.where(x > 0, dout, 0.0)", "dx = np.where(x >= 0, dout, 0.0)")],
-        title="relu_backward: known answer 1", says="use x > 0, not x >= 0"),
+        "part2",
+        [("relu_backward", "dx = np.where(x > 0, dout, 0.0)", "dx = np.where(x >= 0, dout, 0.0)")],
+        title="relu_backward: known answer 1",
+        says="use x > 0, not x >= 0",
+    ),
     "softmax_loss: dscores not divided by N": Mistake(
-        "part2", [("softmax_loss", "    dscores /= N\n", "")],
-        title="softmax_loss: known answer 1", says="N times too large"),
+        "part2",
+        [("softmax_loss", "    dscores /= N\n", "")],
+        title="softmax_loss: known answer 1",
+        says="N times too large",
+    ),
     "softmax_loss: no max subtraction": Mistake(
-        "part2", [("softmax_loss", "shifted = scores - scores.max(axis=1, keepdims=True)", "shifted = scores")],
-        title="softmax_loss: known answer 2", says="np.exp overflows"),
+        "part2",
+        [("softmax_loss", "shifted = scores - scores.max(axis=1, keepdims=True)", "shifted = scores")],
+        title="softmax_loss: known answer 2",
+        says="np.exp overflows",
+    ),
     "softmax_loss: one maximum for the whole matrix": Mistake(
-        "part2", [("softmax_loss", "shifted = scores - scores.max(axis=1, keepdims=True)",
-                   "shifted = scores - scores.max()")],
-        title="softmax_loss: known answer 2", says="one maximum for the whole matrix is not enough"),
+        "part2",
+        [("softmax_loss", "shifted = scores - scores.max(axis=1, keepdims=True)", "shifted = scores - scores.max()")],
+        title="softmax_loss: known answer 2",
+        says="one maximum for the whole matrix is not enough",
+    ),
     "softmax_loss: C taken from max(y) + 1": Mistake(
-        "part2", cells=[variant_sources.SOFTMAX_C_FROM_LABELS],
-        title="softmax_loss: known answer 1", says="broadcast"),
+        "part2", cells=[variant_sources.SOFTMAX_C_FROM_LABELS], title="softmax_loss: known answer 1", says="broadcast"
+    ),
     # ------------------------------------------------------------- part 2: TwoLayerNet
     "TwoLayerNet.loss: biases regularized (loss and gradient agree)": Mistake(
-        "part2", [("TwoLayerNet", NET_REG_LOSS, "loss = data_loss + reg * (np.sum(W1 * W1) + np.sum(W2 * W2)"
-                                                " + np.sum(b1 * b1) + np.sum(b2 * b2))"),
-                  ("TwoLayerNet", NET_REG_GRADS, NET_REG_GRADS + '\n        grads["b1"] += 2.0 * reg * b1'
-                                                                 '\n        grads["b2"] += 2.0 * reg * b2')],
-        title="TwoLayerNet.loss: known answer 2", says="never b1 and b2"),
+        "part2",
+        [
+            (
+                "TwoLayerNet",
+                NET_REG_LOSS,
+                "loss = data_loss + reg * (np.sum(W1 * W1) + np.sum(W2 * W2) + np.sum(b1 * b1) + np.sum(b2 * b2))",
+            ),
+            (
+                "TwoLayerNet",
+                NET_REG_GRADS,
+                NET_REG_GRADS + '\n        grads["b1"] += 2.0 * reg * b1\n        grads["b2"] += 2.0 * reg * b2',
+            ),
+        ],
+        title="TwoLayerNet.loss: known answer 2",
+        says="never b1 and b2",
+    ),
     "TwoLayerNet.loss: 0.5 * reg in the loss, reg * W in the gradients (they agree)": Mistake(
-        "part2", [("TwoLayerNet", NET_REG_LOSS, NET_REG_LOSS.replace("reg *", "0.5 * reg *")),
-                  ("TwoLayerNet", NET_REG_GRADS, NET_REG_GRADS.replace("2.0 * reg", "reg"))],
-        title="TwoLayerNet.loss: known answer 2", says="no factor 0.5"),
+        "part2",
+        [
+            ("TwoLayerNet", NET_REG_LOSS, NET_REG_LOSS.replace("reg *", "0.5 * reg *")),
+            ("TwoLayerNet", NET_REG_GRADS, NET_REG_GRADS.replace("2.0 * reg", "reg")),
+        ],
+        title="TwoLayerNet.loss: known answer 2",
+        says="no factor 0.5",
+    ),
     "TwoLayerNet.loss: no regularization gradient for W1": Mistake(
-        "part2", [("TwoLayerNet", '        grads["W1"] += 2.0 * reg * W1\n', "")],
-        title="TwoLayerNet.loss: known answer 2", says="add 2 * reg * W1"),
+        "part2",
+        [("TwoLayerNet", '        grads["W1"] += 2.0 * reg * W1\n', "")],
+        title="TwoLayerNet.loss: known answer 2",
+        says="add 2 * reg * W1",
+    ),
     "TwoLayerNet.loss: b2 left out of the scores": Mistake(
-        "part2", [("TwoLayerNet", "scores, cache_2 = affine_forward(hidden, W2, b2)",
-                   "scores, cache_2 = affine_forward(hidden, W2, 0 * b2)")],
-        title="TwoLayerNet.loss: known answer 1", says="both biases"),
+        "part2",
+        [
+            (
+                "TwoLayerNet",
+                "scores, cache_2 = affine_forward(hidden, W2, b2)",
+                "scores, cache_2 = affine_forward(hidden, W2, 0 * b2)",
+            )
+        ],
+        title="TwoLayerNet.loss: known answer 1",
+        says="both biases",
+    ),
     "TwoLayerNet.loss: a loop over the examples": Mistake(
-        "part2", [("TwoLayerNet", "data_loss, dscores = softmax_loss(scores, y)",
-                   "data_loss, dscores = softmax_loss(scores, y)\n        for i in range(len(y)):\n"
-                   "            dscores[i] = dscores[i] * 1.0")],
-        title="TwoLayerNet.loss: no loops", says="uses a for loop"),
+        "part2",
+        [
+            (
+                "TwoLayerNet",
+                "data_loss, dscores = softmax_loss(scores, y)",
+                "data_loss, dscores = softmax_loss(scores, y)\n        for i in range(len(y)):\n"
+                "            dscores[i] = dscores[i] * 1.0",
+            )
+        ],
+        title="TwoLayerNet.loss: no loops",
+        says="uses a for loop",
+    ),
     "TwoLayerNet.train: learning rate decay removed": Mistake(
-        "part2", [("TwoLayerNet", DECAY, "")],
-        title="TwoLayerNet.train: learning rate decay", says="never decayed"),
+        "part2", [("TwoLayerNet", DECAY, "")], title="TwoLayerNet.train: learning rate decay", says="never decayed"
+    ),
     "TwoLayerNet.train: learning rate decayed every iteration": Mistake(
-        "part2", [("TwoLayerNet", DECAY, ""),
-                  ("TwoLayerNet", "            loss_history.append(loss)\n",
-                   "            loss_history.append(loss)\n            learning_rate *= learning_rate_decay\n")],
-        title="TwoLayerNet.train: learning rate decay", says="changed after iterations 1, 2, 3"),
+        "part2",
+        [
+            ("TwoLayerNet", DECAY, ""),
+            (
+                "TwoLayerNet",
+                "            loss_history.append(loss)\n",
+                "            loss_history.append(loss)\n            learning_rate *= learning_rate_decay\n",
+            ),
+        ],
+        title="TwoLayerNet.train: learning rate decay",
+        says="changed after iterations 1, 2, 3",
+    ),
     "TwoLayerNet.train: reg not passed to the loss": Mistake(
-        "part2", [("TwoLayerNet", "self.loss(X[batch], y=y[batch], reg=reg)", "self.loss(X[batch], y=y[batch])")],
-        title="TwoLayerNet.train: update rule", says="does not pass reg"),
+        "part2",
+        [("TwoLayerNet", "self.loss(X[batch], y=y[batch], reg=reg)", "self.loss(X[batch], y=y[batch])")],
+        title="TwoLayerNet.train: update rule",
+        says="does not pass reg",
+    ),
     "TwoLayerNet.train: only the weights are updated": Mistake(
-        "part2", [("TwoLayerNet", NET_UPDATE, '            for name in ("W1", "W2"):\n'
-                                              "                self.params[name] -= learning_rate * grads[name]")],
-        title="TwoLayerNet.train: update rule", says="never updates b1, b2"),
+        "part2",
+        [
+            (
+                "TwoLayerNet",
+                NET_UPDATE,
+                '            for name in ("W1", "W2"):\n'
+                "                self.params[name] -= learning_rate * grads[name]",
+            )
+        ],
+        title="TwoLayerNet.train: update rule",
+        says="never updates b1, b2",
+    ),
     "TwoLayerNet.train: no update": Mistake(
-        "part2", [("TwoLayerNet", NET_UPDATE, "            for name, grad in grads.items():\n"
-                                              "                self.params[name] - learning_rate * grad")],
-        title="TwoLayerNet.train: update rule", says="did not change the parameters"),
+        "part2",
+        [
+            (
+                "TwoLayerNet",
+                NET_UPDATE,
+                "            for name, grad in grads.items():\n"
+                "                self.params[name] - learning_rate * grad",
+            )
+        ],
+        title="TwoLayerNet.train: update rule",
+        says="did not change the parameters",
+    ),
     "TwoLayerNet.train: one minibatch drawn once, before the loop": Mistake(
-        "part2", [("TwoLayerNet", "        for it in range(num_iters):\n",
-                   "        batch = np.random.choice(num_train, batch_size, replace=True)\n"
-                   "        for it in range(num_iters):\n"),
-                  ("TwoLayerNet", "            batch = np.random.choice(num_train, batch_size, replace=True)\n", "")],
-        title="TwoLayerNet.train: minibatches", says="the same minibatch"),
+        "part2",
+        [
+            (
+                "TwoLayerNet",
+                "        for it in range(num_iters):\n",
+                "        batch = np.random.choice(num_train, batch_size, replace=True)\n"
+                "        for it in range(num_iters):\n",
+            ),
+            ("TwoLayerNet", "            batch = np.random.choice(num_train, batch_size, replace=True)\n", ""),
+        ],
+        title="TwoLayerNet.train: minibatches",
+        says="the same minibatch",
+    ),
     "TwoLayerNet.train: the accuracies never recorded": Mistake(
-        "part2", [("TwoLayerNet", "                train_acc_history.append(float(np.mean(self.predict(X) == y)))\n", "")],
-        title="TwoLayerNet.train: returned history", says="train_acc_history should hold one accuracy"),
+        "part2",
+        [("TwoLayerNet", "                train_acc_history.append(float(np.mean(self.predict(X) == y)))\n", "")],
+        title="TwoLayerNet.train: returned history",
+        says="train_acc_history should hold one accuracy",
+    ),
     "TwoLayerNet.predict: scores instead of labels": Mistake(
-        "part2", [("TwoLayerNet", "y_pred = np.argmax(self.loss(X), axis=1)", "y_pred = self.loss(X)")],
-        title="TwoLayerNet.predict", says="int array"),
+        "part2",
+        [("TwoLayerNet", "y_pred = np.argmax(self.loss(X), axis=1)", "y_pred = self.loss(X)")],
+        title="TwoLayerNet.predict",
+        says="int array",
+    ),
     # ------------------------------------------------------------- answers and experiments
     "every inline answer of Part 1 left blank": Mistake(
-        "part1", answers={"1.1": "_Write your answer here._", "1.2": "_Write your answer here._",
-                          "1.3": "_Write your answer here._"},
-        title="inline answers", says="blank: 1.1, 1.2, 1.3"),
+        "part1",
+        answers={
+            "1.1": "_Write your answer here._",
+            "1.2": "_Write your answer here._",
+            "1.3": "_Write your answer here._",
+        },
+        title="inline answers",
+        says="blank: 1.1, 1.2, 1.3",
+    ),
     "one inline answer of Part 2 left empty": Mistake(
-        "part2", answers={"2.2": ""}, title="inline answers", says="blank: 2.2"),
+        "part2", answers={"2.2": ""}, title="inline answers", says="blank: 2.2"
+    ),
     "an answer cell deleted": Mistake(
-        "part2", answers={"2.3": None}, title="inline answers", says="no answer cell for 2.3"),
+        "part2", answers={"2.3": None}, title="inline answers", says="no answer cell for 2.3"
+    ),
     "the hyperparameter search not run": Mistake(
-        "part2", skip=("hyperparameter search",), title="experiment: your hyperparameter search",
-        says="not run yet"),
+        "part2", skip=("hyperparameter search",), title="experiment: your hyperparameter search", says="not run yet"
+    ),
     "the test accuracy not computed": Mistake(
-        "part1", skip=("test accuracy",), title="experiment: the test accuracy", says="test_accuracy not set"),
+        "part1", skip=("test accuracy",), title="experiment: the test accuracy", says="test_accuracy not set"
+    ),
 }
 
 
@@ -289,8 +578,11 @@ def apply(mistake: Mistake):
     for source in mistake.cells:
         add_cell(nb, source)
     for qid, text in mistake.answers.items():
-        index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
-                     and c.source.startswith(f"**Your answer (inline question {qid}):**"))
+        index = next(
+            i
+            for i, c in enumerate(nb.cells)
+            if c.cell_type == "markdown" and c.source.startswith(f"**Your answer (inline question {qid}):**")
+        )
         if text is None:
             del nb.cells[index]
         else:
@@ -311,8 +603,9 @@ def test_mistake_is_caught_before_hand_in(name, tmp_path):
     if mistake.edits or mistake.cells:  # the check cell after the function already says FAIL
         function = mistake.title.split(":")[0].split(".")[0]
         visible = namespace["function_results"](namespace, function)
-        assert any(r.status == "FAIL" and mistake.title in r.title and mistake.says in r.message
-                   for r in visible), visible
+        assert any(r.status == "FAIL" and mistake.title in r.title and mistake.says in r.message for r in visible), (
+            visible
+        )
     stand_in_experiments(namespace, mistake.part, mistake.skip)
     report, printed = readiness(namespace, nb, mistake.part, tmp_path)
     assert not report["ready"] and "Ready to submit." not in printed, printed
@@ -322,6 +615,7 @@ def test_mistake_is_caught_before_hand_in(name, tmp_path):
 
 
 # ------------------------------------------------------------------ correct code
+
 
 @pytest.mark.parametrize("part", ["part1", "part2"])
 def test_the_solution_passes_every_check_and_is_ready(part, tmp_path):
@@ -344,13 +638,15 @@ def softmax_loss_vectorized(weights, inputs, labels, strength, eps=0.0):
     return np.array([loss]), inputs.T @ p / n + 2 * strength * weights
 """
 CORRECT = dict(variant_sources.CORRECT)
-CORRECT.update({
-    "renamed parameters, an extra one with a default, the loss as a 1-element array": {
-        "softmax_loss_vectorized": VEC_RENAMED,
-        "LinearSoftmax": variant_sources.LINEAR_TEMPLATE.replace("verbose=False):", "verbose=False, seed=None):")},
-    "a loop over the parameter names in the loss": {
-        "TwoLayerNet": variant_sources.NET_PARAMS_KEY_LOOP},
-})
+CORRECT.update(
+    {
+        "renamed parameters, an extra one with a default, the loss as a 1-element array": {
+            "softmax_loss_vectorized": VEC_RENAMED,
+            "LinearSoftmax": variant_sources.LINEAR_TEMPLATE.replace("verbose=False):", "verbose=False, seed=None):"),
+        },
+        "a loop over the parameter names in the loss": {"TwoLayerNet": variant_sources.NET_PARAMS_KEY_LOOP},
+    }
+)
 
 
 @pytest.mark.parametrize("name", sorted(CORRECT))

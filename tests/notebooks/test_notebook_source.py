@@ -1,16 +1,17 @@
 """Reading the inline answers of the notebook a self-check runs in: Colab's front end,
 the file Jupyter started the kernel for, the saved notebook in the working directory,
 and an honest "could not check" when none of them works."""
+
 import json
 import sys
 import types
 
 import nbformat
 import pytest
+from student_code import finished_notebook, readiness, run_code, stand_in_experiments
 
 from course import notebook_source
 from course.notebook_source import answer_cells, current_notebook
-from student_code import finished_notebook, readiness, run_code, stand_in_experiments
 
 QUESTIONS = ["1.1", "1.2", "1.3"]
 
@@ -53,11 +54,14 @@ def test_colab_sends_the_open_notebook_with_unsaved_answers(monkeypatch, tmp_pat
     assert set(answer_cells(found)) == set(QUESTIONS)
 
 
-@pytest.mark.parametrize("reply, error, says", [
-    (None, None, "no reply within"),
-    ({"error": "busy"}, None, "no reply within"),
-    (None, TimeoutError("front end gone"), "TimeoutError: front end gone"),
-])
+@pytest.mark.parametrize(
+    "reply, error, says",
+    [
+        (None, None, "no reply within"),
+        ({"error": "busy"}, None, "no reply within"),
+        (None, TimeoutError("front end gone"), "TimeoutError: front end gone"),
+    ],
+)
 def test_colab_without_an_answer_is_reported(monkeypatch, tmp_path, reply, error, says):
     monkeypatch.chdir(tmp_path)
     fake_colab(monkeypatch, reply=reply, error=error)
@@ -91,17 +95,21 @@ def test_nothing_to_read_is_said_plainly(no_colab, monkeypatch, tmp_path):
     (tmp_path / "broken.ipynb").write_text("{not json")
     found, why = current_notebook({}, QUESTIONS)
     assert found is None
-    assert "could not read broken.ipynb" in why and f"no saved notebook with this part's answer cells in {tmp_path}" in why
+    assert (
+        "could not read broken.ipynb" in why and f"no saved notebook with this part's answer cells in {tmp_path}" in why
+    )
 
 
 def test_answers_are_read_from_list_or_text_sources():
-    nb = {"cells": [
-        {"cell_type": "markdown", "source": ["**Your answer (inline question 1.1):**\n", "\n", "Because.\n"]},
-        {"cell_type": "markdown", "source": "**Your answer (inline question 1.2):**\n\n_Write your answer here._"},
-        {"cell_type": "markdown", "source": "**Your answer (inline question 1.2):**\n\nMore in a second cell."},
-        {"cell_type": "markdown", "source": "**Your answer (inline question 1.3):**\n_Write your answer here._\n"},
-        {"cell_type": "code", "source": "**Your answer (inline question 1.4):**"},
-    ]}
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "source": ["**Your answer (inline question 1.1):**\n", "\n", "Because.\n"]},
+            {"cell_type": "markdown", "source": "**Your answer (inline question 1.2):**\n\n_Write your answer here._"},
+            {"cell_type": "markdown", "source": "**Your answer (inline question 1.2):**\n\nMore in a second cell."},
+            {"cell_type": "markdown", "source": "**Your answer (inline question 1.3):**\n_Write your answer here._\n"},
+            {"cell_type": "code", "source": "**Your answer (inline question 1.4):**"},
+        ]
+    }
     assert answer_cells(nb) == {"1.1": "Because.", "1.2": "More in a second cell.", "1.3": ""}
 
 
@@ -123,7 +131,9 @@ def test_the_self_check_reads_colab_answers_in_the_notebook(monkeypatch, tmp_pat
     stand_in_experiments(namespace, "part2")
     blank = as_json(nb)
     for cell in blank["cells"]:
-        if cell["cell_type"] == "markdown" and "".join(cell["source"]).startswith("**Your answer (inline question 2.1)"):
+        if cell["cell_type"] == "markdown" and "".join(cell["source"]).startswith(
+            "**Your answer (inline question 2.1)"
+        ):
             cell["source"] = "**Your answer (inline question 2.1):**\n\n_Write your answer here._"
     fake_colab(monkeypatch, reply={"ipynb": blank})
     report, printed = readiness(namespace, nb, "part2", tmp_path)  # the saved file has the answer; Colab wins

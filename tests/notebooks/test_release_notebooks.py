@@ -6,14 +6,15 @@ The kernel is started the way Jupyter starts it for a notebook (JPY_SESSION_NAME
 names the notebook's file), with the file saved outside the working directory: the
 self-check must find the inline answers through that name.
 """
+
 import shutil
 
 import nbformat
 import pytest
+from nbrun import execute, stream_text
 
 from course.config import load_config
 from course.markers import SETUP_MARKER
-from nbrun import execute, stream_text
 
 CFG = load_config()
 STUB_MESSAGE = "fill in the code between START CODE HERE and END CODE HERE"
@@ -27,9 +28,13 @@ def execute_release(part, tmp_path):
     nb = nbformat.read(saved, as_version=4)
     work = tmp_path / "work"
     work.mkdir()
-    execute(nb, work, timeout=120, allow_errors=True,
-            env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg",
-                 "JPY_SESSION_NAME": str(saved)})
+    execute(
+        nb,
+        work,
+        timeout=120,
+        allow_errors=True,
+        env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg", "JPY_SESSION_NAME": str(saved)},
+    )
     return nb
 
 
@@ -47,7 +52,8 @@ def test_release_runs_until_the_first_stub(part, tmp_path):
     assert failing, "an untouched release should stop at a stub"
     first = errors(failing[0])[0]
     assert first["ename"] == "NotImplementedError" and STUB_MESSAGE in first["evalue"], (
-        f"first error in the untouched {part} release is {first['ename']}: {first['evalue']}")
+        f"first error in the untouched {part} release is {first['ename']}: {first['evalue']}"
+    )
     # Everything before the first failure (setup, data loading, previews) ran cleanly.
     assert code.index(failing[0]) >= 2, "setup and data cells should run before any student code is needed"
     # The check cells report (FAIL, not implemented yet) instead of raising.
@@ -55,8 +61,11 @@ def test_release_runs_until_the_first_stub(part, tmp_path):
         checks = [c for c in code if "check_function(" in c.source][1:]
         assert all(errors(c) and errors(c)[0]["ename"] == "NotImplementedError" for c in checks)
         checks = []
-    checks = [c for c in code[1:] if c.source.strip() and all(line.startswith("check_function(")
-                                                              for line in c.source.strip().splitlines())]
+    checks = [
+        c
+        for c in code[1:]
+        if c.source.strip() and all(line.startswith("check_function(") for line in c.source.strip().splitlines())
+    ]
     assert not any(errors(c) for c in checks)
     assert not checks or "not implemented yet" in stream_text(checks)
     # The self-check at the end reports instead of crashing, and lists what is left.

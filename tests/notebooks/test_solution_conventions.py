@@ -7,20 +7,21 @@ a check cell after each contract function, the contract's signatures and loop po
 and inline questions that match the rubric. Where the parts legitimately differ, the
 difference is data in PART_DATA below. The slow full runs are in test_solution_targets.py.
 """
+
 import ast
 
 import nbformat
 import pytest
 
-from autograder.hidden_tests.vectorization import function_node
-from course.rules import loops_in
 from autograder.extract import extract
+from autograder.hidden_tests.vectorization import function_node
 from course.config import load_config
 from course.contract import CONTRACT, loop_policies
+from course.helper_cell import FORM_METADATA, helper_cell_source
 from course.markers import ANSWER_HEADER, BEGIN_SOLUTION, END_SOLUTION, QUESTION_HEADER, SETUP_MARKER, START_CODE
 from course.nbgrader_stubs import check_markers, enclosing_name
 from course.rubric import load_rubric
-from course.helper_cell import FORM_METADATA, helper_cell_source
+from course.rules import loops_in
 
 CFG = load_config()
 PART_DATA = {
@@ -28,8 +29,13 @@ PART_DATA = {
         solution_cells=3,
         # the last code cell is the self-check call and nothing else
         self_check_alone=True,
-        regions=["softmax_loss_naive", "softmax_loss_vectorized", "LinearSoftmax.train",
-                 "LinearSoftmax.predict", "LinearSoftmax.loss"],
+        regions=[
+            "softmax_loss_naive",
+            "softmax_loss_vectorized",
+            "LinearSoftmax.train",
+            "LinearSoftmax.predict",
+            "LinearSoftmax.loss",
+        ],
     ),
     "part2": dict(
         solution_cells=5,
@@ -37,9 +43,18 @@ PART_DATA = {
         self_check_alone=False,
         # TwoLayerNet.__init__ is given; loss has one region for the forward and one for the backward pass;
         # the hyperparameter search is the students' too (peer-graded, not a contract function).
-        regions=["affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss",
-                 "TwoLayerNet.loss", "TwoLayerNet.loss", "TwoLayerNet.train", "TwoLayerNet.predict",
-                 "search_hyperparameters"],
+        regions=[
+            "affine_forward",
+            "affine_backward",
+            "relu_forward",
+            "relu_backward",
+            "softmax_loss",
+            "TwoLayerNet.loss",
+            "TwoLayerNet.loss",
+            "TwoLayerNet.train",
+            "TwoLayerNet.predict",
+            "search_hyperparameters",
+        ],
     ),
 }
 
@@ -121,8 +136,9 @@ def test_contract_names_signatures_and_loop_policy(extraction, part):
         assert node is not None, f"{qualname} is not defined in the notebook"
         params = [a.arg for a in node.args.args]
         assert params == spec["params"], f"{qualname} parameters"
-        defaults = dict(zip(params[len(params) - len(node.args.defaults):],
-                            [ast.literal_eval(d) for d in node.args.defaults]))
+        defaults = dict(
+            zip(params[len(params) - len(node.args.defaults) :], [ast.literal_eval(d) for d in node.args.defaults])
+        )
         assert defaults == spec["defaults"], f"{qualname} defaults"
         if policy == "forbidden":
             assert not loops_in(node), f"{qualname} loops ({loops_in(node)}), which the contract forbids"
@@ -134,10 +150,16 @@ def test_every_contract_function_is_followed_by_its_check(nb, part):
     """The cell after a contract definition (or the one after that, past a markdown cell) runs its checks."""
     cells = nb.cells
     for name in CONTRACT[part]:
-        index = next(i for i, c in enumerate(cells) if c.cell_type == "code"
-                     and any(isinstance(s, (ast.FunctionDef, ast.ClassDef)) and s.name == name
-                             for s in ast.parse(python(c.source)).body))
-        following = [c.source for c in cells[index + 1:index + 4] if c.cell_type == "code"]
+        index = next(
+            i
+            for i, c in enumerate(cells)
+            if c.cell_type == "code"
+            and any(
+                isinstance(s, (ast.FunctionDef, ast.ClassDef)) and s.name == name
+                for s in ast.parse(python(c.source)).body
+            )
+        )
+        following = [c.source for c in cells[index + 1 : index + 4] if c.cell_type == "code"]
         assert any(f'check_function(globals(), "{name}")' in source for source in following), name
 
 
@@ -152,7 +174,7 @@ def test_every_student_region_sits_in_a_contract_function(nb, part):
     regions = []
     for cell in code_cells(nb)[1:]:
         lines = cell.source.splitlines()
-        regions += [enclosing_name(lines, i) for i, l in enumerate(lines) if l.strip() == START_CODE]
+        regions += [enclosing_name(lines, i) for i, ln in enumerate(lines) if ln.strip() == START_CODE]
     assert sorted(regions) == sorted(PART_DATA[part]["regions"])
 
 

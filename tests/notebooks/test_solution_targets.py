@@ -3,10 +3,12 @@ and every visible check in it says PASS, down to the self-check's "Ready to subm
 
 The notebook runs in a fresh kernel (tests/notebooks/nbrun.py), saved in the kernel's
 working directory as Jupyter would have it (the self-check reads the inline answers
-from that file); the values it computed are checked against course.toml [targets]. Part 1's speedup is only reported here:
+from that file); the values it computed are checked against course.toml [targets]. Part 1's
+speedup is only reported here:
 bench/vectorization.py asserts it (timing is too noisy for the suite).
 The fast convention checks are in test_solution_conventions.py.
 """
+
 import math
 import operator
 
@@ -24,9 +26,11 @@ RESULT_NAMES = {
 # part -> [(result, comparison, course.toml [targets] key)]
 BOUNDS = {
     "part1": [("test_accuracy", operator.ge, "digits_softmax_test_acc_min")],
-    "part2": [("spiral_linear_accuracy", operator.le, "spirals_linear_acc_max"),
-              ("spiral_net_accuracy", operator.ge, "spirals_net_acc_min"),
-              ("test_accuracy", operator.ge, "digits_net_test_acc_min")],
+    "part2": [
+        ("spiral_linear_accuracy", operator.le, "spirals_linear_acc_max"),
+        ("spiral_net_accuracy", operator.ge, "spirals_net_acc_min"),
+        ("test_accuracy", operator.ge, "digits_net_test_acc_min"),
+    ],
 }
 
 
@@ -35,8 +39,9 @@ BOUNDS = {
 def test_solution_notebook_runs_on_one_core_and_reaches_the_targets(part):
     targets, names = CFG.targets, RESULT_NAMES[part]
     cells = []
-    values, seconds = run_notebook(CFG.solution_notebook(part), names,
-                                   timeout=int(targets["notebook_seconds_max"]), outputs=cells)
+    values, seconds = run_notebook(
+        CFG.solution_notebook(part), names, timeout=int(targets["notebook_seconds_max"]), outputs=cells
+    )
     print(f"{part} solution: {values} in {seconds:.1f} s")  # shown with -rA / on failure
     printed = stream_text(cells)
     verdicts = [line for line in printed.splitlines() if line.startswith(("PASS", "FAIL", "????"))]

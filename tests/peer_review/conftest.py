@@ -1,10 +1,9 @@
 import shutil
 
 import pytest
+from pr_helpers import write_class, write_grades, write_solutions
 
 from peer_review import assign
-
-from pr_helpers import write_class, write_grades, write_solutions
 
 STUDENTS = ["alice", "bob", "carol", "dave", "erin"]
 
@@ -15,8 +14,9 @@ def _assigned(tmp_path_factory):
     subs = write_class(root / "subs", STUDENTS)
     (subs / "frank").mkdir()  # handed in nothing: takes no part
     write_grades(root / "grades.csv", [*STUDENTS, "frank"])
-    assign.run(subs, root / "out", reviews=2, seed=7, grades=root / "grades.csv",
-               solutions=write_solutions(root / "sol"))
+    assign.run(
+        subs, root / "out", reviews=2, seed=7, grades=root / "grades.csv", solutions=write_solutions(root / "sol")
+    )
     return root
 
 
@@ -32,11 +32,13 @@ def assigned(_assigned, tmp_path):
 def _chromium():
     """Headless Debian Chromium for one test module, or the reason there is none."""
     from pr_browser import launch, why_no_browser
+
     reason = why_no_browser()
     if reason:
         yield reason
         return
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         chromium = launch(playwright)
         yield chromium
@@ -47,6 +49,7 @@ def _chromium():
 def browser(request, _chromium):
     """The module's browser; without one the test is skipped by name (failed when CI requires it)."""
     from pr_browser import unavailable
+
     if isinstance(_chromium, str):
         unavailable(request.node.name, _chromium)
     return _chromium

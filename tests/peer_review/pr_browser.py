@@ -8,6 +8,7 @@ Playwright's launch adds --headless and starts each browser with a fresh
 temporary profile (its own --user-data-dir); FLAGS are the rest of what this
 machine needs as root with a closed network.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -20,8 +21,15 @@ import pytest
 
 CHROMIUM = Path(os.environ.get("PEER_REVIEW_CHROMIUM", "/usr/bin/chromium"))
 REQUIRED = os.environ.get("PEER_REVIEW_REQUIRE_BROWSER") == "1"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-quic"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
 INSTALL_HINT = "apt-get install -y chromium (Debian) and `make install` (Playwright)"
 
 
@@ -47,11 +55,12 @@ def launch(playwright):
 @dataclass
 class Watch:
     """Everything a page did that a sheet must never do."""
+
     dialogs: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)   # attempted (even if blocked)
-    loaded: list[str] = field(default_factory=list)     # actually answered
+    requests: list[str] = field(default_factory=list)  # attempted (even if blocked)
+    loaded: list[str] = field(default_factory=list)  # actually answered
 
     def attach(self, page, allowed_url: str) -> None:
         page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
@@ -82,8 +91,11 @@ def reload_when_stored(context, page, predicate: str, timeout_s: float = 10.0) -
     storage writes to the browser process asynchronously, so on a loaded machine an
     immediate reload can start before they arrive."""
     import time
-    check = (f"Object.values(window.localStorage).some(v => {{ try {{ return ({predicate})(JSON.parse(v)); }}"
-             " catch (e) { return false; } })")
+
+    check = (
+        f"Object.values(window.localStorage).some(v => {{ try {{ return ({predicate})(JSON.parse(v)); }}"
+        " catch (e) { return false; } })"
+    )
     probe = context.new_page()
     probe.goto(page.url)
     deadline = time.monotonic() + timeout_s

@@ -1,6 +1,7 @@
 """Synthetic classes for the peer-review tests: nbformat notebooks with the
 inline-question markup, solution notebooks, grades.csv, and a 'student' who
 fills a sheet in like a text editor would."""
+
 from __future__ import annotations
 
 import csv
@@ -34,10 +35,13 @@ def solution_notebook(part: str):
 
 def student_notebook(part: str, student: str, name: str = "", answered=True, reorder=False):
     """A submission as Colab downloads it: metadata with the user, a Drive path in an output."""
-    out = new_output("stream", name="stdout",
-                     text=f"Mounted at /content/drive/MyDrive/{name or student}/hw\n"
-                          f"mail {student}@uni.example.org; cwd /home/{student}/x\n")
-    cells = [new_code_cell("print(open('/Users/%s/data.txt').read())" % student, outputs=[out])]
+    out = new_output(
+        "stream",
+        name="stdout",
+        text=f"Mounted at /content/drive/MyDrive/{name or student}/hw\n"
+        f"mail {student}@uni.example.org; cwd /home/{student}/x\n",
+    )
+    cells = [new_code_cell(f"print(open('/Users/{student}/data.txt').read())", outputs=[out])]
     for q in PARTS[part]:
         body = f"My answer to {q} by student {student}." if answered else ANSWER_STUB
         cells.append(answer_cell(q, body, colab_user=name or student))
@@ -100,8 +104,10 @@ def codes_on(sheet_text: str) -> list[str]:
     return re.findall(r"^```feedback (\w+)$", sheet_text, flags=re.M)
 
 
-PARAGRAPH = ("Clear derivations and tidy plots; the loss curve needs axis labels and the "
-             "heatmap would read better with a log scale on both axes.")
+PARAGRAPH = (
+    "Clear derivations and tidy plots; the loss curve needs axis labels and the "
+    "heatmap would read better with a log scale on both axes."
+)
 
 
 def sheet_total_by_hand(d: dict[str, float], blank=frozenset()) -> float:
@@ -110,7 +116,7 @@ def sheet_total_by_hand(d: dict[str, float], blank=frozenset()) -> float:
     rubric = load_rubric()
     points = sum(0.0 if i.id in blank else i.points - d[i.id] for i in rubric.peer_graded)
     mistakes = sorted((d[q.id] for q in rubric.inline if q.id not in blank), reverse=True)
-    return points + sum(min(m, rubric.forgiveness_points) for m in mistakes[:rubric.forgiven_mistakes])
+    return points + sum(min(m, rubric.forgiveness_points) for m in mistakes[: rubric.forgiven_mistakes])
 
 
 def raw_by_hand(auto_total: float, sheets: list[dict[str, float]], blank=frozenset()) -> float:

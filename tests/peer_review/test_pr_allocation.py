@@ -1,11 +1,20 @@
 """Allocation invariants over many class sizes, k and seeds (hypothesis)."""
+
 from collections import Counter
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from peer_review.allocation import (TA, AllocationError, allocate, check_invariants, min_reciprocal,
-                                    reassign, reciprocal_count)
+from peer_review.allocation import (
+    TA,
+    AllocationError,
+    allocate,
+    check_invariants,
+    min_reciprocal,
+    reassign,
+    reciprocal_count,
+)
 
 
 def students(n):

@@ -1,16 +1,18 @@
 """Names leave the copies reviewers get: metadata, outputs, sources."""
+
 import json
 
 import nbformat
+from pr_helpers import student_notebook
 
 from peer_review.anonymise import anonymise_notebook, scrub_text, unique_codes
 
-from pr_helpers import student_notebook
-
 
 def test_paths_and_emails_redacted():
-    text = ("/content/drive/MyDrive/Alice Smith/hw/a.npy /content/drive/My Drive/bob/x "
-            "/Users/carol/data /home/dave/work C:\\Users\\erin\\hw eve.doe+hw@uni.example.org")
+    text = (
+        "/content/drive/MyDrive/Alice Smith/hw/a.npy /content/drive/My Drive/bob/x "
+        "/Users/carol/data /home/dave/work C:\\Users\\erin\\hw eve.doe+hw@uni.example.org"
+    )
     out = scrub_text(text)
     for name in ("Alice", "bob", "carol", "dave", "erin", "eve.doe"):
         assert name not in out

@@ -1,14 +1,14 @@
 """No identity reaches a reviewer (file names, paths, statuses), the roster warning,
 and every CSV peer review writes is safe to open in a spreadsheet."""
+
 import csv
 
 import nbformat
+from pr_helpers import PARAGRAPH, codes_on, fill_sheet, student_notebook, write_class, write_solutions
 
 from course.rubric import load_rubric
 from course.safe_text import FORMULA_STARTS
 from peer_review import cli, store
-
-from pr_helpers import PARAGRAPH, codes_on, fill_sheet, student_notebook, write_class, write_solutions
 
 R = load_rubric()
 ITEMS = [i.id for i in R.peer_graded]
@@ -27,13 +27,32 @@ def test_file_names_and_paths_in_autograder_status_never_reach_a_sheet(tmp_path,
     (subs / "s1").mkdir()
     nbformat.write(student_notebook("part1", "s1"), str(subs / "s1" / "Zoltan_Quimby_homework.ipynb"))
     (subs / "s1" / "Copy of Zoltan Quimby part2.ipynb").write_text("{not json")
-    grades_csv(tmp_path / "grades.csv", {
-        "s1": "partial: Copy of Zoltan Quimby part2.ipynb: invalid JSON; Zoltan_Quimby_homework.ipynb "
-              "cell 3 (/home/zquimby/hw): TwoLayerNet is not defined",
-        "s2": "ok", "s3": "ok", "s4": "ok"})
+    grades_csv(
+        tmp_path / "grades.csv",
+        {
+            "s1": "partial: Copy of Zoltan Quimby part2.ipynb: invalid JSON; Zoltan_Quimby_homework.ipynb "
+            "cell 3 (/home/zquimby/hw): TwoLayerNet is not defined",
+            "s2": "ok",
+            "s3": "ok",
+            "s4": "ok",
+        },
+    )
     out = tmp_path / "out"
-    assert cli.main(["assign", str(subs), "--out", str(out), "--grades", str(tmp_path / "grades.csv"),
-                     "--solutions", str(write_solutions(tmp_path / "sol"))]) == 0
+    assert (
+        cli.main(
+            [
+                "assign",
+                str(subs),
+                "--out",
+                str(out),
+                "--grades",
+                str(tmp_path / "grades.csv"),
+                "--solutions",
+                str(write_solutions(tmp_path / "sol")),
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert "WARNING: no --roster given" in err and "--roster roster.csv (columns student_id,name,email" in err
     code = next(r.code for r in store.read_rows(out / "allocation.csv") if r.author == "s1")
@@ -53,15 +72,33 @@ def test_every_csv_neutralises_formula_like_ids_and_collect_still_matches_them(t
     subs = write_class(tmp_path / "subs", ids)
     grades_csv(tmp_path / "grades.csv", dict.fromkeys(ids, "ok"))
     roster = tmp_path / "roster.csv"
-    roster.write_text("student_id,name,email\n" + "".join(f"{s},Name {i},=HYPERLINK(x{i})\n" for i, s in enumerate(ids)))
+    roster.write_text(
+        "student_id,name,email\n" + "".join(f"{s},Name {i},=HYPERLINK(x{i})\n" for i, s in enumerate(ids))
+    )
     out = tmp_path / "out"
-    assert cli.main(["assign", str(subs), "--out", str(out), "--grades", str(tmp_path / "grades.csv"),
-                     "--roster", str(roster), "--solutions", str(write_solutions(tmp_path / "sol"))]) == 0
+    assert (
+        cli.main(
+            [
+                "assign",
+                str(subs),
+                "--out",
+                str(out),
+                "--grades",
+                str(tmp_path / "grades.csv"),
+                "--roster",
+                str(roster),
+                "--solutions",
+                str(write_solutions(tmp_path / "sol")),
+            ]
+        )
+        == 0
+    )
     for row in store.read_rows(out / "allocation.csv"):
         text = (out / row.sheet_file).read_text()
         ded = {c: dict.fromkeys(ITEMS, "0") for c in codes_on(text)}
         (out / "returned" / f"r{ids.index(row.reviewer)}.md").write_text(
-            fill_sheet(text, ded, dict.fromkeys(ded, PARAGRAPH)))
+            fill_sheet(text, ded, dict.fromkeys(ded, PARAGRAPH))
+        )
     assert cli.main(["collect", str(out)]) == 0
     written = ["allocation.csv", "distribution.csv", "gradebook.csv", "peer_grades.csv", "reviewer_report.csv"]
     for name in written:

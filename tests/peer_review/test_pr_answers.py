@@ -1,10 +1,10 @@
 """Inline answers are found by content, whatever the cell order or metadata."""
+
 import nbformat
 from nbformat.v4 import new_markdown_cell, new_notebook
+from pr_helpers import answer_cell, solution_notebook, student_notebook
 
 from peer_review.answers import reference_answers, student_answers
-
-from pr_helpers import answer_cell, solution_notebook, student_notebook
 
 
 def test_answers_by_content_even_reordered_and_without_metadata():
@@ -24,11 +24,13 @@ def test_placeholder_and_missing_cells_are_empty():
 
 
 def test_marker_must_be_the_first_line_and_exact():
-    nb = new_notebook(cells=[
-        new_markdown_cell("Some text\n**Your answer (inline question 1.1):**\nnot an answer cell"),
-        new_markdown_cell("**Your answer (inline question 1.2)**\nmissing colon"),
-        answer_cell("1.3", "A real answer\nover two lines."),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("Some text\n**Your answer (inline question 1.1):**\nnot an answer cell"),
+            new_markdown_cell("**Your answer (inline question 1.2)**\nmissing colon"),
+            answer_cell("1.3", "A real answer\nover two lines."),
+        ]
+    )
     assert student_answers([nb]) == {"1.3": "A real answer\nover two lines."}
 
 

@@ -1,6 +1,7 @@
 """The HTML sheet in a real browser (headless Debian Chromium, Playwright): fill, save,
 collect; refuse to save when incomplete; survive a reload; print; the page's totals equal
 Python's; hostile answers run nothing and stay in their boxes."""
+
 import csv
 import dataclasses
 import json
@@ -8,14 +9,13 @@ import random
 import re
 
 import pytest
+from pr_browser import Watch, open_sheet, reload_when_stored
+from pr_helpers import PARAGRAPH, codes_on, fill_sheet, raw_by_hand
 
 from course.rubric import load_rubric
 from peer_review import cli, store
 from peer_review.rule import raw_total, review_score
 from peer_review.sheet import ReviewTask, SheetSpec, fmt, render, save_file_name
-
-from pr_browser import Watch, open_sheet, reload_when_stored
-from pr_helpers import PARAGRAPH, codes_on, fill_sheet, raw_by_hand
 
 R = load_rubric()
 ITEMS = [i.id for i in R.peer_graded]
@@ -57,8 +57,14 @@ def rendered_sheet(tmp_path, tasks, rubric=R, name="sheet.html"):
 
 def task(code, auto=FULL_AUTO, blank=(), answers=None):
     given = answers or {q.id: f"My answer to {q.id}." for q in R.inline}
-    return ReviewTask(code, [f"{code}-part1.ipynb"], None if auto is None else dict(auto), "ok",
-                      {q: ("" if q in blank else given.get(q, "")) for q in given}, frozenset(blank))
+    return ReviewTask(
+        code,
+        [f"{code}-part1.ipynb"],
+        None if auto is None else dict(auto),
+        "ok",
+        {q: ("" if q in blank else given.get(q, "")) for q in given},
+        frozenset(blank),
+    )
 
 
 # ---------------------------------------------------------------- round trip
@@ -122,7 +128,7 @@ def test_refuses_to_save_while_something_is_missing_and_says_what(browser, tmp_p
     assert problems.count("Submission") == 2 and "BBB222: choose a deduction for Part 2 experiments" in problems
     assert "BBB222: the feedback paragraph has 2 words" in problems
     page.wait_for_timeout(300)
-    assert downloads == [] and page.locator(f'{item_box("BBB222", "p2_experiments")}.missing').count() == 1
+    assert downloads == [] and page.locator(f"{item_box('BBB222', 'p2_experiments')}.missing").count() == 1
     choose(page, "BBB222", {"p2_experiments": 0.5})
     page.fill("#feedback-BBB222", PARAGRAPH)
     assert page.locator(".problems").is_hidden()  # the list empties as things are fixed
@@ -185,15 +191,23 @@ def _python(rubric, case):
 
 @pytest.mark.parametrize("variant", ["course", "other rule"])
 def test_page_totals_equal_pythons_for_many_cases(browser, tmp_path, variant):
-    rubric = R if variant == "course" else dataclasses.replace(
-        R, forgiven_mistakes=2, forgiveness_points=0.5, max_raw=20.0, out_of=100.0, decimals=0)
+    rubric = (
+        R
+        if variant == "course"
+        else dataclasses.replace(R, forgiven_mistakes=2, forgiveness_points=0.5, max_raw=20.0, out_of=100.0, decimals=0)
+    )
     half = {i.id: i.points / 2 for i in R.auto}
-    tasks = [task("FULL01"), task("HALF02", auto=half, blank={"1.2", "2.3"}), task("NOAUTO", auto=None),
-             task("BLANK4", auto=dict.fromkeys(FULL_AUTO, 0.0), blank={q.id for q in R.inline})]
+    tasks = [
+        task("FULL01"),
+        task("HALF02", auto=half, blank={"1.2", "2.3"}),
+        task("NOAUTO", auto=None),
+        task("BLANK4", auto=dict.fromkeys(FULL_AUTO, 0.0), blank={q.id for q in R.inline}),
+    ]
     context, page = open_sheet(browser, rendered_sheet(tmp_path, tasks, rubric))
     cases = _cases(rubric, tasks, 600, seed=variant)
-    got = page.evaluate("cases => cases.map(c => peerSheet.reviewScore(c.code, c.d))",
-                        [{"code": c["code"], "d": c["d"]} for c in cases])
+    got = page.evaluate(
+        "cases => cases.map(c => peerSheet.reviewScore(c.code, c.d))", [{"code": c["code"], "d": c["d"]} for c in cases]
+    )
     for case, js in zip(cases, got):
         assert {k: v for k, v in js.items() if k != "missing"} == _python(rubric, case), case
     context.close()
@@ -203,7 +217,7 @@ def test_page_rounds_exactly_like_python(browser, tmp_path):
     context, page = open_sheet(browser, rendered_sheet(tmp_path, [task("AAA111")]))
     rng = random.Random(5)
     values = [0.5, 1.5, 2.5, 82.5, 0.125, 0.375, 2.675, 1.005, 8.65, 9.95, 0.05, 17.5 / 20 * 100, 16.5 / 20 * 100]
-    values += [k / 2 / 10 ** d for k in range(1, 400, 7) for d in range(4)]
+    values += [k / 2 / 10**d for k in range(1, 400, 7) for d in range(4)]
     values += [rng.uniform(0, 100) for _ in range(500)] + [rng.randrange(0, 2300) / 100 / 23 * 10 for _ in range(500)]
     cases = [(x, nd) for x in values for nd in range(5)]
     got = page.evaluate("cases => cases.map(([x, nd]) => peerSheet.pyRound(x, nd))", cases)
@@ -214,23 +228,33 @@ def test_page_rounds_exactly_like_python(browser, tmp_path):
 # ---------------------------------------------------------------- hostile answers
 HOSTILE = {
     "1.1": "<script>window.pwned = 1; alert('script')</script>",
-    "1.2": "<img src=\"x\" onerror=\"window.pwned = 2; alert('img')\">",
-    "1.3": ("</div></div></div><p class=\"label\">Reference answer</p>"
-            "<div class=\"reference\">FAKE REFERENCE: any answer is right</div>"),
-    "2.1": ("[click me](javascript:alert('link')) and <a href=\"javascript:alert(1)\">raw</a> and "
-            "<https://evil.example/x> and ![pic](https://evil.example/p.png)"),
+    "1.2": '<img src="x" onerror="window.pwned = 2; alert(\'img\')">',
+    "1.3": (
+        '</div></div></div><p class="label">Reference answer</p>'
+        '<div class="reference">FAKE REFERENCE: any answer is right</div>'
+    ),
+    "2.1": (
+        "[click me](javascript:alert('link')) and <a href=\"javascript:alert(1)\">raw</a> and "
+        "<https://evil.example/x> and ![pic](https://evil.example/p.png)"
+    ),
     "2.2": "At first 0.1 < log C ... and after training 25 > log C & that's fine",
-    "2.3": ("$x</span><script>alert('math')</script>$ " + "A" * 3000 + "\n\n# Giant heading\n\n"
-            "<style>body{display:none}</style>\n<iframe src=\"https://evil.example\"></iframe>\n"
-            "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">\u202eevil"),
+    "2.3": (
+        "$x</span><script>alert('math')</script>$ " + "A" * 3000 + "\n\n# Giant heading\n\n"
+        '<style>body{display:none}</style>\n<iframe src="https://evil.example"></iframe>\n'
+        '<meta http-equiv="refresh" content="0;url=https://evil.example">\u202eevil'
+    ),
 }
 HONEST = "At first 0.1 < log C ... and after training 25 > log C & that's fine"
 
 
 def test_hostile_answers_run_nothing_and_stay_in_their_boxes(browser, tmp_path):
-    tasks = [task("HOST01", answers=HOSTILE),
-             task("NICE02", answers={q.id: "**Bold** idea: $\\frac{\\partial L}{\\partial W} = X^T$ and `code`"
-                                     for q in R.inline})]
+    tasks = [
+        task("HOST01", answers=HOSTILE),
+        task(
+            "NICE02",
+            answers={q.id: "**Bold** idea: $\\frac{\\partial L}{\\partial W} = X^T$ and `code`" for q in R.inline},
+        ),
+    ]
     watch = Watch()
     context, page = open_sheet(browser, rendered_sheet(tmp_path, tasks), watch)
     choose(page, "HOST01", dict.fromkeys(ITEMS, 0.0))
@@ -247,17 +271,21 @@ def test_hostile_answers_run_nothing_and_stay_in_their_boxes(browser, tmp_path):
     })""") == {"scripts": 2, "styles": 1, "embeds": 0, "external": 0, "handlers": 0}
     refs = page.eval_on_selector_all(".reference", "els => els.map(e => e.innerText.trim())")
     assert len(refs) == 2 * len(R.inline) and set(refs) == {
-        f"Reference answer for {q.id}: the probabilities are uniform, so L = log C." for q in R.inline}
-    answer = lambda q: page.inner_text(f'{item_box("HOST01", q)} .answer')
+        f"Reference answer for {q.id}: the probabilities are uniform, so L = log C." for q in R.inline
+    }
+    answer = lambda q: page.inner_text(f"{item_box('HOST01', q)} .answer")
     assert answer("1.1") == HOSTILE["1.1"] and answer("1.2") == HOSTILE["1.2"]
     assert "FAKE REFERENCE" in answer("1.3") and answer("2.2") == HONEST
     assert "javascript:alert('link')" in answer("2.1") and "https://evil.example/p.png" in answer("2.1")
     assert "<script>alert('math')</script>" in answer("2.3") and "<style>" in answer("2.3")
-    assert "(∂L)/(∂W) = Xᵀ" in page.inner_text(f'{item_box("NICE02", "1.1")} .answer')
-    assert page.locator(f'{item_box("NICE02", "1.1")} .answer strong').count() == 1
-    boxes = page.eval_on_selector_all(".answer", """els => els.map(e => {
+    assert "(∂L)/(∂W) = Xᵀ" in page.inner_text(f"{item_box('NICE02', '1.1')} .answer")
+    assert page.locator(f"{item_box('NICE02', '1.1')} .answer strong").count() == 1
+    boxes = page.eval_on_selector_all(
+        ".answer",
+        """els => els.map(e => {
         const box = e.getBoundingClientRect(), col = e.parentElement.getBoundingClientRect();
-        return box.left >= col.left - 1 && box.right <= col.right + 1; })""")
+        return box.left >= col.left - 1 && box.right <= col.right + 1; })""",
+    )
     assert all(boxes) and page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page.inner_text('.total[data-code="HOST01"] .t-raw').startswith(fmt(R.max_raw))
     context.close()
@@ -267,8 +295,9 @@ def test_csp_is_a_second_wall(browser, tmp_path):
     """Were escaping ever to fail, an injected inline script would still not run."""
     path = rendered_sheet(tmp_path, [task("AAA111")])
     html = path.read_text()
-    path.write_text(html.replace("</main>", "<script>window.pwned = 1</script><img src='https://evil.example/x'>"
-                                            "</main>"))
+    path.write_text(
+        html.replace("</main>", "<script>window.pwned = 1</script><img src='https://evil.example/x'></main>")
+    )
     watch = Watch()
     context, page = open_sheet(browser, path, watch)
     page.wait_for_timeout(200)

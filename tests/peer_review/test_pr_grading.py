@@ -1,13 +1,14 @@
 """The course's rule: forgiveness on each reviewer's sheet, then the median of the reviews;
 blank answers, overrides and flags. Every expected number is derived from rubric.toml."""
+
 import dataclasses
 import statistics
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograder.results import Status
-from hypothesis import given, settings, strategies as st
-
 from course.rubric import load_rubric
 from peer_review.autograded import AutoResult
 from peer_review.combine import Review, grade
@@ -144,7 +145,7 @@ def _by_hand(reviews: list[dict], blank: set, auto_total: float) -> float:
     totals = []
     for d in reviews:
         kept = {i: (0.0 if i in blank else POINTS[i] - d[i]) for i in POINTS}
-        mistakes = sorted((d[i] for i in INLINE if i not in blank), reverse=True)[:R.forgiven_mistakes]
+        mistakes = sorted((d[i] for i in INLINE if i not in blank), reverse=True)[: R.forgiven_mistakes]
         totals.append(sum(kept.values()) + sum(min(m, FORGIVEN) for m in mistakes))
     return round(min(R.max_raw, auto_total + statistics.median(totals)), 4)
 
@@ -153,12 +154,20 @@ deduction_sets = st.fixed_dictionaries({i.id: st.sampled_from((0.0, *i.deduction
 
 
 @settings(max_examples=300, deadline=None)
-@given(reviews=st.lists(deduction_sets, min_size=1, max_size=4),
-       blank=st.sets(st.sampled_from(INLINE)),
-       auto_pts=st.fixed_dictionaries({i.id: st.sampled_from((0.0, i.points / 2, i.points)) for i in R.auto}))
+@given(
+    reviews=st.lists(deduction_sets, min_size=1, max_size=4),
+    blank=st.sets(st.sampled_from(INLINE)),
+    auto_pts=st.fixed_dictionaries({i.id: st.sampled_from((0.0, i.points / 2, i.points)) for i in R.auto}),
+)
 def test_rule_matches_a_hand_computation_and_the_parts_reconcile(reviews, blank, auto_pts):
-    g = grade(R, "s", auto(auto_pts), [Review(f"r{n}", d) for n, d in enumerate(reviews)], k=len(reviews),
-              blank=frozenset(blank))
+    g = grade(
+        R,
+        "s",
+        auto(auto_pts),
+        [Review(f"r{n}", d) for n, d in enumerate(reviews)],
+        k=len(reviews),
+        blank=frozenset(blank),
+    )
     assert g.raw == pytest.approx(_by_hand(reviews, blank, sum(auto_pts.values())), abs=1e-9)
     assert g.auto_subtotal + g.peer_subtotal + g.forgiveness == pytest.approx(g.raw, abs=1e-9)
     assert g.score == R.rescale(g.raw)

@@ -4,6 +4,7 @@ A class handed in through Canvas (one student marked LATE, one with an extension
 joined by a roster; peer review run end to end; `collect` applies the late policy
 after the course's rule; `export --lms` writes Canvas's, Moodle's and Blackboard's
 import files with the headers each requires and numbers only in the grade column."""
+
 from __future__ import annotations
 
 import csv
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from pr_helpers import FILES, PARAGRAPH, codes_on, fill_sheet, student_notebook, write_grades, write_solutions
 
 from autograder.discover import discover
 from autograder.platforms import handins, late_policy, lms_export
@@ -22,13 +24,15 @@ from course.rubric import load_rubric
 from course.safe_text import FORMULA_STARTS
 from peer_review import cli, store
 
-from pr_helpers import FILES, PARAGRAPH, codes_on, fill_sheet, student_notebook, write_grades, write_solutions
-
 R = load_rubric()
 ITEMS = [i.id for i in R.peer_graded]
-CANVAS = {"s1": ("adamsann", 101, False), "s2": ("bakerbo", 102, True), "s3": ("clarkcy", 103, False),
-          "s4": ("=evil", 104, False)}
-NAMES = {"s1": "Adams, Ann", "s2": "Baker, Bo", "s3": "Clark, Cy", "s4": "=HYPERLINK(\"x\"), Eve"}
+CANVAS = {
+    "s1": ("adamsann", 101, False),
+    "s2": ("bakerbo", 102, True),
+    "s3": ("clarkcy", 103, False),
+    "s4": ("=evil", 104, False),
+}
+NAMES = {"s1": "Adams, Ann", "s2": "Baker, Bo", "s3": "Clark, Cy", "s4": '=HYPERLINK("x"), Eve'}
 
 
 def canvas_download(root: Path) -> Path:
@@ -46,23 +50,50 @@ def collected(tmp_path_factory):
     root = tmp_path_factory.mktemp("lms")
     subs = canvas_download(root / "subs")
     roster = root / "roster.csv"
-    roster.write_text("student_id,name,email,lms_id,section\n" + "".join(
-        f'{sid},"{NAMES[sid].replace(chr(34), chr(34) * 2)}",{sid}@uni.example,{uid},A1\n'
-        for sid, (_, uid, _) in CANVAS.items()))
+    roster.write_text(
+        "student_id,name,email,lms_id,section\n"
+        + "".join(
+            f'{sid},"{NAMES[sid].replace(chr(34), chr(34) * 2)}",{sid}@uni.example,{uid},A1\n'
+            for sid, (_, uid, _) in CANVAS.items()
+        )
+    )
     found = discover(subs, roster=read_roster(roster))
     assert sorted(s.student_id for s in found) == sorted(CANVAS)
     write_grades(root / "grades" / "grades.csv", sorted(CANVAS))
     (root / "grades" / "handins.csv").write_text(handins.handins_csv([handins.from_submission(s) for s in found]))
     out = root / "dir"
-    assert cli.main(["assign", str(subs), "--out", str(out), "--grades", str(root / "grades" / "grades.csv"),
-                     "--roster", str(roster), "--solutions", str(write_solutions(root / "sol"))]) == 0
+    assert (
+        cli.main(
+            [
+                "assign",
+                str(subs),
+                "--out",
+                str(out),
+                "--grades",
+                str(root / "grades" / "grades.csv"),
+                "--roster",
+                str(roster),
+                "--solutions",
+                str(write_solutions(root / "sol")),
+            ]
+        )
+        == 0
+    )
     for row in store.read_rows(out / "allocation.csv"):
         text = (out / row.sheet_file).read_text()
         codes = codes_on(text)
         (out / "returned" / f"{row.reviewer}.md").write_text(
-            fill_sheet(text, {c: dict.fromkeys(ITEMS, "0") for c in codes}, dict.fromkeys(codes, PARAGRAPH)))
-    settings = LateSettings(due="2026-12-01T23:59", timezone="Europe/Berlin", grace_minutes=15, penalty_per_day=0.1,
-                            max_penalty=1.0, marker_days=1, extensions=(("s3", 2),))
+            fill_sheet(text, {c: dict.fromkeys(ITEMS, "0") for c in codes}, dict.fromkeys(codes, PARAGRAPH))
+        )
+    settings = LateSettings(
+        due="2026-12-01T23:59",
+        timezone="Europe/Berlin",
+        grace_minutes=15,
+        penalty_per_day=0.1,
+        max_penalty=1.0,
+        marker_days=1,
+        extensions=(("s3", 2),),
+    )
     mp = pytest.MonkeyPatch()
     mp.setattr(late_policy, "load_config", lambda: replace(load_config(), late=settings))
     try:
@@ -145,6 +176,7 @@ def test_a_grade_that_is_not_final_is_an_empty_cell_and_missing_ids_are_listed(c
     out, roster = collected
     copy = tmp_path / "dir"
     import shutil
+
     shutil.copytree(out, copy)
     rows = list(csv.reader(open(copy / "gradebook.csv")))
     col = rows[0].index("score")

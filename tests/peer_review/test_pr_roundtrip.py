@@ -1,4 +1,5 @@
 """assign -> sheets filled by 'students' -> collect -> the grades worked out by hand."""
+
 import csv
 import json
 import random
@@ -7,15 +8,22 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from pr_helpers import (
+    PARAGRAPH,
+    codes_on,
+    fill_sheet,
+    raw_by_hand,
+    sheet_total_by_hand,
+    write_class,
+    write_grades,
+    write_solutions,
+)
 
 from course.config import EXAMPLES_DIR, load_config
 from course.rubric import load_rubric
 from peer_review import assign, cli, store
 from peer_review.answers import student_answers
 from peer_review.submissions import find_submissions
-
-from pr_helpers import (PARAGRAPH, codes_on, fill_sheet, raw_by_hand, sheet_total_by_hand, write_class,
-                        write_grades, write_solutions)
 
 R = load_rubric()
 INLINE = [i.id for i in R.inline]
@@ -74,8 +82,9 @@ def blank_of(subs: Path) -> dict[str, set[str]]:
 
 
 def expected_raw(author: str, entered: dict, blank: set) -> float:
-    return raw_by_hand(sum(auto_points(author).values()),
-                       [d for (_, a), d in entered.items() if a == author], frozenset(blank))
+    return raw_by_hand(
+        sum(auto_points(author).values()), [d for (_, a), d in entered.items() if a == author], frozenset(blank)
+    )
 
 
 def gradebook(out: Path) -> dict[str, dict]:
@@ -94,8 +103,25 @@ def run_class(tmp_path, subs: Path, solutions: Path, k=2, harsh=frozenset()):
     students = sorted(find_submissions(subs))
     write_grades(tmp_path / "grades.csv", students, auto_of=auto_points)
     out = tmp_path / "out"
-    assert cli.main(["assign", str(subs), "--out", str(out), "--reviews", str(k), "--seed", "11",
-                     "--grades", str(tmp_path / "grades.csv"), "--solutions", str(solutions)]) == 0
+    assert (
+        cli.main(
+            [
+                "assign",
+                str(subs),
+                "--out",
+                str(out),
+                "--reviews",
+                str(k),
+                "--seed",
+                "11",
+                "--grades",
+                str(tmp_path / "grades.csv"),
+                "--solutions",
+                str(solutions),
+            ]
+        )
+        == 0
+    )
     entered = return_sheets(out, harsh)
     return out, students, entered
 
@@ -113,8 +139,10 @@ def test_round_trip_on_the_example_submissions_or_a_synthetic_class(tmp_path):
         if not all(load_config().solution_notebook(p).exists() for p in load_config().notebooks):
             sol = write_solutions(tmp_path / "sol")  # real solutions not written yet
     else:
-        subs, sol = write_class(tmp_path / "subs", ["ann", "ben", "cat", "dan", "eve", "fay"]), \
-            write_solutions(tmp_path / "sol")
+        subs, sol = (
+            write_class(tmp_path / "subs", ["ann", "ben", "cat", "dan", "eve", "fay"]),
+            write_solutions(tmp_path / "sol"),
+        )
     out, students, entered = run_class(tmp_path, subs, sol)
     assert cli.main(["collect", str(out)]) == 0
     check_grades(out, entered, students, blank_of(subs))
@@ -171,8 +199,23 @@ def test_late_submission_and_dropout(tmp_path):
     subs, sol = write_class(tmp_path / "subs", names), write_solutions(tmp_path / "sol")
     write_grades(tmp_path / "grades.csv", names + ["w_late"], auto_of=auto_points)
     out = tmp_path / "out"
-    assert cli.main(["assign", str(subs), "--out", str(out), "--grades", str(tmp_path / "grades.csv"),
-                     "--solutions", str(sol), "--seed", "5"]) == 0
+    assert (
+        cli.main(
+            [
+                "assign",
+                str(subs),
+                "--out",
+                str(out),
+                "--grades",
+                str(tmp_path / "grades.csv"),
+                "--solutions",
+                str(sol),
+                "--seed",
+                "5",
+            ]
+        )
+        == 0
+    )
     write_class(subs, ["w_late"])
     assert cli.main(["late", str(out), str(subs), "--solutions", str(sol)]) == 0
     assert cli.main(["drop", str(out), "--reviewer", "w1", "--solutions", str(sol)]) == 0
@@ -209,8 +252,21 @@ def test_cli_errors_are_clear(tmp_path, capsys):
     subs, sol = write_class(tmp_path / "subs", ["a1", "a2"]), write_solutions(tmp_path / "sol")
     assert cli.main(["assign", str(subs), "--out", str(tmp_path / "o"), "--solutions", str(sol)]) == 2
     assert "2 student(s) submitted" in capsys.readouterr().err
-    assert cli.main(["assign", str(subs), "--out", str(tmp_path / "o"), "--reviews", "1",
-                     "--solutions", str(tmp_path / "nowhere")]) == 2
+    assert (
+        cli.main(
+            [
+                "assign",
+                str(subs),
+                "--out",
+                str(tmp_path / "o"),
+                "--reviews",
+                "1",
+                "--solutions",
+                str(tmp_path / "nowhere"),
+            ]
+        )
+        == 2
+    )
     assert "solution notebooks" in capsys.readouterr().err
     assert not (tmp_path / "o" / "allocation.csv").exists()
 

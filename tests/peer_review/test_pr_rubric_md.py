@@ -1,17 +1,19 @@
 """grading_rubric.md is generated from rubric.toml; a stale file fails here."""
+
 import re
+
+from pr_helpers import FILES, write_solutions
 
 from course.rubric import load_rubric
 from peer_review import rubric_md
-
-from pr_helpers import FILES, write_solutions
 
 
 def test_committed_rubric_matches_rubric_toml_and_solutions():
     refs, _ = rubric_md.reference_answers()
     expected = rubric_md.generate(load_rubric(), refs)
-    assert rubric_md.OUTPUT.read_text() == expected, \
+    assert rubric_md.OUTPUT.read_text() == expected, (
         "grading_rubric.md is stale: run `make rubric` and commit the result"
+    )
 
 
 def test_points_in_the_markdown_are_the_rubric_points():
@@ -22,8 +24,12 @@ def test_points_in_the_markdown_are_the_rubric_points():
         row = next(line for line in text.splitlines() if line.startswith(f"| `{item.id}` |"))
         assert row.split("|")[4].strip() == f"{item.points:g}"
     for q in r.inline:
-        assert re.search(rf"^### {re.escape(q.id)} .*\({q.points:g} point; deductions: "
-                         + ", ".join(f"-{d:g}" for d in q.deductions), text, flags=re.M)
+        assert re.search(
+            rf"^### {re.escape(q.id)} .*\({q.points:g} point; deductions: "
+            + ", ".join(f"-{d:g}" for d in q.deductions),
+            text,
+            flags=re.M,
+        )
     assert f"Total: {r.max_raw:g} raw points -> {r.out_of:g}." in text
     example = r.max_raw - 3  # the course's "20 / 23 -> 8.7" with its default rubric
     assert f"{example:g} / {r.max_raw:g} -> {r.rescale(example):g}" in text

@@ -1,13 +1,13 @@
 """Malformed sheets: each problem named, with the file and the line."""
+
 import csv
 import os
 import re
 
 import pytest
+from pr_helpers import PARAGRAPH, codes_on, fill_sheet
 
 from peer_review import collect, store
-
-from pr_helpers import PARAGRAPH, codes_on, fill_sheet
 
 ITEMS = ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "p1_experiments", "p2_experiments"]
 
@@ -40,8 +40,19 @@ def test_clean_return_has_no_problem(assigned):
     assert problems_of(out) == (0, [])
 
 
-@pytest.mark.parametrize("written,ok", [("0.5", True), ("-0.5", True), ("\u22121", True), ("0,5", True),
-                                        (" 1.0 ", True), ("0.7", False), ("2", False), ("half", False)])
+@pytest.mark.parametrize(
+    "written,ok",
+    [
+        ("0.5", True),
+        ("-0.5", True),
+        ("\u22121", True),
+        ("0,5", True),
+        (" 1.0 ", True),
+        ("0.7", False),
+        ("2", False),
+        ("half", False),
+    ],
+)
 def test_deduction_must_be_an_allowed_value(assigned, written, ok):
     _, out = assigned
     text = filled(out, "alice")
@@ -53,8 +64,10 @@ def test_deduction_must_be_an_allowed_value(assigned, written, ok):
         assert status == 0 and problems == []
     else:
         line = line_of(text, f"| {code} | 1.2 |")
-        assert problems == [f"returned/alice.md:{line}: deduction {written!r} for {code} item 1.2 "
-                            "is not one of the allowed values 0, 0.5, 1"]
+        assert problems == [
+            f"returned/alice.md:{line}: deduction {written!r} for {code} item 1.2 "
+            "is not one of the allowed values 0, 0.5, 1"
+        ]
 
 
 def test_missing_deduction_and_feedback(assigned):
@@ -102,10 +115,14 @@ def test_sheet_never_returned_and_a_newer_corrected_copy_wins(assigned):
     status, problems = problems_of(out)
     sheet_ids = {r.reviewer: r.sheet_id for r in store.read_rows(out / "allocation.csv")}
     assert status == 1
-    assert problems[0].startswith(f"returned/erin.md: older copy of sheet {sheet_ids['erin']} (saved "
-                                  "2023-11-14 22:13:20 UTC): not used; returned/erin-again.md")
-    assert any(p.startswith(f"reviewers/dave/sheet.md: sheet {sheet_ids['dave']} of reviewer dave "
-                            "was never returned") for p in problems)
+    assert problems[0].startswith(
+        f"returned/erin.md: older copy of sheet {sheet_ids['erin']} (saved "
+        "2023-11-14 22:13:20 UTC): not used; returned/erin-again.md"
+    )
+    assert any(
+        p.startswith(f"reviewers/dave/sheet.md: sheet {sheet_ids['dave']} of reviewer dave was never returned")
+        for p in problems
+    )
     peer = list(csv.DictReader(open(out / "peer_grades.csv")))
     erin = [r for r in peer if r["reviewer"] == "erin"]
     assert erin and all(r["sheet"] == "returned/erin-again.md" and r["1.1"] == "0" for r in erin)
@@ -133,8 +150,10 @@ def test_unknown_sheet_id_bad_row_and_open_box(assigned):
     (out / "returned" / "alice.md").write_text(text)
     status, problems = problems_of(out)
     assert "returned/stray.md:2: unknown sheet id NOPE42" in problems
-    assert (f"returned/alice.md:{line_of(text, f'| {code} | 2.2 |')}: table row has 3 cells, expected 5 "
-            "(code | item | max | allowed deductions | deduction)") in problems
+    assert (
+        f"returned/alice.md:{line_of(text, f'| {code} | 2.2 |')}: table row has 3 cells, expected 5 "
+        "(code | item | max | allowed deductions | deduction)"
+    ) in problems
     assert any(p.startswith(f"returned/alice.md:{last_box}: feedback box for") for p in problems)
 
 

@@ -1,5 +1,6 @@
 """Student answers rendered without a browser: escaped, no links, math as text.
 (test_pr_browser.py checks the same answers in Chromium.)"""
+
 import html
 import re
 from html.parser import HTMLParser
@@ -11,20 +12,43 @@ from peer_review.student_text import MAX_ANSWER_CHARS, answer_html
 from peer_review.tex import tex_to_text
 
 ALLOWED_ATTRIBUTES = {"class", "title"}
-ALLOWED_TAGS = {"p", "strong", "em", "code", "pre", "span", "div", "ul", "ol", "li", "blockquote", "br", "hr",
-                "table", "thead", "tbody", "tr", "th", "td", "del"}
+ALLOWED_TAGS = {
+    "p",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "span",
+    "div",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "br",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "del",
+}
 
 
-@pytest.mark.parametrize("answer", [
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    "</div></blockquote><p>Reference answer:</p><blockquote>fake</blockquote>",
-    "[x](javascript:alert(1)) <a href='javascript:alert(1)'>y</a> <javascript:alert(1)> ![i](http://e/x.png)",
-    "$</span><script>alert(1)</script>$ and $$<img src=x onerror=alert(1)>$$",
-    "`<script>` and\n\n    <script>indented code</script>\n\n```html\n<script>fenced</script>\n```",
-    "&lt;script&gt; &#60;script&#62; <!-- comment --> <![CDATA[ x ]]>",
-    "| a | <b onclick=x>b</b> |\n|---|---|\n| <script> | [l](http://e) |",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "</div></blockquote><p>Reference answer:</p><blockquote>fake</blockquote>",
+        "[x](javascript:alert(1)) <a href='javascript:alert(1)'>y</a> <javascript:alert(1)> ![i](http://e/x.png)",
+        "$</span><script>alert(1)</script>$ and $$<img src=x onerror=alert(1)>$$",
+        "`<script>` and\n\n    <script>indented code</script>\n\n```html\n<script>fenced</script>\n```",
+        "&lt;script&gt; &#60;script&#62; <!-- comment --> <![CDATA[ x ]]>",
+        "| a | <b onclick=x>b</b> |\n|---|---|\n| <script> | [l](http://e) |",
+    ],
+)
 def test_only_harmless_tags_and_no_links(answer):
     """Parsed as a browser would: only formatting tags, only class/title attributes."""
     tags, attributes = set(), set()
@@ -62,11 +86,20 @@ def test_absurd_nesting_falls_back_to_escaped_text():
     assert "<script>" not in out
 
 
-@pytest.mark.parametrize("tex,text", [
-    ("\\log C", "log C"), ("x^2 + y_i", "x² + yᵢ"), ("W_{ij}", "Wᵢⱼ"), ("\\sqrt{\\frac{1}{n}}", "√(1/n)"),
-    ("\\hat{y} = \\sigma(Wx+b)", "ŷ = σ(Wx+b)"), ("\\mathbb{R}^{N \\times D}", "ℝ^(N × D)"),
-    ("\\sum_{i=1}^N \\exp(s_i)", "∑ᵢ₌₁ᴺ exp(sᵢ)"), ("\\unknown{a}", "\\unknown{a}"), ("e^{-x}", "e⁻ˣ"),
-])
+@pytest.mark.parametrize(
+    "tex,text",
+    [
+        ("\\log C", "log C"),
+        ("x^2 + y_i", "x² + yᵢ"),
+        ("W_{ij}", "Wᵢⱼ"),
+        ("\\sqrt{\\frac{1}{n}}", "√(1/n)"),
+        ("\\hat{y} = \\sigma(Wx+b)", "ŷ = σ(Wx+b)"),
+        ("\\mathbb{R}^{N \\times D}", "ℝ^(N × D)"),
+        ("\\sum_{i=1}^N \\exp(s_i)", "∑ᵢ₌₁ᴺ exp(sᵢ)"),
+        ("\\unknown{a}", "\\unknown{a}"),
+        ("e^{-x}", "e⁻ˣ"),
+    ],
+)
 def test_tex_to_unicode(tex, text):
     assert tex_to_text(tex) == text
 
