@@ -165,7 +165,7 @@ MISTAKES = {
             )
         ],
         title="softmax_loss_vectorized: no loops",
-        says="uses a for loop (line 16 of it",
+        says="uses a for loop (line 18 of it",
     ),
     "vectorized: a comprehension for the loss": Mistake(
         "part1",
