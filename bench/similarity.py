@@ -58,8 +58,11 @@ def _changed(before: dict[str, str], after: dict[str, str], extra: dict[str, str
     return bool(extra) or any(before[k] != after[k] for k in before)
 
 
-def generate(root: Path, n: int, single: int, pairs: int, rings: tuple[int, ...], seed: int = 2026) -> Truth:
-    """Write the class to root/submissions and return who copied whom."""
+def generate(root: Path, n: int, single: int, pairs: int, rings: tuple[int, ...], seed: int = 2026,
+             combinations: int | None = None) -> Truth:
+    """Write the class to root/submissions and return who copied whom: `single` copies per
+    evasion, `pairs` per combination of two (of the first `combinations` combinations
+    in a seeded random order, or all of them), rings of the given sizes."""
     rng, rel, truth = random.Random(seed), load_release(), Truth()
     subs = root / "submissions"
     defs, held = {}, {}
@@ -71,8 +74,12 @@ def generate(root: Path, n: int, single: int, pairs: int, rings: tuple[int, ...]
         write_hand_in(subs / sid, notebooks_for(rel, defs[sid], student_answers(rng, QUESTIONS)))
         truth.independent.append(sid)
     originals = iter(rng.sample(truth.independent, len(truth.independent)))
+    combos = list(itertools.combinations(EVASIONS, 2))
+    if combinations is not None:
+        combos = rng.sample(combos, combinations)
     labels = [(e,) for e in EVASIONS for _ in range(single)]
-    labels += [combo for combo in itertools.combinations(EVASIONS, 2) for _ in range(pairs)]
+    per_combination = pairs if combinations is None else max(pairs, 1)
+    labels += [combo for combo in combos for _ in range(per_combination)]
     for k, names in enumerate(labels):
         for original in originals:  # the next original this evasion really changes
             copied, extra = disguise(defs[original], names, rng)

@@ -148,55 +148,71 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(argv: list[str] | None = None) -> Outcome:
+    """Everything `main` does; returns what was found (raises _Unusable for exit status 2)."""
     args = _parser().parse_args(argv)
     start = time.monotonic()
+    root, found, release, starter = _inputs(args)
+    skipped = [(_relative(p, args.submissions), why) for p, why in skipped_entries(root)]
+    jobs = _safe_jobs(found, root)
+    subs, timed_out = analyse_all(jobs, starter, args.jobs, start + args.time_limit)
+    usable = [s for s in subs if s is not None and s.prints]
+    problems = _problems(jobs, subs, args.time_limit)
+
+    index = idx.build_index(idx.Corpus.build([s.student_id for s in usable], [s.prints for s in usable]))
+    pairs = idx.score_pairs(index)
+    notes = _notes(len(usable), release) + index.notes
+    if timed_out:
+        notes.append(f"The time limit ({args.time_limit:.0f} s) was reached while reading: "
+                     f"{sum(s is None for s in subs)} hand-in(s) were not read and are listed below.")
+    ctx = Context(printable(args.submissions, 300), len(found), skipped, problems, notes,
+                  [printable(p, 300) for p in release], _parameters(index), time.monotonic() - start)
+    by_id = dict(jobs)
+    notebooks = {i: by_id[s.student_id] for i, s in enumerate(usable)}
+    ranked = write_all(args.out, ctx, index, pairs, args.top,
+                       lru_cache(maxsize=None)(lambda i: details(notebooks[i], starter)))
+    _summary(args, ctx, index, ranked, len(usable), time.monotonic() - start)
+    return Outcome(index, pairs, ranked, problems, skipped)
+
+
+def _inputs(args):
+    """-> (the folder of student folders, its submissions, release notebooks, what they give everyone)."""
     try:  # the same discovery as grading: flat, nbgrader and loose-file layouts
-        root = submissions_root(args.submissions)
-        found = discover(args.submissions)
+        root, found = submissions_root(args.submissions), discover(args.submissions)
     except DiscoveryError as exc:
         raise _Unusable(str(exc)) from exc
     if args.release is not None and not args.release.is_dir():
         raise _Unusable(f"--release {args.release} is not a folder")
     release = release_notebooks(args.release)
     try:
-        starter = load_release(release)
+        return root, found, release, load_release(release)
     except NotebookError as exc:
         raise _Unusable(str(exc)) from exc
 
-    skipped = [(_relative(p, args.submissions), why) for p, why in skipped_entries(args.submissions)]
-    jobs = _safe_jobs(found, root)
-    subs, timed_out = analyse_all(jobs, starter, args.jobs, start + args.time_limit)
-    problems = [(printable(sid), "not read: the time limit of "
-                 f"{args.time_limit:.0f} s was reached first") for (sid, _), s in zip(jobs, subs) if s is None]
-    read = [s for s in subs if s is not None]
-    problems += [(printable(s.student_id), printable(p, 500)) for s in read for p in s.problems]
-    usable = [s for s in read if s.prints]
-    problems += [(printable(s.student_id), "nothing of the student's own to compare (no code beyond the "
-                  "release, no inline answer); left out") for s in read if not s.prints and not s.problems]
 
-    corpus = idx.Corpus.build([s.student_id for s in usable], [s.prints for s in usable])
-    index = idx.build_index(corpus)
-    pairs = idx.score_pairs(index)
-    notes = _notes(len(usable), release) + index.notes
-    if timed_out:
-        notes.append(f"The time limit ({args.time_limit:.0f} s) was reached while reading: "
-                     f"{len(jobs) - len(read)} hand-in(s) were not read and are listed below.")
-    ctx = Context(printable(args.submissions, 300), len(found), skipped, sorted(problems), notes,
-                  [printable(p, 300) for p in release], _parameters(index), time.monotonic() - start)
-    by_id = dict(jobs)
-    notebooks = {i: by_id[s.student_id] for i, s in enumerate(usable)}
-    ranked = write_all(args.out, ctx, index, pairs, args.top, lru_cache(maxsize=None)(
-        lambda i: details(notebooks[i], starter)))
+def _problems(jobs, subs, time_limit: float) -> list[tuple[str, str]]:
+    """(student, what could not be compared), for the report: not read in time, unreadable
+    notebooks, units not compared, nothing of their own."""
+    out = []
+    for (sid, _), sub in zip(jobs, subs):
+        if sub is None:
+            out.append((printable(sid), f"not read: the time limit of {time_limit:.0f} s was reached first"))
+            continue
+        out += [(printable(sid), printable(p, 500)) for p in sub.problems]
+        if not sub.prints and not sub.problems:
+            out.append((printable(sid), "nothing of the student's own to compare (no code beyond the release, "
+                                        "no inline answer); left out"))
+    return sorted(out)
 
+
+def _summary(args, ctx: Context, index: idx.Index, ranked: Ranked, compared: int, seconds: float) -> None:
     flagged = int(sum(ranked.flagged(k) for k in ranked.order))
-    print(f"similarity: {len(usable)} of {len(found)} submissions compared, {len(ranked.order)} pair(s) scored, "
-          f"{flagged} flagged, {len(reported_groups(index))} group(s); {len(skipped)} file(s) skipped; "
-          f"{time.monotonic() - start:.1f} s; report: {printable(args.out / 'report.html', 300)}")
+    print(f"similarity: {compared} of {ctx.found} submissions compared, {len(ranked.order)} pair(s) scored, "
+          f"{flagged} flagged, {len(reported_groups(index))} group(s); {len(ctx.skipped)} file(s) skipped; "
+          f"{seconds:.1f} s; report: {printable(args.out / 'report.html', 300)}")
     for note in ctx.notes:
         print(f"similarity: note: {printable(note, 500)}")
-    for who, what in problems:
+    for who, what in ctx.problems:
         print(f"autograde similarity: {who}: {what}", file=sys.stderr)
-    return Outcome(index, pairs, ranked, problems, skipped)
 
 
 def _parameters(index: idx.Index) -> dict[str, str]:

@@ -245,10 +245,3 @@ def expr_tokens(node: ast.AST) -> list[str]:
 def expr_key(node: ast.AST) -> str:
     """Normalised text of an expression: equal for renamed copies (used to order operands)."""
     return " ".join(expr_tokens(node))
-
-
-def statement_key(stmt: ast.stmt) -> str:
-    """Normalised text of a statement's header (a simple statement: all of it)."""
-    e = Emitter()
-    header(e, stmt, 0)
-    return " ".join(t.text for t in e.tokens)

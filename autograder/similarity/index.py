@@ -166,7 +166,7 @@ def _affordable_limit(df: np.ndarray, limit: int) -> int:
 # ---------------------------------------------------------------- candidates
 
 def _postings_pairs(holders: np.ndarray, fids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(holder, fid) entries sorted by fid -> (pair codes a * n + b with a < b, the fid of each)."""
+    """(holder, fid) entries sorted by fid -> (pair codes a * n + b with a < b, the fid each pair shares)."""
     bounds = np.flatnonzero(np.diff(fids)) + 1
     starts = np.concatenate([[0], bounds])
     sizes = np.diff(np.concatenate([starts, [len(fids)]]))
@@ -184,7 +184,8 @@ def _postings_pairs(holders: np.ndarray, fids: np.ndarray, n: int) -> tuple[np.n
 
 def candidate_pairs(index: Index) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of representatives sharing evidence (rare fingerprints) worth an exact score:
-    (a, b) student indices, a < b."""
+    (a, b) student indices, a < b. Memory stays linear in the pairs formed: per pair only
+    its shared code and answer weight, the denominators computed block by block."""
     c, n = index.corpus, len(index.students)
     owners = c.owners()
     keep = (index.representative[owners] == owners) & (index.df[c.fids] >= 2) \
@@ -195,13 +196,20 @@ def candidate_pairs(index: Index) -> tuple[np.ndarray, np.ndarray]:
     if len(codes) == 0:
         return codes, codes
     pair_codes, inverse = np.unique(codes, return_inverse=True)
+    del codes
+    is_code = c.is_code[c.fid_unit[which]]
+    weight = index.weight[which]
+    shared_code = np.bincount(inverse, weights=np.where(is_code, weight, 0.0), minlength=len(pair_codes))
+    shared_answers = np.bincount(inverse, weights=np.where(is_code, 0.0, weight), minlength=len(pair_codes))
+    del inverse, which, is_code, weight
     a, b = pair_codes // n, pair_codes % n
-    units = c.fid_unit[which]
-    shared = np.bincount(inverse.ravel() * len(c.units) + units, weights=index.weight[which],
-                         minlength=len(pair_codes) * len(c.units)).reshape(len(pair_codes), len(c.units))
-    prescore = np.maximum(*(_pooled(shared, np.minimum(index.totals[a], index.totals[b]), m)
-                            for m in (c.is_code, ~c.is_code)))
-    worth = prescore >= PRESCORE_MIN
+    worth = np.zeros(len(pair_codes), dtype=bool)
+    for lo in range(0, len(a), _CHUNK * 10):
+        block = slice(lo, lo + _CHUNK * 10)
+        smaller = np.minimum(index.totals[a[block]], index.totals[b[block]])
+        for shared, mask in ((shared_code, c.is_code), (shared_answers, ~c.is_code)):
+            den = smaller[:, mask].sum(axis=1)
+            worth[block] |= shared[block] >= PRESCORE_MIN * np.where(den > 0, den, np.inf)
     return a[worth], b[worth]
 
 

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from course.contract import CONTRACT, contract_names
+from course.contract import CONTRACT
 
 from ..extract import Definition, Extraction, first_line
 from .blocks import canonical_body, statement_forms
@@ -242,8 +242,3 @@ def student_units(ext: Extraction, release: Release, problems: list[str]) -> dic
         except (RecursionError, MemoryError, SyntaxError, ValueError) as exc:
             problems.append(f"{name}: cannot be analysed ({type(exc).__name__}); not compared")
     return out
-
-
-def contract_unit_names() -> list[str]:
-    """Every unit name, in contract order."""
-    return [f"{n}.{m}" if m else n for n in contract_names() for m in (contract_units()[n] or [None])]

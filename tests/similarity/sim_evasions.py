@@ -102,11 +102,6 @@ def _regions(lines: list[str]) -> list[tuple[int, int]]:
     return out
 
 
-def _params(tree: ast.AST) -> list[str]:
-    return [a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in (*n.posonlyargs, *n.args)
-            if a.arg != "self"]
-
-
 def _params_at(tree: ast.AST, line: int) -> list[str]:
     """Parameters of the innermost function around a 1-based line."""
     around = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))

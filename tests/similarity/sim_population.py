@@ -22,7 +22,6 @@ from pathlib import Path
 
 from autograder.extract import extract
 from course.config import load_config
-from course.contract import part_of
 from course.markers import ANSWER_HEADER, BEGIN_SOLUTION, END_CODE, END_SOLUTION, START_CODE
 
 from sim_implementations import IMPLEMENTATIONS as FIXTURE_REGIONS
@@ -259,7 +258,3 @@ def write_hand_in(folder: Path, notebooks: dict[str, dict]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for part, nb in notebooks.items():
         (folder / cfg.notebooks[part]).write_text(json.dumps(nb))
-
-
-def part_of_definition(name: str) -> str:
-    return part_of(name)
