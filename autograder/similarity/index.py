@@ -42,9 +42,9 @@ _CHUNK = 20_000              # pairs per block of exact scoring (bounds memory)
 _UNIT_MIX = 0x9E3779B97F4A7C15  # odd (golden ratio): unit tags far apart
 
 
-def _tagged(hashes: np.ndarray, unit_id: int) -> np.ndarray:
-    """A unit's hashes made distinct from the same hashes in another unit."""
-    return hashes.astype(np.uint64) ^ np.uint64(((unit_id + 1) * _UNIT_MIX) % 2**64)
+def _unit_tags(count: int) -> np.ndarray:
+    """(count,) uint64: XORed into a unit's hashes, so equal code in two units is not one fingerprint."""
+    return np.array([((u + 1) * _UNIT_MIX) % 2**64 for u in range(count)], dtype=np.uint64)
 
 
 @dataclass
@@ -69,17 +69,19 @@ class Corpus:
         """students: (n,) ids; prints: (n,) {unit: uint64 hashes of that unit}."""
         units = sorted({u for p in prints for u in p}, key=lambda u: (question_of(u) is not None, u))
         uid = {u: i for i, u in enumerate(units)}
-        keys, owner, unit = [], [], []
+        arrays, owners, unit_ids = [], [], []
         for s, p in enumerate(prints):
             for u, hashes in p.items():
-                keys.append(_tagged(hashes, uid[u]))
-                owner.append(np.full(len(hashes), s, dtype=np.int64))
-                unit.append(np.full(len(hashes), uid[u], dtype=np.int64))
-        if not keys:
+                arrays.append(hashes)
+                owners.append(s)
+                unit_ids.append(uid[u])
+        if not arrays:
             return cls(students, units, np.zeros(len(students) + 1, dtype=np.int64),
                        np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-        vocab, fid = np.unique(np.concatenate(keys), return_inverse=True)
-        owner, unit = np.concatenate(owner), np.concatenate(unit)
+        lengths = np.array([len(a) for a in arrays], dtype=np.int64)
+        owner, unit = np.repeat(owners, lengths).astype(np.int64), np.repeat(unit_ids, lengths).astype(np.int64)
+        keys = np.concatenate(arrays).astype(np.uint64) ^ _unit_tags(len(units))[unit]
+        vocab, fid = np.unique(keys, return_inverse=True)
         fid_unit = np.zeros(len(vocab), dtype=np.int64)
         fid_unit[fid] = unit
         held = np.unique(owner * len(vocab) + fid)  # sorted by student, then fid; a repeat counts once
@@ -90,7 +92,7 @@ class Corpus:
         """A unit's raw hashes -> their fids (-1 for a hash nobody in the corpus holds)."""
         if unit not in self.units or len(self.vocab) == 0:
             return np.full(len(hashes), -1)
-        keys = _tagged(hashes, self.units.index(unit))
+        keys = hashes.astype(np.uint64) ^ _unit_tags(len(self.units))[self.units.index(unit)]
         at = np.minimum(np.searchsorted(self.vocab, keys), len(self.vocab) - 1)
         return np.where(self.vocab[at] == keys, at, -1)
 

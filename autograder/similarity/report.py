@@ -76,22 +76,34 @@ def _name(index: Index, i: int) -> str:
 
 # -------------------------------------------------------------------- CSV
 
+_THOUSANDTHS = np.array([f"{k / 1000:.3f}" for k in range(1001)], dtype=object)
+
+
+def _fixed3(x: np.ndarray) -> np.ndarray:
+    """Scores in [0, 1] -> "0.123" strings, by table look-up (a class of 10,000 has 10^5-10^6 rows)."""
+    return _THOUSANDTHS[np.rint(np.clip(x, 0, 1) * 1000).astype(np.int64)]
+
+
 def write_csv(path: Path, index: Index, ranked: Ranked) -> None:
-    """One row per scored pair; a unit's column is empty when either student lacks it."""
-    p, units = ranked.pairs, index.corpus.units
-    unit_scores = np.divide(p.shared, p.denom, out=np.zeros_like(p.shared), where=p.denom > 0)
+    """One row per scored pair, built column by column; a unit's column is empty when
+    either student lacks it. Ids pass through csv_cell: none can start a formula."""
+    p, o, units = ranked.pairs, ranked.order, index.corpus.units
+    ids = np.array([csv_cell(s) for s in index.students], dtype=object)
+    group = np.array([ranked.group_of.get(i, "") for i in range(len(index.students))], dtype=object)
+    a, b = p.a[o], p.b[o]
+    kind = np.where(p.within[o] & (group[a] != ""), "group member and representative", "pair")
+    columns = [np.arange(1, len(o) + 1), ids[a], ids[b], _fixed3(ranked.code[o]), _fixed3(ranked.answers[o]),
+               np.where(ranked.code[o] >= FLAG_SCORE, "yes", ""), group[a], group[b], kind]
+    for u in range(len(units)):
+        den = p.denom[o, u]
+        col = _fixed3(np.divide(p.shared[o, u], den, out=np.zeros(len(o)), where=den > 0))
+        col[den == 0] = ""
+        columns.append(col)
     with open(path, "w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow(["rank", "student_a", "student_b", "code_score", "answers_score", "flagged",
                       "group_a", "group_b", "compared_as", *units])
-        for r, k in enumerate(ranked.order.tolist(), start=1):
-            a, b = int(p.a[k]), int(p.b[k])
-            cells = ["" if p.denom[k, u] == 0 else f"{unit_scores[k, u]:.3f}" for u in range(len(units))]
-            out.writerow([r, csv_cell(index.students[a]), csv_cell(index.students[b]),
-                          f"{ranked.code[k]:.3f}", f"{ranked.answers[k]:.3f}", "yes" if ranked.flagged(k) else "",
-                          ranked.group_of.get(a, ""), ranked.group_of.get(b, ""),
-                          "group member and representative" if p.within[k] and a in ranked.group_of else "pair",
-                          *cells])
+        out.writerows(zip(*columns))
 
 
 def write_groups_csv(path: Path, index: Index, ranked: Ranked) -> None:
