@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cluster import near_identical_groups
+from .cluster import near_identical_groups, similar_pairs
 from .evidence import question_of
 
 COMMON_SHARE = 0.10          # a fingerprint held by more than this share of the hand-ins is an idiom...
@@ -113,6 +113,7 @@ class Index:
     totals: np.ndarray           # (n, U) sum of weights per student and unit
     limit: int                   # a fid held by more hand-ins than this is a common idiom
     generated_limit: int         # the limit the inverted index used (lower in a huge class)
+    similar: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # cluster.similar_pairs
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -140,7 +141,9 @@ class Index:
 
 def build_index(corpus: Corpus) -> Index:
     n = len(corpus.students)
-    rep = near_identical_groups(*corpus.code_only()) if n else np.zeros(0, dtype=np.int64)
+    indptr, fids = corpus.code_only()
+    sa, sb, estimate = similar_pairs(indptr, fids)
+    rep = near_identical_groups(indptr, fids, sa, sb, estimate)
     owners, vocab = corpus.owners(), max(len(corpus.fid_unit), 1)
     held = np.unique(rep[owners] * vocab + corpus.fids)  # (hand-in, fid), each once
     df = np.bincount(held % vocab, minlength=len(corpus.fid_unit))
@@ -149,7 +152,7 @@ def build_index(corpus: Corpus) -> Index:
     totals = np.bincount(owners * len(corpus.units) + corpus.fid_unit[corpus.fids],
                          weights=weight[corpus.fids], minlength=n * len(corpus.units)).reshape(n, len(corpus.units))
     limit = max(COMMON_MIN, int(COMMON_SHARE * m))
-    index = Index(corpus, rep, weight, df, totals, limit, limit)
+    index = Index(corpus, rep, weight, df, totals, limit, limit, (sa, sb))
     index.generated_limit = _affordable_limit(df, limit)
     if index.generated_limit < limit:
         index.notes.append(f"Large class: candidate pairs were formed from fingerprints held by at most "
@@ -222,13 +225,14 @@ def _pooled(shared: np.ndarray, denom: np.ndarray, mask: np.ndarray) -> np.ndarr
 
 # ------------------------------------------------------------- exact scores
 
-def _gather(c: Corpus, who: np.ndarray, tag_base: int) -> np.ndarray:
-    """Fids of each student in `who`, as keys tag * tag_base + fid (tag = position in `who`)."""
-    starts, stops = c.indptr[who], c.indptr[who + 1]
+def gather(indptr: np.ndarray, fids: np.ndarray, who: np.ndarray, tag_base: int) -> np.ndarray:
+    """Fids of each student in `who`, as keys tag * tag_base + fid (tag = position in `who`):
+    two such arrays intersect into (pair, fid) matches in one sort."""
+    starts, stops = indptr[who], indptr[who + 1]
     lengths = stops - starts
     tags = np.repeat(np.arange(len(who)), lengths)
     offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return tags * tag_base + c.fids[np.repeat(starts, lengths) + offsets]
+    return tags * tag_base + fids[np.repeat(starts, lengths) + offsets]
 
 
 def shared_weights(index: Index, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -237,7 +241,7 @@ def shared_weights(index: Index, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     vocab, n_units = max(len(c.fid_unit), 1), len(c.units)
     out = np.zeros((len(a), n_units))
     for lo in range(0, len(a), _CHUNK):
-        ka, kb = _gather(c, a[lo:lo + _CHUNK], vocab), _gather(c, b[lo:lo + _CHUNK], vocab)
+        ka, kb = gather(c.indptr, c.fids, a[lo:lo + _CHUNK], vocab), gather(c.indptr, c.fids, b[lo:lo + _CHUNK], vocab)
         both = np.intersect1d(ka, kb, assume_unique=True)
         pair, fid = both // vocab, both % vocab
         out[lo:lo + _CHUNK] = np.bincount(pair * n_units + c.fid_unit[fid], weights=index.weight[fid],
@@ -277,9 +281,20 @@ class Pairs:
         return np.lexsort((-self.answers, -self.code))
 
 
+def _similar_candidates(index: Index) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of hand-ins sharing most of their code (cluster.similar_pairs), as pairs of
+    representatives, whatever their fingerprints' rarity."""
+    rep = index.representative
+    a, b = rep[index.similar[0]], rep[index.similar[1]]
+    keep = a != b
+    return np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
+
+
 def score_pairs(index: Index) -> Pairs:
     """Candidate pairs between hand-ins, plus every group member against its representative."""
-    a, b = candidate_pairs(index)
+    n = max(len(index.students), 1)
+    codes = np.unique(np.concatenate([a * n + b for a, b in (candidate_pairs(index), _similar_candidates(index))]))
+    a, b = codes // n, codes % n
     members = np.flatnonzero(index.representative != np.arange(len(index.students)))
     reps = index.representative[members]
     within = np.concatenate([np.zeros(len(a), dtype=bool), np.ones(len(members), dtype=bool)])
