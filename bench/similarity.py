@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -182,11 +184,18 @@ def print_quality(result: dict, flag: float) -> bool:
     return ok and fp == 0
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the report's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _run(root: Path, jobs: int):
+    """One timed `autograde similarity` run -> (outcome, wall seconds, CPU seconds, load average at the end)."""
     from autograder.similarity.cli import run
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     outcome = run([str(root / "submissions"), "--out", str(root / "out"), "--jobs", str(jobs)])
-    return outcome, time.perf_counter() - start
+    return outcome, time.perf_counter() - start, _cpu_seconds() - cpu, os.getloadavg()[1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench similarity: quality class of {len(truth.independent)} independent students, "
               f"{len(truth.planted)} planted copies, rings of {RING_SIZES}: generated in "
               f"{time.perf_counter() - t0:.0f} s (not timed)", flush=True)
-        outcome, seconds = _run(work / "quality", args.jobs)
+        outcome, seconds, _, _ = _run(work / "quality", args.jobs)
         print(f"bench similarity: quality run took {seconds:.1f} s")
         ok = print_quality(evaluate(outcome, truth, FLAG_SCORE), FLAG_SCORE)
         if args.speed_students:
@@ -217,9 +226,10 @@ def main(argv: list[str] | None = None) -> int:
             generate(work / "speed", n - planted - sum(RING_SIZES) + len(RING_SIZES), 5, 1, RING_SIZES, seed=7)
             print(f"bench similarity: speed class of {n} hand-ins generated in {time.perf_counter() - t0:.0f} s "
                   "(not timed)", flush=True)
-            outcome, seconds = _run(work / "speed", args.jobs)
+            outcome, seconds, cpu, load = _run(work / "speed", args.jobs)
             print(f"bench similarity: {len(outcome.index.students)} submissions compared in {seconds:.1f} s "
-                  f"(budget {SPEED_BUDGET_S:.0f} s on {args.jobs} workers)")
+                  f"(budget {SPEED_BUDGET_S:.0f} s on {args.jobs} workers); CPU time {cpu:.0f} s; the machine's "
+                  f"load average over the last 5 minutes: {load:.1f} on {os.cpu_count()} cores")
             ok &= seconds < SPEED_BUDGET_S
     return 0 if ok else 1
 

@@ -297,13 +297,16 @@ def drop_overwritten(block: list[ast.stmt]) -> list[ast.stmt]:
     stores = [_plain_store(s) for s in block]
     if not any(stores):
         return block
-    mentioned = [{n.id for n in nodes(s) if n.__class__ is ast.Name} for s in block]
+    mentioned: dict[int, set[str]] = {}  # statement -> the names in it, computed when first needed
+
+    def names(j: int) -> set[str]:
+        if j not in mentioned:
+            mentioned[j] = {n.id for n in nodes(block[j]) if n.__class__ is ast.Name}
+        return mentioned[j]
     dead = set()
     for i, name in enumerate(stores):
-        if name is None:
-            continue
-        for j in range(i + 1, len(block)):
-            if name in mentioned[j]:
+        for j in range(i + 1, len(block)) if name else ():
+            if name in names(j):
                 if stores[j] == name and name not in _loads(block[j].value):
                     dead.add(i)
                 break

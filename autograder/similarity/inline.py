@@ -34,10 +34,20 @@ class Helper:
 
 @dataclass
 class Segment:
-    """A piece of a unit's display text: the unit itself, or a helper it calls."""
+    """A piece of a unit's display text: the unit itself, or a helper it calls.
+    Segments are shown one after the other, a blank line between two."""
     label: str
     first_line: int   # 0-based line of the display text where it starts
     source: str
+
+    @property
+    def next_line(self) -> int:
+        """Where the segment after this one starts."""
+        return self.first_line + len(self.source.rstrip("\n").splitlines()) + 1
+
+
+def display_text(segments: list[Segment]) -> str:
+    return "\n\n".join(s.source.rstrip("\n") for s in segments)
 
 
 class _Inliner:
@@ -62,7 +72,7 @@ class _Inliner:
     def definition(self, helper: Helper) -> ast.FunctionDef | None:
         """A fresh tree of the helper, its lines moved to where the display text shows it."""
         if helper.name not in self.offsets:
-            start = sum(s.source.count("\n") + 2 for s in self.segments)
+            start = self.segments[-1].next_line
             self.segments.append(Segment(f"helper {helper.name}", start, helper.source))
             self.offsets[helper.name] = start
         tree = ast.parse(helper.source)

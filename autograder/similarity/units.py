@@ -23,7 +23,7 @@ from ..extract import Definition, Extraction, first_line
 from .blocks import canonical_body, statement_forms
 from .effects import nodes
 from .emit import CLOSE, OPEN, Emitter, header
-from .inline import Helper, Segment, inline_helpers
+from .inline import Helper, Segment, display_text, inline_helpers
 from .rewrite import canonical_expressions, numpy_aliases
 
 MAX_UNIT_NODES = 20_000  # a hand-written function has a few hundred; beyond this it is not compared
@@ -54,7 +54,7 @@ class UnitCode:
 
     @property
     def text(self) -> str:
-        return "\n\n".join(s.source.rstrip("\n") for s in self.segments)
+        return display_text(self.segments)
 
     def own_tokens(self) -> list:
         return [t for s in self.statements if s.own for t in s.tokens]
@@ -193,7 +193,7 @@ def analyse_unit(name: str, source: str, helpers: dict[str, Helper], release: Re
     Raises UnitTooLarge (or RecursionError on absurd nesting)."""
     segments = [Segment(name, 0, source)]
     tree = _parse(source)
-    if _count_nodes(tree) > MAX_UNIT_NODES:
+    if 2 * len(source) > MAX_UNIT_NODES and _count_nodes(tree) > MAX_UNIT_NODES:  # n characters: < 2n nodes
         raise UnitTooLarge(f"{name}: more than {MAX_UNIT_NODES:,} syntax nodes; not compared")
     fn = tree.body[0]
     inline_helpers(fn, helpers, segments)

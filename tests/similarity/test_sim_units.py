@@ -99,3 +99,14 @@ def test_methods_keep_their_trailing_comments(population):
     ext = extract(sorted(RELEASE_DIR.glob("*.ipynb")))
     source, _ = unit_sources(ext)["TwoLayerNet.predict"]
     assert source.startswith("def predict(self, X):") and "END CODE HERE" in source
+
+
+def test_a_helper_s_tokens_point_at_its_lines_in_the_display_text(tmp_path, population, starter):
+    defs = dict(population.definitions)
+    defs["relu_forward"] = "def relu_forward(x):\n    # comment\n\n    out = _positive(x)\n    return out, x\n"
+    extra = {"relu_forward": "def _positive(v):\n    '''Keep the positive part.'''\n    kept = np.maximum(0, v)\n"
+                             "    return kept\n\n\n"}
+    unit = details(hand_in(tmp_path, population, defs, extra), starter).units["relu_forward"]
+    lines = unit.text.splitlines()
+    maximum = [t.line for t in unit.own_tokens() if t.text == ".maximum"]
+    assert maximum and all("np.maximum(0, v)" in lines[i] for i in maximum)
