@@ -13,7 +13,10 @@
    fingerprint more hand-ins hold is a *common idiom* (what independent
    solutions share) and is not evidence of copying by itself. So that a huge
    class cannot run out of memory, the limit is lowered until the pairs the
-   index forms stay under MAX_PAIR_INCIDENCES (the report says when).
+   index forms stay under MAX_PAIR_INCIDENCES (the report says when); pairs
+   whose rare evidence scores below PRESCORE_MIN go no further. Pairs that
+   share most of their code (cluster.similar_pairs) are candidates too,
+   however common their fingerprints: a copy of commonplace code is a copy.
 5. Each candidate pair (and each group member against its representative)
    is then scored exactly, over every fingerprint, idioms included:
 
