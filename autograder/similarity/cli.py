@@ -89,7 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="folder for report.html, pairs.csv, groups.csv, histogram.png")
     p.add_argument("--release", type=Path, default=None,
                    help="folder with the student release notebooks (default: assignments/ from course.toml)")
-    p.add_argument("--top", type=int, default=50, help="pairs shown side by side in report.html (default 50)")
+    p.add_argument("--top", type=int, default=50,
+                   help="pairs shown side by side in report.html besides the flagged ones (default 50)")
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
     p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT,
                    help=f"seconds for reading the hand-ins (default {DEFAULT_TIME_LIMIT:.0f}); "

@@ -30,6 +30,7 @@ from .submissions import Details
 FLAG_SCORE = 0.85        # code score at or above which a pair is flagged for a person to read
 GROUP_MIN_SIZE = 3       # near-identical hand-ins reported as a group (two are a pair)
 MAX_TABLE_ROWS = 500     # ranked pairs listed in the HTML table (all of them are in pairs.csv)
+MAX_DETAILED = 300       # pairs shown side by side at most (every flagged pair, up to this many)
 ID_LIMIT = 120           # characters of a student id shown
 
 
@@ -256,14 +257,35 @@ def _groups_view(index: Index, ranked: Ranked) -> list[dict]:
     return out
 
 
+def _detailed(ranked: Ranked, top: int) -> list[tuple[int, int]]:
+    """(rank, row) of the pairs shown side by side: every flagged pair and the `top` best,
+    but of each reported group only its least similar member against the representative."""
+    p, order = ranked.pairs, ranked.order.tolist()
+    rank_of = {k: r for r, k in enumerate(order, 1)}
+
+    def group(k: int) -> str | None:
+        return ranked.group_of.get(int(p.a[k])) if p.within[k] else None
+    chosen = [k for k in order if group(k) is None and (rank_of[k] <= top or ranked.flagged(k))]
+    weakest: dict[str, int] = {}
+    for k in order:
+        if (g := group(k)) is not None and (g not in weakest or ranked.code[k] < ranked.code[weakest[g]]):
+            weakest[g] = k
+    return [(rank_of[k], k) for k in sorted(chosen + list(weakest.values()), key=rank_of.get)[:MAX_DETAILED]]
+
+
 def write_html(path: Path, png: Path, ctx: Context, index: Index, ranked: Ranked, top: int, details) -> None:
     order = ranked.order.tolist()
     n_flagged = int(sum(ranked.flagged(k) for k in order))
     table = [_table_row(index, ranked, k, r) for r, k in enumerate(order[:max(top, min(n_flagged, MAX_TABLE_ROWS))], 1)]
-    shown = [pair_view(index, ranked, k, r, details) for r, k in enumerate(order[:top], 1)]
+    detailed = _detailed(ranked, top)
+    if len(detailed) == MAX_DETAILED and n_flagged > MAX_DETAILED:
+        ctx.notes.append(f"{n_flagged} pairs are flagged; the first {MAX_DETAILED} are shown side by side "
+                         "(all of them are in pairs.csv).")
+    shown = [pair_view(index, ranked, k, r, details) for r, k in detailed]
     env = Environment(loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["html", "j2"]))
     page = env.get_template("report.html.j2").render(
-        ctx=ctx, table=table, shown=shown, groups=_groups_view(index, ranked), n_pairs=len(order),
+        ctx=ctx, table=table, shown=shown, shown_ranks={r for r, _ in detailed}, groups=_groups_view(index, ranked),
+        n_pairs=len(order),
         n_flagged=n_flagged, flag=FLAG_SCORE, students=index.students, hand_ins=index.hand_ins,
         group_min=GROUP_MIN_SIZE, group_jaccard=GROUP_JACCARD,
         created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

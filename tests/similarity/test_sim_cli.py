@@ -52,6 +52,18 @@ def test_planted_copies_rank_above_independent_solutions(planted):
     assert [r["flagged"] for r in ranked[:2]] == ["yes", "yes"] and not any(r["flagged"] for r in ranked[2:])
 
 
+def test_every_flagged_pair_is_shown_side_by_side(planted, tmp_path):
+    html = (planted / "report.html").read_text()
+    for r in rows(planted):
+        if r["flagged"]:
+            assert f'id="pair-{r["rank"]}"' in html
+    # and beyond --top: with --top 0 only the flagged ones are shown
+    subs = planted.parent / "subs"
+    assert run(subs, tmp_path / "out", planted.parent / "release", "--top", "0") == 0
+    shown = (tmp_path / "out" / "report.html").read_text().count('<div class="pair"')
+    assert shown == sum(1 for r in rows(tmp_path / "out") if r["flagged"]) == 2
+
+
 def test_copied_inline_answer_is_found_separately(planted):
     assert [float(r["answers_score"]) for r in rows(planted)
             if {r["student_a"], r["student_b"]} == {"copier_a", "honest0"}][0] > 0.8
@@ -114,6 +126,7 @@ def test_six_or_more_identical_hand_ins_are_one_group(tmp_path, release):
                                                          for m in members)
     html = (tmp_path / "out" / "report.html").read_text()
     assert "Groups of near-identical hand-ins (1)" in html
+    assert html.count("Same group of near-identical hand-ins (G1)") == 1  # one member shown for the group
 
 
 def test_unreadable_notebooks_are_reported_and_the_rest_compared(tmp_path, release, capsys):
