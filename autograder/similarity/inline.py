@@ -75,7 +75,10 @@ class _Inliner:
             start = self.segments[-1].next_line
             self.segments.append(Segment(f"helper {helper.name}", start, helper.source))
             self.offsets[helper.name] = start
-        tree = ast.parse(helper.source)
+        try:
+            tree = ast.parse(helper.source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None  # the call stays a call; the unit itself is still compared
         ast.increment_lineno(tree, self.offsets[helper.name])
         node = tree.body[0] if tree.body else None
         return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None

@@ -12,7 +12,6 @@ student's own; docstrings and the signature never count.
 from __future__ import annotations
 
 import ast
-import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -77,7 +76,14 @@ def method_sources(defn: Definition) -> dict[str, str]:
     methods = [m for m in defn.node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
     starts = [first_line(m) - offset for m in methods]
     ends = [s - 1 for s in starts[1:]] + [len(lines)]
-    return {m.name: textwrap.dedent("\n".join(lines[s - 1:e])) for m, s, e in zip(methods, starts, ends)}
+    return {m.name: _dedent_as_first(lines[s - 1:e]) for m, s, e in zip(methods, starts, ends)}
+
+
+def _dedent_as_first(lines: list[str]) -> str:
+    """Remove the first line's indentation from every line (a less indented line, such as
+    a comment at column 0 between two methods, loses only what it has)."""
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    return "\n".join(line[min(indent, len(line) - len(line.lstrip())):] for line in lines)
 
 
 def unit_sources(ext: Extraction) -> dict[str, tuple[str, dict[str, Helper]]]:

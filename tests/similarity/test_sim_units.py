@@ -110,3 +110,16 @@ def test_a_helper_s_tokens_point_at_its_lines_in_the_display_text(tmp_path, popu
     lines = unit.text.splitlines()
     maximum = [t.line for t in unit.own_tokens() if t.text == ".maximum"]
     assert maximum and all("np.maximum(0, v)" in lines[i] for i in maximum)
+
+
+def test_a_comment_at_column_0_inside_a_class_does_not_hide_a_method(tmp_path, population, starter):
+    defs = dict(population.definitions)
+    filled = defs["LinearSoftmax"].replace(
+        'raise NotImplementedError("LinearSoftmax.predict: fill in the code between START CODE HERE and END CODE HERE")',
+        "y_pred = np.argmax(X @ self.W, axis=1)")
+    lines = filled.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("def loss"))
+    defs["LinearSoftmax"] = "\n".join(lines[:at] + ["# a comment at column 0"] + lines[at:]) + "\n"
+    problems = []
+    found = student_units(extract(hand_in(tmp_path, population, defs)), starter.release, problems)
+    assert problems == [] and "LinearSoftmax.predict" in found and "LinearSoftmax.loss" in found
