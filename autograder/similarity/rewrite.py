@@ -35,6 +35,7 @@ BUILTIN_REDUCTIONS = {"sum": "sum", "max": "max", "min": "min"}  # single-argume
 NP_BINARY = {"add": ast.Add, "subtract": ast.Sub, "multiply": ast.Mult, "divide": ast.Div,
              "true_divide": ast.Div, "power": ast.Pow, "matmul": ast.MatMult, "dot": ast.MatMult}
 COMMUTATIVE = (ast.Add, ast.Mult, ast.BitAnd, ast.BitOr)
+MAX_SORTED_OPERANDS = 64
 _IDENTITY_RIGHT = {ast.Mult: 1, ast.Div: 1, ast.Pow: 1, ast.Add: 0, ast.Sub: 0}
 _IDENTITY_LEFT = {ast.Mult: 1, ast.Add: 0}
 _FLIPPED = {ast.Gt: ast.Lt, ast.GtE: ast.LtE}
@@ -122,6 +123,8 @@ def _rewrite_binop(node: ast.BinOp) -> ast.AST:
         return node.right
     if op in COMMUTATIVE:
         written = _operands(node, op)
+        if len(written) > MAX_SORTED_OPERANDS:
+            return node  # hand-written code never has this many; sorting it at every level would be quadratic
         parts = sorted(written, key=expr_key)
         if all(a is b for a, b in zip(parts, written)) and _left_leaning(node, op):
             return node  # already in canonical order
