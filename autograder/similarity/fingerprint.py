@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .tokens import Token
 
 KGRAM = 5         # K: tokens per k-gram (noise threshold)
 WINDOW = 6        # W: hashes per winnowing window; guarantee = W + K - 1 tokens
@@ -42,15 +41,18 @@ _STATEMENT_TAG = 1 << 63
 class Fingerprints:
     """The evidence in one unit (one function, or one inline answer) of one submission.
 
-    `elements` maps a hash to the 0-based segments (code lines, or answer
-    words) it covers, so matched hashes can be highlighted."""
-    elements: dict[int, set[int]] = field(default_factory=dict)
+    `spans` maps a hash to the (first, last) positions it covers in the unit's
+    own tokens (or answer words), so matched hashes can be highlighted."""
+    spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
-    def add(self, h: int, segments) -> None:
-        self.elements.setdefault(int(h), set()).update(segments)
+    def add(self, h: int, first: int, last: int) -> None:
+        self.spans.setdefault(int(h), []).append((first, last))
+
+    def hashes(self) -> np.ndarray:
+        return np.fromiter(self.spans, dtype=np.uint64, count=len(self.spans))
 
     def __len__(self) -> int:
-        return len(self.elements)
+        return len(self.spans)
 
 
 _IDS: dict[str, int] = {}  # normalised token -> crc32; a few hundred distinct tokens in all
@@ -93,34 +95,46 @@ def winnow(hashes: np.ndarray, w: int) -> np.ndarray:
     return picked[keep]
 
 
-def kgram_fingerprints(toks: list[Token], k: int = KGRAM, w: int = WINDOW) -> Fingerprints:
-    """Winnowed k-gram fingerprints of a token run; segments are source lines."""
-    hashes = kgram_hashes(token_ids([t.text for t in toks]), k)
+def kgram_fingerprints(texts: list[str], starter: set[int] = frozenset(), k: int = KGRAM,
+                       w: int = WINDOW) -> Fingerprints:
+    """Winnowed k-gram fingerprints of a token run, minus any k-gram in `starter`."""
+    hashes = kgram_hashes(token_ids(texts), k) & np.uint64(_KGRAM_MASK)
     out = Fingerprints()
-    for i in winnow(hashes, w).tolist():  # tokens are in source order: lines first..last
-        out.add(int(hashes[i]) & _KGRAM_MASK, range(toks[i].line, toks[i + k - 1].line + 1))
+    for i in winnow(hashes, w).tolist():
+        h = int(hashes[i])
+        if h not in starter:
+            out.add(h, i, i + k - 1)
     return out
 
 
-def all_kgrams(toks: list[Token], k: int = KGRAM) -> set[int]:
-    """Every k-gram hash (not only the winnowed ones): used for starter code,
+def all_kgrams(texts: list[str], k: int = KGRAM) -> set[int]:
+    """Every k-gram hash (not only the winnowed ones): used for release code,
     so that no k-gram of the release can ever count as a match."""
-    return {int(h) & _KGRAM_MASK for h in kgram_hashes(token_ids([t.text for t in toks]), k)}
+    return {int(h) for h in kgram_hashes(token_ids(texts), k) & np.uint64(_KGRAM_MASK)}
 
 
-def statement_hash(stmt: list[Token]) -> int:
-    return zlib.crc32("\x1f".join(t.text for t in stmt).encode())
+def statement_hash(key: str) -> int:
+    return zlib.crc32(key.encode())
 
 
-def statement_fingerprints(stmts: list[list[Token]], starter: set[int] = frozenset()) -> Fingerprints:
-    """The multiset of statement hashes: the n-th copy of a statement becomes
+def statement_fingerprints(statements: list[tuple[str, int, int]], starter: set[str] = frozenset()) -> Fingerprints:
+    """statements: (normalised text, first and last position of its tokens).
+    The multiset of statement hashes: the n-th copy of a statement becomes
     its own element, so set intersection = multiset intersection. Statements
-    found in `starter` (plain statement hashes) or too short are left out."""
+    in `starter` (the release's) or shorter than MIN_STATEMENT_TOKENS are left out."""
     out, seen = Fingerprints(), {}
-    for stmt in stmts:
-        h = statement_hash(stmt)
-        if len(stmt) < MIN_STATEMENT_TOKENS or h in starter:
+    for key, first, last in statements:
+        if last - first + 1 < MIN_STATEMENT_TOKENS or key in starter:
             continue
+        h = statement_hash(key)
         n = seen[h] = seen.get(h, 0) + 1
-        out.add(_STATEMENT_TAG | (n << 32) | h, {t.line for t in stmt})
+        out.add(_STATEMENT_TAG | (n << 32) | h, first, last)
+    return out
+
+
+def merged(*parts: Fingerprints) -> Fingerprints:
+    out = Fingerprints()
+    for part in parts:
+        for h, spans in part.spans.items():
+            out.spans.setdefault(h, []).extend(spans)
     return out

@@ -1,75 +1,97 @@
-"""Index and scores: starter code and class-wide idioms are never evidence."""
-from autograder.similarity.fingerprint import kgram_fingerprints
-from autograder.similarity.index import (Starter, build_index, candidate_pairs, code_fingerprints,
-                                         submission_fingerprints)
-from autograder.similarity.submissions import Submission
-from autograder.similarity.tokens import tokens
-from course.markers import ANSWER_STUB
+"""Index, groups and scores: idioms weigh little, a shared solution is a group whatever its size."""
+import numpy as np
+import pytest
 
-STARTER = Starter.from_release(
-    ["def f(X, W):\n    num_train = X.shape[0]\n    ### START CODE HERE ###\n"
-     "    raise NotImplementedError('write f')\n    ### END CODE HERE ###\n"],
-    [ANSWER_STUB])
+from autograder.similarity import index as idx
 
 
-def unique_code(i: int, lines: int = 6) -> str:
-    """Code no other student writes: attribute names survive normalisation."""
-    return "\n".join(f"r{j} = q.method_{i}_{j}(p, axis={j}) + q.other_{i}_{j}" for j in range(lines))
+def prints(**units) -> dict:
+    return {u: np.array(sorted(set(h)), dtype=np.uint64) for u, h in units.items()}
 
 
-def index_of(codes: dict[str, str], starter=Starter()):
-    subs = [Submission(sid, code={"f": code}) for sid, code in codes.items()]
-    return build_index([s.student_id for s in subs], [submission_fingerprints(s, starter) for s in subs])
+def unique(i: int, n: int = 30) -> list[int]:
+    """Fingerprints nobody else holds."""
+    return [10_000 * (i + 1) + j for j in range(n)]
 
 
-def test_release_lines_never_count():
-    assert len(code_fingerprints("n = X.shape[0]\nraise NotImplementedError('x')", STARTER)) == 0
-    mixed = code_fingerprints("n = X.shape[0]\n" + unique_code(1), STARTER)
-    assert mixed.elements and not (mixed.elements.keys() & STARTER.kgrams)
+def build(students: dict[str, dict]) -> tuple[idx.Index, idx.Pairs]:
+    index = idx.build_index(idx.Corpus.build(list(students), list(students.values())))
+    return index, idx.score_pairs(index)
 
 
-def test_release_answer_placeholder_never_counts():
-    subs = [Submission(s, answers={"1.1": ANSWER_STUB}) for s in "ab"]
-    index = build_index(["a", "b"], [submission_fingerprints(s, STARTER) for s in subs])
-    assert len(candidate_pairs(index).a) == 0
+def score_of(index, pairs, a, b) -> float:
+    ia, ib = sorted((index.students.index(a), index.students.index(b)))
+    hit = np.flatnonzero((pairs.a == ia) & (pairs.b == ib))
+    return float(pairs.code[hit[0]]) if len(hit) else 0.0
 
 
 def test_students_sharing_nothing_form_no_pair():
-    pairs = candidate_pairs(index_of({f"s{i}": unique_code(i) for i in range(30)}))
-    assert len(pairs.a) == 0
+    index, pairs = build({f"s{i}": prints(f=unique(i)) for i in range(30)})
+    assert len(pairs.a) == 0 and index.groups() == []
 
 
-def test_idiom_of_the_whole_class_is_discounted_but_a_copy_is_not():
-    idiom = "probs = exps / np.sum(exps, axis=1, keepdims=True)\n"
-    codes = {f"s{i:02d}": idiom + unique_code(i) for i in range(40)}
-    codes["s00"] = codes["s01"].replace("probs", "p")  # s00 copies s01 (renamed)
-    index = index_of(codes)
-    pairs = candidate_pairs(index)
-    assert index.common["f"]  # the idiom was recognised...
-    assert len(pairs.a) == 1  # ...so only the copy pair is a candidate, not 780 pairs
-    assert {index.students[pairs.a[0]], index.students[pairs.b[0]]} == {"s00", "s01"}
-    # everything but the idiom is shared; the idiom stays in the denominator (not evidence, still written)
-    assert 0.7 < pairs.score(["f"])[0] < 1.0
+def test_a_copy_scores_one_and_an_independent_pair_scores_low():
+    idiom = list(range(1, 21))  # written by every student
+    students = {f"s{i:02d}": prints(f=idiom + unique(i)) for i in range(40)}
+    students["copy"] = students["s03"]
+    index, pairs = build(students)
+    assert score_of(index, pairs, "copy", "s03") == pytest.approx(1.0)
+    assert score_of(index, pairs, "s01", "s02") == 0.0  # only the idiom in common: never paired
 
 
-def test_idiom_still_counts_in_the_denominator():
-    # two students sharing only the class idiom plus one rare line must not reach 1.0
-    idiom = "probs = exps / np.sum(exps, axis=1, keepdims=True)\n"
-    rare = "z = q.rare_call(p, axis=3) + q.rare_attr\n"
-    codes = {f"s{i:02d}": idiom + unique_code(i) for i in range(40)}
-    codes["s02"] += "\n" + rare
-    codes["s03"] += "\n" + rare
-    pairs = candidate_pairs(index_of(codes))
-    assert len(pairs.a) == 1 and pairs.score(["f"])[0] < 0.3
+def test_a_solution_shared_by_many_is_one_group_whatever_its_size():
+    shared = unique(99, 60)
+    students = {f"s{i:02d}": prints(f=unique(i)) for i in range(30)}
+    students |= {f"g{i:02d}": prints(f=shared + ([5_000_000 + i] if i % 2 else [])) for i in range(12)}
+    index, pairs = build(students)
+    groups = [sorted(index.students[s] for s in g) for g in index.groups()]
+    assert groups == [sorted(f"g{i:02d}" for i in range(12))]
+    within = np.flatnonzero(pairs.within)
+    assert len(within) == 11 and np.all(pairs.code[within] > 0.95)
 
 
-def test_statement_multiset_makes_reordering_cost_less():
-    block = ["m = X.shape[0]", "c = W.shape[1]", "s = X.dot(W)", "p = np.exp(s)",
-             "t = p.sum(axis=1)", "q = p / t[:, None]", "g = q.copy()", "h = X.T.dot(g)"]
-    shuffled = [block[i] for i in (5, 0, 7, 2, 6, 1, 4, 3)]
+def test_weights_are_inverse_document_frequency_over_hand_ins():
+    students = {f"s{i}": prints(f=[1] + ([2] if i < 3 else []) + unique(i)) for i in range(9)}
+    index, _ = build(students)
+    fid = index.corpus.fids_of("f", np.array([1, 2], dtype=np.uint64))
+    assert index.df[fid].tolist() == [9, 3]
+    assert index.weight[fid] == pytest.approx([np.log(10 / 9), np.log(10 / 3)])
 
-    def overlap(fa, fb):
-        return len(fa.elements.keys() & fb.elements.keys()) / min(len(fa), len(fb))
-    kgrams_only = overlap(kgram_fingerprints(tokens("\n".join(block))), kgram_fingerprints(tokens("\n".join(shuffled))))
-    combined = overlap(code_fingerprints("\n".join(block), Starter()), code_fingerprints("\n".join(shuffled), Starter()))
-    assert combined > kgrams_only and combined >= 0.8
+
+def test_an_idiom_counts_little_in_the_score():
+    idiom = list(range(1, 31))
+    students = {f"s{i:02d}": prints(f=idiom + unique(i, 10)) for i in range(40)}
+    students["s00"] = prints(f=idiom + unique(0, 10) + [777, 778, 779])
+    students["s01"] = prints(f=idiom + unique(1, 10) + [777, 778, 779])
+    index, pairs = build(students)
+    # 30 shared idioms + 3 shared rare fingerprints out of 43: idioms weigh ~0.03 each, the rest ~2.6
+    assert 0.05 < score_of(index, pairs, "s00", "s01") < 0.35
+
+
+def test_code_and_answers_are_scored_separately():
+    students = {f"s{i}": prints(f=unique(i), **{"answer 1.1": unique(100 + i)}) for i in range(10)}
+    students["s1"]["answer 1.1"] = students["s0"]["answer 1.1"]
+    index, pairs = build(students)
+    k = np.flatnonzero((pairs.a == 0) & (pairs.b == 1))[0]
+    assert pairs.answers[k] == pytest.approx(1.0) and pairs.code[k] == 0.0
+
+
+def test_exact_scores_agree_with_a_direct_count():
+    rng = np.random.default_rng(0)
+    students = {f"s{i}": prints(f=rng.integers(0, 60, 25).tolist(), g=rng.integers(0, 40, 15).tolist())
+                for i in range(25)}
+    index, _ = build(students)
+    a, b = np.array([0, 3, 7]), np.array([1, 9, 24])
+    got = idx.shared_weights(index, a, b)
+    for k, (i, j) in enumerate(zip(a, b)):
+        for u, unit in enumerate(index.corpus.units):
+            common = np.intersect1d(students[f"s{i}"][unit], students[f"s{j}"][unit])
+            fids = index.corpus.fids_of(unit, common)
+            assert got[k, u] == pytest.approx(index.weight[fids].sum())
+
+
+def test_a_huge_class_bounds_the_pairs_it_forms(monkeypatch):
+    monkeypatch.setattr(idx, "MAX_PAIR_INCIDENCES", 50)
+    students = {f"s{i:02d}": prints(f=[i // 5] + unique(i)) for i in range(60)}  # 12 fingerprints held by 5
+    index = idx.build_index(idx.Corpus.build(list(students), list(students.values())))
+    assert index.generated_limit < index.limit and "Large class" in index.notes[0]
