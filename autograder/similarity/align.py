@@ -8,6 +8,7 @@ between two anchors fill the rows between them, as in a diff. Matching lines
 that a copier moved (not on the chain) are highlighted where they are and
 say which line they match on the other side.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left
@@ -21,17 +22,18 @@ MATCH, IDIOM, GIVEN, PLAIN = "match", "idiom", "given", ""
 @dataclass
 class Side:
     """One student's unit as the report shows it."""
-    lines: list[str]                 # display text, line by line
-    tokens: list                     # own tokens (emit.Token), in fingerprint positions
-    given: set[int]                  # lines of statements the release gave everyone
+
+    lines: list[str]  # display text, line by line
+    tokens: list  # own tokens (emit.Token), in fingerprint positions
+    given: set[int]  # lines of statements the release gave everyone
     prints: Fingerprints
 
 
 @dataclass
 class Cell:
-    number: int          # 1-based line number
+    number: int  # 1-based line number
     text: str
-    state: str           # MATCH, IDIOM, GIVEN or PLAIN
+    state: str  # MATCH, IDIOM, GIVEN or PLAIN
     elsewhere: int | None = None  # moved match: the other side's line (1-based)
 
 
@@ -78,8 +80,10 @@ def _chain(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _states(side: Side, matched: dict[int, bool]) -> list[str]:
-    return [MATCH if matched.get(i) else IDIOM if i in matched else GIVEN if i in side.given else PLAIN
-            for i in range(len(side.lines))]
+    return [
+        MATCH if matched.get(i) else IDIOM if i in matched else GIVEN if i in side.given else PLAIN
+        for i in range(len(side.lines))
+    ]
 
 
 def rows(a: Side, b: Side, common: set[int]) -> list[tuple[Cell | None, Cell | None]]:

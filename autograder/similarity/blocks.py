@@ -22,6 +22,7 @@ One pass per evasion a copier uses:
                      by the statements' normalised text, so any valid reordering
                      of a copy gives back the same sequence
 """
+
 from __future__ import annotations
 
 import ast
@@ -33,13 +34,79 @@ from .rewrite import canonical
 
 OUTPUT_CALLS = frozenset({"print", "display", "pprint"})
 # Calls whose result, when thrown away, leaves nothing behind (a bare `np.shape(x)` is a no-op).
-PURE_BUILTINS = frozenset({"len", "float", "int", "abs", "max", "min", "sum", "range", "type", "isinstance", "round",
-                           "bool", "str", "repr", "list", "tuple", "dict", "set", "sorted", "any", "all", "id"})
-IMPURE_NUMPY = frozenset({"copyto", "put", "place", "putmask", "fill_diagonal", "seterr", "set_printoptions",
-                          "save", "savez", "savetxt", "random"})
-PURE_METHODS = frozenset({"sum", "mean", "max", "min", "argmax", "argmin", "copy", "reshape", "astype", "ravel",
-                          "flatten", "transpose", "dot", "std", "var", "prod", "cumsum", "any", "all", "round",
-                          "clip", "nonzero", "tolist", "item", "keys", "values", "items", "get"})
+PURE_BUILTINS = frozenset(
+    {
+        "len",
+        "float",
+        "int",
+        "abs",
+        "max",
+        "min",
+        "sum",
+        "range",
+        "type",
+        "isinstance",
+        "round",
+        "bool",
+        "str",
+        "repr",
+        "list",
+        "tuple",
+        "dict",
+        "set",
+        "sorted",
+        "any",
+        "all",
+        "id",
+    }
+)
+IMPURE_NUMPY = frozenset(
+    {
+        "copyto",
+        "put",
+        "place",
+        "putmask",
+        "fill_diagonal",
+        "seterr",
+        "set_printoptions",
+        "save",
+        "savez",
+        "savetxt",
+        "random",
+    }
+)
+PURE_METHODS = frozenset(
+    {
+        "sum",
+        "mean",
+        "max",
+        "min",
+        "argmax",
+        "argmin",
+        "copy",
+        "reshape",
+        "astype",
+        "ravel",
+        "flatten",
+        "transpose",
+        "dot",
+        "std",
+        "var",
+        "prod",
+        "cumsum",
+        "any",
+        "all",
+        "round",
+        "clip",
+        "nonzero",
+        "tolist",
+        "item",
+        "keys",
+        "values",
+        "items",
+        "get",
+    }
+)
 _NOISE = (ast.Pass, ast.Assert, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.Delete)
 _EXITS = (ast.Return, ast.Raise, ast.Break, ast.Continue)
 _BODIES = ("body", "orelse", "finalbody")
@@ -73,8 +140,9 @@ def _statements(stmts: list[ast.stmt], out: list | None = None) -> list[ast.stmt
 
 def _own_nodes(stmt: ast.stmt) -> list[ast.AST]:
     """The nodes of a statement outside its nested blocks (a nested def: all of it)."""
-    if isinstance(stmt, _DEFINITIONS) or not (any(getattr(stmt, f, None) for f in _BODIES)
-                                              or getattr(stmt, "handlers", None)):
+    if isinstance(stmt, _DEFINITIONS) or not (
+        any(getattr(stmt, f, None) for f in _BODIES) or getattr(stmt, "handlers", None)
+    ):
         return nodes(stmt)
     out = []
     for field in ("test", "iter", "items", "target"):
@@ -100,6 +168,7 @@ def _mentions(node: ast.AST, name: str) -> bool:
 
 # ------------------------------------------------------------------ noise
 
+
 def _pure_call(call: ast.Call) -> bool:
     f = call.func
     if isinstance(f, ast.Name):
@@ -111,8 +180,9 @@ def _pure_call(call: ast.Call) -> bool:
 
 def _no_effect(expr: ast.expr) -> bool:
     """An expression whose value thrown away changes nothing: no call but pure ones."""
-    return all(_pure_call(n) for n in nodes(expr) if n.__class__ is ast.Call) \
-        and not any(isinstance(n, (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await, ast.Lambda)) for n in nodes(expr))
+    return all(_pure_call(n) for n in nodes(expr) if n.__class__ is ast.Call) and not any(
+        isinstance(n, (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await, ast.Lambda)) for n in nodes(expr)
+    )
 
 
 def _is_noise(stmt: ast.stmt) -> bool:
@@ -136,12 +206,19 @@ def drop_noise(block: list[ast.stmt]) -> list[ast.stmt]:
 def split_tuples(block: list[ast.stmt]) -> list[ast.stmt]:
     out = []
     for stmt in block:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
-                and isinstance(stmt.targets[0], (ast.Tuple, ast.List)) and isinstance(stmt.value, (ast.Tuple, ast.List)):
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], (ast.Tuple, ast.List))
+            and isinstance(stmt.value, (ast.Tuple, ast.List))
+        ):
             targets, values = stmt.targets[0].elts, stmt.value.elts
             names = {t.id for t in targets if _name(t)}
-            if len(targets) == len(values) and len(names) == len(targets) \
-                    and not any(_loads(v) & names for v in values):
+            if (
+                len(targets) == len(values)
+                and len(names) == len(targets)
+                and not any(_loads(v) & names for v in values)
+            ):
                 out += [ast.copy_location(ast.Assign([t], v), stmt) for t, v in zip(targets, values)]
                 continue
         out.append(stmt)
@@ -169,6 +246,7 @@ def drop_unreachable(block: list[ast.stmt]) -> list[ast.stmt]:
 
 
 # ------------------------------------------------------------ loops -> comprehensions
+
 
 def _accumulation(stmt: ast.stmt):
     """The innermost statement of a loop nest, as (accumulator, kind, element...) or None.
@@ -236,6 +314,7 @@ def _is_empty_init(value: ast.expr, kind: str) -> bool:
 def _comprehension(kind: str, parts, gens, where: ast.AST) -> ast.expr:
     def loc(n):
         return ast.copy_location(n, where)
+
     if kind == "list":
         return loc(ast.ListComp(parts[0], gens))
     if kind == "set":
@@ -255,15 +334,20 @@ def _as_comprehension(block: list[ast.stmt], i: int):
         return None
     acc, kind, *parts = found
     gens = nest[0]
-    if any(_mentions(p, acc) for p in parts) or any(_mentions(g.iter, acc) or any(_mentions(c, acc) for c in g.ifs)
-                                                    for g in gens):
+    if any(_mentions(p, acc) for p in parts) or any(
+        _mentions(g.iter, acc) or any(_mentions(c, acc) for c in g.ifs) for g in gens
+    ):
         return None
     for j in range(i - 1, -1, -1):
         if not _mentions(block[j], acc):
             continue
         s = block[j]
-        if isinstance(s, ast.Assign) and len(s.targets) == 1 and _name(s.targets[0], acc) \
-                and _is_empty_init(s.value, kind):
+        if (
+            isinstance(s, ast.Assign)
+            and len(s.targets) == 1
+            and _name(s.targets[0], acc)
+            and _is_empty_init(s.value, kind)
+        ):
             target = ast.copy_location(ast.Name(acc, ast.Store()), block[i])
             return j, ast.copy_location(ast.Assign([target], _comprehension(kind, parts, gens, block[i])), block[i])
         return None
@@ -285,6 +369,7 @@ def loops_to_comprehensions(block: list[ast.stmt]) -> list[ast.stmt]:
 
 # ------------------------------------------------------------------ dead stores
 
+
 def _plain_store(stmt: ast.stmt) -> str | None:
     """`x = e` with e changing nothing (no mutating call): x, else None."""
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and _name(stmt.targets[0]):
@@ -303,6 +388,7 @@ def drop_overwritten(block: list[ast.stmt]) -> list[ast.stmt]:
         if j not in mentioned:
             mentioned[j] = {n.id for n in nodes(block[j]) if n.__class__ is ast.Name}
         return mentioned[j]
+
     dead = set()
     for i, name in enumerate(stores):
         for j in range(i + 1, len(block)) if name else ():
@@ -379,6 +465,7 @@ def drop_dead_stores(body: list[ast.stmt]) -> list[ast.stmt]:
 
 # ------------------------------------------------- copies and temporaries
 
+
 class _Rename(ast.NodeTransformer):
     def __init__(self, old: str, new: str):
         self.old, self.new = old, new
@@ -400,8 +487,13 @@ def _positions(body: list[ast.stmt]) -> tuple[dict[str, list[int]], dict[int, in
 
 
 def _is_copy(stmt: ast.stmt) -> bool:
-    return isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and _name(stmt.targets[0]) \
-        and _name(stmt.value) and stmt.targets[0].id != stmt.value.id
+    return (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and _name(stmt.targets[0])
+        and _name(stmt.value)
+        and stmt.targets[0].id != stmt.value.id
+    )
 
 
 def coalesce_copies(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -472,13 +564,19 @@ def _inline_pass(body: list[ast.stmt]) -> bool:
         i, out = 0, list(block)
         while i < len(out):
             s = out[i]
-            if isinstance(s, ast.Assign) and len(s.targets) == 1 and _name(s.targets[0]) \
-                    and s.targets[0].id in once and _inline_one(out, i, once.pop(s.targets[0].id)):
+            if (
+                isinstance(s, ast.Assign)
+                and len(s.targets) == 1
+                and _name(s.targets[0])
+                and s.targets[0].id in once
+                and _inline_one(out, i, once.pop(s.targets[0].id))
+            ):
                 del out[i]
                 changed = True
                 continue
             i += 1
         return out
+
     body[:] = map_blocks(body, step)
     return changed
 
@@ -520,9 +618,16 @@ def _refined(keys: list[str], before: list[list[int]], after: list[list[int]]) -
     for different x then differ by what follows from each (`loss += ...` vs `dW += ...`)."""
     labels = keys
     for _ in range(REFINE_ROUNDS):
-        labels = [str(zlib.crc32("\x1e".join([labels[i], *sorted(labels[j] for j in before[i]), "|",
-                                              *sorted(labels[j] for j in after[i])]).encode()))
-                  for i in range(len(keys))]
+        labels = [
+            str(
+                zlib.crc32(
+                    "\x1e".join(
+                        [labels[i], *sorted(labels[j] for j in before[i]), "|", *sorted(labels[j] for j in after[i])]
+                    ).encode()
+                )
+            )
+            for i in range(len(keys))
+        ]
     return labels
 
 
@@ -551,6 +656,7 @@ def canonical_order(block: list[ast.stmt], memo: dict | None = None) -> list[ast
 
 
 # ------------------------------------------------------------------ all of it
+
 
 def statement_forms(body: list[ast.stmt]) -> list[ast.stmt]:
     """The passes that look at one statement at a time (also applied to the release)."""

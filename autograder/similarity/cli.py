@@ -5,6 +5,7 @@ class of one, or when the time limit cut reading short: the report says
 what was left out); 2 when it could not be (no such folder, no student
 folders, unreadable release notebooks).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,15 +22,16 @@ from course.safe_text import printable
 
 from ..discover import DiscoveryError, discover, submissions_root
 from ..notebook_io import NotebookError, find_notebooks
-from . import cluster, fingerprint, index as idx
+from . import cluster, fingerprint
+from . import index as idx
 from .evidence import Starter
 from .report import FLAG_SCORE, Context, Ranked, reported_groups, write_all
 from .skipped import is_safe_notebook, skipped_entries
 from .submissions import Submission, details, load, load_release
 
 DEFAULT_TIME_LIMIT = 1800.0  # seconds for the whole run; reading stops there and the report says so
-_SERIAL_BELOW = 50           # a pool costs more than it saves on a small class
-_BATCH = 8                   # hand-ins per task sent to a worker
+_SERIAL_BELOW = 50  # a pool costs more than it saves on a small class
+_BATCH = 8  # hand-ins per task sent to a worker
 _starter: Starter | None = None  # set once per worker process
 
 
@@ -47,8 +49,9 @@ def _analyse_batch(batch: list[tuple[int, str, list[Path]]]) -> list[tuple[int, 
     return [_analyse(job) for job in batch]
 
 
-def analyse_all(jobs: list[tuple[str, list[Path]]], starter: Starter, workers: int,
-                deadline: float) -> tuple[list[Submission | None], bool]:
+def analyse_all(
+    jobs: list[tuple[str, list[Path]]], starter: Starter, workers: int, deadline: float
+) -> tuple[list[Submission | None], bool]:
     """-> (one Submission per job, None where the time limit came first; whether it did)."""
     out: list[Submission | None] = [None] * len(jobs)
     numbered = [(i, sid, nbs) for i, (sid, nbs) in enumerate(jobs)]
@@ -60,7 +63,7 @@ def analyse_all(jobs: list[tuple[str, list[Path]]], starter: Starter, workers: i
             i, sub = _analyse(job)
             out[i] = sub
         return out, False
-    batches = [numbered[k:k + _BATCH] for k in range(0, len(numbered), _BATCH)]
+    batches = [numbered[k : k + _BATCH] for k in range(0, len(numbered), _BATCH)]
     pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init, initargs=(starter,))
     try:
         results = pool.imap_unordered(_analyse_batch, batches)
@@ -86,15 +89,29 @@ def release_notebooks(release_dir: Path | None) -> list[Path]:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="autograde similarity", description=__doc__.splitlines()[0])
     p.add_argument("submissions", type=Path, help="SUBMISSIONS/<student_id>/*.ipynb (or nbgrader's submitted/)")
-    p.add_argument("--out", type=Path, required=True, help="folder for report.html, pairs.csv, groups.csv, histogram.png")
-    p.add_argument("--release", type=Path, default=None,
-                   help="folder with the student release notebooks (default: assignments/ from course.toml)")
-    p.add_argument("--top", type=int, default=50,
-                   help="pairs shown side by side in report.html besides the flagged ones (default 50)")
+    p.add_argument(
+        "--out", type=Path, required=True, help="folder for report.html, pairs.csv, groups.csv, histogram.png"
+    )
+    p.add_argument(
+        "--release",
+        type=Path,
+        default=None,
+        help="folder with the student release notebooks (default: assignments/ from course.toml)",
+    )
+    p.add_argument(
+        "--top",
+        type=int,
+        default=50,
+        help="pairs shown side by side in report.html besides the flagged ones (default 50)",
+    )
     p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
-    p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT,
-                   help=f"seconds for reading the hand-ins (default {DEFAULT_TIME_LIMIT:.0f}); "
-                        "hand-ins not read by then are listed as skipped")
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=DEFAULT_TIME_LIMIT,
+        help=f"seconds for reading the hand-ins (default {DEFAULT_TIME_LIMIT:.0f}); "
+        "hand-ins not read by then are listed as skipped",
+    )
     return p
 
 
@@ -105,11 +122,15 @@ def _notes(n: int, release: list[Path]) -> list[str]:
     elif n == 1:
         notes.append("Only one submission could be compared: there is nothing to compare it with.")
     elif n < 2 * idx.COMMON_MIN:
-        notes.append(f"Only {n} submissions: idioms common to a class cannot be recognised in so few, "
-                     "so scores are close to the raw overlap.")
+        notes.append(
+            f"Only {n} submissions: idioms common to a class cannot be recognised in so few, "
+            "so scores are close to the raw overlap."
+        )
     if not release:
-        notes.append("No release notebooks found: code given to every student (such as an untouched "
-                     "`raise NotImplementedError`) can count as a match. Run `make release` or pass --release.")
+        notes.append(
+            "No release notebooks found: code given to every student (such as an untouched "
+            "`raise NotImplementedError`) can count as a match. Run `make release` or pass --release."
+        )
     return notes
 
 
@@ -128,6 +149,7 @@ def _relative(path: Path, root: Path) -> str:
 @dataclass
 class Outcome:
     """What one run found (the bench reads it; the CLI only writes it)."""
+
     index: idx.Index
     pairs: idx.Pairs
     ranked: Ranked
@@ -163,14 +185,25 @@ def run(argv: list[str] | None = None) -> Outcome:
     pairs = idx.score_pairs(index)
     notes = _notes(len(usable), release) + index.notes
     if timed_out:
-        notes.append(f"The time limit ({args.time_limit:.0f} s) was reached while reading: "
-                     f"{sum(s is None for s in subs)} hand-in(s) were not read and are listed below.")
-    ctx = Context(printable(args.submissions, 300), len(found), skipped, problems, notes,
-                  [printable(p, 300) for p in release], _parameters(index), time.monotonic() - start)
+        notes.append(
+            f"The time limit ({args.time_limit:.0f} s) was reached while reading: "
+            f"{sum(s is None for s in subs)} hand-in(s) were not read and are listed below."
+        )
+    ctx = Context(
+        printable(args.submissions, 300),
+        len(found),
+        skipped,
+        problems,
+        notes,
+        [printable(p, 300) for p in release],
+        _parameters(index),
+        time.monotonic() - start,
+    )
     by_id = dict(jobs)
     notebooks = {i: by_id[s.student_id] for i, s in enumerate(usable)}
-    ranked = write_all(args.out, ctx, index, pairs, args.top,
-                       lru_cache(maxsize=None)(lambda i: details(notebooks[i], starter)))
+    ranked = write_all(
+        args.out, ctx, index, pairs, args.top, lru_cache(maxsize=None)(lambda i: details(notebooks[i], starter))
+    )
     _summary(args, ctx, index, ranked, len(usable), time.monotonic() - start)
     return Outcome(index, pairs, ranked, problems, skipped)
 
@@ -200,16 +233,22 @@ def _problems(jobs, subs, time_limit: float) -> list[tuple[str, str]]:
             continue
         out += [(printable(sid), printable(p, 500)) for p in sub.problems]
         if not sub.prints and not sub.problems:
-            out.append((printable(sid), "nothing of the student's own to compare (no code beyond the release, "
-                                        "no inline answer); left out"))
+            out.append(
+                (
+                    printable(sid),
+                    "nothing of the student's own to compare (no code beyond the release, no inline answer); left out",
+                )
+            )
     return sorted(out)
 
 
 def _summary(args, ctx: Context, index: idx.Index, ranked: Ranked, compared: int, seconds: float) -> None:
     flagged = int(sum(ranked.flagged(k) for k in ranked.order))
-    print(f"similarity: {compared} of {ctx.found} submissions compared, {len(ranked.order)} pair(s) scored, "
-          f"{flagged} flagged, {len(reported_groups(index))} group(s); {len(ctx.skipped)} file(s) skipped; "
-          f"{seconds:.1f} s; report: {printable(args.out / 'report.html', 300)}")
+    print(
+        f"similarity: {compared} of {ctx.found} submissions compared, {len(ranked.order)} pair(s) scored, "
+        f"{flagged} flagged, {len(reported_groups(index))} group(s); {len(ctx.skipped)} file(s) skipped; "
+        f"{seconds:.1f} s; report: {printable(args.out / 'report.html', 300)}"
+    )
     for note in ctx.notes:
         print(f"similarity: note: {printable(note, 500)}")
     for who, what in ctx.problems:
@@ -220,14 +259,15 @@ def _parameters(index: idx.Index) -> dict[str, str]:
     k, w = fingerprint.KGRAM, fingerprint.WINDOW
     return {
         "method": "canonical form of each contract function and method (helpers inlined, release lines removed), "
-                  "winnowing (Schleimer, Wilkerson & Aiken 2003, as in MOSS) over its normalised tokens, plus the "
-                  "multiset of its normalised statements; inline answers as word 3-shingles",
-        "k-gram length K": f"{k} tokens", "window W": f"{w} hashes",
+        "winnowing (Schleimer, Wilkerson & Aiken 2003, as in MOSS) over its normalised tokens, plus the "
+        "multiset of its normalised statements; inline answers as word 3-shingles",
+        "k-gram length K": f"{k} tokens",
+        "window W": f"{w} hashes",
         "guaranteed detection": f"any shared run of at least W + K - 1 = {w + k - 1} normalised tokens",
         "weights": "ln((m + 1) / df): m hand-ins, df of them hold the fingerprint (a group counted once)",
         "common idiom": f"a fingerprint held by more than {index.limit} hand-ins "
-                        f"(max({idx.COMMON_MIN}, {idx.COMMON_SHARE:.0%} of {index.hand_ins})) is no reason "
-                        f"to pair two hand-ins on its own",
+        f"(max({idx.COMMON_MIN}, {idx.COMMON_SHARE:.0%} of {index.hand_ins})) is no reason "
+        f"to pair two hand-ins on its own",
         "near-identical group": f"Jaccard similarity of the pooled code fingerprints at least {cluster.GROUP_JACCARD}",
         "flag line": f"code score at least {FLAG_SCORE}",
     }

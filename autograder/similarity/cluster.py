@@ -20,18 +20,19 @@ than BUCKET_CAP (a solution shared by hundreds) pairs each member with a few
 of its members only, so the work stays near-linear in the class size. Every
 group edge is then checked exactly (J >= GROUP_JACCARD on the fingerprints).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-GROUP_JACCARD = 0.8      # near-identical: at least this share of the pooled fingerprints in common
+GROUP_JACCARD = 0.8  # near-identical: at least this share of the pooled fingerprints in common
 CANDIDATE_JACCARD = 0.5  # estimated share above which a pair is scored whatever its fingerprints' rarity
-BANDS, ROWS = 16, 3      # 48 MinHashes per hand-in
-BUCKET_CAP = 200         # larger buckets: each member paired with LEADERS of them only
+BANDS, ROWS = 16, 3  # 48 MinHashes per hand-in
+BUCKET_CAP = 200  # larger buckets: each member paired with LEADERS of them only
 LEADERS = 4
-_BLOCK = 512             # students per block when computing signatures (bounds memory)
-_CHUNK = 200_000         # pairs per block when comparing signatures or fingerprints
-_RNG_SEED = 20260101     # fixed: the same class gives the same report on every run
+_BLOCK = 512  # students per block when computing signatures (bounds memory)
+_CHUNK = 200_000  # pairs per block when comparing signatures or fingerprints
+_RNG_SEED = 20260101  # fixed: the same class gives the same report on every run
 
 
 def _hash_parameters(count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -54,7 +55,7 @@ def signatures(indptr: np.ndarray, fids: np.ndarray) -> np.ndarray:
             continue
         x = fids[lo:hi].astype(np.uint64)[:, None]
         hashed = ((x * a[None, :] + b[None, :]) >> np.uint64(32)).astype(np.uint32)  # (E, m)
-        counts = np.diff(indptr[start:stop + 1])
+        counts = np.diff(indptr[start : stop + 1])
         nonempty = np.flatnonzero(counts)
         offsets = (indptr[start:stop][nonempty] - lo).astype(np.int64)
         out[start + nonempty] = np.minimum.reduceat(hashed, offsets, axis=0)
@@ -74,14 +75,14 @@ def _band_pairs(sig: np.ndarray, active: np.ndarray, rng: np.random.Generator) -
     """Pair codes a * n + b (a < b) of students sharing a bucket in at least one band."""
     n, codes = len(sig), []
     for band in range(BANDS):
-        rows = np.ascontiguousarray(sig[active, band * ROWS:(band + 1) * ROWS])
+        rows = np.ascontiguousarray(sig[active, band * ROWS : (band + 1) * ROWS])
         keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * ROWS))).ravel()
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         starts = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
         sizes = np.diff(np.concatenate([starts, [len(order)]]))
         for start, size in zip(starts[sizes >= 2], sizes[sizes >= 2]):
-            a, b = _bucket_pairs(active[order[start:start + size]], rng)
+            a, b = _bucket_pairs(active[order[start : start + size]], rng)
             keep = a != b
             lo, hi = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
             codes.append(lo * n + hi)
@@ -92,19 +93,20 @@ def estimated_jaccard(sig: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarr
     """(P,) share of equal MinHashes: an unbiased estimate of J (standard error <= 0.07)."""
     out = np.zeros(len(a))
     for lo in range(0, len(a), _CHUNK):
-        out[lo:lo + _CHUNK] = (sig[a[lo:lo + _CHUNK]] == sig[b[lo:lo + _CHUNK]]).mean(axis=1)
+        out[lo : lo + _CHUNK] = (sig[a[lo : lo + _CHUNK]] == sig[b[lo : lo + _CHUNK]]).mean(axis=1)
     return out
 
 
 def exact_jaccard(indptr: np.ndarray, fids: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(P,) |A & B| / |A | B| of each pair's fingerprint sets."""
     from .index import gather  # one implementation of "the fids of these students, tagged"
+
     vocab = int(fids.max()) + 1 if len(fids) else 1
     shared = np.zeros(len(a))
     for lo in range(0, len(a), _CHUNK):
-        ka, kb = gather(indptr, fids, a[lo:lo + _CHUNK], vocab), gather(indptr, fids, b[lo:lo + _CHUNK], vocab)
+        ka, kb = gather(indptr, fids, a[lo : lo + _CHUNK], vocab), gather(indptr, fids, b[lo : lo + _CHUNK], vocab)
         both = np.intersect1d(ka, kb, assume_unique=True)
-        shared[lo:lo + _CHUNK] = np.bincount(both // vocab, minlength=min(_CHUNK, len(a) - lo))
+        shared[lo : lo + _CHUNK] = np.bincount(both // vocab, minlength=min(_CHUNK, len(a) - lo))
     sizes = np.diff(indptr)
     union = sizes[a] + sizes[b] - shared
     return np.divide(shared, union, out=np.zeros(len(a)), where=union > 0)
@@ -141,8 +143,9 @@ class _UnionFind:
             self.parent[max(rx, ry)] = min(rx, ry)
 
 
-def near_identical_groups(indptr: np.ndarray, fids: np.ndarray, a: np.ndarray, b: np.ndarray,
-                          estimate: np.ndarray) -> np.ndarray:
+def near_identical_groups(
+    indptr: np.ndarray, fids: np.ndarray, a: np.ndarray, b: np.ndarray, estimate: np.ndarray
+) -> np.ndarray:
     """Similar pairs (a, b, estimated J) -> (n,) representative of each student's group
     (itself when alone): pairs with an exact J >= GROUP_JACCARD are joined."""
     sizes = np.diff(indptr)

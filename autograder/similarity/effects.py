@@ -11,14 +11,34 @@ independent. Conservative where it matters for meaning:
 Random draws (`np.random.randn`) are treated as independent: two weight
 initialisations in either order mean the same to a reader.
 """
+
 from __future__ import annotations
 
 import ast
 
-EVERYTHING = "*"       # conflicts with every key
-LOOP_EXIT = "*loop"    # break/continue: conflicts with everything in the same loop body
-MUTATORS = frozenset({"append", "extend", "insert", "update", "fill", "sort", "pop", "remove", "clear",
-                      "setdefault", "add", "resize", "put", "itemset", "discard", "popitem", "shuffle"})
+EVERYTHING = "*"  # conflicts with every key
+LOOP_EXIT = "*loop"  # break/continue: conflicts with everything in the same loop body
+MUTATORS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "update",
+        "fill",
+        "sort",
+        "pop",
+        "remove",
+        "clear",
+        "setdefault",
+        "add",
+        "resize",
+        "put",
+        "itemset",
+        "discard",
+        "popitem",
+        "shuffle",
+    }
+)
 _EXITS = (ast.Return, ast.Raise)
 
 
@@ -36,8 +56,23 @@ def base_key(node: ast.AST) -> str | None:
     return node.id
 
 
-_SKIPPED_FIELDS = {"ctx", "op", "id", "attr", "arg", "type_comment", "kind", "name", "names", "level", "module",
-                   "is_async", "conversion", "asname", "simple"}
+_SKIPPED_FIELDS = {
+    "ctx",
+    "op",
+    "id",
+    "attr",
+    "arg",
+    "type_comment",
+    "kind",
+    "name",
+    "names",
+    "level",
+    "module",
+    "is_async",
+    "conversion",
+    "asname",
+    "simple",
+}
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -177,8 +212,9 @@ def conflict(a: set[str], b: set[str]) -> bool:
     if (LOOP_EXIT in a) or (LOOP_EXIT in b):
         return True
     selfish_a, selfish_b = "self" in a, "self" in b
-    return (selfish_a and any(k.startswith("self.") for k in b)) or \
-           (selfish_b and any(k.startswith("self.") for k in a))
+    return (selfish_a and any(k.startswith("self.") for k in b)) or (
+        selfish_b and any(k.startswith("self.") for k in a)
+    )
 
 
 def depends(first: tuple[set[str], set[str]], second: tuple[set[str], set[str]]) -> bool:

@@ -17,6 +17,7 @@ A compound statement is its header (`V range call/1 for`) then its body
 between `{` and `}`. Every token carries the source line of its node, which
 is what the report highlights.
 """
+
 from __future__ import annotations
 
 import ast
@@ -27,11 +28,37 @@ from typing import NamedTuple
 IDENT, NUMBER, STRING = "V", "N", "S"
 OPEN, CLOSE, ELSE = "{", "}", "else"
 KEPT_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {"np", "numpy", "self"}
-_OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
-        ast.Pow: "**", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>", ast.BitOr: "|",
-        ast.BitXor: "^", ast.BitAnd: "&", ast.And: "and", ast.Or: "or", ast.Eq: "==", ast.NotEq: "!=",
-        ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Is: "is", ast.IsNot: "is not",
-        ast.In: "in", ast.NotIn: "not in", ast.USub: "u-", ast.UAdd: "u+", ast.Not: "not", ast.Invert: "~"}
+_OPS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.And: "and",
+    ast.Or: "or",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.In: "in",
+    ast.NotIn: "not in",
+    ast.USub: "u-",
+    ast.UAdd: "u+",
+    ast.Not: "not",
+    ast.Invert: "~",
+}
 
 
 class Token(NamedTuple):
@@ -114,6 +141,7 @@ def _sequence(kind):
         for x in node.elts:
             e.expr(x, line)
         e.add(f"{kind}/{len(node.elts)}", line)
+
     return handler
 
 
@@ -169,6 +197,7 @@ def _comprehension(kind):
                 e.expr(cond, line)
                 e.add("if", line)
         e.add(kind, line)
+
     return handler
 
 
@@ -193,13 +222,29 @@ def _named(e, node, line):
 
 
 _EXPR = {
-    ast.Name: _name, ast.Constant: _constant, ast.Attribute: _attribute, ast.Call: _call,
-    ast.Subscript: _subscript, ast.Slice: _slice, ast.Tuple: _sequence("tuple"), ast.List: _sequence("list"),
-    ast.Set: _sequence("set"), ast.Dict: _dict, ast.BinOp: _binop, ast.UnaryOp: _unary, ast.BoolOp: _boolop,
-    ast.Compare: _compare, ast.IfExp: _ifexp, ast.ListComp: _comprehension("[comp]"),
-    ast.SetComp: _comprehension("{comp}"), ast.DictComp: _comprehension("{dictcomp}"),
-    ast.GeneratorExp: _comprehension("[comp]"), ast.Lambda: _lambda, ast.Starred: _starred,
-    ast.JoinedStr: _string, ast.NamedExpr: _named,
+    ast.Name: _name,
+    ast.Constant: _constant,
+    ast.Attribute: _attribute,
+    ast.Call: _call,
+    ast.Subscript: _subscript,
+    ast.Slice: _slice,
+    ast.Tuple: _sequence("tuple"),
+    ast.List: _sequence("list"),
+    ast.Set: _sequence("set"),
+    ast.Dict: _dict,
+    ast.BinOp: _binop,
+    ast.UnaryOp: _unary,
+    ast.BoolOp: _boolop,
+    ast.Compare: _compare,
+    ast.IfExp: _ifexp,
+    ast.ListComp: _comprehension("[comp]"),
+    ast.SetComp: _comprehension("{comp}"),
+    ast.DictComp: _comprehension("{dictcomp}"),
+    ast.GeneratorExp: _comprehension("[comp]"),
+    ast.Lambda: _lambda,
+    ast.Starred: _starred,
+    ast.JoinedStr: _string,
+    ast.NamedExpr: _named,
 }
 
 

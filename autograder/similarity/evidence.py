@@ -6,6 +6,7 @@ Nothing the release contains ever counts: no k-gram of any release
 definition, no statement written anywhere in the release. Inline answers:
 word 3-shingles, minus those of the release's answer placeholder.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,18 +27,19 @@ def answer_unit(qid: str) -> str:
 
 def question_of(unit: str) -> str | None:
     """Unit name "answer 1.2" -> "1.2"; a code unit -> None."""
-    return unit[len(ANSWER_PREFIX):] if unit.startswith(ANSWER_PREFIX) else None
+    return unit[len(ANSWER_PREFIX) :] if unit.startswith(ANSWER_PREFIX) else None
 
 
 @dataclass
 class Starter:
     """Hashes of everything the release gives every student."""
+
     release: Release = field(default_factory=Release)
     kgrams: set[int] = field(default_factory=set)
     shingles: set[int] = field(default_factory=set)
 
     @classmethod
-    def from_release(cls, release: Release, answers: list[str]) -> "Starter":
+    def from_release(cls, release: Release, answers: list[str]) -> Starter:
         st = cls(release)
         for run in release.token_runs:
             st.kgrams |= all_kgrams(run)
@@ -62,8 +64,9 @@ def own_statements(unit: UnitCode) -> tuple[list[str], list[tuple[str, int, int]
 
 def code_fingerprints(unit: UnitCode, starter: Starter) -> Fingerprints:
     texts, stmts = own_statements(unit)
-    return merged(kgram_fingerprints(texts, starter.kgrams),
-                  statement_fingerprints(stmts, starter.release.statement_keys))
+    return merged(
+        kgram_fingerprints(texts, starter.kgrams), statement_fingerprints(stmts, starter.release.statement_keys)
+    )
 
 
 def answer_words(text: str) -> list[str]:
@@ -76,7 +79,7 @@ def answer_fingerprints(text: str, starter: Starter | None = None) -> Fingerprin
     words = [(i, w) for i, raw in enumerate(answer_words(text)) if (w := re.sub(r"[^\w]", "", raw.lower()))]
     fp = Fingerprints()
     for j in range(len(words) - SHINGLE_WORDS + 1):
-        run = words[j:j + SHINGLE_WORDS]
+        run = words[j : j + SHINGLE_WORDS]
         h = zlib.crc32(" ".join(w for _, w in run).encode())
         if starter is None or h not in starter.shingles:
             fp.add(h, run[0][0], run[-1][0])

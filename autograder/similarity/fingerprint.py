@@ -20,6 +20,7 @@ MIN_STATEMENT_TOKENS (`else:`, `return V`, `pass`) are too generic to count.
 Hashes are stable across runs and machines (crc32 of token text, then a
 polynomial rolling hash in uint64 arithmetic), so a report can be reproduced.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -27,9 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
-KGRAM = 5         # K: tokens per k-gram (noise threshold)
-WINDOW = 6        # W: hashes per winnowing window; guarantee = W + K - 1 tokens
+KGRAM = 5  # K: tokens per k-gram (noise threshold)
+WINDOW = 6  # W: hashes per winnowing window; guarantee = W + K - 1 tokens
 MIN_STATEMENT_TOKENS = 4
 _BASE = np.uint64(0x100000001B3)  # FNV prime: odd, so the hash mixes every token
 # k-gram and statement hashes share one set per unit: the top bit tells them apart.
@@ -43,6 +43,7 @@ class Fingerprints:
 
     `spans` maps a hash to the (first, last) positions it covers in the unit's
     own tokens (or answer words), so matched hashes can be highlighted."""
+
     spans: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
     def add(self, h: int, first: int, last: int) -> None:
@@ -77,7 +78,7 @@ def kgram_hashes(ids: np.ndarray, k: int) -> np.ndarray:
         return np.zeros(0, dtype=np.uint64)
     h = np.zeros(n, dtype=np.uint64)
     for j in range(k):  # h = sum ids[i + j] * BASE**(k - 1 - j), wrapping mod 2**64
-        h = h * _BASE + ids[j:j + n]
+        h = h * _BASE + ids[j : j + n]
     return h ^ (h >> np.uint64(29))  # fold high bits down so minima are not biased to the last token
 
 
@@ -95,8 +96,9 @@ def winnow(hashes: np.ndarray, w: int) -> np.ndarray:
     return picked[keep]
 
 
-def kgram_fingerprints(texts: list[str], starter: set[int] = frozenset(), k: int = KGRAM,
-                       w: int = WINDOW) -> Fingerprints:
+def kgram_fingerprints(
+    texts: list[str], starter: set[int] = frozenset(), k: int = KGRAM, w: int = WINDOW
+) -> Fingerprints:
     """Winnowed k-gram fingerprints of a token run, minus any k-gram in `starter`."""
     hashes = kgram_hashes(token_ids(texts), k) & np.uint64(_KGRAM_MASK)
     out = Fingerprints()

@@ -27,6 +27,7 @@
    hand-ins score 1.0 whatever they contain; a pair that shares only what
    many write scores low, because what they do not share weighs more.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,12 +37,12 @@ import numpy as np
 from .cluster import near_identical_groups, similar_pairs
 from .evidence import question_of
 
-COMMON_SHARE = 0.10          # a fingerprint held by more than this share of the hand-ins is an idiom...
-COMMON_MIN = 5               # ...but only when held by more than this many hand-ins
+COMMON_SHARE = 0.10  # a fingerprint held by more than this share of the hand-ins is an idiom...
+COMMON_MIN = 5  # ...but only when held by more than this many hand-ins
 MAX_PAIR_INCIDENCES = 20_000_000  # (pair, shared fingerprint) incidences the inverted index may form
-PRESCORE_MIN = 0.05          # candidates whose rare evidence alone scores below this are not rescored
+PRESCORE_MIN = 0.05  # candidates whose rare evidence alone scores below this are not rescored
 CODE, ANSWERS = "code", "answers"
-_CHUNK = 20_000              # pairs per block of exact scoring (bounds memory)
+_CHUNK = 20_000  # pairs per block of exact scoring (bounds memory)
 _UNIT_MIX = 0x9E3779B97F4A7C15  # odd (golden ratio): unit tags far apart
 
 
@@ -53,11 +54,12 @@ def _unit_tags(count: int) -> np.ndarray:
 @dataclass
 class Corpus:
     """Every student's fingerprints as dense arrays (CSR by student)."""
+
     students: list[str]
-    units: list[str]             # unit id -> name
-    indptr: np.ndarray           # (n+1,) student s owns fids[indptr[s]:indptr[s+1]], sorted
-    fids: np.ndarray             # (E,) int64 fingerprint ids
-    fid_unit: np.ndarray         # (V,) unit id of each fid
+    units: list[str]  # unit id -> name
+    indptr: np.ndarray  # (n+1,) student s owns fids[indptr[s]:indptr[s+1]], sorted
+    fids: np.ndarray  # (E,) int64 fingerprint ids
+    fid_unit: np.ndarray  # (V,) unit id of each fid
     vocab: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))  # (V,) sorted tagged hashes
 
     @property
@@ -68,7 +70,7 @@ class Corpus:
         return np.repeat(np.arange(len(self.students)), np.diff(self.indptr))
 
     @classmethod
-    def build(cls, students: list[str], prints: list[dict[str, np.ndarray]]) -> "Corpus":
+    def build(cls, students: list[str], prints: list[dict[str, np.ndarray]]) -> Corpus:
         """students: (n,) ids; prints: (n,) {unit: uint64 hashes of that unit}."""
         units = sorted({u for p in prints for u in p}, key=lambda u: (question_of(u) is not None, u))
         uid = {u: i for i, u in enumerate(units)}
@@ -79,8 +81,13 @@ class Corpus:
                 owners.append(s)
                 unit_ids.append(uid[u])
         if not arrays:
-            return cls(students, units, np.zeros(len(students) + 1, dtype=np.int64),
-                       np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+            return cls(
+                students,
+                units,
+                np.zeros(len(students) + 1, dtype=np.int64),
+                np.zeros(0, dtype=np.int64),
+                np.zeros(0, dtype=np.int64),
+            )
         lengths = np.array([len(a) for a in arrays], dtype=np.int64)
         owner, unit = np.repeat(owners, lengths).astype(np.int64), np.repeat(unit_ids, lengths).astype(np.int64)
         keys = np.concatenate(arrays).astype(np.uint64) ^ _unit_tags(len(units))[unit]
@@ -110,12 +117,12 @@ class Corpus:
 @dataclass
 class Index:
     corpus: Corpus
-    representative: np.ndarray   # (n,) the representative of each student's group (itself if alone)
-    weight: np.ndarray           # (V,) weight of each fid
-    df: np.ndarray               # (V,) hand-ins (groups counted once) holding each fid
-    totals: np.ndarray           # (n, U) sum of weights per student and unit
-    limit: int                   # a fid held by more hand-ins than this is a common idiom
-    generated_limit: int         # the limit the inverted index used (lower in a huge class)
+    representative: np.ndarray  # (n,) the representative of each student's group (itself if alone)
+    weight: np.ndarray  # (V,) weight of each fid
+    df: np.ndarray  # (V,) hand-ins (groups counted once) holding each fid
+    totals: np.ndarray  # (n, U) sum of weights per student and unit
+    limit: int  # a fid held by more hand-ins than this is a common idiom
+    generated_limit: int  # the limit the inverted index used (lower in a huge class)
     similar: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # cluster.similar_pairs
     notes: list[str] = field(default_factory=list)
 
@@ -152,14 +159,19 @@ def build_index(corpus: Corpus) -> Index:
     df = np.bincount(held % vocab, minlength=len(corpus.fid_unit))
     m = int(np.count_nonzero(rep == np.arange(n)))
     weight = np.log((m + 1) / np.maximum(df, 1))
-    totals = np.bincount(owners * len(corpus.units) + corpus.fid_unit[corpus.fids],
-                         weights=weight[corpus.fids], minlength=n * len(corpus.units)).reshape(n, len(corpus.units))
+    totals = np.bincount(
+        owners * len(corpus.units) + corpus.fid_unit[corpus.fids],
+        weights=weight[corpus.fids],
+        minlength=n * len(corpus.units),
+    ).reshape(n, len(corpus.units))
     limit = max(COMMON_MIN, int(COMMON_SHARE * m))
     index = Index(corpus, rep, weight, df, totals, limit, limit, (sa, sb))
     index.generated_limit = _affordable_limit(df, limit)
     if index.generated_limit < limit:
-        index.notes.append(f"Large class: candidate pairs were formed from fingerprints held by at most "
-                           f"{index.generated_limit} hand-ins (instead of {limit}) to bound memory.")
+        index.notes.append(
+            f"Large class: candidate pairs were formed from fingerprints held by at most "
+            f"{index.generated_limit} hand-ins (instead of {limit}) to bound memory."
+        )
     return index
 
 
@@ -173,6 +185,7 @@ def _affordable_limit(df: np.ndarray, limit: int) -> int:
 
 # ---------------------------------------------------------------- candidates
 
+
 def _postings_pairs(holders: np.ndarray, fids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(holder, fid) entries sorted by fid -> (pair codes a * n + b with a < b, the fid each pair shares)."""
     bounds = np.flatnonzero(np.diff(fids)) + 1
@@ -180,8 +193,8 @@ def _postings_pairs(holders: np.ndarray, fids: np.ndarray, n: int) -> tuple[np.n
     sizes = np.diff(np.concatenate([starts, [len(fids)]]))
     codes, which = [], []
     for size in np.unique(sizes[sizes >= 2]):
-        first = starts[sizes == size]                        # (G,) groups of this size
-        block = holders[first[:, None] + np.arange(size)]    # (G, size), ascending within a row
+        first = starts[sizes == size]  # (G,) groups of this size
+        block = holders[first[:, None] + np.arange(size)]  # (G, size), ascending within a row
         ia, ib = np.triu_indices(size, 1)
         codes.append((block[:, ia] * n + block[:, ib]).ravel())
         which.append(np.repeat(fids[first], len(ia)))
@@ -196,8 +209,9 @@ def candidate_pairs(index: Index) -> tuple[np.ndarray, np.ndarray]:
     its shared code and answer weight, the denominators computed block by block."""
     c, n = index.corpus, len(index.students)
     owners = c.owners()
-    keep = (index.representative[owners] == owners) & (index.df[c.fids] >= 2) \
-        & (index.df[c.fids] <= index.generated_limit)
+    keep = (
+        (index.representative[owners] == owners) & (index.df[c.fids] >= 2) & (index.df[c.fids] <= index.generated_limit)
+    )
     holders, fids = owners[keep], c.fids[keep]
     order = np.lexsort((holders, fids))
     codes, which = _postings_pairs(holders[order], fids[order], n)
@@ -228,6 +242,7 @@ def _pooled(shared: np.ndarray, denom: np.ndarray, mask: np.ndarray) -> np.ndarr
 
 # ------------------------------------------------------------- exact scores
 
+
 def gather(indptr: np.ndarray, fids: np.ndarray, who: np.ndarray, tag_base: int) -> np.ndarray:
     """Fids of each student in `who`, as keys tag * tag_base + fid (tag = position in `who`):
     two such arrays intersect into (pair, fid) matches in one sort."""
@@ -244,11 +259,15 @@ def shared_weights(index: Index, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     vocab, n_units = max(len(c.fid_unit), 1), len(c.units)
     out = np.zeros((len(a), n_units))
     for lo in range(0, len(a), _CHUNK):
-        ka, kb = gather(c.indptr, c.fids, a[lo:lo + _CHUNK], vocab), gather(c.indptr, c.fids, b[lo:lo + _CHUNK], vocab)
+        ka, kb = (
+            gather(c.indptr, c.fids, a[lo : lo + _CHUNK], vocab),
+            gather(c.indptr, c.fids, b[lo : lo + _CHUNK], vocab),
+        )
         both = np.intersect1d(ka, kb, assume_unique=True)
         pair, fid = both // vocab, both % vocab
-        out[lo:lo + _CHUNK] = np.bincount(pair * n_units + c.fid_unit[fid], weights=index.weight[fid],
-                                          minlength=min(_CHUNK, len(a) - lo) * n_units).reshape(-1, n_units)
+        out[lo : lo + _CHUNK] = np.bincount(
+            pair * n_units + c.fid_unit[fid], weights=index.weight[fid], minlength=min(_CHUNK, len(a) - lo) * n_units
+        ).reshape(-1, n_units)
     return out
 
 
@@ -256,6 +275,7 @@ def shared_weights(index: Index, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 class Pairs:
     """Scored pairs: a, b (P,) student indices; shared, denom (P, U) weights per unit;
     within (P,) True for a group member paired with its group's representative."""
+
     a: np.ndarray
     b: np.ndarray
     shared: np.ndarray

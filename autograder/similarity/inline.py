@@ -13,6 +13,7 @@ by the helper's body, as a compiler inlines:
 Helpers calling helpers are inlined up to INLINE_ROUNDS levels deep (so a
 recursive helper cannot loop), at most MAX_INLINED_STATEMENTS in all.
 """
+
 from __future__ import annotations
 
 import ast
@@ -28,16 +29,17 @@ MAX_INLINED_STATEMENTS = 400
 @dataclass(frozen=True)
 class Helper:
     name: str
-    source: str       # the helper's definition as written (dedented)
-    is_method: bool   # called as self.name(...)
+    source: str  # the helper's definition as written (dedented)
+    is_method: bool  # called as self.name(...)
 
 
 @dataclass
 class Segment:
     """A piece of a unit's display text: the unit itself, or a helper it calls.
     Segments are shown one after the other, a blank line between two."""
+
     label: str
-    first_line: int   # 0-based line of the display text where it starts
+    first_line: int  # 0-based line of the display text where it starts
     source: str
 
     @property
@@ -94,8 +96,13 @@ def _body_without_docstring(fn: ast.FunctionDef) -> list[ast.stmt]:
 def _bindings(fn: ast.FunctionDef, call: ast.Call, is_method: bool) -> dict[str, ast.expr] | None:
     """parameter -> argument expression, or None when the call cannot be matched simply."""
     a = fn.args
-    if a.vararg or a.kwarg or a.kwonlyargs or any(isinstance(x, ast.Starred) for x in call.args) \
-            or any(k.arg is None for k in call.keywords):
+    if (
+        a.vararg
+        or a.kwarg
+        or a.kwonlyargs
+        or any(isinstance(x, ast.Starred) for x in call.args)
+        or any(k.arg is None for k in call.keywords)
+    ):
         return None
     params = [p.arg for p in (*a.posonlyargs, *a.args)]
     if is_method:
@@ -104,7 +111,7 @@ def _bindings(fn: ast.FunctionDef, call: ast.Call, is_method: bool) -> dict[str,
         return None
     bound = dict(zip(params, call.args))
     bound.update({k.arg: k.value for k in call.keywords if k.arg in params})
-    defaults = dict(zip(params[len(params) - len(a.defaults):], a.defaults))
+    defaults = dict(zip(params[len(params) - len(a.defaults) :], a.defaults))
     for p in params:
         if p not in bound:
             if p not in defaults:
@@ -151,8 +158,11 @@ def _expand(inl: _Inliner, helper: Helper, call: ast.Call):
     inl.counter += 1
     stored = _stored(stmts)
     renamed = {n: f"{n}__inlined{inl.counter}" for n in stored}
-    prelude = [ast.copy_location(ast.Assign([ast.Name(renamed[p], ast.Store())], copy.deepcopy(v)), fn)
-               for p, v in args.items() if p in stored]
+    prelude = [
+        ast.copy_location(ast.Assign([ast.Name(renamed[p], ast.Store())], copy.deepcopy(v)), fn)
+        for p, v in args.items()
+        if p in stored
+    ]
     sub = _Substitute({p: v for p, v in args.items() if p not in stored}, renamed)
     stmts = prelude + [sub.visit(s) for s in stmts]  # the prelude's values are the caller's: not renamed
     result = sub.visit(result) if result is not None else None

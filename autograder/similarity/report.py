@@ -7,12 +7,13 @@ file names and code are hostile text: the HTML is rendered by jinja2 with
 autoescaping (nothing is marked safe), CSV text cells go through
 course.safe_text.csv_cell, terminal lines through printable().
 """
+
 from __future__ import annotations
 
 import base64
 import csv
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,25 +22,26 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from course.safe_text import csv_cell, printable
 
 from . import align
+from .cluster import GROUP_JACCARD
 from .evidence import answer_words, own_statements, question_of
 from .fingerprint import Fingerprints
-from .cluster import GROUP_JACCARD
 from .index import Index, Pairs
 from .submissions import Details
 
-FLAG_SCORE = 0.85        # code score at or above which a pair is flagged for a person to read
-GROUP_MIN_SIZE = 3       # near-identical hand-ins reported as a group (two are a pair)
-MAX_TABLE_ROWS = 500     # ranked pairs listed in the HTML table (all of them are in pairs.csv)
-MAX_DETAILED = 300       # pairs shown side by side at most (every flagged pair, up to this many)
-ID_LIMIT = 120           # characters of a student id shown
+FLAG_SCORE = 0.85  # code score at or above which a pair is flagged for a person to read
+GROUP_MIN_SIZE = 3  # near-identical hand-ins reported as a group (two are a pair)
+MAX_TABLE_ROWS = 500  # ranked pairs listed in the HTML table (all of them are in pairs.csv)
+MAX_DETAILED = 300  # pairs shown side by side at most (every flagged pair, up to this many)
+ID_LIMIT = 120  # characters of a student id shown
 
 
 @dataclass
 class Context:
     """Everything the report says besides the pairs."""
+
     submissions_dir: str
     found: int
-    skipped: list[tuple[str, str]] = field(default_factory=list)   # (path, why it was never read)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why it was never read)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (student, what could not be compared)
     notes: list[str] = field(default_factory=list)
     release: list[str] = field(default_factory=list)
@@ -50,8 +52,8 @@ class Context:
 @dataclass
 class Ranked:
     pairs: Pairs
-    order: np.ndarray    # (R,) row indices, best first
-    code: np.ndarray     # (P,)
+    order: np.ndarray  # (R,) row indices, best first
+    code: np.ndarray  # (P,)
     answers: np.ndarray  # (P,)
     group_of: dict[int, str]  # student index -> "G1"... for members of groups of 2 or more
 
@@ -93,8 +95,17 @@ def write_csv(path: Path, index: Index, ranked: Ranked) -> None:
     group = np.array([ranked.group_of.get(i, "") for i in range(len(index.students))], dtype=object)
     a, b = p.a[o], p.b[o]
     kind = np.where(p.within[o] & (group[a] != ""), "group member and representative", "pair")
-    columns = [np.arange(1, len(o) + 1), ids[a], ids[b], _fixed3(ranked.code[o]), _fixed3(ranked.answers[o]),
-               np.where(ranked.code[o] >= FLAG_SCORE, "yes", ""), group[a], group[b], kind]
+    columns = [
+        np.arange(1, len(o) + 1),
+        ids[a],
+        ids[b],
+        _fixed3(ranked.code[o]),
+        _fixed3(ranked.answers[o]),
+        np.where(ranked.code[o] >= FLAG_SCORE, "yes", ""),
+        group[a],
+        group[b],
+        kind,
+    ]
     for u in range(len(units)):
         den = p.denom[o, u]
         col = _fixed3(np.divide(p.shared[o, u], den, out=np.zeros(len(o)), where=den > 0))
@@ -102,8 +113,20 @@ def write_csv(path: Path, index: Index, ranked: Ranked) -> None:
         columns.append(col)
     with open(path, "w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(["rank", "student_a", "student_b", "code_score", "answers_score", "flagged",
-                      "group_a", "group_b", "compared_as", *units])
+        out.writerow(
+            [
+                "rank",
+                "student_a",
+                "student_b",
+                "code_score",
+                "answers_score",
+                "flagged",
+                "group_a",
+                "group_b",
+                "compared_as",
+                *units,
+            ]
+        )
         out.writerows(zip(*columns))
 
 
@@ -118,17 +141,25 @@ def write_groups_csv(path: Path, index: Index, ranked: Ranked) -> None:
             rep = int(members[0])
             for s in members.tolist():
                 pair = (min(s, rep), max(s, rep))
-                out.writerow([f"G{g}", len(members), csv_cell(index.students[s]),
-                              "representative" if s == rep else "member",
-                              "" if s == rep else f"{score.get(pair, 0.0):.3f}"])
+                out.writerow(
+                    [
+                        f"G{g}",
+                        len(members),
+                        csv_cell(index.students[s]),
+                        "representative" if s == rep else "member",
+                        "" if s == rep else f"{score.get(pair, 0.0):.3f}",
+                    ]
+                )
 
 
 # -------------------------------------------------------------- histogram
+
 
 def write_histogram(path: Path, n_students: int, ranked: Ranked) -> None:
     """Histogram of code and answer scores over *all* n(n-1)/2 pairs (pairs never
     scored share no evidence: counted at 0), log-scaled counts so a few outliers show."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -153,6 +184,7 @@ def write_histogram(path: Path, n_students: int, ranked: Ranked) -> None:
 
 
 # ------------------------------------------------------------ pair details
+
 
 def _side(d: Details, unit: str) -> align.Side:
     code = d.units[unit]
@@ -219,19 +251,31 @@ def pair_view(index: Index, ranked: Ranked, k: int, rank_no: int, details) -> di
             sa, sb = _side(da, unit), _side(db, unit)
             common = _common(index, unit, sa.prints, sb.prints)
             found = align.links(sa, sb, common)
-            view.update(code=True, rows=align.rows(sa, sb, common),
-                        functions_a=_functions(sa, da, unit, {x for x, _ in found}),
-                        functions_b=_functions(sb, db, unit, {y for _, y in found}))
+            view.update(
+                code=True,
+                rows=align.rows(sa, sb, common),
+                functions_a=_functions(sa, da, unit, {x for x, _ in found}),
+                functions_b=_functions(sb, db, unit, {y for _, y in found}),
+            )
         else:
             shared = set(da.prints.get(unit, Fingerprints()).spans) & set(db.prints.get(unit, Fingerprints()).spans)
             view.update(code=False, left=_answer_side(da, unit, shared), right=_answer_side(db, unit, shared))
         shown.append(view)
     (ca, ta), (cb, tb) = _coverage(da, db), _coverage(db, da)
-    return {"rank": rank_no, "a": _name(index, a), "b": _name(index, b),
-            "group_a": ranked.group_of.get(a, ""), "group_b": ranked.group_of.get(b, ""),
-            "within": bool(p.within[k]) and a in ranked.group_of, "code": float(ranked.code[k]),
-            "answers": float(ranked.answers[k]), "flagged": ranked.flagged(k), "own_a": (ca, ta), "own_b": (cb, tb),
-            "units": shown}
+    return {
+        "rank": rank_no,
+        "a": _name(index, a),
+        "b": _name(index, b),
+        "group_a": ranked.group_of.get(a, ""),
+        "group_b": ranked.group_of.get(b, ""),
+        "within": bool(p.within[k]) and a in ranked.group_of,
+        "code": float(ranked.code[k]),
+        "answers": float(ranked.answers[k]),
+        "flagged": ranked.flagged(k),
+        "own_a": (ca, ta),
+        "own_b": (cb, tb),
+        "units": shown,
+    }
 
 
 def _table_row(index: Index, ranked: Ranked, k: int, rank_no: int) -> dict:
@@ -239,9 +283,17 @@ def _table_row(index: Index, ranked: Ranked, k: int, rank_no: int) -> dict:
     a, b = int(p.a[k]), int(p.b[k])
     scores = np.divide(p.shared[k], p.denom[k], out=np.zeros(p.shared.shape[1]), where=p.denom[k] > 0)
     best = [(index.corpus.units[u], float(scores[u])) for u in np.argsort(-scores)[:3] if scores[u] > 0]
-    return {"rank": rank_no, "a": _name(index, a), "b": _name(index, b), "group_a": ranked.group_of.get(a, ""),
-            "group_b": ranked.group_of.get(b, ""), "code": float(ranked.code[k]),
-            "answers": float(ranked.answers[k]), "flagged": ranked.flagged(k), "best": best}
+    return {
+        "rank": rank_no,
+        "a": _name(index, a),
+        "b": _name(index, b),
+        "group_a": ranked.group_of.get(a, ""),
+        "group_b": ranked.group_of.get(b, ""),
+        "code": float(ranked.code[k]),
+        "answers": float(ranked.answers[k]),
+        "flagged": ranked.flagged(k),
+        "best": best,
+    }
 
 
 def _groups_view(index: Index, ranked: Ranked) -> list[dict]:
@@ -250,10 +302,18 @@ def _groups_view(index: Index, ranked: Ranked) -> list[dict]:
     out = []
     for g, members in enumerate(reported_groups(index), start=1):
         rep = int(members[0])
-        rows = [{"student": _name(index, s), "score": score.get((min(s, rep), max(s, rep)), 1.0)}
-                for s in members[1:].tolist()]
-        out.append({"label": f"G{g}", "size": len(members), "representative": _name(index, rep),
-                    "members": sorted(rows, key=lambda r: r["score"])})
+        rows = [
+            {"student": _name(index, s), "score": score.get((min(s, rep), max(s, rep)), 1.0)}
+            for s in members[1:].tolist()
+        ]
+        out.append(
+            {
+                "label": f"G{g}",
+                "size": len(members),
+                "representative": _name(index, rep),
+                "members": sorted(rows, key=lambda r: r["score"]),
+            }
+        )
     return out
 
 
@@ -265,6 +325,7 @@ def _detailed(ranked: Ranked, top: int) -> list[tuple[int, int]]:
 
     def group(k: int) -> str | None:
         return ranked.group_of.get(int(p.a[k])) if p.within[k] else None
+
     chosen = [k for k in order if group(k) is None and (rank_of[k] <= top or ranked.flagged(k))]
     weakest: dict[str, int] = {}
     for k in order:
@@ -276,20 +337,33 @@ def _detailed(ranked: Ranked, top: int) -> list[tuple[int, int]]:
 def write_html(path: Path, png: Path, ctx: Context, index: Index, ranked: Ranked, top: int, details) -> None:
     order = ranked.order.tolist()
     n_flagged = int(sum(ranked.flagged(k) for k in order))
-    table = [_table_row(index, ranked, k, r) for r, k in enumerate(order[:max(top, min(n_flagged, MAX_TABLE_ROWS))], 1)]
+    table = [
+        _table_row(index, ranked, k, r) for r, k in enumerate(order[: max(top, min(n_flagged, MAX_TABLE_ROWS))], 1)
+    ]
     detailed = _detailed(ranked, top)
     if len(detailed) == MAX_DETAILED and n_flagged > MAX_DETAILED:
-        ctx.notes.append(f"{n_flagged} pairs are flagged; the first {MAX_DETAILED} are shown side by side "
-                         "(all of them are in pairs.csv).")
+        ctx.notes.append(
+            f"{n_flagged} pairs are flagged; the first {MAX_DETAILED} are shown side by side "
+            "(all of them are in pairs.csv)."
+        )
     shown = [pair_view(index, ranked, k, r, details) for r, k in detailed]
     env = Environment(loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["html", "j2"]))
     page = env.get_template("report.html.j2").render(
-        ctx=ctx, table=table, shown=shown, shown_ranks={r for r, _ in detailed}, groups=_groups_view(index, ranked),
+        ctx=ctx,
+        table=table,
+        shown=shown,
+        shown_ranks={r for r, _ in detailed},
+        groups=_groups_view(index, ranked),
         n_pairs=len(order),
-        n_flagged=n_flagged, flag=FLAG_SCORE, students=index.students, hand_ins=index.hand_ins,
-        group_min=GROUP_MIN_SIZE, group_jaccard=GROUP_JACCARD,
-        created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        histogram=base64.b64encode(png.read_bytes()).decode())
+        n_flagged=n_flagged,
+        flag=FLAG_SCORE,
+        students=index.students,
+        hand_ins=index.hand_ins,
+        group_min=GROUP_MIN_SIZE,
+        group_jaccard=GROUP_JACCARD,
+        created=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        histogram=base64.b64encode(png.read_bytes()).decode(),
+    )
     path.write_text(page, encoding="utf-8")
 
 

@@ -19,6 +19,7 @@ They are about meaning "where it is the same" for the arrays of this
 homework (np.dot and @ differ only for scalars and >2-d stacks, which the
 contract never passes). Names are not touched here; `emit` normalises them.
 """
+
 from __future__ import annotations
 
 import ast
@@ -27,13 +28,39 @@ from .effects import child_fields
 from .emit import expr_key
 
 # np.<name>(a, ...) and a.<name>(...) mean the same: the method form is canonical.
-METHOD_FORMS = {"sum": "sum", "max": "max", "amax": "max", "min": "min", "amin": "min", "mean": "mean",
-                "argmax": "argmax", "argmin": "argmin", "std": "std", "var": "var", "prod": "prod",
-                "cumsum": "cumsum", "any": "any", "all": "all", "reshape": "reshape", "clip": "clip",
-                "round": "round", "ravel": "ravel", "copy": "copy", "nonzero": "nonzero"}
+METHOD_FORMS = {
+    "sum": "sum",
+    "max": "max",
+    "amax": "max",
+    "min": "min",
+    "amin": "min",
+    "mean": "mean",
+    "argmax": "argmax",
+    "argmin": "argmin",
+    "std": "std",
+    "var": "var",
+    "prod": "prod",
+    "cumsum": "cumsum",
+    "any": "any",
+    "all": "all",
+    "reshape": "reshape",
+    "clip": "clip",
+    "round": "round",
+    "ravel": "ravel",
+    "copy": "copy",
+    "nonzero": "nonzero",
+}
 BUILTIN_REDUCTIONS = {"sum": "sum", "max": "max", "min": "min"}  # single-argument forms only
-NP_BINARY = {"add": ast.Add, "subtract": ast.Sub, "multiply": ast.Mult, "divide": ast.Div,
-             "true_divide": ast.Div, "power": ast.Pow, "matmul": ast.MatMult, "dot": ast.MatMult}
+NP_BINARY = {
+    "add": ast.Add,
+    "subtract": ast.Sub,
+    "multiply": ast.Mult,
+    "divide": ast.Div,
+    "true_divide": ast.Div,
+    "power": ast.Pow,
+    "matmul": ast.MatMult,
+    "dot": ast.MatMult,
+}
 COMMUTATIVE = (ast.Add, ast.Mult, ast.BitAnd, ast.BitOr)
 MAX_SORTED_OPERANDS = 64
 _IDENTITY_RIGHT = {ast.Mult: 1, ast.Div: 1, ast.Pow: 1, ast.Add: 0, ast.Sub: 0}
@@ -172,9 +199,16 @@ def _annotated(node: ast.AnnAssign) -> ast.AST | None:
     return _located(ast.Assign([node.target], node.value), node) if node.value is not None else None
 
 
-_REWRITES = {ast.Call: _rewrite_call, ast.BinOp: _rewrite_binop, ast.Compare: _rewrite_compare,
-             ast.UnaryOp: _rewrite_unary, ast.GeneratorExp: _generator, ast.Attribute: _attribute,
-             ast.AugAssign: _augmented, ast.AnnAssign: _annotated}
+_REWRITES = {
+    ast.Call: _rewrite_call,
+    ast.BinOp: _rewrite_binop,
+    ast.Compare: _rewrite_compare,
+    ast.UnaryOp: _rewrite_unary,
+    ast.GeneratorExp: _generator,
+    ast.Attribute: _attribute,
+    ast.AugAssign: _augmented,
+    ast.AnnAssign: _annotated,
+}
 
 
 def canonical(node: ast.AST) -> ast.AST | None:

@@ -8,18 +8,23 @@ Reading itself goes through `autograder.discover` and
 report say what was left out, and `safe_notebooks` keeps any such path away
 from the reader even where discovery would offer it.
 """
+
 from __future__ import annotations
 
 import os
 import stat
 from pathlib import Path
 
-from ..discover import IGNORED
+from ..file_walk import SKIPPED_DIRS as IGNORED
 from ..notebook_io import MAX_NOTEBOOK_BYTES
 
 MAX_ENTRIES = 200_000  # a walk that finds more is cut short (and says so)
-_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def _why_not(path: Path, st: os.stat_result) -> str | None:

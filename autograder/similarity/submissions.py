@@ -4,6 +4,7 @@ The same code is compared as is graded: `autograder.extract` finds the
 definitions by content (a later definition winning) and reads each notebook
 once; one unreadable notebook costs only itself (its problem is recorded).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,9 +22,10 @@ from .units import Release, UnitCode, student_units
 @dataclass
 class Submission:
     """What the comparison needs of one student (small: it crosses process boundaries)."""
+
     student_id: str
     prints: dict[str, np.ndarray] = field(default_factory=dict)  # unit -> uint64 fingerprint hashes
-    problems: list[str] = field(default_factory=list)           # unreadable notebooks, units not compared
+    problems: list[str] = field(default_factory=list)  # unreadable notebooks, units not compared
 
     @property
     def has_code(self) -> bool:
@@ -33,6 +35,7 @@ class Submission:
 @dataclass
 class Details:
     """What the report shows of one student: canonical units, fingerprints with positions, answers."""
+
     units: dict[str, UnitCode]
     prints: dict[str, Fingerprints]
     answers: dict[str, str]

@@ -9,6 +9,7 @@ canonical form (rewrite.py, blocks.py) and written as normalised statements
 lines, the `raise NotImplementedError` stub) are marked as not the
 student's own; docstrings and the signature never count.
 """
+
 from __future__ import annotations
 
 import ast
@@ -35,9 +36,10 @@ class UnitTooLarge(Exception):
 @dataclass
 class Stmt:
     """One normalised statement (a compound statement's header), or a block's { / }."""
+
     key: str
-    tokens: list           # [emit.Token]
-    own: bool = True       # False: the release gives this statement to everyone
+    tokens: list  # [emit.Token]
+    own: bool = True  # False: the release gives this statement to everyone
     header: int | None = None  # a brace: index of the statement whose block it delimits
 
     @property
@@ -48,7 +50,7 @@ class Stmt:
 @dataclass
 class UnitCode:
     name: str
-    segments: list[Segment]                  # display text: the definition, then the helpers it calls
+    segments: list[Segment]  # display text: the definition, then the helpers it calls
     statements: list[Stmt] = field(default_factory=list)
 
     @property
@@ -76,21 +78,24 @@ def method_sources(defn: Definition) -> dict[str, str]:
     methods = [m for m in defn.node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
     starts = [first_line(m) - offset for m in methods]
     ends = [s - 1 for s in starts[1:]] + [len(lines)]
-    return {m.name: _dedent_as_first(lines[s - 1:e]) for m, s, e in zip(methods, starts, ends)}
+    return {m.name: _dedent_as_first(lines[s - 1 : e]) for m, s, e in zip(methods, starts, ends)}
 
 
 def _dedent_as_first(lines: list[str]) -> str:
     """Remove the first line's indentation from every line (a less indented line, such as
     a comment at column 0 between two methods, loses only what it has)."""
     indent = len(lines[0]) - len(lines[0].lstrip())
-    return "\n".join(line[min(indent, len(line) - len(line.lstrip())):] for line in lines)
+    return "\n".join(line[min(indent, len(line) - len(line.lstrip())) :] for line in lines)
 
 
 def unit_sources(ext: Extraction) -> dict[str, tuple[str, dict[str, Helper]]]:
     """unit name -> (its source, the helpers it may call), for every contract unit the student defined."""
     contract = contract_units()
-    top = {n: Helper(n, d.source, False) for n, d in ext.definitions.items()
-           if n not in contract and isinstance(d.node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    top = {
+        n: Helper(n, d.source, False)
+        for n, d in ext.definitions.items()
+        if n not in contract and isinstance(d.node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
     out = {}
     for name, methods in contract.items():
         defn = ext.definitions.get(name)
@@ -112,17 +117,19 @@ def unit_sources(ext: Extraction) -> dict[str, tuple[str, dict[str, Helper]]]:
 
 # ------------------------------------------------------------------ the release
 
+
 @dataclass
 class Release:
     """What the release gives everyone, as canonical statements and names."""
+
     unit_statements: dict[str, Counter] = field(default_factory=dict)  # unit -> multiset of statement keys
-    statement_keys: set[str] = field(default_factory=set)   # every statement of every release definition
+    statement_keys: set[str] = field(default_factory=set)  # every statement of every release definition
     token_runs: list[list[str]] = field(default_factory=list)  # every release definition's tokens
-    names: set[str] = field(default_factory=set)            # top-level names it defines
+    names: set[str] = field(default_factory=set)  # top-level names it defines
     methods: dict[str, set[str]] = field(default_factory=dict)  # class -> its method names
 
     @classmethod
-    def from_extraction(cls, ext: Extraction) -> "Release":
+    def from_extraction(cls, ext: Extraction) -> Release:
         rel = cls(names=set(ext.definitions))
         for name, defn in ext.definitions.items():
             tree = canonical_expressions(_parse(defn.source))
@@ -193,8 +200,9 @@ def _mark_release(stmts: list[Stmt], given: Counter) -> None:
             s.own = False
 
 
-def analyse_unit(name: str, source: str, helpers: dict[str, Helper], release: Release,
-                 aliases: dict[str, str]) -> UnitCode:
+def analyse_unit(
+    name: str, source: str, helpers: dict[str, Helper], release: Release, aliases: dict[str, str]
+) -> UnitCode:
     """One unit's source -> canonical statements, the release's marked as not own.
     Raises UnitTooLarge (or RecursionError on absurd nesting)."""
     segments = [Segment(name, 0, source)]

@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # sim_helpers, sim_implementations, under any import mode
 
-from sim_helpers import write_release  # noqa: E402
+from sim_helpers import write_release
 
 
 @pytest.fixture(scope="session")

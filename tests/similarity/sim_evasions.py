@@ -19,6 +19,7 @@ which the hand-in puts in the same cell (returned in `Disguised.helpers`).
     helpers              runs of statements moved into helper functions
     reformatted          comments added, lines split inside brackets
 """
+
 from __future__ import annotations
 
 import ast
@@ -41,8 +42,9 @@ class Disguised:
 
 # ------------------------------------------------------------------ text level
 
+
 def markers_deleted(source: str, rng: random.Random) -> Disguised:
-    lines = [l for l in source.splitlines() if l.strip() not in (START_CODE, END_CODE)]
+    lines = [ln for ln in source.splitlines() if ln.strip() not in (START_CODE, END_CODE)]
     return Disguised("\n".join(lines) + "\n")
 
 
@@ -62,11 +64,13 @@ def reformatted(source: str, rng: random.Random) -> Disguised:
             inserts.append((row, tok.end[1], "\n" + " " * indent))
         elif tok.type == tokenize.NEWLINE and rng.random() < 0.4:
             inserts.append((tok.start[0], tok.start[1], f"  # {rng.choice(_REMARKS)}"))
-        if tok.type not in (tokenize.INDENT, tokenize.DEDENT, tokenize.NL, tokenize.COMMENT, tokenize.NEWLINE) \
-                and tok.start[0] not in first_of_line:
+        if (
+            tok.type not in (tokenize.INDENT, tokenize.DEDENT, tokenize.NL, tokenize.COMMENT, tokenize.NEWLINE)
+            and tok.start[0] not in first_of_line
+        ):
             first_of_line[tok.start[0]] = tok.start[1]
     for row, col in first_of_line.items():
-        if col > 0 and rng.random() < 0.2 and lines[row - 1][col:col + 3] not in ('"""', "'''"):
+        if col > 0 and rng.random() < 0.2 and lines[row - 1][col : col + 3] not in ('"""', "'''"):
             inserts.append((row, 0, " " * col + f"# {rng.choice(_REMARKS)}\n"))
     for row, col, text in sorted(inserts, reverse=True):
         line = lines[row - 1]
@@ -74,19 +78,30 @@ def reformatted(source: str, rng: random.Random) -> Disguised:
     return Disguised("\n".join(lines) + "\n")
 
 
-_REMARKS = ["compute this step", "see lecture 3", "vectorized", "careful with shapes", "TODO check",
-            "numerical stability", "this took me a while", "works now", "N x C", "as in the notes"]
+_REMARKS = [
+    "compute this step",
+    "see lecture 3",
+    "vectorized",
+    "careful with shapes",
+    "TODO check",
+    "numerical stability",
+    "this took me a while",
+    "works now",
+    "N x C",
+    "as in the notes",
+]
 
 
 # ------------------------------------------------------------------ code level
+
 
 @dataclass
 class _Context:
     rng: random.Random
     params: list[str]
     helpers: list[str] = field(default_factory=list)
-    before: set[str] = field(default_factory=set)     # names that exist before the code being changed
-    after: set[str] = field(default_factory=set)      # names used after it
+    before: set[str] = field(default_factory=set)  # names that exist before the code being changed
+    after: set[str] = field(default_factory=set)  # names used after it
     method: bool = False
 
 
@@ -104,8 +119,11 @@ def _regions(lines: list[str]) -> list[tuple[int, int]]:
 
 def _params_at(tree: ast.AST, line: int) -> list[str]:
     """Parameters of the innermost function around a 1-based line."""
-    around = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-              and n.lineno <= line <= n.end_lineno]
+    around = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno <= line <= n.end_lineno
+    ]
     inner = max(around, key=lambda n: n.lineno, default=None)
     return [a.arg for a in inner.args.args if a.arg != "self"] if inner else []
 
@@ -116,6 +134,7 @@ def _names(node: ast.AST) -> set[str]:
 
 def _code_level(transform):
     """An evasion on statement lists -> an evasion on a definition's source."""
+
     def evasion(source: str, rng: random.Random) -> Disguised:
         tree = ast.parse(source)
         lines = source.splitlines()
@@ -130,18 +149,23 @@ def _code_level(transform):
             return Disguised(ast.unparse(ast.fix_missing_locations(tree)) + "\n", ctx.helpers)
         helpers = []
         for first, last in reversed(spans):
-            body_text = textwrap.dedent("\n".join(lines[first:last + 1]))
+            body_text = textwrap.dedent("\n".join(lines[first : last + 1]))
             indent = lines[first - 1][: len(lines[first - 1]) - len(lines[first - 1].lstrip())]
-            before_text, after_text = "\n".join(lines[:first]), "\n".join(lines[last + 1:])
-            ctx = _Context(rng, _params_at(tree, first + 1), before=set(re.findall(r"[A-Za-z_]\w*", before_text)),
-                           after=set(re.findall(r"[A-Za-z_]\w*", after_text)))
+            before_text, after_text = "\n".join(lines[:first]), "\n".join(lines[last + 1 :])
+            ctx = _Context(
+                rng,
+                _params_at(tree, first + 1),
+                before=set(re.findall(r"[A-Za-z_]\w*", before_text)),
+                after=set(re.findall(r"[A-Za-z_]\w*", after_text)),
+            )
             ctx.method = "self" in body_text
             stmts = transform(ast.parse(body_text).body, ctx) or [ast.Pass()]
             module = ast.fix_missing_locations(ast.Module(stmts, []))
             new = textwrap.indent(ast.unparse(module), indent).splitlines()
-            lines[first:last + 1] = new
+            lines[first : last + 1] = new
             helpers = ctx.helpers + helpers
         return Disguised("\n".join(lines) + "\n", helpers)
+
     evasion.__name__ = transform.__name__
     return evasion
 
@@ -157,6 +181,7 @@ def _blocks(stmts: list[ast.stmt]):
 
 # ---- renamed (text level over the whole definition, so the skeleton's names follow)
 
+
 def renamed(source: str, rng: random.Random) -> Disguised:
     tree = ast.parse(source)
     params = {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in (*n.posonlyargs, *n.args)}
@@ -170,6 +195,7 @@ def renamed(source: str, rng: random.Random) -> Disguised:
 
 # ---- reordered
 
+
 def _touches(stmt: ast.stmt) -> tuple[set[str], set[str]]:
     """(names it mentions, names it may change): conservative, independent of the report's own analysis."""
     mentioned = _names(stmt)
@@ -177,9 +203,12 @@ def _touches(stmt: ast.stmt) -> tuple[set[str], set[str]]:
     for n in ast.walk(stmt):
         if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store):
             changed |= _names(n)
-    if isinstance(stmt, ast.Expr) or any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                                         and n.func.attr in ("append", "fill", "sort", "at", "update")
-                                         for n in ast.walk(stmt)):
+    if isinstance(stmt, ast.Expr) or any(
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in ("append", "fill", "sort", "at", "update")
+        for n in ast.walk(stmt)
+    ):
         changed |= mentioned
     return mentioned, changed
 
@@ -218,11 +247,20 @@ def reordered(stmts, ctx):
 
 # ---- dead code
 
+
 def _dead_statement(ctx: _Context, sample: list[ast.stmt]) -> ast.stmt:
     p = ctx.rng.choice(ctx.params) if ctx.params else "np.pi"
     k = ctx.rng.randint(1, 99)
-    choices = [f"unused_{k} = {p}", f"size_{k} = len(str({p})) * 0", "pass", f"print('checking', type({p}))",
-               f"assert {k} > 0, 'sanity check'", f"isinstance({p}, tuple)", "while False:\n    pass", f"debug_{k} = {k}"]
+    choices = [
+        f"unused_{k} = {p}",
+        f"size_{k} = len(str({p})) * 0",
+        "pass",
+        f"print('checking', type({p}))",
+        f"assert {k} > 0, 'sanity check'",
+        f"isinstance({p}, tuple)",
+        "while False:\n    pass",
+        f"debug_{k} = {k}",
+    ]
     if sample:
         choices.append("if False:\n" + textwrap.indent(ast.unparse(ctx.rng.choice(sample)), "    "))
     return ast.parse(ctx.rng.choice(choices)).body[0]
@@ -238,8 +276,10 @@ def dead_code(stmts, ctx):
 
 # ---- dot swapped
 
+
 class _Dots(ast.NodeTransformer):
     """Every matrix product written another way."""
+
     def __init__(self, rng):
         self.rng = rng
 
@@ -262,8 +302,13 @@ class _Dots(ast.NodeTransformer):
             if isinstance(f.value, ast.Name) and f.value.id == "np":
                 return node
             return self._as(f.value, node.args[0], "dot")
-        if isinstance(f, ast.Attribute) and f.attr == "dot" and isinstance(f.value, ast.Name) \
-                and f.value.id == "np" and len(node.args) == 2:
+        if (
+            isinstance(f, ast.Attribute)
+            and f.attr == "dot"
+            and isinstance(f.value, ast.Name)
+            and f.value.id == "np"
+            and len(node.args) == 2
+        ):
             return self._as(node.args[0], node.args[1], "np.dot")
         return node
 
@@ -274,6 +319,7 @@ def dot_swapped(stmts, ctx):
 
 # ---- augmented toggled
 
+
 class _Augmented(ast.NodeTransformer):
     def visit_AugAssign(self, node):
         target_load = copy.deepcopy(node.target)
@@ -283,8 +329,11 @@ class _Augmented(ast.NodeTransformer):
         return ast.Assign([node.target], ast.BinOp(target_load, node.op, node.value))
 
     def visit_Assign(self, node):
-        if len(node.targets) == 1 and isinstance(node.value, ast.BinOp) \
-                and ast.dump(node.value.left) == ast.dump(node.targets[0]).replace("Store()", "Load()"):
+        if (
+            len(node.targets) == 1
+            and isinstance(node.value, ast.BinOp)
+            and ast.dump(node.value.left) == ast.dump(node.targets[0]).replace("Store()", "Load()")
+        ):
             return ast.AugAssign(node.targets[0], node.value.op, node.value.right)
         return node
 
@@ -294,6 +343,7 @@ def augmented_toggled(stmts, ctx):
 
 
 # ---- comprehension toggled
+
 
 def _loop_for(comp: ast.ListComp, acc: str) -> ast.stmt:
     """[e for t in it if c ...] -> for t in it: if c: acc.append(e)"""
@@ -328,6 +378,7 @@ def _hoist_comprehension(stmt: ast.stmt, k: int) -> list[ast.stmt] | None:
     class Replace(ast.NodeTransformer):
         def visit_ListComp(self, node):
             return ast.Name(acc, ast.Load()) if node is comp else self.generic_visit(node)
+
         visit_GeneratorExp = visit_ListComp
 
     init = ast.Assign([ast.Name(acc, ast.Store())], ast.List([], ast.Load()))
@@ -341,9 +392,14 @@ def _comprehension_of(block: list[ast.stmt], i: int) -> ast.stmt | None:
     if not (isinstance(loop, ast.For) and len(loop.body) == 1 and not loop.orelse):
         return None
     inner = loop.body[0]
-    if not (isinstance(inner, ast.Expr) and isinstance(inner.value, ast.Call)
-            and isinstance(inner.value.func, ast.Attribute) and inner.value.func.attr == "append"
-            and isinstance(inner.value.func.value, ast.Name) and i > 0):
+    if not (
+        isinstance(inner, ast.Expr)
+        and isinstance(inner.value, ast.Call)
+        and isinstance(inner.value.func, ast.Attribute)
+        and inner.value.func.attr == "append"
+        and isinstance(inner.value.func.value, ast.Name)
+        and i > 0
+    ):
         return None
     acc, prev = inner.value.func.value.id, block[i - 1]
     if isinstance(prev, ast.Assign) and ast.unparse(prev) == f"{acc} = []":
@@ -358,12 +414,12 @@ def comprehension_toggled(stmts, ctx):
         while i < len(block):
             made = _comprehension_of(block, i)
             if made is not None:
-                block[i - 1:i + 1] = [made]
+                block[i - 1 : i + 1] = [made]
                 continue
             if not isinstance(block[i], (ast.For, ast.While, ast.If)):
                 hoisted = _hoist_comprehension(block[i], ctx.rng.randint(1, 99))
                 if hoisted:
-                    block[i:i + 1] = hoisted
+                    block[i : i + 1] = hoisted
                     i += len(hoisted)
                     continue
             i += 1
@@ -371,6 +427,7 @@ def comprehension_toggled(stmts, ctx):
 
 
 # ---- helpers
+
 
 def _stored(stmts) -> set[str]:
     return {n.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
@@ -385,8 +442,9 @@ def _extractable(run: list[ast.stmt], everything: list[ast.stmt], ctx: _Context)
     nodes = [n for s in run for n in ast.walk(s)]
     if any(isinstance(n, (ast.Return, ast.Raise, ast.Break, ast.Continue, ast.Yield)) for n in nodes):
         return None
-    if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("append", "at")
-           for n in nodes):
+    if any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("append", "at") for n in nodes
+    ):
         return None
     first, last = run[0].lineno, max(s.end_lineno for s in run)
     names = [n for s in everything for n in ast.walk(s) if isinstance(n, ast.Name)]
@@ -399,8 +457,14 @@ def _extractable(run: list[ast.stmt], everything: list[ast.stmt], ctx: _Context)
             changed_in_place |= _names(node.value)
     if not stored or stored & earlier or changed_in_place - stored:
         return None
-    loop_targets = {n.id for s in run for f in ast.walk(s) if isinstance(f, ast.For) for n in ast.walk(f.target)
-                    if isinstance(n, ast.Name)}
+    loop_targets = {
+        n.id
+        for s in run
+        for f in ast.walk(s)
+        if isinstance(f, ast.For)
+        for n in ast.walk(f.target)
+        if isinstance(n, ast.Name)
+    }
     outputs = sorted((stored - loop_targets) & later)
     called = {n.func.id for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     inputs = sorted({n.id for n in nodes if isinstance(n, ast.Name)} - stored - _NOT_INPUTS - called)
@@ -445,8 +509,12 @@ def helpers(stmts, ctx):
 
 
 def _is_none_init(stmt: ast.stmt) -> bool:
-    return isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant) and stmt.value.value is None \
+    return (
+        isinstance(stmt, ast.Assign)
+        and isinstance(stmt.value, ast.Constant)
+        and stmt.value.value is None
         and all(isinstance(t, ast.Name) for t in stmt.targets)
+    )
 
 
 def as_whole_functions(source: str, rng: random.Random) -> str:
@@ -457,16 +525,25 @@ def as_whole_functions(source: str, rng: random.Random) -> str:
         body = getattr(node, "body", None)
         if not isinstance(body, list):
             continue
-        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                and isinstance(body[0].value.value, str):
+        if (
+            body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             body = body[1:] or [ast.Pass()]
         out = []
         for stmt in body:
             if _is_none_init(stmt):
                 continue
-            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple) \
-                    and isinstance(stmt.value, ast.Tuple) and len(stmt.targets[0].elts) == len(stmt.value.elts) \
-                    and all(isinstance(t, ast.Name) for t in stmt.targets[0].elts):
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Tuple)
+                and isinstance(stmt.value, ast.Tuple)
+                and len(stmt.targets[0].elts) == len(stmt.value.elts)
+                and all(isinstance(t, ast.Name) for t in stmt.targets[0].elts)
+            ):
                 out += [ast.Assign([t], v) for t, v in zip(stmt.targets[0].elts, stmt.value.elts)]
             else:
                 out.append(stmt)

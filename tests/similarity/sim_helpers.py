@@ -1,4 +1,5 @@
 """Build small classes of submissions (real .ipynb files) for the similarity tests."""
+
 from __future__ import annotations
 
 import ast
@@ -8,11 +9,11 @@ import textwrap
 from pathlib import Path
 
 import nbformat
+from sim_implementations import IMPLEMENTATIONS, STARTER_REGION, function_source
+
 from course.config import load_config
 from course.contract import part_of
 from course.markers import ANSWER_STUB
-
-from sim_implementations import IMPLEMENTATIONS, STARTER_REGION, function_source
 
 # Two independent answers per inline question, in different words.
 ANSWERS = {
@@ -73,7 +74,7 @@ def reorder_independent(code: str) -> str:
     other writes (so the program means the same): a copier's second disguise."""
     lines = textwrap.dedent(code).strip("\n").splitlines()
     body = ast.parse("\n".join(lines)).body
-    segs = ["\n".join(lines[s.lineno - 1:s.end_lineno]) for s in body]
+    segs = ["\n".join(lines[s.lineno - 1 : s.end_lineno]) for s in body]
     i = 0
     while i + 1 < len(body):
         a, b = body[i], body[i + 1]
@@ -87,8 +88,9 @@ def reorder_independent(code: str) -> str:
     return "\n".join(segs)
 
 
-def write_submission(folder: Path, functions: dict[str, str], answers: dict[str, str] | None = None,
-                     extra_code: str | None = None) -> list[Path]:
+def write_submission(
+    folder: Path, functions: dict[str, str], answers: dict[str, str] | None = None, extra_code: str | None = None
+) -> list[Path]:
     """functions: name -> region code; one notebook per part, as students hand in."""
     cfg, written = load_config(), []
     for part in ("part1", "part2"):
@@ -102,8 +104,9 @@ def write_submission(folder: Path, functions: dict[str, str], answers: dict[str,
         nb.cells += [nbformat.v4.new_code_cell(function_source(n, functions[n])) for n in names]
         if part == "part2" and extra_code:
             nb.cells.append(nbformat.v4.new_code_cell(extra_code))
-        nb.cells += [nbformat.v4.new_markdown_cell(f"**Your answer (inline question {q}):**\n{answers[q]}")
-                     for q in qids]
+        nb.cells += [
+            nbformat.v4.new_markdown_cell(f"**Your answer (inline question {q}):**\n{answers[q]}") for q in qids
+        ]
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / cfg.notebooks[part]
         path.write_text(json.dumps(nb, indent=1))  # nbformat.write would re-validate: slow in the bench
@@ -113,8 +116,12 @@ def write_submission(folder: Path, functions: dict[str, str], answers: dict[str,
 
 def write_release(folder: Path) -> Path:
     """A student release: every region `raise NotImplementedError`, answers a placeholder."""
-    write_submission(folder, {n: STARTER_REGION.format(name=n) for n in IMPLEMENTATIONS},
-                     {"1.1": ANSWER_STUB, "2.1": ANSWER_STUB}, extra_code=TWO_LAYER_NET_STARTER)
+    write_submission(
+        folder,
+        {n: STARTER_REGION.format(name=n) for n in IMPLEMENTATIONS},
+        {"1.1": ANSWER_STUB, "2.1": ANSWER_STUB},
+        extra_code=TWO_LAYER_NET_STARTER,
+    )
     return folder
 
 

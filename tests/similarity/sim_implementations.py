@@ -6,6 +6,7 @@ SKELETONS[name] = (code before the region, code after the region), both at
 function-body indentation; the region is the student's. The release has
 `raise NotImplementedError` in every region, as nbgrader's release does.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -229,12 +230,14 @@ dx = dout.dot(w.T).reshape(x.shape)
 def function_source(name: str, region: str) -> str:
     """A full `def` as the student's notebook holds it, region included."""
     before, after = SKELETONS[name]
-    body = "\n".join([
-        f'"""{name}: see the notebook text for shapes."""',
-        before,
-        START_CODE,
-        textwrap.dedent(region).strip("\n"),
-        END_CODE,
-        after,
-    ])
+    body = "\n".join(
+        [
+            f'"""{name}: see the notebook text for shapes."""',
+            before,
+            START_CODE,
+            textwrap.dedent(region).strip("\n"),
+            END_CODE,
+            after,
+        ]
+    )
     return f"def {name}({SIGNATURES[name]}):\n" + textwrap.indent(body, "    ") + "\n"

@@ -9,6 +9,7 @@ whole (no markers, no docstrings, their own initialisations), as real
 students do. Every student names variables their own way. The hand-in is the
 release notebook with the student's definitions and answers in place.
 """
+
 from __future__ import annotations
 
 import ast
@@ -20,32 +21,35 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim_implementations import IMPLEMENTATIONS as FIXTURE_REGIONS
+from sim_phrasebook import PHRASEBOOK
+
 from autograder.extract import extract
 from course.config import load_config
 from course.markers import ANSWER_HEADER, BEGIN_SOLUTION, END_CODE, END_SOLUTION, START_CODE
-
-from sim_implementations import IMPLEMENTATIONS as FIXTURE_REGIONS
-from sim_phrasebook import PHRASEBOOK
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "autograder"))
 from variant_sources import CORRECT  # noqa: E402  (not ours: imported, never edited)
 
-WHOLE_STYLE_SHARE = 0.15     # students who rewrite every function whole
-REFERENCE_SHARE = 0.02       # per region: write exactly what the reference solution writes
-WORDS = ("the loss softmax gradient weights scores probability class example matrix vector "
-         "regularization learning rate batch step small large uniform linear layer hidden relu "
-         "nonlinear boundary spiral decision margin because so therefore each every all with "
-         "without when then more less initial final data training validation").split()
+WHOLE_STYLE_SHARE = 0.15  # students who rewrite every function whole
+REFERENCE_SHARE = 0.02  # per region: write exactly what the reference solution writes
+WORDS = (
+    "the loss softmax gradient weights scores probability class example matrix vector "
+    "regularization learning rate batch step small large uniform linear layer hidden relu "
+    "nonlinear boundary spiral decision margin because so therefore each every all with "
+    "without when then more less initial final data training validation"
+).split()
 
 
 @dataclass
 class Release:
     """The release's definitions (source text), its notebooks as JSON, and region layout."""
-    notebooks: dict[str, dict]                  # part -> notebook JSON
-    definitions: dict[str, str]                 # contract top-level name -> release source
-    cells: dict[str, tuple[str, int]]           # contract top-level name -> (part, cell index) holding it
-    answer_cells: dict[str, tuple[str, int]]    # question id -> (part, cell index)
+
+    notebooks: dict[str, dict]  # part -> notebook JSON
+    definitions: dict[str, str]  # contract top-level name -> release source
+    cells: dict[str, tuple[str, int]]  # contract top-level name -> (part, cell index) holding it
+    answer_cells: dict[str, tuple[str, int]]  # question id -> (part, cell index)
     reference: dict[str, list[str]] = field(default_factory=dict)  # unit -> reference region code
 
 
@@ -68,7 +72,7 @@ def load_release(folder: Path | None = None) -> Release:
             if cell["cell_type"] != "code":
                 continue
             for stmt in ast.parse(text).body if "START CODE HERE" in text else []:
-                if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)) and stmt.name in ext.definitions:
+                if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)) and stmt.name in UNITS_OF:
                     rel.cells[stmt.name] = (part, i)
                     rel.definitions[stmt.name] = ext.definitions[stmt.name].source
     rel.reference = reference_regions(cfg)
@@ -129,7 +133,7 @@ def fill_regions(source: str, codes: list[str]) -> str:
         if mark == START_CODE:
             out.append(line)
             indent = line[: len(line) - len(line.lstrip())]
-            out += [indent + l if l.strip() else "" for l in codes[k].splitlines()]
+            out += [indent + ln if ln.strip() else "" for ln in codes[k].splitlines()]
             k, inside = k + 1, True
         elif mark == END_CODE:
             out.append(line)
@@ -159,8 +163,11 @@ def held_alternatives() -> list[tuple[str, str]]:
     from variant_sources.CORRECT (key: the contract name), regions from
     sim_implementations.IMPLEMENTATIONS (key: REGION + unit)."""
     out = [(name, textwrap.dedent(src).strip("\n") + "\n") for alt in CORRECT.values() for name, src in alt.items()]
-    out += [(REGION + unit, textwrap.dedent(region).strip("\n"))
-            for unit, regions in FIXTURE_REGIONS.items() for region in regions]
+    out += [
+        (REGION + unit, textwrap.dedent(region).strip("\n"))
+        for unit, regions in FIXTURE_REGIONS.items()
+        for region in regions
+    ]
     return list(dict.fromkeys(out))  # variant_sources uses some templates twice
 
 
@@ -184,8 +191,14 @@ def student_definitions(rel: Release, rng: random.Random, held: dict[str, str] |
     return rename_locals(out, rng)
 
 
-NAMING = [lambda n, k: n, lambda n, k: f"{n}_{k}", lambda n, k: f"my_{n}", lambda n, k: f"{n}{k}",
-          lambda n, k: f"_{n}", lambda n, k: f"{n}_v{k}"]
+NAMING = [
+    lambda n, k: n,
+    lambda n, k: f"{n}_{k}",
+    lambda n, k: f"my_{n}",
+    lambda n, k: f"{n}{k}",
+    lambda n, k: f"_{n}",
+    lambda n, k: f"{n}_v{k}",
+]
 _KEEP = {"loss", "dW", "out", "dx", "dw", "db", "dscores", "y_pred", "scores", "grads", "cache", "self"}
 
 
@@ -211,8 +224,7 @@ def rename_locals(defs: dict[str, str], rng: random.Random) -> dict[str, str]:
 
 
 def student_answers(rng: random.Random, questions) -> dict[str, str]:
-    return {q: " ".join(rng.choice(WORDS) for _ in range(rng.randint(12, 35))).capitalize() + "."
-            for q in questions}
+    return {q: " ".join(rng.choice(WORDS) for _ in range(rng.randint(12, 35))).capitalize() + "." for q in questions}
 
 
 def _definition_spans(source: str) -> dict[str, tuple[int, int]]:
@@ -234,12 +246,13 @@ def replace_definitions(cell_source: str, defs: dict[str, str], extra: dict[str,
     for name, (first, last) in sorted(_definition_spans(cell_source).items(), key=lambda kv: -kv[1][0]):
         if name in defs:
             new = ((extra.get(name, "") + "\n\n") if extra.get(name) else "") + defs[name].rstrip("\n") + "\n"
-            lines[first:last + 1] = new.splitlines()
+            lines[first : last + 1] = new.splitlines()
     return "\n".join(lines) + "\n"
 
 
-def notebooks_for(rel: Release, defs: dict[str, str], answers: dict[str, str],
-                  extra: dict[str, str] | None = None) -> dict[str, dict]:
+def notebooks_for(
+    rel: Release, defs: dict[str, str], answers: dict[str, str], extra: dict[str, str] | None = None
+) -> dict[str, dict]:
     """The release notebooks with this student's definitions and answers in place.
     extra: top-level name -> helper source to put in the same cell, before it."""
     out = {part: {**nb, "cells": [dict(c) for c in nb["cells"]]} for part, nb in rel.notebooks.items()}

@@ -1,4 +1,5 @@
 """The side-by-side view: matching regions on the same rows, moved code marked where it is."""
+
 import textwrap
 
 from autograder.similarity import align
@@ -36,18 +37,20 @@ def side(source: str) -> align.Side:
 
 def test_matching_lines_share_rows_and_the_rest_is_padded():
     rows = align.rows(side(ORIGINAL), side(COPY), common=set())
-    paired = [(l.text.strip(), r.text.strip()) for l, r in rows if l and r and l.state == r.state == align.MATCH]
+    paired = [(ln.text.strip(), r.text.strip()) for ln, r in rows if ln and r and ln.state == r.state == align.MATCH]
     assert ("probs = np.exp(scores)", "p = np.exp(s)") in paired
     assert ("probs /= probs.sum(axis=1, keepdims=True)", "p /= p.sum(axis=1, keepdims=True)") in paired
-    only_right = [r.text.strip() for l, r in rows if l is None and r is not None]
+    only_right = [r.text.strip() for ln, r in rows if ln is None and r is not None]
     assert "# my own version" in only_right and "extra = 1" in only_right
-    numbers = [c.number for c in (l for l, _ in rows) if c is not None]
+    numbers = [c.number for c in (ln for ln, _ in rows) if c is not None]
     assert numbers == sorted(numbers) == list(range(1, len(numbers) + 1))  # every line once, in order
 
 
 def test_moved_code_is_marked_with_the_line_it_matches():
-    first = ("def f(X):\n    total = X.sum(axis=0) * X.shape[1]\n    top = X.max(axis=1) - X.min(axis=1)\n"
-             "    return total.mean() + top.mean() + total.std() * top.std()\n")
+    first = (
+        "def f(X):\n    total = X.sum(axis=0) * X.shape[1]\n    top = X.max(axis=1) - X.min(axis=1)\n"
+        "    return total.mean() + top.mean() + total.std() * top.std()\n"
+    )
     lines = first.splitlines()
     moved = "\n".join([lines[0], lines[2], lines[1], lines[3]]) + "\n"  # the two computations swapped
     rows = align.rows(side(first), side(moved), common=set())

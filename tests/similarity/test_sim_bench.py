@@ -2,16 +2,16 @@
 planted copies under every evasion rank above every pair of independent students and
 are flagged, no independent pair is flagged, and a ring of six sharing one solution
 is one group."""
+
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from bench.similarity import evaluate, generate  # noqa: E402
-
-from autograder.similarity.cli import run  # noqa: E402
-from autograder.similarity.report import FLAG_SCORE  # noqa: E402
+from autograder.similarity.cli import run
+from autograder.similarity.report import FLAG_SCORE
+from bench.similarity import evaluate, generate
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,12 @@
 """Canonical forms: what a copier changes without changing the program must vanish,
 and what changes the program must not."""
+
 import itertools
 import textwrap
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograder.similarity.inline import Helper
 from autograder.similarity.units import Release, analyse_unit
@@ -60,15 +62,19 @@ def test_matrix_products_written_any_way_are_one():
 
 
 def test_augmented_and_plain_assignment_and_operand_order_are_one():
-    assert same("def f(x, y):\n    x += y * 2\n    return x\n",
-                "def f(x, y):\n    x = x + y * 2\n    return x\n",
-                "def f(x, y):\n    x = 2 * y + x\n    return x\n")
+    assert same(
+        "def f(x, y):\n    x += y * 2\n    return x\n",
+        "def f(x, y):\n    x = x + y * 2\n    return x\n",
+        "def f(x, y):\n    x = 2 * y + x\n    return x\n",
+    )
 
 
 def test_function_and_method_forms_of_reductions_are_one():
-    assert same("def f(x):\n    return np.sum(x, axis=1) + np.max(x)\n",
-                "def f(x):\n    return x.sum(axis=1) + x.max()\n",
-                "def f(x):\n    return np.amax(x) + x.sum(axis=1)\n")
+    assert same(
+        "def f(x):\n    return np.sum(x, axis=1) + np.max(x)\n",
+        "def f(x):\n    return x.sum(axis=1) + x.max()\n",
+        "def f(x):\n    return np.amax(x) + x.sum(axis=1)\n",
+    )
 
 
 DEAD = [
@@ -113,12 +119,23 @@ def test_reordered_independent_statements_give_one_order():
 
 
 # Statements of a loss with their dependencies; every order that respects them means the same.
-BLOCK = ["n = X.shape[0]", "c = W.shape[1]", "s = X.dot(W)", "s = s - s.max(axis=1)[:, None]",
-         "p = np.exp(s)", "t = p.sum(axis=1)", "q = p / t[:, None]", "loss = -np.log(q[np.arange(n), y]).mean()",
-         "loss = loss + reg * (W * W).sum()", "g = q.copy()", "g[np.arange(n), y] -= 1",
-         "dW = X.T.dot(g) / n", "dW = dW + 2 * reg * W", "k = c * 2"]
-AFTER = {3: {2}, 4: {3}, 5: {4}, 6: {4, 5}, 7: {0, 6}, 8: {7}, 9: {6, 7}, 10: {0, 9}, 11: {0, 10}, 12: {11},
-         13: {1}}
+BLOCK = [
+    "n = X.shape[0]",
+    "c = W.shape[1]",
+    "s = X.dot(W)",
+    "s = s - s.max(axis=1)[:, None]",
+    "p = np.exp(s)",
+    "t = p.sum(axis=1)",
+    "q = p / t[:, None]",
+    "loss = -np.log(q[np.arange(n), y]).mean()",
+    "loss = loss + reg * (W * W).sum()",
+    "g = q.copy()",
+    "g[np.arange(n), y] -= 1",
+    "dW = X.T.dot(g) / n",
+    "dW = dW + 2 * reg * W",
+    "k = c * 2",
+]
+AFTER = {3: {2}, 4: {3}, 5: {4}, 6: {4, 5}, 7: {0, 6}, 8: {7}, 9: {6, 7}, 10: {0, 9}, 11: {0, 10}, 12: {11}, 13: {1}}
 
 
 def _topological(priority: list[int]) -> list[int]:
@@ -141,24 +158,34 @@ def test_any_valid_order_of_a_block_gives_the_written_order_back(priority):
 
 
 def test_loops_and_comprehensions_that_mean_the_same_are_one():
-    assert same("def f(xs):\n    r = [v * 2 for v in xs if v > 0]\n    return r\n",
-                "def f(xs):\n    r = []\n    for v in xs:\n        if v > 0:\n            r.append(v * 2)\n    return r\n")
-    assert same("def f(xs):\n    t = sum(v * v for v in xs)\n    return t\n",
-                "def f(xs):\n    t = 0\n    for v in xs:\n        t += v * v\n    return t\n")
-    assert same("def f(xs):\n    d = {k: k + 1 for k in xs}\n    return d\n",
-                "def f(xs):\n    d = {}\n    for k in xs:\n        d[k] = k + 1\n    return d\n")
+    assert same(
+        "def f(xs):\n    r = [v * 2 for v in xs if v > 0]\n    return r\n",
+        "def f(xs):\n    r = []\n    for v in xs:\n        if v > 0:\n            r.append(v * 2)\n    return r\n",
+    )
+    assert same(
+        "def f(xs):\n    t = sum(v * v for v in xs)\n    return t\n",
+        "def f(xs):\n    t = 0\n    for v in xs:\n        t += v * v\n    return t\n",
+    )
+    assert same(
+        "def f(xs):\n    d = {k: k + 1 for k in xs}\n    return d\n",
+        "def f(xs):\n    d = {}\n    for k in xs:\n        d[k] = k + 1\n    return d\n",
+    )
 
 
 def test_a_hoisted_comprehension_is_the_expression_it_came_from():
-    assert same("def f(x, W, C):\n    s = np.array([x @ W[:, j] for j in range(C)])\n    return s\n",
-                "def f(x, W, C):\n    items = []\n    for j in range(C):\n        items.append(x.dot(W[:, j]))\n"
-                "    s = np.array(items)\n    return s\n")
+    assert same(
+        "def f(x, W, C):\n    s = np.array([x @ W[:, j] for j in range(C)])\n    return s\n",
+        "def f(x, W, C):\n    items = []\n    for j in range(C):\n        items.append(x.dot(W[:, j]))\n"
+        "    s = np.array(items)\n    return s\n",
+    )
 
 
 def test_extracted_variables_and_split_tuples_are_inlined():
-    assert same("def f(x, w, b):\n    N, D = x.shape[0], w.shape[0]\n    out = x.reshape(N, D) @ w + b\n    return out\n",
-                "def f(x, w, b):\n    N = x.shape[0]\n    D = w.shape[0]\n    flat = x.reshape(N, D)\n"
-                "    prod = flat @ w\n    out = prod + b\n    return out\n")
+    assert same(
+        "def f(x, w, b):\n    N, D = x.shape[0], w.shape[0]\n    out = x.reshape(N, D) @ w + b\n    return out\n",
+        "def f(x, w, b):\n    N = x.shape[0]\n    D = w.shape[0]\n    flat = x.reshape(N, D)\n"
+        "    prod = flat @ w\n    out = prod + b\n    return out\n",
+    )
 
 
 def test_code_moved_into_helpers_is_the_code_it_came_from():
@@ -176,17 +203,22 @@ def test_code_moved_into_helpers_is_the_code_it_came_from():
         p = _softmax(s)
         return p[np.arange(len(y)), y]
     """
-    helpers = {**helper("def _scores(A, B):\n    return A.dot(B)"),
-               **helper("def _softmax(s):\n    s = s - s.max(axis=1, keepdims=True)\n    e = np.exp(s)\n"
-                        "    out = e / e.sum(axis=1, keepdims=True)\n    return out")}
+    helpers = {
+        **helper("def _scores(A, B):\n    return A.dot(B)"),
+        **helper(
+            "def _softmax(s):\n    s = s - s.max(axis=1, keepdims=True)\n    e = np.exp(s)\n"
+            "    out = e / e.sum(axis=1, keepdims=True)\n    return out"
+        ),
+    }
     assert same(inline, split, helpers=helpers)
 
 
 def test_a_helper_method_is_inlined_too():
     inline = "def loss(self, X):\n    h = np.maximum(0, X @ self.W1)\n    return h @ self.W2\n"
     split = "def loss(self, X):\n    h = self._hidden(X)\n    return h @ self.W2\n"
-    assert same(inline, split, helpers=helper("def _hidden(self, X):\n    return np.maximum(0, X @ self.W1)",
-                                              is_method=True))
+    assert same(
+        inline, split, helpers=helper("def _hidden(self, X):\n    return np.maximum(0, X @ self.W1)", is_method=True)
+    )
 
 
 def test_a_recursive_helper_does_not_loop():
@@ -200,8 +232,10 @@ DIFFERENT = [
     ("def f(a, b):\n    return a - b\n", "def f(a, b):\n    return a + b\n"),
     ("def f(a, b):\n    return a @ b\n", "def f(a, b):\n    return a * b\n"),
     ("def f(x):\n    y = x.copy()\n    y[x < 0] = 0\n    return y\n", "def f(x):\n    return np.maximum(0, x)\n"),
-    ("def f(xs):\n    t = 0\n    for v in xs:\n        t += v\n    return t\n",
-     "def f(xs):\n    t = 0\n    for v in xs:\n        t += v\n        t *= 2\n    return t\n"),
+    (
+        "def f(xs):\n    t = 0\n    for v in xs:\n        t += v\n    return t\n",
+        "def f(xs):\n    t = 0\n    for v in xs:\n        t += v\n        t *= 2\n    return t\n",
+    ),
 ]
 
 
@@ -212,6 +246,7 @@ def test_different_programs_stay_different(a, b):
 
 def test_every_pair_of_the_fixture_styles_stays_different():
     from sim_implementations import IMPLEMENTATIONS, function_source
+
     for name, styles in IMPLEMENTATIONS.items():
         for x, y in itertools.combinations(styles, 2):
             assert not same(function_source(name, x), function_source(name, y)), name

@@ -1,15 +1,23 @@
 """`autograde similarity` end to end, on real notebooks, hostile folders included."""
+
 import csv
 import os
 from pathlib import Path
 
 import pytest
+from sim_helpers import (
+    ANSWERS,
+    TWO_LAYER_NET_STARTER,
+    rename_assigned,
+    reorder_independent,
+    style,
+    write_release,
+    write_submission,
+)
+from sim_implementations import DISGUISED_A
 
 from autograder.notebook_io import MAX_NOTEBOOK_BYTES
 from autograder.similarity.cli import main
-from sim_helpers import (ANSWERS, TWO_LAYER_NET_STARTER, reorder_independent, rename_assigned, style,
-                         write_release, write_submission)
-from sim_implementations import DISGUISED_A
 
 
 def rows(out: Path, name: str = "pairs.csv") -> list[dict]:
@@ -65,10 +73,12 @@ def test_every_flagged_pair_is_shown_side_by_side(planted, tmp_path):
 
 
 def test_copied_inline_answer_is_found_separately(planted):
-    assert [float(r["answers_score"]) for r in rows(planted)
-            if {r["student_a"], r["student_b"]} == {"copier_a", "honest0"}][0] > 0.8
-    assert [float(r["answers_score"]) for r in rows(planted)
-            if {r["student_a"], r["student_b"]} == {"copier_b", "honest2"}][0] == 1.0
+    assert [
+        float(r["answers_score"]) for r in rows(planted) if {r["student_a"], r["student_b"]} == {"copier_a", "honest0"}
+    ][0] > 0.8
+    assert [
+        float(r["answers_score"]) for r in rows(planted) if {r["student_a"], r["student_b"]} == {"copier_b", "honest2"}
+    ][0] == 1.0
 
 
 def test_report_html_csv_and_histogram_are_written(planted):
@@ -122,8 +132,9 @@ def test_six_or_more_identical_hand_ins_are_one_group(tmp_path, release):
     assert run(subs, tmp_path / "out", release) == 0
     members = rows(tmp_path / "out", "groups.csv")
     assert sorted(m["student"] for m in members) == [f"ring{i}" for i in range(7)]
-    assert {m["size"] for m in members} == {"7"} and all(float(m["code_score_vs_representative"] or 1) == 1.0
-                                                         for m in members)
+    assert {m["size"] for m in members} == {"7"} and all(
+        float(m["code_score_vs_representative"] or 1) == 1.0 for m in members
+    )
     html = (tmp_path / "out" / "report.html").read_text()
     assert "Groups of near-identical hand-ins (1)" in html
     assert html.count("Same group of near-identical hand-ins (G1)") == 1  # one member shown for the group
@@ -161,8 +172,12 @@ def test_fifos_symlinks_and_huge_notebooks_are_listed_and_never_read(tmp_path, r
         f.truncate(MAX_NOTEBOOK_BYTES + 1)  # sparse: no disk used
     assert run(subs, tmp_path / "out", release, "--time-limit", "120") == 0
     html = (tmp_path / "out" / "report.html").read_text()
-    for path, why in (("good/part9_fifo.ipynb", "a FIFO"), ("eve/part1_linear_softmax.ipynb", "a symbolic link"),
-                      ("mallory", "a symbolic link"), ("huge/part1_linear_softmax.ipynb", "above the 50 MiB")):
+    for path, why in (
+        ("good/part9_fifo.ipynb", "a FIFO"),
+        ("eve/part1_linear_softmax.ipynb", "a symbolic link"),
+        ("mallory", "a symbolic link"),
+        ("huge/part1_linear_softmax.ipynb", "above the 50 MiB"),
+    ):
         assert path in html and why in html, path
     assert score(tmp_path / "out", "good", "copy") == 1.0
     compared = {r["student_a"] for r in rows(tmp_path / "out")} | {r["student_b"] for r in rows(tmp_path / "out")}
@@ -180,12 +195,12 @@ def test_the_time_limit_ends_reading_and_says_what_was_left(tmp_path, release, c
 
 def test_ids_cannot_start_a_spreadsheet_formula(tmp_path, release):
     subs = tmp_path / "subs"
-    for i, sid in enumerate(["=HYPERLINK(\"x\")", "+cmd", "@SUM(A1)", "-2+3"]):
+    for i, sid in enumerate(['=HYPERLINK("x")', "+cmd", "@SUM(A1)", "-2+3"]):
         write_submission(subs / sid, style(i % 2))
     assert run(subs, tmp_path / "out", release) == 0
     text = (tmp_path / "out" / "pairs.csv").read_text()
     ids = {r["student_a"] for r in rows(tmp_path / "out")} | {r["student_b"] for r in rows(tmp_path / "out")}
-    assert ids == {"'=HYPERLINK(\"x\")", "'+cmd", "'@SUM(A1)", "'-2+3"}
+    assert ids == {'\'=HYPERLINK("x")', "'+cmd", "'@SUM(A1)", "'-2+3"}
     assert not any(cell.startswith(("=", "+", "@", "-")) for line in text.splitlines() for cell in line.split(","))
 
 
@@ -207,8 +222,22 @@ def test_missing_folders_are_clear_errors(tmp_path, capsys):
 
 def test_dispatched_by_the_autograde_command(tmp_path, release):
     from autograder.cli import main as autograde
+
     write_submission(tmp_path / "subs" / "s1", style(0))
     write_submission(tmp_path / "subs" / "s2", style(1))
-    assert autograde(["similarity", str(tmp_path / "subs"), "--out", str(tmp_path / "out"),
-                      "--release", str(release), "--jobs", "1"]) == 0
+    assert (
+        autograde(
+            [
+                "similarity",
+                str(tmp_path / "subs"),
+                "--out",
+                str(tmp_path / "out"),
+                "--release",
+                str(release),
+                "--jobs",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "out" / "report.html").exists()

@@ -1,10 +1,12 @@
 """Winnowing: the density/guarantee properties the method is chosen for."""
+
 import os
 import subprocess
 import sys
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograder.similarity.fingerprint import KGRAM, WINDOW, kgram_fingerprints, statement_fingerprints, winnow
 
@@ -29,7 +31,7 @@ def test_release_kgrams_never_become_fingerprints():
 
 def test_fingerprint_spans_point_at_their_tokens():
     texts = [f"t{i}" for i in range(30)]
-    for h, spans in kgram_fingerprints(texts).spans.items():
+    for _hash, spans in kgram_fingerprints(texts).spans.items():
         for first, last in spans:
             assert last - first + 1 == KGRAM and 0 <= first and last < len(texts)
 
@@ -43,10 +45,20 @@ def test_winnow_picks_rightmost_minimum_of_each_window_once():
 
 def test_hashes_do_not_depend_on_the_process():
     # a report must come out the same on any machine and under any PYTHONHASHSEED
-    code = ("from autograder.similarity.fingerprint import kgram_fingerprints;"
-            "print(sorted(kgram_fingerprints('V = np .sum V V * call/1 axis= N'.split()).spans))")
-    runs = {subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
-                           capture_output=True, text=True, check=True).stdout for seed in ("1", "2")}
+    code = (
+        "from autograder.similarity.fingerprint import kgram_fingerprints;"
+        "print(sorted(kgram_fingerprints('V = np .sum V V * call/1 axis= N'.split()).spans))"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
     assert len(runs) == 1 and runs.pop().startswith("[")
 
 

@@ -1,9 +1,9 @@
 """The fixture solutions are genuinely correct (they agree on random inputs),
 so "independent solutions score low" is tested on real, working code."""
+
 import numpy as np
 import pytest
-
-from sim_helpers import reorder_independent, rename_assigned
+from sim_helpers import rename_assigned, reorder_independent
 from sim_implementations import DISGUISED_A, IMPLEMENTATIONS, function_source
 
 
@@ -36,8 +36,12 @@ def flat(result):
 def test_every_style_and_every_disguise_computes_the_same(name):
     rng = np.random.default_rng(0)
     args = inputs(name, rng)
-    regions = IMPLEMENTATIONS[name] + [rename_assigned(r) for r in IMPLEMENTATIONS[name]] \
-        + [reorder_independent(r) for r in IMPLEMENTATIONS[name]] + [DISGUISED_A.get(name, IMPLEMENTATIONS[name][0])]
+    regions = (
+        IMPLEMENTATIONS[name]
+        + [rename_assigned(r) for r in IMPLEMENTATIONS[name]]
+        + [reorder_independent(r) for r in IMPLEMENTATIONS[name]]
+        + [DISGUISED_A.get(name, IMPLEMENTATIONS[name][0])]
+    )
     results = [flat(compile_fn(name, r)(*args)) for r in regions]
     for other in results[1:]:
         for got, want in zip(other, results[0]):

@@ -1,4 +1,5 @@
 """Index, groups and scores: idioms weigh little, a shared solution is a group whatever its size."""
+
 import numpy as np
 import pytest
 
@@ -78,8 +79,9 @@ def test_code_and_answers_are_scored_separately():
 
 def test_exact_scores_agree_with_a_direct_count():
     rng = np.random.default_rng(0)
-    students = {f"s{i}": prints(f=rng.integers(0, 60, 25).tolist(), g=rng.integers(0, 40, 15).tolist())
-                for i in range(25)}
+    students = {
+        f"s{i}": prints(f=rng.integers(0, 60, 25).tolist(), g=rng.integers(0, 40, 15).tolist()) for i in range(25)
+    }
     index, _ = build(students)
     a, b = np.array([0, 3, 7]), np.array([1, 9, 24])
     got = idx.shared_weights(index, a, b)

@@ -1,16 +1,18 @@
 """The benchmark is honest: its independent students and its disguised copies are all
 correct programs that compute what the reference computes (run here on random inputs),
 and each evasion really changes the code it is applied to."""
+
 import itertools
 import random
 
 import numpy as np
 import pytest
-
-from autograder.extract import extract
-from course.contract import contract_names
 from sim_evasions import EVASIONS, disguise
 from sim_population import REPO, held_alternatives, load_release, student_definitions
+
+from autograder.extract import extract
+from course import rules
+from course.contract import contract_names
 
 N, D, H, C = 6, 5, 4, 3
 
@@ -27,7 +29,8 @@ def reference():
 
 
 def namespace(defs: dict[str, str], extra: dict[str, str] | None = None) -> dict:
-    env = {"np": np}
+    """The definitions run together, with what the notebooks' helper cell provides them."""
+    env = {"np": np, "as_number": rules.as_number}
     for name, source in defs.items():
         exec((extra or {}).get(name, ""), env)
         exec(source, env)
@@ -40,10 +43,15 @@ def results(env: dict) -> list[np.ndarray]:
     W, X, y = rng.normal(size=(D, C)), rng.normal(size=(N, D)), rng.integers(0, C, N)
     x4, w, b = rng.normal(size=(N, 2, 1, 2)), rng.normal(size=(4, H)), rng.normal(size=H)
     dout, scores = rng.normal(size=(N, H)), rng.normal(size=(N, C))
-    out = [*env["softmax_loss_naive"](W, X, y, 0.1), *env["softmax_loss_vectorized"](W, X, y, 0.1),
-           *env["affine_forward"](x4, w, b)[:1], *env["affine_backward"](dout, (x4, w, b)),
-           *env["relu_forward"](dout)[:1], env["relu_backward"](dout, scores[:, :1] + dout),
-           *env["softmax_loss"](scores, y)]
+    out = [
+        *env["softmax_loss_naive"](W, X, y, 0.1),
+        *env["softmax_loss_vectorized"](W, X, y, 0.1),
+        *env["affine_forward"](x4, w, b)[:1],
+        *env["affine_backward"](dout, (x4, w, b)),
+        *env["relu_forward"](dout)[:1],
+        env["relu_backward"](dout, scores[:, :1] + dout),
+        *env["softmax_loss"](scores, y),
+    ]
     linear = env["LinearSoftmax"]()
     linear.W = W.copy()
     out += [linear.predict(X), *linear.loss(X, y, 0.1)]
@@ -51,8 +59,12 @@ def results(env: dict) -> list[np.ndarray]:
     history = linear.train(X, y, num_iters=3, batch_size=4)
     assert len(history) == 3 and all(np.isfinite(history))
     net = env["TwoLayerNet"](D, H, C)
-    net.params = {"W1": rng.normal(size=(D, H)), "b1": rng.normal(size=H),
-                  "W2": rng.normal(size=(H, C)), "b2": rng.normal(size=C)}
+    net.params = {
+        "W1": rng.normal(size=(D, H)),
+        "b1": rng.normal(size=H),
+        "W2": rng.normal(size=(H, C)),
+        "b2": rng.normal(size=C),
+    }
     loss, grads = net.loss(X, y, reg=0.1)
     out += [net.loss(X), loss, *(grads[k] for k in sorted(grads)), net.predict(X)]
     stats = net.train(X, y, X, y, num_iters=3, batch_size=4)

@@ -6,15 +6,16 @@ page title if they ran. The report carries a Content-Security-Policy that
 forbids scripts anyway; the page is also loaded with that policy removed, so
 the test shows the escaping alone keeps the payloads inert.
 """
+
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from sim_helpers import style, write_release, write_submission
 
 from autograder.similarity.cli import main
-from sim_helpers import style, write_release, write_submission
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ID_PAYLOAD = "eve<img src=x onerror=\"document.title='pwned-by-id'\">"
@@ -25,10 +26,24 @@ def dom(page: Path, profile: Path) -> str:
     if CHROMIUM is None:
         pytest.fail("headless Chromium is needed for the browser tests: apt-get install chromium")
     result = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-         "--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120)
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
 
@@ -41,8 +56,20 @@ def report(tmp_path_factory):
     write_submission(root / "subs" / ID_PAYLOAD, code)
     write_submission(root / "subs" / "alice", code)
     write_submission(root / "subs" / "bob", style(1))
-    assert main([str(root / "subs"), "--out", str(root / "out"), "--release", str(write_release(root / "release")),
-                 "--jobs", "1"]) == 0
+    assert (
+        main(
+            [
+                str(root / "subs"),
+                "--out",
+                str(root / "out"),
+                "--release",
+                str(write_release(root / "release")),
+                "--jobs",
+                "1",
+            ]
+        )
+        == 0
+    )
     return root / "out" / "report.html"
 
 

@@ -1,15 +1,17 @@
 """Which code is compared: each contract function and method as graded, minus the release."""
+
 import random
 
 import pytest
+from sim_evasions import as_whole_functions, markers_deleted
+from sim_population import REPO, notebooks_for, student_definitions, write_hand_in
+from sim_population import load_release as load_population_release
 
 from autograder.extract import extract
 from autograder.similarity import units as units_module
 from autograder.similarity.evidence import own_statements
 from autograder.similarity.submissions import details, load_release
 from autograder.similarity.units import student_units, unit_sources
-from sim_evasions import as_whole_functions, markers_deleted
-from sim_population import REPO, load_release as load_population_release, notebooks_for, student_definitions, write_hand_in
 
 RELEASE_DIR = REPO / "assignments" / "nn_from_scratch"
 
@@ -49,7 +51,8 @@ def test_only_what_the_student_wrote_is_their_own(tmp_path, population, starter)
     defs = dict(population.definitions)
     defs["relu_forward"] = defs["relu_forward"].replace(
         'raise NotImplementedError("relu_forward: fill in the code between START CODE HERE and END CODE HERE")',
-        "out = np.maximum(0, x)")
+        "out = np.maximum(0, x)",
+    )
     found = details(hand_in(tmp_path, population, defs), starter)
     assert own_keys(found)["relu_forward"] == ["np .maximum N0 V call/2 V tuple/2 return"]  # out, cache folded in
 
@@ -84,8 +87,9 @@ def test_student_helpers_are_inlined_and_release_helpers_are_not(tmp_path, popul
 
 def test_a_unit_too_large_to_compare_costs_only_itself(tmp_path, population, starter, monkeypatch):
     defs = dict(population.definitions)
-    defs["relu_forward"] = "def relu_forward(x):\n" + "".join(f"    x = x + {i}\n" for i in range(300)) + \
-        "    return x, x\n"
+    defs["relu_forward"] = (
+        "def relu_forward(x):\n" + "".join(f"    x = x + {i}\n" for i in range(300)) + "    return x, x\n"
+    )
     monkeypatch.setattr(units_module, "MAX_UNIT_NODES", 500)
     units_module._cached.cache_clear()
     problems = []
@@ -104,8 +108,10 @@ def test_methods_keep_their_trailing_comments(population):
 def test_a_helper_s_tokens_point_at_its_lines_in_the_display_text(tmp_path, population, starter):
     defs = dict(population.definitions)
     defs["relu_forward"] = "def relu_forward(x):\n    # comment\n\n    out = _positive(x)\n    return out, x\n"
-    extra = {"relu_forward": "def _positive(v):\n    '''Keep the positive part.'''\n    kept = np.maximum(0, v)\n"
-                             "    return kept\n\n\n"}
+    extra = {
+        "relu_forward": "def _positive(v):\n    '''Keep the positive part.'''\n    kept = np.maximum(0, v)\n"
+        "    return kept\n\n\n"
+    }
     unit = details(hand_in(tmp_path, population, defs, extra), starter).units["relu_forward"]
     lines = unit.text.splitlines()
     maximum = [t.line for t in unit.own_tokens() if t.text == ".maximum"]
@@ -115,8 +121,10 @@ def test_a_helper_s_tokens_point_at_its_lines_in_the_display_text(tmp_path, popu
 def test_a_comment_at_column_0_inside_a_class_does_not_hide_a_method(tmp_path, population, starter):
     defs = dict(population.definitions)
     filled = defs["LinearSoftmax"].replace(
-        'raise NotImplementedError("LinearSoftmax.predict: fill in the code between START CODE HERE and END CODE HERE")',
-        "y_pred = np.argmax(X @ self.W, axis=1)")
+        'raise NotImplementedError("LinearSoftmax.predict: fill '
+        'in the code between START CODE HERE and END CODE HERE")',
+        "y_pred = np.argmax(X @ self.W, axis=1)",
+    )
     lines = filled.splitlines()
     at = next(i for i, line in enumerate(lines) if line.strip().startswith("def loss"))
     defs["LinearSoftmax"] = "\n".join(lines[:at] + ["# a comment at column 0"] + lines[at:]) + "\n"
