@@ -31,7 +31,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from course.safe_text import printable
@@ -80,6 +80,8 @@ def select_shard(subs: list[Submission], i: int, n: int) -> list[Submission]:
 
 
 def not_gradable(sub: Submission) -> SubmissionResult:
+    """The row of a hand-in discovery found nothing to grade in (its `problem` says why)."""
+    assert sub.problem is not None, f"{sub.student_id} has something to grade"
     return with_discovery(
         placeholder_result(sub.student_id, Status(Status.NOT_GRADABLE, sub.problem), sub.problem), sub
     )
@@ -180,7 +182,7 @@ def _worker_main(conn, slot: int, grade_fn: GradeFn | None, timeout: float | Non
 class _Worker:
     slot: int
     process: mp.process.BaseProcess
-    conn: object
+    conn: Connection
     job: Submission | None = None
     started: float = 0.0
 
@@ -241,7 +243,7 @@ def grade_all(
     workers are spawned processes. Raises GraderUnavailable only when the
     grader cannot be loaded at all."""
     results: dict[str, SubmissionResult] = {}
-    todo = deque()
+    todo: deque[Submission] = deque()
     for sub in subs:
         if sub.problem:
             results[sub.student_id] = not_gradable(sub)
@@ -253,12 +255,20 @@ def grade_all(
     return [results[s.student_id] for s in subs]
 
 
-def _run_pool(todo: deque, results: dict, jobs: int, timeout, grade_fn, on_result) -> None:
+def _run_pool(
+    todo: deque[Submission],
+    results: dict[str, SubmissionResult],
+    jobs: int,
+    timeout: float | None,
+    grade_fn: GradeFn | None,
+    on_result: Callable[[SubmissionResult], None],
+) -> None:
     ctx = mp.get_context("spawn")  # no fork of a parent with threads (tqdm) or open sandboxes
     workers = [_start_worker(ctx, slot, grade_fn, timeout) for slot in range(jobs)]
     limit = _hard_limit(timeout)
 
     def finish(w: _Worker, res: SubmissionResult) -> None:
+        assert w.job is not None  # called for a busy worker only
         results[w.job.student_id] = with_discovery(res, w.job)
         w.job = None
         on_result(res)

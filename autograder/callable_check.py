@@ -39,7 +39,7 @@ def callable_problems(ext: Extraction, load_errors: dict[str, str]) -> dict[str,
     return problems
 
 
-def _problems_of(ext, name, spec, load_errors) -> dict[str, str]:
+def _problems_of(ext: Extraction, name: str, spec: dict, load_errors: dict[str, str]) -> dict[str, tuple[str, str]]:
     defn = ext.definitions.get(name)
     if defn is None:
         unparsed = f" (a cell could not be parsed: {ext.problems[0]})" if ext.problems else ""
@@ -54,7 +54,7 @@ def _problems_of(ext, name, spec, load_errors) -> dict[str, str]:
     if not isinstance(defn.node, ast.ClassDef):
         return {name: (f"{name} should be a class ({defn.where})", "")}
     methods = {s.name: s for s in defn.node.body if isinstance(s, FUNCTION_DEFS)}
-    out = {}
+    out: dict[str, tuple[str, str]] = {}
     for method in spec["methods"]:
         qualname = f"{name}.{method}"
         if method not in methods:

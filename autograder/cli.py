@@ -31,6 +31,7 @@ import re
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -206,7 +207,7 @@ def _load_grader(spec: str | None):
 # ------------------------------------------------------------------- checks
 
 
-def _check_out(out: Path, inputs: list[Path] = ()) -> None:
+def _check_out(out: Path, inputs: Sequence[Path] = ()) -> None:
     """OUT must be creatable and writable, and must not be inside SUBMISSIONS' student folders."""
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -365,11 +365,11 @@ def _select(notebooks: list[Path], parts: dict[str, str], notices: list[str]) ->
     copies come last (a later definition wins in extraction): notebooks of no single
     part first, then each part's copy in course.toml order."""
     by_part: dict[str, list[Path]] = {}
-    unnamed = []
+    unnamed: list[Path] = []
     for path in notebooks:
         part = read_name(path.name, parts).part
         (by_part.setdefault(part, []) if part else unnamed).append(path)
-    kept = []
+    kept: list[Path] = []
     for path in unnamed:
         part = _content_part(path) if len(notebooks) > 1 else None
         (by_part.setdefault(part, []) if part else kept).append(path)

@@ -143,7 +143,8 @@ def _definition_end(lines: list[str], stmt: ast.stmt) -> int:
     comments after its last statement: a region's closing
     `### END CODE HERE ###` often follows the last statement of a method."""
     end = stmt.end_lineno
-    for number in range(stmt.end_lineno, len(lines)):
+    assert end is not None  # ast.parse sets it on every statement
+    for number in range(end, len(lines)):
         line = lines[number]
         if line.strip() and not (line.startswith((" ", "\t")) and line.lstrip().startswith("#")):
             break
@@ -279,7 +280,8 @@ def _add_cell(ext: Extraction, cell: Cell, budget: IpythonBudget) -> None:
 
 def student_regions(defn: Definition) -> list[str]:
     """The text between START/END CODE HERE lines inside one definition."""
-    regions, current = [], None
+    regions: list[str] = []
+    current: list[str] | None = None  # the lines of the region being read
     for line in defn.source.splitlines():
         mark = line.strip()
         if mark == START_MARK:

@@ -155,7 +155,7 @@ def write(merge: MergePlan, out: Path, folders: list[Path], submissions: Path | 
     header = merge.shards[0].header if merge.shards else None
     rows = sorted((row for s in merge.shards for row in s.rows), key=lambda r: r["student_id"])
     _copy_students(merge.shards, out)
-    handins = {}
+    handins: dict[str, handin_rows.Handin] = {}
     for s in merge.shards:
         handins |= handin_rows.read_handins(s.folder / handin_rows.FILENAME)
     logs = [

@@ -57,6 +57,10 @@ SWAP_FUNC = {
     "maximum": "minimum",
     "minimum": "maximum",
 }
+# A number in the code -> what its mutants put there (any other c: 2c, or 1 for 0.0);
+# float keys because 1.0 == 1 looks the same entries up
+CONSTANT_MUTANTS: dict[float, list[int]] = {0: [1], 1: [0, 2], 2: [1, 3]}
+FLIP_AXIS: dict[object, int] = {0: 1, 1: 0, -1: 0}  # axis=... -> the other axis (anything else -> 0)
 
 
 # Mutants judged equivalent (no input can tell them apart under the contract):
@@ -119,24 +123,24 @@ def _edits(node: ast.AST):
 
     if isinstance(node, ast.BinOp):
         if type(node.op) in FLIP_BINOP:
-            new = FLIP_BINOP[type(node.op)]
-            yield f"{type(node.op).__name__} -> {new.__name__}", setter("op", new())
+            new_op = FLIP_BINOP[type(node.op)]
+            yield f"{type(node.op).__name__} -> {new_op.__name__}", setter("op", new_op())
     if isinstance(node, ast.AugAssign) and type(node.op) in FLIP_BINOP:
-        new = FLIP_BINOP[type(node.op)]
-        yield f"augmented {type(node.op).__name__} -> {new.__name__}", setter("op", new())
+        new_op = FLIP_BINOP[type(node.op)]
+        yield f"augmented {type(node.op).__name__} -> {new_op.__name__}", setter("op", new_op())
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in FLIP_CMP:
-        new = FLIP_CMP[type(node.ops[0])]
-        yield f"{type(node.ops[0]).__name__} -> {new.__name__}", setter("ops", [new()])
+        new_cmp = FLIP_CMP[type(node.ops[0])]
+        yield f"{type(node.ops[0]).__name__} -> {new_cmp.__name__}", setter("ops", [new_cmp()])
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
         v = node.value
-        for new in {0: [1], 1: [0, 2], 2: [1, 3]}.get(v, [v * 2 if v else 1]):
+        for new in CONSTANT_MUTANTS.get(v, [v * 2 if v else 1]):
             yield f"constant {v!r} -> {new!r}", setter("value", type(v)(new))
     if isinstance(node, ast.Constant) and isinstance(node.value, bool):
         yield f"{node.value} -> {not node.value}", setter("value", not node.value)
     if isinstance(node, ast.keyword) and node.arg == "axis" and isinstance(node.value, ast.Constant):
-        v = node.value.value
-        new = {0: 1, 1: 0, -1: 0}.get(v, 0)
-        yield f"axis={v} -> axis={new}", lambda n, new=new: setattr(n, "value", ast.Constant(new))
+        axis: object = node.value.value  # whatever constant the code wrote
+        new_axis = FLIP_AXIS.get(axis, 0)
+        yield f"axis={axis} -> axis={new_axis}", lambda n, new=new_axis: setattr(n, "value", ast.Constant(new))
     if isinstance(node, ast.Attribute) and node.attr in SWAP_FUNC:
         yield f".{node.attr} -> .{SWAP_FUNC[node.attr]}", setter("attr", SWAP_FUNC[node.attr])
 
@@ -173,19 +177,19 @@ def mutants_of(name: str, source: str) -> list[Mutant]:
             old, new = _changed_line(original, text)
             out.append(Mutant(name, part, change, line, text, old, new))
 
-    nodes = [n for n in ast.walk(tree) if getattr(n, "lineno", None) in region]
-    for node in nodes:
+    nodes = [(n, line) for n in ast.walk(tree) if (line := getattr(n, "lineno", None)) in region]
+    for node, line in nodes:
         for change, apply in _edits(node):
             clone = copy.deepcopy(tree)
             target = _twin(clone, tree, node)
             apply(target)
-            emit(change, node.lineno, clone)
+            emit(change, line, clone)
         for change, _ in _replacements(node):
             clone = copy.deepcopy(tree)
             target = _twin(clone, tree, node)
             new = dict(_replacements(target))[change]
             if _replace_child(clone, target, new):
-                emit(change, node.lineno, clone)
+                emit(change, line, clone)
     for owner, attr, block in list(_statements(tree)):
         for i, stmt in enumerate(block):
             if stmt.lineno not in region:
@@ -306,7 +310,7 @@ def main(argv=None) -> int:
         f"in {time.perf_counter() - start:.0f} s; {len(equivalent)} survivors are equivalent, so "
         f"{len(killed)}/{real} non-equivalent mutants killed ({100 * len(killed) / max(1, real):.1f}%)"
     )
-    by_name = {}
+    by_name: dict[str, tuple[int, int]] = {}  # function -> (mutants killed, mutants)
     for v in verdicts:
         k, n = by_name.get(v.mutant.name, (0, 0))
         by_name[v.mutant.name] = (k + v.killed, n + 1)

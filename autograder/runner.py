@@ -20,6 +20,7 @@ import time
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from course.config import ConfigError, load_config
 from course.contract import contract_names
@@ -43,6 +44,9 @@ from .results import (
     placeholder_result,
 )
 from .student_code import KIT_LABEL
+
+if TYPE_CHECKING:  # imported when grading starts (_sandbox_api): numpy must load after the env is set
+    from .sandbox import Sandbox
 
 HIDDEN_TESTS = Path(__file__).with_name("hidden_tests")
 CLASSES = ("LinearSoftmax", "TwoLayerNet")
@@ -181,7 +185,7 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
     result.log += unreadable + ext.problems
 
     sandbox = _sandbox_api()
-    preopened = {}  # kind -> Sandbox, or a Future of one (opened in the background)
+    preopened: dict[str, Sandbox | Future[Sandbox]] = {}  # a Future: opened in the background
 
     trace = Trace()  # the course's loss as called by the student's train (classes sandbox)
 
@@ -207,9 +211,9 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
     load_errors, crashed = {}, None
     if any(n in ext.definitions for n in contract_names()):
         try:  # opened first to learn which definitions fail to load
-            preopened["functions"] = open_sandbox("functions")
-            load_errors = dict(preopened["functions"].load_errors)
-            result.log.append(f"isolation: {preopened['functions'].isolation}")
+            preopened["functions"] = functions = open_sandbox("functions")
+            load_errors = dict(functions.load_errors)
+            result.log.append(f"isolation: {functions.isolation}")
         except sandbox.StudentError as exc:
             crashed = (
                 "your code could not be loaded: the process stopped or hung while your definitions "
@@ -253,7 +257,7 @@ def _grade(student_id: str, notebooks: list[Path], *, limits=None, slot: int = 0
     return result
 
 
-def _close_unused(preopened: dict) -> None:
+def _close_unused(preopened: dict[str, Sandbox | Future[Sandbox]]) -> None:
     """Close the sandboxes opened ahead of time that no test asked for (or a Future of one)."""
     for sb in preopened.values():
         with contextlib.suppress(Exception):

@@ -15,6 +15,7 @@ so a folder "\\x1balice" can never take the id of the real "alice".
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
 from course.safe_text import printable
 
@@ -36,7 +37,7 @@ def id_key(student_id: str) -> str:
     return unicodedata.normalize("NFC", student_id).casefold()
 
 
-def assign_ids(raw_names: list[str], taken: set[str] = frozenset()) -> dict[str, str]:
+def assign_ids(raw_names: list[str], taken: Iterable[str] = frozenset()) -> dict[str, str]:
     """{raw name: unique clean id} for every name; `taken` holds id_keys already in use.
     Clean names first, then the others in sorted order, each getting the first free suffix."""
     used, out = set(taken), {}

@@ -19,7 +19,7 @@ For every name a student implements:
                         over data (loops over the parameter dictionary are fine)
 """
 
-CONTRACT = {
+CONTRACT: dict[str, dict[str, dict]] = {  # part -> name -> its spec (keys above)
     "part1": {
         "softmax_loss_naive": {
             "params": ["W", "X", "y", "reg"],

@@ -70,8 +70,13 @@ class Rubric:
         return (*self.inline, *self.peer)
 
     @property
+    def all_items(self) -> tuple[AutoItem | PeerItem, ...]:
+        """Every item: the autograder's, then the ones reviewers grade."""
+        return (*self.auto, *self.peer_graded)
+
+    @property
     def items_total(self) -> float:
-        return sum(i.points for i in (*self.auto, *self.peer_graded))
+        return sum(i.points for i in self.all_items)
 
     def auto_item(self, item_id: str) -> AutoItem:
         for item in self.auto:

@@ -31,6 +31,7 @@ import copy
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
 from course.safe_text import printable
@@ -74,7 +75,7 @@ def unique_codes(salt: str, purpose: str, ids: list[str]) -> dict[str, str]:
     raise RuntimeError("sha256 collision: this cannot happen")
 
 
-def scrub_text(text: str, identities: list[str] = ()) -> str:
+def scrub_text(text: str, identities: Sequence[str] = ()) -> str:
     """Redact paths with user names, e-mails and the given identities."""
     for pattern in PATH_PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
@@ -95,7 +96,7 @@ def _leading_space(text: str) -> str:
     return text[: len(text) - len(text.lstrip())]
 
 
-def redact_status(status: str, identities: list[str] = (), hand_in_names: list[str] = ()) -> str:
+def redact_status(status: str, identities: Sequence[str] = (), hand_in_names: Sequence[str] = ()) -> str:
     """An autograder status as a reviewer may see it: one printable line, no file
     name, no path, no identity ("partial: First_Last.ipynb: bad JSON" -> "partial: [file]: bad JSON")."""
     for name in sorted((n for n in hand_in_names if n), key=len, reverse=True):
@@ -121,7 +122,7 @@ def _scrub_output(out, identities) -> None:
         out["metadata"] = {}
 
 
-def anonymise_notebook(nb, identities: list[str] = ()):
+def anonymise_notebook(nb, identities: Sequence[str] = ()):
     """A scrubbed deep copy of nb (the original is left untouched)."""
     nb = copy.deepcopy(nb)
     nb.metadata = {k: v for k, v in nb.metadata.items() if k in KEEP_NB_METADATA}

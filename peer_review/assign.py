@@ -176,7 +176,7 @@ def write_sheet(ctx: Context, reviewer: str, sheet_id: str, sheet_file: str, aut
     """A reviewer's sheet (md + html) and copies of the notebooks it grades."""
     md_path = ctx.out / sheet_file
     md_path.parent.mkdir(parents=True, exist_ok=True)
-    tasks = [review_task(ctx, ctx.code_of[a], a) for a in sorted(authors, key=ctx.code_of.get)]
+    tasks = [review_task(ctx, ctx.code_of[a], a) for a in sorted(authors, key=lambda a: ctx.code_of[a])]
     for task in tasks:
         for name in task.notebooks:
             shutil.copyfile(ctx.out / "anonymised" / task.code / name, md_path.parent / name)

@@ -103,7 +103,7 @@ def read_overrides(path: Path | None, rubric: Rubric, students: set[str]) -> dic
     """overrides.csv (student_id,item,points,reason) -> {student: {item: (points, reason)}}."""
     if path is None or not Path(path).exists():
         return {}
-    maxima = {i.id: i.points for i in (*rubric.auto, *rubric.peer_graded)} | {RAW: rubric.max_raw}
+    maxima = {i.id: i.points for i in rubric.all_items} | {RAW: rubric.max_raw}
     result: dict[str, dict] = defaultdict(dict)
     with Path(path).open(newline="", encoding="utf-8-sig") as f:
         for line, row in enumerate(csv.DictReader(f), start=2):
@@ -259,19 +259,20 @@ def write_peer_grades(out: Path, rubric: Rubric, results: dict[str, Grade], code
 
 def write_reviewer_report(out: Path, rubric: Rubric, rows, results: dict[str, Grade]) -> None:
     """Per reviewer: how far their totals sat from the combined ones."""
-    assigned = defaultdict(int)
+    assigned: defaultdict[str, int] = defaultdict(int)
     for r in rows:
         if r.status == store.ACTIVE:
             assigned[r.reviewer] += 1
-    dev, off = defaultdict(list), defaultdict(int)
+    dev: defaultdict[str, list[float]] = defaultdict(list)  # reviewer -> their total - the combined one
+    off: defaultdict[str, int] = defaultdict(int)  # reviewer -> items off the median
     for g in results.values():
-        used = g.used
-        if not used or g.peer_total is None:
+        scored, peer_total = g.scored, g.peer_total
+        if not scored or peer_total is None:
             continue
-        medians = {i.id: statistics.median(o.score.points[i.id] for o in used) for i in rubric.peer_graded}
-        for o in used:
-            dev[o.review.reviewer].append(o.score.total - g.peer_total)
-            off[o.review.reviewer] += sum(abs(o.score.points[i] - m) > 1e-9 for i, m in medians.items())
+        medians = {i.id: statistics.median(s.points[i.id] for _, s in scored) for i in rubric.peer_graded}
+        for o, s in scored:
+            dev[o.review.reviewer].append(s.total - peer_total)
+            off[o.review.reviewer] += sum(abs(s.points[i] - m) > 1e-9 for i, m in medians.items())
     header = ["reviewer", "assigned", "usable", "mean_signed_deviation", "mean_abs_deviation", "items_off_median"]
     table = [
         [

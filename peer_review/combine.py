@@ -83,11 +83,19 @@ class Grade:
 
     @property
     def peer_total(self) -> float | None:
-        return None if self.peer_subtotal is None else self.peer_subtotal + self.forgiveness
+        if self.peer_subtotal is None:
+            return None
+        assert self.forgiveness is not None  # median_parts() gives both
+        return self.peer_subtotal + self.forgiveness
+
+    @property
+    def scored(self) -> list[tuple[ReviewOutcome, ReviewScore]]:
+        """The usable reviews (every item scored), each with its score."""
+        return [(o, o.score) for o in self.outcomes if o.score is not None]
 
     @property
     def used(self) -> list[ReviewOutcome]:
-        return [o for o in self.outcomes if o.score is not None]
+        return [o for o, _ in self.scored]
 
 
 def median_parts(scores: list[ReviewScore]) -> tuple[float, float]:
@@ -133,13 +141,14 @@ def grade(
             ReviewOutcome(r, None if missing else review_score(rubric, r.deductions, blank, fixed), missing)
         )
     every_item_fixed = len(fixed) == len(rubric.peer_graded)
-    scores = [review_score(rubric, {}, blank, fixed)] if every_item_fixed else [o.score for o in g.used]
+    scores = [review_score(rubric, {}, blank, fixed)] if every_item_fixed else [s for _, s in g.scored]
     if scores:
         g.peer_subtotal, g.forgiveness = median_parts(scores)
         totals = [s.total for s in scores]
         g.spread = max(totals) - min(totals)
-    if g.auto is not None and g.peer_total is not None:
-        g.raw = raw_total(rubric, g.auto_subtotal, g.peer_total)
+    auto_subtotal, peer_total = g.auto_subtotal, g.peer_total
+    if auto_subtotal is not None and peer_total is not None:
+        g.raw = raw_total(rubric, auto_subtotal, peer_total)
     if raw_ovr is not None:
         g.raw = raw_ovr[0]
     g.score = None if g.raw is None else rubric.rescale(g.raw)

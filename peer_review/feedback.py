@@ -37,15 +37,18 @@ def _totals(g: Grade, rubric: Rubric) -> list[str]:
         f"| Score | {_pts(g.score)} / {fmt(rubric.out_of)} |",
         "",
     ]
+    raw, score, auto = g.raw, g.score, g.auto_subtotal
     if g.raw_override is not None:
+        assert raw is not None and score is not None  # combine() sets both from the override
         lines.append(
             f"Your TA set the raw total to {fmt(g.raw_override[0])} ({g.raw_override[1]}): "
-            f"{fmt(g.raw)} / {fmt(rubric.max_raw)} -> {fmt(g.score)} / {fmt(rubric.out_of)}."
+            f"{fmt(raw)} / {fmt(rubric.max_raw)} -> {fmt(score)} / {fmt(rubric.out_of)}."
         )
-    elif g.raw is not None:
+    elif raw is not None:
+        assert score is not None and auto is not None  # without an override, raw needs both parts
         lines.append(
-            f"{fmt(g.auto_subtotal)} + {_pts(g.peer_subtotal)} + {_pts(g.forgiveness)} = "
-            f"{fmt(g.raw)} / {fmt(rubric.max_raw)} -> {fmt(g.score)} / {fmt(rubric.out_of)}"
+            f"{fmt(auto)} + {_pts(g.peer_subtotal)} + {_pts(g.forgiveness)} = "
+            f"{fmt(raw)} / {fmt(rubric.max_raw)} -> {fmt(score)} / {fmt(rubric.out_of)}"
         )
     else:
         lines.append("Your total is not final yet: your TA completes it.")

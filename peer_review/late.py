@@ -104,7 +104,7 @@ def late(
     k = rows[0].reviews
     live = [(r.reviewer, r.author) for r in rows if r.status == store.ACTIVE]
     reviewers = active_reviewers(rows)
-    pairs = []
+    pairs: list[tuple[str, str]] = []  # (reviewer, author)
     for s in new:
         anonymise_submission(ctx, s, found[s], identities(s, people))
         pairs += allocation.reassign(live + pairs, [s] * k, reviewers, seed=f"{rows[0].seed}:late:{s}")

@@ -159,7 +159,8 @@ def newest_copies(parsed: list[ParsedSheet]) -> tuple[dict[str, ParsedSheet], li
     return used, problems
 
 
-def _when(t: datetime) -> str:
+def _when(t: datetime | None) -> str:
+    assert t is not None  # read_one() gives every sheet it reads a time
     return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 

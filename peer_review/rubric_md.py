@@ -23,7 +23,8 @@ OUTPUT = REPO_ROOT / "grading_rubric.md"
 
 def reference_answers(paths: dict[str, Path] | None = None) -> tuple[dict[str, str], list[str]]:
     """{part: solution notebook} (default: course.toml's) -> (references found, what is missing)."""
-    config, refs, missing = load_config(), {}, []
+    config, missing = load_config(), []
+    refs: dict[str, str] = {}
     paths = paths or config.solution_notebooks()
     for part, path in paths.items():
         if not path.exists():

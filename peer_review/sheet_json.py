@@ -43,7 +43,7 @@ def parse(text: str, rel: str, exp: Expected) -> ParsedSheet:
         return _unusable(rel, f"unknown sheet id {sheet_id!r}")
     problems: list[Problem] = []
     reviews = {c: SheetReview(c) for c in sorted(exp.sheets[sheet_id])}
-    given = data.get("reviews") if isinstance(data.get("reviews"), dict) else {}
+    given = _object(data.get("reviews"))
     for code, entry in given.items():
         if p := code_problem(rel, None, str(code), exp.sheets[sheet_id], exp.codes):
             problems.append(p)
@@ -61,6 +61,11 @@ def _unusable(rel: str, message: str) -> ParsedSheet:
     return ParsedSheet(rel, None, {}, [Problem(rel, None, message)])
 
 
+def _object(value: object) -> dict:
+    """A JSON object of the file, or {} for any other value."""
+    return value if isinstance(value, dict) else {}
+
+
 def _saved_at(value) -> datetime | None:
     try:
         return datetime.fromisoformat(value) if isinstance(value, str) else None
@@ -70,7 +75,7 @@ def _saved_at(value) -> datetime | None:
 
 def _read_review(rel: str, code: str, entry: dict, exp: Expected, review: SheetReview, problems) -> None:
     items = {i.id: i for i in exp.rubric.peer_graded}
-    deductions = entry.get("deductions") if isinstance(entry.get("deductions"), dict) else {}
+    deductions = _object(entry.get("deductions"))
     blank = exp.blank.get(code, frozenset())
     for item_id in sorted(set(deductions) - set(items)):
         problems.append(Problem(rel, None, f"unknown item {item_id!r} for {code}", code))

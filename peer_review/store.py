@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 from dataclasses import asdict, astuple, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from course.safe_text import FORMULA_STARTS, csv_text
 from peer_review.allocation import TA
@@ -81,7 +82,7 @@ def write_csv(path: Path, header: list[str], rows: list[list], text_columns: set
     Path(path).write_text(csv_text(header, rows, text_columns), encoding="utf-8")
 
 
-def uncell(value: str) -> str:
+def uncell(value: str | None) -> str:
     """Undo csv_cell when reading our own CSVs back: "'=x" -> "=x" (a leading
     apostrophe before a formula character is the neutraliser, not data)."""
     value = (value or "").strip()
@@ -101,10 +102,13 @@ def read_rows(path: Path) -> list[Row]:
     if not path.exists():
         raise FileNotFoundError(f"{path} not found: run `peer-review assign` first")
     with path.open(newline="", encoding="utf-8") as f:
-        return [
-            Row(**{k: uncell(v) for k, v in r.items()} | {"seed": int(r["seed"]), "reviews": int(r["reviews"])})
-            for r in csv.DictReader(f)
-        ]
+        return [_row(r) for r in csv.DictReader(f)]
+
+
+def _row(record: dict[str, str]) -> Row:
+    """One allocation.csv record -> Row: text cells as written, the numbers back to int."""
+    cells: dict[str, Any] = {k: uncell(v) for k, v in record.items()}
+    return Row(**cells | {"seed": int(record["seed"]), "reviews": int(record["reviews"])})
 
 
 def read_roster(path: Path | None) -> dict[str, dict[str, str]]:

@@ -12,6 +12,7 @@ import traceback
 import zlib
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -20,6 +21,9 @@ from autograder.checks import Fail, NotImplementedFail
 from autograder.results import STRUCTURE, VALUE, TestOutcome
 from autograder.student_code import StudentCode
 from course.rubric import load_rubric
+
+if TYPE_CHECKING:
+    from autograder.sandbox import Sandbox
 
 GRADED_KEYS = {"item", "weight", "kind", "needs", "group"}
 
@@ -70,7 +74,7 @@ GRADING = pytest.StashKey["GradingPlugin"]()
 
 
 class GradingPlugin:
-    def __init__(self, *, gradable, open_sandbox, reference, extraction, seed, problems=None, trace=None):
+    def __init__(self, *, gradable, open_sandbox, reference, extraction, seed, problems=None, trace=None) -> None:
         from autograder.reference_calls import Trace
 
         self.gradable = set(gradable)
@@ -84,8 +88,8 @@ class GradingPlugin:
         self.internal_errors: list[str] = []  # grader bugs, for the instructor log
         self.durations: dict[str, float] = {}  # test node id -> seconds (setup + call + teardown)
         self.body_seconds = 0.0  # the "call" phases only (no fixtures)
-        self._sandbox = None
-        self._kind = None
+        self._sandbox: Sandbox | None = None
+        self._kind: str | None = None  # the kind of self._sandbox
 
     # ----------------------------------------------------------- sandboxes
     def sandbox(self, kind: str):

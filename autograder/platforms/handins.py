@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from course.safe_text import FORMULA_STARTS, csv_text, printable
 
@@ -71,7 +72,7 @@ def read_handins(path: Path) -> dict[str, Handin]:
             raise ValueError(f"{path}:1: lacks column(s) {', '.join(missing)}; was it written by autograde?")
         rows = {}
         for row in reader:
-            values = {k: _value(row[k]) for k in HEADER}
+            values: dict[str, Any] = {k: _value(row[k]) for k in HEADER}  # Handin's fields
             values["late_marker"] = values["late_marker"].strip() == "1"
             rows[values["student_id"]] = Handin(**values)
         return rows

@@ -137,12 +137,17 @@ def statement(lateness: Lateness, policy: LatePolicy, before: float | None, afte
     """What a late student's feedback says ("" when on time)."""
     if not lateness.late:
         return ""
-    when = (
-        "your LMS marked the hand-in late (no time recorded), counted as "
-        f"{lateness.days} day{'s' * (lateness.days != 1)} late"
-        if lateness.by_marker
-        else f"handed in {lateness.submitted_at.astimezone(lateness.due.tzinfo):%Y-%m-%d %H:%M}, due "
-        f"{lateness.due:%Y-%m-%d %H:%M}: {lateness.days} started day{'s' * (lateness.days != 1)} late"
-    )
+    if lateness.by_marker:
+        when = (
+            "your LMS marked the hand-in late (no time recorded), counted as "
+            f"{lateness.days} day{'s' * (lateness.days != 1)} late"
+        )
+    else:
+        due, submitted = lateness.due, lateness.submitted_at
+        assert due is not None and submitted is not None  # late by the clock: both times are known
+        when = (
+            f"handed in {submitted.astimezone(due.tzinfo):%Y-%m-%d %H:%M}, due "
+            f"{due:%Y-%m-%d %H:%M}: {lateness.days} started day{'s' * (lateness.days != 1)} late"
+        )
     score = "" if before is None else f": {before:g} -> {after:g} / {out_of:g}"
     return f"Late work: {when}; penalty {lateness.penalty:.0%} of the score{score}. Policy: {policy.rule_text()}."

@@ -71,7 +71,7 @@ def _shingles(text: str) -> dict[tuple[str, ...], str]:
 
 def hidden_test_leaks(release_nb, tests_dir: Path = HIDDEN_TESTS) -> list[str]:
     """Test names and runs of lines of the hidden tests found in the release notebook."""
-    hidden = {}
+    hidden: dict[tuple[str, ...], str] = {}  # a run of lines -> "file: its first line"
     names = set()
     for path in sorted(tests_dir.glob("*.py")):
         text = path.read_text()

@@ -88,7 +88,9 @@ def read_roster(path: Path | None, settings: RosterSettings | None = None) -> Ro
             f"{path}:1: no column {columns['student_id']!r} for the student id; columns are "
             f"{', '.join(map(repr, header[:10]))} (map them in course.toml [roster.columns])"
         )
-    students, seen, lms_seen = [], {}, {}
+    students: list[Student] = []
+    seen: dict[str, int] = {}  # student id -> its line
+    lms_seen: dict[str, int] = {}  # LMS id -> its line
     for line, row in enumerate(reader, start=2):
         values = {f: _uncell(row.get(columns[f])) for f in ROSTER_FIELDS if columns[f] in header}
         sid = values["student_id"]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 PREFIX = "ag-sandbox"
@@ -42,14 +43,14 @@ KILL_SECONDS = 5.0
 class Hierarchy:
     mount: str  # where it is mounted
     version: int  # 1 or 2
-    controllers: frozenset  # usable in a child of the grader's cgroup
+    controllers: frozenset[str]  # usable in a child of the grader's cgroup
     own: str  # the grader's cgroup, as a directory under `mount`
 
     def has(self, controller: str) -> bool:
         return controller in self.controllers
 
 
-def own_cgroups(lines) -> dict[str, str]:
+def own_cgroups(lines: Iterable[str]) -> dict[str, str]:
     """Lines of /proc/self/cgroup -> {"2", or a v1 hierarchy's controller list: path}."""
     own = {}
     for line in lines:
@@ -58,7 +59,7 @@ def own_cgroups(lines) -> dict[str, str]:
     return own
 
 
-def cgroup_mounts(lines):
+def cgroup_mounts(lines: Iterable[str]) -> Iterator[tuple[str, str, str, list[str]]]:
     """Lines of /proc/self/mountinfo -> (mount point, root within the hierarchy, fstype,
     super options) of each cgroup mount."""
     for line in lines:
@@ -68,12 +69,14 @@ def cgroup_mounts(lines):
             yield fields[4], fields[3], fstype, options.split(",")
 
 
-def candidates(mountinfo, cgroup) -> list[tuple[str, int, frozenset, str]]:
+def candidates(mountinfo: Iterable[str], cgroup: Iterable[str]) -> list[tuple[str, int, frozenset[str], str]]:
     """(mount point, version, v1 controllers we use, the grader's cgroup directory) of each
     hierarchy that could hold sandbox cgroups, from the texts of /proc/self/mountinfo and
     /proc/self/cgroup."""
     own, found, seen = own_cgroups(cgroup), [], set()
     for mount, root, fstype, options in cgroup_mounts(mountinfo):
+        key: str | None
+        controllers: frozenset[str]
         if fstype == "cgroup2":
             key, controllers = "2", frozenset()
         else:
@@ -110,10 +113,10 @@ def discover() -> list[Hierarchy]:
     return usable
 
 
-def _enable_v2_controllers(parent: str) -> frozenset:
+def _enable_v2_controllers(parent: str) -> frozenset[str]:
     """The v2 controllers children of `parent` get, after trying to enable the ones we use."""
 
-    def read(name):
+    def read(name: str) -> set[str]:
         try:
             with open(os.path.join(parent, name)) as f:
                 return set(f.read().split())
@@ -144,9 +147,10 @@ class SandboxCgroup:
     """The cgroup directories of one sandbox, one per hierarchy used."""
 
     name: str
-    dirs: dict = field(default_factory=dict)  # Hierarchy -> directory
-    notes: list = field(default_factory=list)  # for Sandbox.isolation
-    roles: dict = field(default_factory=dict)  # feature ("memory", "cpu time"...) -> Hierarchy or None
+    dirs: dict[Hierarchy, str] = field(default_factory=dict)  # Hierarchy -> directory
+    notes: list[str] = field(default_factory=list)  # for Sandbox.isolation
+    # feature ("memory", "cpu time"...) -> the hierarchy that provides it, or None
+    roles: dict[str, Hierarchy | None] = field(default_factory=dict)
     _usage_fd: int | None = None
     _usage_v2: bool = False
     _pressure_fd: int | None = None
@@ -166,12 +170,12 @@ class SandboxCgroup:
             raise
         return group
 
-    def _pick(self, controller: str, hierarchies) -> Hierarchy | None:
+    def _pick(self, controller: str, hierarchies: list[Hierarchy]) -> Hierarchy | None:
         v2 = [h for h in hierarchies if h.version == 2 and h.has(controller)]
         v1 = [h for h in hierarchies if h.version == 1 and h.has(controller)]
         return (v2 + v1 + [None])[0]
 
-    def _make(self, hierarchies) -> None:
+    def _make(self, hierarchies: list[Hierarchy]) -> None:
         v2 = next((h for h in hierarchies if h.version == 2), None)
         self.roles = {c: self._pick(c, hierarchies) for c in USED_V2}
         self.roles["cpu time"] = v2 or self._pick("cpuacct", hierarchies)
@@ -183,51 +187,45 @@ class SandboxCgroup:
         if not self.dirs:
             raise OSError("no cgroup hierarchy this process may use")
 
-    def _file(self, role: str, name: str) -> str | None:
-        h = self.roles.get(role)
-        return os.path.join(self.dirs[h], name) if h is not None else None
+    def _file(self, h: Hierarchy, name: str) -> str:
+        """The file `name` of this sandbox's directory in hierarchy h."""
+        return os.path.join(self.dirs[h], name)
 
     def _limit(self, memory_mb: int, processes: int, cpus: float) -> None:
         memory = self.roles["memory"]
         if memory is not None:
             if memory.version == 2:
-                _write(self._file("memory", "memory.max"), str(memory_mb * 2**20))
-                self._try(self._file("memory", "memory.swap.max"), "0")
+                _write(self._file(memory, "memory.max"), str(memory_mb * 2**20))
+                self._try(self._file(memory, "memory.swap.max"), "0")
             else:
-                _write(self._file("memory", "memory.limit_in_bytes"), str(memory_mb * 2**20))
-                self._try(self._file("memory", "memory.memsw.limit_in_bytes"), str(memory_mb * 2**20))
+                _write(self._file(memory, "memory.limit_in_bytes"), str(memory_mb * 2**20))
+                self._try(self._file(memory, "memory.memsw.limit_in_bytes"), str(memory_mb * 2**20))
             self.notes.append(f"memory: at most {memory_mb} MB for the whole sandbox (cgroup v{memory.version})")
-        if self.roles["pids"] is not None:
-            _write(self._file("pids", "pids.max"), str(processes))
-            self.notes.append(
-                f"processes: at most {processes - 1} in the whole sandbox (cgroup v{self.roles['pids'].version})"
-            )
+        pids = self.roles["pids"]
+        if pids is not None:
+            _write(self._file(pids, "pids.max"), str(processes))
+            self.notes.append(f"processes: at most {processes - 1} in the whole sandbox (cgroup v{pids.version})")
         cpu = self.roles["cpu"]
         if cpu is not None:
             if cpu.version == 2:
-                _write(self._file("cpu", "cpu.weight"), str(CPU_WEIGHT_V2))
+                _write(self._file(cpu, "cpu.weight"), str(CPU_WEIGHT_V2))
                 if cpus > 0:
-                    _write(self._file("cpu", "cpu.max"), f"{int(cpus * CPU_PERIOD_US)} {CPU_PERIOD_US}")
+                    _write(self._file(cpu, "cpu.max"), f"{int(cpus * CPU_PERIOD_US)} {CPU_PERIOD_US}")
             else:
-                _write(self._file("cpu", "cpu.shares"), str(CPU_WEIGHT_V1))
+                _write(self._file(cpu, "cpu.shares"), str(CPU_WEIGHT_V1))
                 if cpus > 0:
-                    _write(self._file("cpu", "cpu.cfs_period_us"), str(CPU_PERIOD_US))
-                    _write(self._file("cpu", "cpu.cfs_quota_us"), str(int(cpus * CPU_PERIOD_US)))
+                    _write(self._file(cpu, "cpu.cfs_period_us"), str(CPU_PERIOD_US))
+                    _write(self._file(cpu, "cpu.cfs_quota_us"), str(int(cpus * CPU_PERIOD_US)))
             self.notes.append(
                 "CPU: the whole sandbox weighs as one process"
                 + (f" and uses at most {cpus:g} CPU" if cpus > 0 else "")
                 + f" (cgroup v{cpu.version})"
             )
-        usage = (
-            self._file("cpu time", "cpu.stat" if self.roles["cpu time"].version == 2 else "cpuacct.usage")
-            if self.roles["cpu time"] is not None
-            else None
-        )
-        if usage is not None and os.path.exists(usage):
-            self._usage_fd, self._usage_v2 = (
-                os.open(usage, os.O_RDONLY | os.O_CLOEXEC),
-                self.roles["cpu time"].version == 2,
-            )
+        cpu_time = self.roles["cpu time"]
+        if cpu_time is not None:
+            usage = self._file(cpu_time, "cpu.stat" if cpu_time.version == 2 else "cpuacct.usage")
+            if os.path.exists(usage):
+                self._usage_fd, self._usage_v2 = os.open(usage, os.O_RDONLY | os.O_CLOEXEC), cpu_time.version == 2
         self._open_pressure()
 
     def _open_pressure(self) -> None:
@@ -281,7 +279,7 @@ class SandboxCgroup:
             return 0
         name = "memory.events" if memory.version == 2 else "memory.oom_control"
         try:
-            for line in _read(self._file("memory", name)).splitlines():
+            for line in _read(self._file(memory, name)).splitlines():
                 key, _, value = line.partition(" ")
                 if key == "oom_kill":
                     return int(value)
@@ -290,7 +288,7 @@ class SandboxCgroup:
         return 0
 
     def pids(self) -> list[int]:
-        out = set()
+        out: set[int] = set()
         for path in self.procs_files():
             try:
                 out.update(int(p) for p in _read(path).split())
@@ -323,7 +321,7 @@ def kill_dirs(dirs: list[str], seconds: float = KILL_SECONDS) -> None:
             pass  # cgroup v1, or a kernel before 5.14: one pid at a time below
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        pids = set()
+        pids: set[int] = set()
         for d in dirs:
             try:
                 pids.update(int(p) for p in _read(os.path.join(d, "cgroup.procs")).split())

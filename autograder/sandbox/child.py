@@ -25,7 +25,7 @@ import numpy as np  # numpy first: the student's chunks then import it for free
 import wire  # the fork server puts this directory on sys.path while it imports us
 
 REQUESTS, RESPONSES, BULK = 3, 4, 5
-SHARED = {"bulk": None}  # the shared memory for callbacks' arrays, mapped in main()
+SHARED: dict[str, memoryview | None] = {"bulk": None}  # the shared memory for callbacks' arrays, mapped in main()
 NAMESPACE = {"__name__": "__student__", "__builtins__": builtins}
 OBJECTS: dict[int, object] = {}
 KEPT: dict[int, int] = {}  # id(object) -> handle number

@@ -199,13 +199,14 @@ class ForkServer:
             msg, _ = _recv(ours)
         except (OSError, EOFError, ValueError):
             msg = None
+        stderr = self.proc.stderr
+        assert stderr is not None  # stderr=PIPE above
         if not msg or "ready" not in msg:
             self.close()
             raise RuntimeError(
-                "the sandbox fork server did not start: "
-                + self.proc.stderr.read().decode("utf-8", "replace")[-2000:].strip()
+                "the sandbox fork server did not start: " + stderr.read().decode("utf-8", "replace")[-2000:].strip()
             )
-        self.proc.stderr.close()
+        stderr.close()
         ours.settimeout(None)
 
     def spawn(self, cfg: dict, fds: list[int]) -> int:

@@ -73,7 +73,14 @@ SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
 # after the tables were unified (5.13), so the same numbers on every architecture.
 SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
 
-libc = ctypes.CDLL(None, use_errno=True) if LINUX else None
+# None off Linux, where nothing calls it (the callers are on Linux-only paths).
+libc: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True) if LINUX else None
+
+
+def loaded_libc() -> ctypes.CDLL:
+    """The C library, on the Linux-only paths that call it."""
+    assert libc is not None, "a libc call off Linux"
+    return libc
 
 
 def check(ret: int, what: str) -> int:
@@ -84,12 +91,12 @@ def check(ret: int, what: str) -> int:
     return ret
 
 
-def prctl(option: int, value: int = 0, arg3=0) -> int:
-    return check(libc.prctl(option, ctypes.c_ulong(value), arg3, 0, 0), f"prctl({option})")
+def prctl(option: int, value: int = 0, arg3: object = 0) -> int:
+    return check(loaded_libc().prctl(option, ctypes.c_ulong(value), arg3, 0, 0), f"prctl({option})")
 
 
-def mount(src, target, fstype=None, flags=0, data=None) -> None:
-    def enc(s):
+def mount(src: str | None, target: str, fstype: str | None = None, flags: int = 0, data: str | None = None) -> None:
+    def enc(s: str | None) -> bytes | None:
         return s.encode() if s is not None else None
 
-    check(libc.mount(enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
+    check(loaded_libc().mount(enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")

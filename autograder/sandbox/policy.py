@@ -59,7 +59,7 @@ class Policy:
 class Support:
     """What this grading process learned about the machine: layers switched off, and why."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.off: dict[str, str] = {}
 
     def usable(self, layer: str) -> bool:

@@ -88,7 +88,7 @@ class Child:
     """One child process: the pipes to talk to it, the memory it shares with the grader for
     the arrays of callbacks (None without callbacks), and its generation number."""
 
-    def __init__(self, requests: int, responses: int, generation: int, code_dir: str, bulk=None):
+    def __init__(self, requests: int, responses: int, generation: int, code_dir: str, bulk: memoryview | None = None):
         self.requests, self.responses, self.generation, self.code_dir = requests, responses, generation, code_dir
         self.bulk = bulk
 
@@ -154,7 +154,7 @@ def sweep_stale() -> None:
     cgroups.sweep(hierarchies=hierarchies())
 
 
-_HIERARCHIES: dict[int, list] = {}
+_HIERARCHIES: dict[int, list[cgroups.Hierarchy]] = {}
 
 
 def hierarchies() -> list[cgroups.Hierarchy]:
@@ -194,17 +194,22 @@ class LocalRuntime:
         self.isolation = "not started"
         self.in_namespaces = False
         self.tmp: Path | None = None
-        self.uid = None
-        self._uid_lock = None
+        self.uid: int | None = None
+        self._uid_lock: int | None = None  # the fd whose flock holds `uid` for this sandbox
         self.cgroup: cgroups.SandboxCgroup | None = None
         self._cgroup_note = ""
-        self._pid = None  # the supervisor's (also its process group's)
-        self._child_pid = None  # the child's, as the grader sees it
+        self._pid: int | None = None  # the supervisor's (also its process group's)
+        self._child_pid: int | None = None  # the child's, as the grader sees it
         self._cpu_done = 0.0  # CPU of finished children (fallback measure only)
-        self._bulk = None  # the current child's shared memory (callbacks' arrays)
+        self._bulk: memoryview | None = None  # the current child's shared memory (callbacks' arrays)
         self._ran_outside_namespaces = False
 
     # ------------------------------------------------------------ per sandbox
+
+    def _scratch(self) -> Path:
+        """The sandbox's scratch dir, which open() makes and close() removes."""
+        assert self.tmp is not None, "LocalRuntime.open() comes first"
+        return self.tmp
 
     def open(self, chunks) -> None:
         sweep_stale()
@@ -228,8 +233,9 @@ class LocalRuntime:
             return
         lim = self.limits
         try:
+            name = f"{self._scratch().name}-{next(_NAMES)}"
             self.cgroup = cgroups.SandboxCgroup.create(
-                f"{self.tmp.name}-{next(_NAMES)}", lim.sandbox_memory_mb, lim.max_processes + 1, lim.cpus, hierarchies()
+                name, lim.sandbox_memory_mb, lim.max_processes + 1, lim.cpus, hierarchies()
             )
         except OSError as exc:
             self.support.step_down("cgroup", f"could not be set up ({exc})")
@@ -244,6 +250,7 @@ class LocalRuntime:
             procs.kill_uid(self.uid)
             if self._ran_outside_namespaces:
                 procs.remove_files_of_uid(self.uid)
+            assert self._uid_lock is not None  # claimed with the uid
             os.close(self._uid_lock)
             self.uid = None
         if self.tmp is not None:
@@ -281,7 +288,7 @@ class LocalRuntime:
         if self._unconfined_root(setup) and not unconfined_root_allowed(self.policy):
             self.stop()
             raise SandboxError(UNCONFINED_ROOT)
-        code = "/sandbox/code" if self.in_namespaces else str(self.tmp / "code")
+        code = "/sandbox/code" if self.in_namespaces else str(self._scratch() / "code")
         child = Child(pipes[0], pipes[1], generation, code, self._bulk)
         try:
             header, _ = wire.read_frame(child.responses, wire.Caps(max_bytes=0), deadline)
@@ -304,14 +311,14 @@ class LocalRuntime:
         return layer
 
     def _start(self, cfg: dict, generation: int) -> tuple[int, int]:
-        work = self.tmp / "work"
+        work = self._scratch() / "work"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir()
         life_r, self._life_w = os.pipe()
         self._status_r, status_w = os.pipe()
         req_r, req_w = _pipe(big=True)
         resp_r, resp_w = _pipe(big=True)
-        log = os.open(self.tmp / f"output-{generation:06d}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        log = os.open(self._scratch() / f"output-{generation:06d}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         bulk_fd = self._open_bulk()
         try:
             self._pid = self._fork(cfg, [life_r, status_w, log, req_r, resp_w, bulk_fd])
@@ -354,15 +361,16 @@ class LocalRuntime:
         import numpy
 
         prefixes = {sys.prefix, sys.base_prefix, str(Path(numpy.__file__).parent.parent)}
+        tmp = self._scratch()
         return {
             "namespaces": policy.namespaces and linux.LINUX,
             "landlock": policy.landlock,
             "seccomp": policy.seccomp,
-            "cgroup_procs": self.cgroup.procs_files() if policy.cgroup else [],
+            "cgroup_procs": self._cgroup_procs(policy),
             "python": sys.executable,
             "uid": self.uid,
-            "root": str(self.tmp / "root"),
-            "dirs": {k: str(self.tmp / k) for k in ("code", "work")},
+            "root": str(tmp / "root"),
+            "dirs": {k: str(tmp / k) for k in ("code", "work")},
             "binds": sorted(os.path.realpath(p) for p in prefixes) + sorted(prefixes),
             "hide": self.hide,
             "tmp_mb": self.limits.tmp_mb,
@@ -372,6 +380,13 @@ class LocalRuntime:
             "max_result_bytes": self.limits.max_result_mb * 2**20,
             "env": CHILD_ENV,
         }
+
+    def _cgroup_procs(self, policy: Policy) -> list[str]:
+        """The cgroup.procs files the supervisor joins ([] when the policy uses no cgroup)."""
+        if not policy.cgroup:
+            return []
+        assert self.cgroup is not None  # spawn() drops the cgroup layer from the policy when there is none
+        return self.cgroup.procs_files()
 
     def _process_cap(self, policy: Policy) -> int:
         """Processes the child may run at once. Without a memory cgroup, rlimits bind one
@@ -487,8 +502,9 @@ class LocalRuntime:
     def cpu_seconds(self) -> float:
         """CPU seconds used so far by every process of the sandbox, all its children included,
         read from outside the child: the cgroup's counter when there is one, else /proc."""
-        if self._cgroup_cpu():
-            return self.cgroup.cpu_seconds()
+        measured = self.cgroup.cpu_seconds() if self.cgroup is not None else None
+        if measured is not None:
+            return measured
         return self._fallback_cpu() if self._pid is not None else self._cpu_done
 
     def starved_seconds(self) -> float | None:

@@ -24,7 +24,7 @@ import time
 from . import wire
 from .limits import BadOutput, Limits, SandboxError, StudentCrash, StudentException, StudentTimeout
 from .policy import Policy, Support
-from .runtime import LocalRuntime, fork_server  # noqa: F401  (fork_server: re-exported)
+from .runtime import Child, LocalRuntime, fork_server  # noqa: F401  (fork_server: re-exported)
 
 LOAD_SECONDS = 10.0  # longest one chunk may take (CPU) to execute at load time
 QUICK_WAIT = 0.05  # an answer within this wall time needs no reading of the CPU time
@@ -72,9 +72,9 @@ class Sandbox:
         bulk = self.limits.callback_max_mb * 2**20 if self.callbacks else 0
         self._runtime = runtime or LocalRuntime(self.limits, slot, policy or Policy(), support, hide, bulk)
         self._skip: set[int] = set()  # chunks that killed or hung the child at load
-        self._child = None
+        self._child: Child | None = None
         self._opened = False
-        self._deadline = None
+        self._deadline = 0.0  # the wall-clock end of the sandbox's budget: start() sets it
 
     # ------------------------------------------------------------ public API
 
@@ -170,7 +170,7 @@ class Sandbox:
             self.load_errors.pop(chunk.label, None)
             try:  # definitions run in an instant; a class body that computes gets LOAD_SECONDS
                 self._exchange(
-                    {"op": "exec", "name": f"{self._child.code_dir}/{i:03d}.py", "label": chunk.label},
+                    {"op": "exec", "name": f"{self._live_child().code_dir}/{i:03d}.py", "label": chunk.label},
                     None,
                     min(self.limits.call_seconds, LOAD_SECONDS),
                 )
@@ -193,6 +193,11 @@ class Sandbox:
     def _kill(self) -> int | None:
         self._child = None
         return self._runtime.stop()
+
+    def _live_child(self) -> Child:
+        """The child being talked to: _boot() started it, and only _kill() ends it."""
+        assert self._child is not None, "no child: _boot() comes first"
+        return self._child
 
     # ------------------------------------------------------------ requests
 
@@ -231,7 +236,7 @@ class Sandbox:
         clock = CallClock(self, cpu_limit, now)
         tree, buffers = wire.encode(value, caps=wire.TRUSTED)
         what = header.get("label") or header["name"] or header["op"]
-        child = self._child
+        child = self._live_child()
         try:
             wire.write_frame(child.requests, wire.frame(dict(header, value=tree), buffers), clock.deadline)
             while True:
@@ -284,7 +289,7 @@ class Sandbox:
         try:
             result = self.callbacks[name](*args[0], **args[1])
             tree, buffers = wire.encode(result, caps=wire.TRUSTED)
-            reply = wire.frame({"kind": "return", "value": tree}, buffers, self._child.bulk)
+            reply = wire.frame({"kind": "return", "value": tree}, buffers, self._live_child().bulk)
         except Exception as exc:
             self.callback_errors.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
             reply = wire.frame({"kind": "raise", "message": CALLBACK_FAILED.format(name=name)}, [])
@@ -293,7 +298,7 @@ class Sandbox:
             self._callback_seconds += spent
             clock.callbacks += spent
             clock.callback_wall += time.monotonic() - began
-        wire.write_frame(self._child.requests, reply, clock.deadline)
+        wire.write_frame(self._live_child().requests, reply, clock.deadline)
         clock.check_cpu(every=QUICK_WAIT)
 
     def _callback_caps(self) -> wire.Caps:
@@ -309,10 +314,7 @@ class Sandbox:
                 self._kill()
                 raise BadOutput(f"{what}: unreadable answer ({exc})") from None
         if kind == "error":
-            text = {
-                k: answer.get(k) if type(answer.get(k)) is str else ""
-                for k in ("type", "message", "where", "traceback")
-            }
+            text = {k: _text_field(answer, k) for k in ("type", "message", "where", "traceback")}
             if text["type"] == "MemoryError":
                 text["message"] += f" (the sandbox allows {self.limits.memory_mb} MB per process)"
             if "[Errno 27]" in text["message"]:  # EFBIG: python ignores SIGXFSZ, so print() raises
@@ -326,7 +328,7 @@ class Sandbox:
         raise BadOutput(f"{what}: answer of unknown kind")
 
     def _handle(self, handle_id: int, type_name: str) -> wire.Handle:
-        return wire.Handle(handle_id, type_name, self._child.generation)
+        return wire.Handle(handle_id, type_name, self._live_child().generation)
 
     def _check_handles(self, value) -> None:
         stack = [value]
@@ -341,6 +343,12 @@ class Sandbox:
                 stack.extend(v)
             elif type(v) is dict:
                 stack.extend(v.values())
+
+
+def _text_field(answer: dict, key: str) -> str:
+    """answer[key] when it is a string, else "" (the child's answer is untrusted)."""
+    value = answer.get(key)
+    return value if type(value) is str else ""
 
 
 class _CpuExceeded(Exception):
@@ -373,20 +381,22 @@ class CallClock:
         self.callback_wall = 0.0  # and their wall-clock time
         self.cpus = max(1, os.cpu_count() or 1)  # the most CPU time one wall second can hold
 
-    def meter(self) -> None:
+    def meter(self) -> float:
+        """Start metering (once) -> the sandbox's CPU time when metering began."""
         if self.base is None:
             self.base = self.sandbox._runtime.cpu_seconds()
             self.starved_base = self.sandbox._runtime.starved_seconds()
+        return self.base
 
     def check_cpu(self, every: float = 0.0) -> float:
         """-> CPU seconds left (an estimate when the last reading is under `every` s old);
         _CpuExceeded when none are."""
-        self.meter()
+        base = self.meter()
         now = time.monotonic()
         if now - self.checked < every:
             return self.cpu_limit
         self.checked = now
-        left = self.cpu_limit - (self.sandbox._runtime.cpu_seconds() - self.base + self.callbacks)
+        left = self.cpu_limit - (self.sandbox._runtime.cpu_seconds() - base + self.callbacks)
         if left <= 0:
             raise _CpuExceeded
         return left

@@ -32,7 +32,7 @@ import struct
 try:
     from . import linux  # the grader and the tests: autograder.sandbox.seccomp
 except ImportError:
-    import linux  # the fork server: this directory is on sys.path
+    import linux  # type: ignore[no-redef]  # the fork server (this directory on sys.path): same module
 
 # <linux/audit.h>: the architecture tag the kernel puts in seccomp_data.arch
 AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
@@ -189,7 +189,12 @@ def available(machine: str = linux.MACHINE) -> bool:
 def program(machine: str = linux.MACHINE) -> list[tuple[int, int, int, int]]:
     """The filter as (code, jt, jf, k) instructions; jumps are relative, as BPF wants."""
     table = SYSCALLS[machine]
-    body = [("ld", OFFSET_ARCH), ("if_not", AUDIT_ARCH[machine], "kill"), ("ld", OFFSET_NR)]
+    # ("ld", offset) loads a word of seccomp_data; (test, k, exit label) jumps to that exit
+    body: list[tuple[str, int] | tuple[str, int, str]] = [
+        ("ld", OFFSET_ARCH),
+        ("if_not", AUDIT_ARCH[machine], "kill"),
+        ("ld", OFFSET_NR),
+    ]
     if machine == "x86_64":
         body.append(("if_ge", X32_SYSCALL_BIT, "enosys"))
     body += [("if", table[name], "eperm") for name in DENIED]
@@ -204,13 +209,13 @@ def program(machine: str = linux.MACHINE) -> list[tuple[int, int, int, int]]:
     }
     where = {label: len(body) + i for i, label in enumerate(exits)}
     out = []
-    for i, (op, *arg) in enumerate(body):
+    for i, (op, k, *exit_label) in enumerate(body):
         if op == "ld":
-            out.append((BPF_LD_W_ABS, 0, 0, arg[0]))
+            out.append((BPF_LD_W_ABS, 0, 0, k))
             continue
-        jump = where[arg[1]] - i - 1  # relative to the next instruction; a u8 (the program is short)
+        jump = where[exit_label[0]] - i - 1  # relative to the next instruction; a u8 (the program is short)
         code = {"if": BPF_JEQ_K, "if_not": BPF_JEQ_K, "if_ge": BPF_JGE_K, "if_any_bit": BPF_JSET_K}[op]
-        out.append((code, 0, jump, arg[0]) if op == "if_not" else (code, jump, 0, arg[0]))
+        out.append((code, 0, jump, k) if op == "if_not" else (code, jump, 0, k))
     out += [(BPF_RET_K, 0, 0, action) for action in exits.values()]
     return out
 

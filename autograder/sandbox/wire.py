@@ -143,17 +143,18 @@ def frame(header: dict, buffers: list[np.ndarray], bulk: memoryview | None = Non
     header travels through the pipe (header["bulk"] says so); arrays that do not fit go
     through the pipe as usual."""
     specs = [[dtype_name(b.dtype), list(b.shape)] for b in buffers]
+    # b.data is memoryview(b) (numpy's stubs type the buffer protocol only from Python 3.12 on)
     if bulk is not None and buffers:
         offsets, end = bulk_offsets([b.nbytes for b in buffers])
         if end <= len(bulk):
             for b, start in zip(buffers, offsets):
                 if b.nbytes:
-                    bulk[start : start + b.nbytes] = memoryview(b).cast("B")
+                    bulk[start : start + b.nbytes] = b.data.cast("B")
             return _head(dict(header, buffers=specs, bulk=True))
-    return _head(dict(header, buffers=specs)) + [memoryview(b).cast("B") for b in buffers if b.nbytes]
+    return _head(dict(header, buffers=specs)) + [b.data.cast("B") for b in buffers if b.nbytes]
 
 
-def _head(header: dict) -> list[bytes]:
+def _head(header: dict) -> list[bytes | memoryview]:
     head = _JSON_OUT.encode(header).encode()
     return [_LEN.pack(len(head)), head]
 
@@ -322,7 +323,7 @@ def read_frame(
     for dtype, shape in specs:
         a = np.empty(shape, dtype=dtype)
         if a.nbytes:
-            _read_into(fd, memoryview(a).cast("B"), deadline)
+            _read_into(fd, a.data.cast("B"), deadline)
         arrays.append(a)
     return header, arrays
 
