@@ -27,7 +27,7 @@ from pathlib import Path
 from course.config import load_config
 from course.formatting import points
 from course.rubric import load_rubric
-from course.safe_text import FORMULA_STARTS, csv_text, printable
+from course.safe_text import csv_text, csv_value, printable
 from course.templates import environment
 
 from .results import FAILED, HIDDEN_CHECK, NOT_GRADABLE, PARTIAL, PASSED, Status, SubmissionResult
@@ -150,11 +150,6 @@ def grades_csv(results: list[SubmissionResult]) -> str:
         for r in sorted(results, key=lambda r: r.student_id)
     ]
     return csv_text(["student_id", *ids, "total", "max_total", "status"], rows, GRADES_TEXT_COLUMNS)
-
-
-def csv_value(cell: str) -> str:
-    """The text `csv_cell` was given: its apostrophe removed again (ids never start with one)."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def read_grades_csv(path: Path) -> tuple[list[str], list[dict]]:

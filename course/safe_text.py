@@ -8,7 +8,8 @@ are untrusted. Two rules, one place:
                     overrides) removed, length capped.
   csv_cell(text)    a CSV text cell a spreadsheet will not run as a formula:
                     text starting with = + - @ tab or carriage return gets a
-                    leading apostrophe (OWASP's advice for CSV injection).
+                    leading apostrophe (OWASP's advice for CSV injection);
+                    csv_value(cell) is its inverse, for the kit's own CSVs read back.
 
 Numbers the kit computes are written as numbers, never through csv_cell:
 a negative score must stay a number in a spreadsheet.
@@ -38,6 +39,13 @@ def csv_cell(text) -> str:
     """A text cell that no spreadsheet evaluates: formula-like text is prefixed with '."""
     value = "" if text is None else str(text)
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def csv_value(cell: str | None) -> str:
+    """The text csv_cell was given ("'=x" -> "=x"): an apostrophe before a formula
+    character is the neutraliser, not data (ids and names never start with one)."""
+    cell = cell or ""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def csv_text(header: list[str], rows: list[list], text_columns: set[str] | None = None) -> str:

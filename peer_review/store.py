@@ -25,7 +25,7 @@ from dataclasses import asdict, astuple, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from course.safe_text import FORMULA_STARTS, csv_text
+from course.safe_text import csv_text, csv_value
 from peer_review.allocation import TA
 
 ACTIVE, WITHDRAWN = "active", "withdrawn"
@@ -85,8 +85,7 @@ def write_csv(path: Path, header: list[str], rows: list[list], text_columns: set
 def uncell(value: str | None) -> str:
     """Undo csv_cell when reading our own CSVs back: "'=x" -> "=x" (a leading
     apostrophe before a formula character is the neutraliser, not data)."""
-    value = (value or "").strip()
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
+    return csv_value((value or "").strip())
 
 
 ROW_NUMBERS = {"seed", "reviews"}

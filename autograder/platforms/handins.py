@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from course.safe_text import FORMULA_STARTS, csv_text, printable
+from course.safe_text import csv_text, csv_value, printable
 
 HEADER = ["student_id", "source", "lms_id", "lms_name", "submitted_at", "late_marker", "files"]
 NUMBERS = {"late_marker"}
@@ -55,11 +55,6 @@ def handins_csv(rows: list[Handin]) -> str:
     return csv_text(HEADER, body, set(HEADER) - NUMBERS)
 
 
-def _value(cell: str | None) -> str:
-    cell = cell or ""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
-
-
 def read_handins(path: Path) -> dict[str, Handin]:
     """handins.csv -> {student_id: Handin}; {} when there is no such file (older OUT folders)."""
     path = Path(path)
@@ -72,7 +67,7 @@ def read_handins(path: Path) -> dict[str, Handin]:
             raise ValueError(f"{path}:1: lacks column(s) {', '.join(missing)}; was it written by autograde?")
         rows = {}
         for row in reader:
-            values: dict[str, Any] = {k: _value(row[k]) for k in HEADER}  # Handin's fields
+            values: dict[str, Any] = {k: csv_value(row[k]) for k in HEADER}  # Handin's fields
             values["late_marker"] = values["late_marker"].strip() == "1"
             rows[values["student_id"]] = Handin(**values)
         return rows

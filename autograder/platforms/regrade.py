@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from course.rubric import load_rubric
-from course.safe_text import csv_text, printable
+from course.safe_text import csv_text, csv_value, printable
 
 from .. import report
 from ..batch import shard_of
@@ -108,6 +108,6 @@ def write(out: Path, results: list[SubmissionResult], subs: list, log_text: str)
 def _rows(text: str) -> list[dict]:
     """Rows of a grades.csv text, text cells as before csv_cell (as report.read_grades_csv reads them)."""
     return [
-        {k: report.csv_value(v) if k in report.GRADES_TEXT_COLUMNS else v for k, v in row.items()}
+        {k: csv_value(v) if k in report.GRADES_TEXT_COLUMNS else v for k, v in row.items()}
         for row in csv.DictReader(io.StringIO(text))
     ]

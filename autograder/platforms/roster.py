@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.config import ROSTER_FIELDS, RosterSettings, load_config
-from course.safe_text import FORMULA_STARTS, printable
+from course.safe_text import csv_value, printable
 
 MAX_ROSTER_BYTES = 20_000_000  # a class list, not a data set
 
@@ -63,8 +63,7 @@ class Roster:
 
 def _uncell(value: str | None) -> str:
     """A cell as the person meant it: a csv_cell apostrophe removed, spaces trimmed."""
-    value = (value or "").strip()
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
+    return csv_value((value or "").strip())
 
 
 def read_roster(path: Path | None, settings: RosterSettings | None = None) -> Roster:
