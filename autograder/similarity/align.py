@@ -51,7 +51,8 @@ def links(a: Side, b: Side, common: set[int]) -> dict[tuple[int, int], bool]:
 
 def covered_positions(a: Side, b: Side) -> tuple[set[int], set[int]]:
     """Own-token positions of a and of b inside fingerprints they share."""
-    pa, pb = set(), set()
+    pa: set[int] = set()
+    pb: set[int] = set()
     for h in a.prints.spans.keys() & b.prints.spans.keys():
         for first, last in a.prints.spans[h]:
             pa.update(range(first, last + 1))
@@ -63,7 +64,9 @@ def covered_positions(a: Side, b: Side) -> tuple[set[int], set[int]]:
 def _chain(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Longest chain increasing in both coordinates (patience sorting, O(n log n))."""
     pairs = sorted(pairs, key=lambda p: (p[0], -p[1]))
-    tails, tail_at, back = [], [], [None] * len(pairs)
+    tails: list[int] = []  # tails[i]: smallest y ending a chain of i + 1 pairs
+    tail_at: list[int] = []  # the pair at that tail
+    back: list[int | None] = [None] * len(pairs)  # the pair before each one in its chain
     for k, (_, y) in enumerate(pairs):
         i = bisect_left(tails, y)
         back[k] = tail_at[i - 1] if i else None
@@ -72,10 +75,11 @@ def _chain(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
             tail_at.append(k)
         else:
             tails[i], tail_at[i] = y, k
-    out, k = [], tail_at[-1] if tail_at else None
-    while k is not None:
-        out.append(pairs[k])
-        k = back[k]
+    out: list[tuple[int, int]] = []
+    at: int | None = tail_at[-1] if tail_at else None  # walk the longest chain back from its end
+    while at is not None:
+        out.append(pairs[at])
+        at = back[at]
     return out[::-1]
 
 
@@ -89,13 +93,14 @@ def _states(side: Side, matched: dict[int, bool]) -> list[str]:
 def rows(a: Side, b: Side, common: set[int]) -> list[tuple[Cell | None, Cell | None]]:
     """Side-by-side rows: anchors on one row, the lines between them filling the rows between."""
     found = links(a, b, common)
-    in_a, in_b = {}, {}
+    in_a: dict[int, bool] = {}  # line -> True when some link from it is evidence
+    in_b: dict[int, bool] = {}
     for (la, lb), evidence in found.items():
         in_a[la] = in_a.get(la, False) or evidence
         in_b[lb] = in_b.get(lb, False) or evidence
     anchors = _chain(list(found))
-    partner_a = {}
-    partner_b = {}
+    partner_a: dict[int, int] = {}  # line -> its first matching line on the other side
+    partner_b: dict[int, int] = {}
     for la, lb in sorted(found):
         partner_a.setdefault(la, lb)
         partner_b.setdefault(lb, la)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import zlib
+from typing import TypeGuard, cast
 
 from .effects import call_writes, depends, effects, nodes
 from .emit import Emitter, header
@@ -111,6 +112,7 @@ _NOISE = (ast.Pass, ast.Assert, ast.Import, ast.ImportFrom, ast.Global, ast.Nonl
 _EXITS = (ast.Return, ast.Raise, ast.Break, ast.Continue)
 _BODIES = ("body", "orelse", "finalbody")
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_SUBSTITUTED = "_substituted"  # marks a statement inline_temporaries changed (a plain attribute of the node)
 
 
 def map_blocks(stmts: list[ast.stmt], fn) -> list[ast.stmt]:
@@ -154,7 +156,7 @@ def _own_nodes(stmt: ast.stmt) -> list[ast.AST]:
     return out
 
 
-def _name(node: ast.AST, name: str | None = None) -> bool:
+def _name(node: ast.AST, name: str | None = None) -> TypeGuard[ast.Name]:
     return isinstance(node, ast.Name) and (name is None or node.id == name)
 
 
@@ -204,7 +206,7 @@ def drop_noise(block: list[ast.stmt]) -> list[ast.stmt]:
 
 
 def split_tuples(block: list[ast.stmt]) -> list[ast.stmt]:
-    out = []
+    out: list[ast.stmt] = []
     for stmt in block:
         if (
             isinstance(stmt, ast.Assign)
@@ -287,9 +289,10 @@ def _sum_term(acc: str, value: ast.BinOp):
     return None
 
 
-def _loop_nest(loop: ast.For):
+def _loop_nest(loop: ast.For) -> tuple[list[ast.comprehension], ast.stmt] | None:
     """for/if nest with a single statement at the bottom -> (generators, innermost) or None."""
-    gens, node = [], loop
+    gens: list[ast.comprehension] = []
+    node: ast.stmt = loop
     while True:
         if isinstance(node, ast.For) and not node.orelse and len(node.body) == 1:
             gens.append(ast.comprehension(node.target, node.iter, [], 0))
@@ -328,12 +331,15 @@ def _comprehension(kind: str, parts, gens, where: ast.AST) -> ast.expr:
 def _as_comprehension(block: list[ast.stmt], i: int):
     """If block[i] is an accumulation loop whose accumulator starts empty earlier in
     the block (untouched in between): (index of the init, the new assignment)."""
-    nest = _loop_nest(block[i]) if isinstance(block[i], ast.For) else None
-    found = _accumulation(nest[1]) if nest else None
+    loop = block[i]
+    nest = _loop_nest(loop) if isinstance(loop, ast.For) else None
+    if nest is None:
+        return None
+    gens, innermost = nest
+    found = _accumulation(innermost)
     if not found:
         return None
     acc, kind, *parts = found
-    gens = nest[0]
     if any(_mentions(p, acc) for p in parts) or any(
         _mentions(g.iter, acc) or any(_mentions(c, acc) for c in g.ifs) for g in gens
     ):
@@ -393,7 +399,8 @@ def drop_overwritten(block: list[ast.stmt]) -> list[ast.stmt]:
     for i, name in enumerate(stores):
         for j in range(i + 1, len(block)) if name else ():
             if name in names(j):
-                if stores[j] == name and name not in _loads(block[j].value):
+                # stores[j] is a name only for a plain `x = e` (_plain_store): block[j] is an Assign
+                if stores[j] == name and name not in _loads(cast(ast.Assign, block[j]).value):
                     dead.add(i)
                 break
     return [s for i, s in enumerate(block) if i not in dead]
@@ -420,8 +427,8 @@ def _live_names(stmts: list[ast.stmt]) -> set[str]:
         targets = _local_targets(stmt)
         if targets is None:
             live |= {n.id for n in _own_nodes(stmt) if n.__class__ is ast.Name and n.ctx.__class__ is ast.Load}
-        else:
-            assigns.append((targets, _loads(stmt.value)))
+        else:  # _local_targets found names: stmt is an Assign
+            assigns.append((targets, _loads(cast(ast.Assign, stmt).value)))
     changed = True
     while changed:
         changed = False
@@ -506,7 +513,8 @@ def coalesce_copies(body: list[ast.stmt]) -> list[ast.stmt]:
             return body
         where, numbers = _positions(body)
         for stmt in copies:
-            x, y, here = stmt.targets[0].id, stmt.value.id, numbers[id(stmt)]
+            assign = cast(ast.Assign, stmt)  # _is_copy checked: `x = y`, both plain names
+            x, y, here = cast(ast.Name, assign.targets[0]).id, cast(ast.Name, assign.value).id, numbers[id(stmt)]
             if max(where[y]) == here and min(where[x]) == here:
                 body = map_blocks(body, lambda block, gone=stmt: [s for s in block if s is not gone])
                 body = [_Rename(y, x).visit(s) for s in body]
@@ -528,7 +536,8 @@ class _Substitute(ast.NodeTransformer):
 
 def _single_use(body: list[ast.stmt]) -> dict[str, ast.Name]:
     """Variables stored exactly once and loaded exactly once -> the loading Name node."""
-    stores, loads = {}, {}
+    stores: dict[str, list[ast.Name]] = {}
+    loads: dict[str, list[ast.Name]] = {}
     for stmt in _statements(body):
         for n in _own_nodes(stmt):
             if n.__class__ is ast.Name:
@@ -538,9 +547,9 @@ def _single_use(body: list[ast.stmt]) -> dict[str, ast.Name]:
 
 def _inline_one(block: list[ast.stmt], i: int, use: ast.Name) -> bool:
     """Put block[i]'s value where its single use is, if nothing in between interferes."""
-    stmt = block[i]
+    stmt = cast(ast.Assign, block[i])  # the caller checked: `x = e` with one plain name
     reads, writes = effects(stmt)
-    name = stmt.targets[0].id
+    name = cast(ast.Name, stmt.targets[0]).id
     if writes - {name}:
         return False  # the value changes something: keep it where it is
     for j in range(i + 1, len(block)):
@@ -548,7 +557,7 @@ def _inline_one(block: list[ast.stmt], i: int, use: ast.Name) -> bool:
         if any(n is use for n in _own_nodes(later)):
             sub = _Substitute(use, stmt.value)
             sub.visit(later)
-            later._substituted = True  # its expressions need their canonical order again
+            later.__dict__[_SUBSTITUTED] = True  # its expressions need their canonical order again
             return sub.done
         r, w = effects(later)
         if w & (reads | {name}) or "*" in w:
@@ -639,7 +648,7 @@ def canonical_order(block: list[ast.stmt], memo: dict | None = None) -> list[ast
     fx = [effects(s, memo.setdefault("effects", {})) for s in block]
     keys = [full_key(s, memo.setdefault("keys", {})) for s in block]
     after = [[j for j in range(i + 1, n) if depends(fx[i], fx[j])] for i in range(n)]
-    before = [[] for _ in range(n)]
+    before: list[list[int]] = [[] for _ in range(n)]
     for i, js in enumerate(after):
         for j in js:
             before[j].append(i)
@@ -681,7 +690,7 @@ def canonical_body(body: list[ast.stmt]) -> list[ast.stmt]:
     body = _simplify(coalesce_copies(body))
     body = inline_temporaries(body)
     for stmt in _statements(body):  # a substituted value: its operands in canonical order again
-        if stmt.__dict__.pop("_substituted", False):
+        if stmt.__dict__.pop(_SUBSTITUTED, False):
             canonical(stmt)
     memo: dict = {}  # the tree no longer changes, only the order inside blocks (innermost first)
     return map_blocks(body, lambda block: canonical_order(block, memo))

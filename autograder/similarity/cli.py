@@ -42,6 +42,7 @@ def _init(starter: Starter) -> None:
 
 def _analyse(job: tuple[int, str, list[Path]]) -> tuple[int, Submission]:
     i, sid, notebooks = job
+    assert _starter is not None  # _init ran in this process first (serial run, or the pool's initializer)
     return i, load(sid, notebooks, _starter)
 
 

@@ -73,10 +73,10 @@ _SKIPPED_FIELDS = {
     "asname",
     "simple",
 }
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 
-def child_fields(cls: type) -> tuple[str, ...]:
+def child_fields(cls: type[ast.AST]) -> tuple[str, ...]:
     """The fields of a node class that can hold other code (not names, operators, contexts)."""
     fields = _CHILD_FIELDS.get(cls)
     if fields is None:
@@ -87,7 +87,8 @@ def child_fields(cls: type) -> tuple[str, ...]:
 def nodes(node: ast.AST) -> list[ast.AST]:
     """Every node below `node` (itself included) except contexts and operators:
     ast.walk without generators, several times faster (the canonical forms walk a lot)."""
-    stack, out = [node], []
+    stack: list[ast.AST] = [node]
+    out: list[ast.AST] = []
     pop, push, add = stack.pop, stack.append, out.append
     while stack:
         n = pop()
@@ -195,7 +196,7 @@ def _compound_effects(stmt: ast.stmt, memo: dict | None) -> tuple[set[str], set[
 
 
 def _children(stmt: ast.stmt) -> list[ast.stmt]:
-    out = []
+    out: list[ast.stmt] = []
     for field in ("body", "orelse", "finalbody"):
         out += getattr(stmt, field, [])
     for handler in getattr(stmt, "handlers", []):

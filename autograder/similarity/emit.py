@@ -23,7 +23,8 @@ from __future__ import annotations
 import ast
 import builtins
 import keyword
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 IDENT, NUMBER, STRING = "V", "N", "S"
 OPEN, CLOSE, ELSE = "{", "}", "else"
@@ -69,7 +70,7 @@ class Token(NamedTuple):
 class Emitter:
     """Collects tokens; `line_of(node)` maps a node to its display line."""
 
-    def __init__(self, line_of=lambda node, default: default):
+    def __init__(self, line_of: Callable[[ast.AST, int], int] = lambda node, default: default):
         self.tokens: list[Token] = []
         self.line_of = line_of
 
@@ -94,7 +95,8 @@ def _name(e: Emitter, node: ast.Name, line: int) -> None:
     e.add(node.id if node.id in KEPT_NAMES else IDENT, line)
 
 
-SMALL_NUMBERS = {0: "N0", 1: "N1", 2: "N2"}  # axis=0 vs axis=1 is a different program; 2 and 2.0 are not
+# axis=0 vs axis=1 is a different program; 2 and 2.0 are not (2.0 == 2, so it finds "N2" too)
+SMALL_NUMBERS: dict[float, str] = {0: "N0", 1: "N1", 2: "N2"}
 
 
 def _constant(e: Emitter, node: ast.Constant, line: int) -> None:
@@ -221,7 +223,8 @@ def _named(e, node, line):
     e.add(":=", line)
 
 
-_EXPR = {
+# node class -> its handler; each handler takes that class only, hence Any for the node
+_EXPR: dict[type[ast.AST], Callable[[Emitter, Any, int], None]] = {
     ast.Name: _name,
     ast.Constant: _constant,
     ast.Attribute: _attribute,
@@ -250,35 +253,34 @@ _EXPR = {
 
 def header(e: Emitter, stmt: ast.stmt, line: int) -> None:
     """A simple statement, or only the header of a compound one."""
-    kind = type(stmt)
-    if kind is ast.Assign:
+    if isinstance(stmt, ast.Assign):
         for t in stmt.targets:
             e.expr(t, line)
         e.expr(stmt.value, line)
         e.add("=" if len(stmt.targets) == 1 else f"=/{len(stmt.targets)}", line)
-    elif kind in (ast.For, ast.AsyncFor):
+    elif isinstance(stmt, (ast.For, ast.AsyncFor)):
         e.expr(stmt.target, line)
         e.expr(stmt.iter, line)
         e.add("for", line)
-    elif kind in (ast.While, ast.If):
+    elif isinstance(stmt, (ast.While, ast.If)):
         e.expr(stmt.test, line)
-        e.add("while" if kind is ast.While else "if", line)
-    elif kind in (ast.With, ast.AsyncWith):
+        e.add("while" if isinstance(stmt, ast.While) else "if", line)
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
         for item in stmt.items:
             e.expr(item.context_expr, line)
             if item.optional_vars is not None:
                 e.expr(item.optional_vars, line)
         e.add("with", line)
-    elif kind in (ast.Return, ast.Raise, ast.Expr):
-        value = stmt.exc if kind is ast.Raise else stmt.value
+    elif isinstance(stmt, (ast.Return, ast.Raise, ast.Expr)):
+        value = stmt.exc if isinstance(stmt, ast.Raise) else stmt.value
         if value is not None:
             e.expr(value, line)
-        if kind is not ast.Expr:
-            e.add(kind.__name__.lower(), line)
-    elif kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+        if not isinstance(stmt, ast.Expr):
+            e.add(type(stmt).__name__.lower(), line)
+    elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
         e.add(f"def/{len(stmt.args.args)}", line)
     else:  # try, class, break, continue, match...
-        e.add(kind.__name__.lower(), line)
+        e.add(type(stmt).__name__.lower(), line)
 
 
 def expr_tokens(node: ast.AST) -> list[str]:

@@ -51,7 +51,8 @@ class Starter:
 def own_statements(unit: UnitCode) -> tuple[list[str], list[tuple[str, int, int]]]:
     """(own token texts, [(statement key, first, last token position)]) of a unit.
     Braces are part of the run but are not statements."""
-    texts, stmts = [], []
+    texts: list[str] = []
+    stmts: list[tuple[str, int, int]] = []
     for s in unit.statements:
         if not s.own:
             continue

@@ -24,6 +24,7 @@ polynomial rolling hash in uint64 arithmetic), so a report can be reproduced.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Set
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -97,7 +98,7 @@ def winnow(hashes: np.ndarray, w: int) -> np.ndarray:
 
 
 def kgram_fingerprints(
-    texts: list[str], starter: set[int] = frozenset(), k: int = KGRAM, w: int = WINDOW
+    texts: list[str], starter: Set[int] = frozenset(), k: int = KGRAM, w: int = WINDOW
 ) -> Fingerprints:
     """Winnowed k-gram fingerprints of a token run, minus any k-gram in `starter`."""
     hashes = kgram_hashes(token_ids(texts), k) & np.uint64(_KGRAM_MASK)
@@ -119,12 +120,13 @@ def statement_hash(key: str) -> int:
     return zlib.crc32(key.encode())
 
 
-def statement_fingerprints(statements: list[tuple[str, int, int]], starter: set[str] = frozenset()) -> Fingerprints:
+def statement_fingerprints(statements: list[tuple[str, int, int]], starter: Set[str] = frozenset()) -> Fingerprints:
     """statements: (normalised text, first and last position of its tokens).
     The multiset of statement hashes: the n-th copy of a statement becomes
     its own element, so set intersection = multiset intersection. Statements
     in `starter` (the release's) or shorter than MIN_STATEMENT_TOKENS are left out."""
-    out, seen = Fingerprints(), {}
+    out = Fingerprints()
+    seen: dict[int, int] = {}  # statement hash -> copies of it so far
     for key, first, last in statements:
         if last - first + 1 < MIN_STATEMENT_TOKENS or key in starter:
             continue

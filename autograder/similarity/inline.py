@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from .effects import nodes
 
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef  # a helper may be `async def`: same fields
+
 INLINE_ROUNDS = 3
 MAX_INLINED_STATEMENTS = 400
 
@@ -71,7 +73,7 @@ class _Inliner:
             return h if h and h.is_method else None
         return None
 
-    def definition(self, helper: Helper) -> ast.FunctionDef | None:
+    def definition(self, helper: Helper) -> FunctionNode | None:
         """A fresh tree of the helper, its lines moved to where the display text shows it."""
         if helper.name not in self.offsets:
             start = self.segments[-1].next_line
@@ -86,14 +88,14 @@ class _Inliner:
         return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
 
 
-def _body_without_docstring(fn: ast.FunctionDef) -> list[ast.stmt]:
+def _body_without_docstring(fn: FunctionNode) -> list[ast.stmt]:
     body = fn.body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]
     return body
 
 
-def _bindings(fn: ast.FunctionDef, call: ast.Call, is_method: bool) -> dict[str, ast.expr] | None:
+def _bindings(fn: FunctionNode, call: ast.Call, is_method: bool) -> dict[str, ast.expr] | None:
     """parameter -> argument expression, or None when the call cannot be matched simply."""
     a = fn.args
     if (
@@ -138,7 +140,7 @@ def _stored(stmts: list[ast.stmt]) -> set[str]:
     return {n.id for s in stmts for n in nodes(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
-def _expand(inl: _Inliner, helper: Helper, call: ast.Call):
+def _expand(inl: _Inliner, helper: Helper, call: ast.Call) -> tuple[list[ast.stmt], ast.expr | None] | None:
     """(statements to put before the caller, expression replacing the call or None) or None to give up."""
     fn = inl.definition(helper)
     if fn is None:
@@ -173,7 +175,8 @@ class _CallSite(ast.NodeTransformer):
     """Replaces helper calls inside one statement's expressions (not its nested blocks)."""
 
     def __init__(self, inl: _Inliner):
-        self.inl, self.before = inl, []
+        self.inl = inl
+        self.before: list[ast.stmt] = []
         self.hoist_ok = True  # False inside lambdas, comprehensions and while conditions
 
     def visit_Lambda(self, node):
@@ -241,7 +244,7 @@ def _calls_helper(inl: _Inliner, stmts: list[ast.stmt]) -> bool:
     return any(n.__class__ is ast.Call and inl.helper_of(n) for s in stmts for n in nodes(s))
 
 
-def inline_helpers(fn: ast.FunctionDef, helpers: dict[str, Helper], segments: list[Segment]) -> ast.FunctionDef:
+def inline_helpers(fn: FunctionNode, helpers: dict[str, Helper], segments: list[Segment]) -> FunctionNode:
     """Inline every helper call of `fn` (in place); `segments` gains the helpers shown."""
     inl = _Inliner({k: v for k, v in helpers.items() if k != fn.name}, segments)
     if not inl.helpers:

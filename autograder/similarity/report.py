@@ -205,9 +205,10 @@ def _common(index: Index, unit: str, *prints) -> set[int]:
 
 
 def _answer_side(d: Details, unit: str, shared: set[int]) -> list[dict]:
-    words = answer_words(d.answers.get(question_of(unit), ""))
+    question = question_of(unit)
+    words = answer_words(d.answers.get(question, "") if question is not None else "")
     fp = d.prints.get(unit)
-    marked = set()
+    marked: set[int] = set()
     for h in shared:
         for first, last in fp.spans.get(h, []) if fp else []:
             marked.update(range(first, last + 1))
@@ -302,16 +303,14 @@ def _groups_view(index: Index, ranked: Ranked) -> list[dict]:
     out = []
     for g, members in enumerate(reported_groups(index), start=1):
         rep = int(members[0])
-        rows = [
-            {"student": _name(index, s), "score": score.get((min(s, rep), max(s, rep)), 1.0)}
-            for s in members[1:].tolist()
-        ]
+        scored = [(score.get((min(s, rep), max(s, rep)), 1.0), _name(index, s)) for s in members[1:].tolist()]
+        scored.sort(key=lambda pair: pair[0])  # by score only: equal scores keep the group's order
         out.append(
             {
                 "label": f"G{g}",
                 "size": len(members),
                 "representative": _name(index, rep),
-                "members": sorted(rows, key=lambda r: r["score"]),
+                "members": [{"student": name, "score": value} for value, name in scored],
             }
         )
     return out
@@ -331,7 +330,7 @@ def _detailed(ranked: Ranked, top: int) -> list[tuple[int, int]]:
     for k in order:
         if (g := group(k)) is not None and (g not in weakest or ranked.code[k] < ranked.code[weakest[g]]):
             weakest[g] = k
-    return [(rank_of[k], k) for k in sorted(chosen + list(weakest.values()), key=rank_of.get)[:MAX_DETAILED]]
+    return [(rank_of[k], k) for k in sorted(chosen + list(weakest.values()), key=rank_of.__getitem__)[:MAX_DETAILED]]
 
 
 def write_html(path: Path, png: Path, ctx: Context, index: Index, ranked: Ranked, top: int, details) -> None:

@@ -23,6 +23,8 @@ contract never passes). Names are not touched here; `emit` normalises them.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from .effects import child_fields
 from .emit import expr_key
@@ -86,20 +88,27 @@ def _number(node: ast.AST, value) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) in (int, float) and node.value == value
 
 
-def _located(new: ast.AST, old: ast.AST) -> ast.AST:
+Node = TypeVar("Node", bound=ast.AST)
+# A whole module or definition: no rewrite replaces one, so rewriting it returns the same node.
+Scope = TypeVar("Scope", bound=ast.Module | ast.FunctionDef | ast.AsyncFunctionDef)
+
+
+def _located(new: Node, old: ast.AST) -> Node:
     return ast.copy_location(new, old)
 
 
-def _method(obj: ast.expr, name: str, args, keywords, old: ast.AST) -> ast.Call:
+def _method(
+    obj: ast.expr, name: str, args: Iterable[ast.expr], keywords: Iterable[ast.keyword], old: ast.AST
+) -> ast.Call:
     func = _located(ast.Attribute(obj, name, ast.Load()), old)
     return _located(ast.Call(func, list(args), list(keywords)), old)
 
 
-def _binop(left, op, right, old) -> ast.BinOp:
+def _binop(left: ast.expr, op: type[ast.operator], right: ast.expr, old: ast.AST) -> ast.BinOp:
     return _located(ast.BinOp(left, op(), right), old)
 
 
-def _rewrite_call(node: ast.Call) -> ast.AST:
+def _rewrite_call(node: ast.Call) -> ast.expr:
     name, f = _np_call(node), node.func
     if name in NP_BINARY and _plain_args(node, 2):
         return _binop(node.args[0], NP_BINARY[name], node.args[1], node)
@@ -142,7 +151,7 @@ def _operands(node: ast.expr, op: type) -> list[ast.expr]:
     return [node]
 
 
-def _rewrite_binop(node: ast.BinOp) -> ast.AST:
+def _rewrite_binop(node: ast.BinOp) -> ast.expr:
     op = type(node.op)
     if op in _IDENTITY_RIGHT and _number(node.right, _IDENTITY_RIGHT[op]):
         return node.left
@@ -162,7 +171,7 @@ def _rewrite_binop(node: ast.BinOp) -> ast.AST:
     return node
 
 
-def _rewrite_compare(node: ast.Compare) -> ast.AST:
+def _rewrite_compare(node: ast.Compare) -> ast.expr:
     if len(node.ops) != 1:
         return node
     left, op, right = node.left, node.ops[0], node.comparators[0]
@@ -173,7 +182,7 @@ def _rewrite_compare(node: ast.Compare) -> ast.AST:
     return node
 
 
-def _rewrite_unary(node: ast.UnaryOp) -> ast.AST:
+def _rewrite_unary(node: ast.UnaryOp) -> ast.expr:
     inner = node.operand
     if isinstance(node.op, ast.UAdd):
         return inner
@@ -182,24 +191,25 @@ def _rewrite_unary(node: ast.UnaryOp) -> ast.AST:
     return node
 
 
-def _generator(node: ast.GeneratorExp) -> ast.AST:
+def _generator(node: ast.GeneratorExp) -> ast.expr:
     return _located(ast.ListComp(node.elt, node.generators), node)
 
 
-def _attribute(node: ast.Attribute) -> ast.AST:
+def _attribute(node: ast.Attribute) -> ast.expr:
     return _located(ast.Constant(None), node) if node.attr == "newaxis" and _is_np(node.value) else node
 
 
-def _augmented(node: ast.AugAssign) -> ast.AST:
+def _augmented(node: ast.AugAssign) -> ast.Assign:
     load = _as_load(node.target)
     return _located(ast.Assign([node.target], _rewrite_binop(_binop(load, type(node.op), node.value, node))), node)
 
 
-def _annotated(node: ast.AnnAssign) -> ast.AST | None:
+def _annotated(node: ast.AnnAssign) -> ast.Assign | None:
     return _located(ast.Assign([node.target], node.value), node) if node.value is not None else None
 
 
-_REWRITES = {
+# node class -> its rewrite; each rewrite takes that class only, hence Any for the node
+_REWRITES: dict[type[ast.AST], Callable[[Any], ast.AST | None]] = {
     ast.Call: _rewrite_call,
     ast.BinOp: _rewrite_binop,
     ast.Compare: _rewrite_compare,
@@ -241,7 +251,7 @@ def _as_load(target: ast.expr) -> ast.expr:
     return target
 
 
-def canonical_expressions(tree: ast.AST, numpy_aliases: dict[str, str] | None = None) -> ast.AST:
+def canonical_expressions(tree: Scope, numpy_aliases: dict[str, str] | None = None) -> Scope:
     """Rewrite every expression of `tree` in place (and return it).
 
     numpy_aliases: names the student bound to numpy or to numpy functions
@@ -249,7 +259,8 @@ def canonical_expressions(tree: ast.AST, numpy_aliases: dict[str, str] | None = 
     {"exp": "np.exp"}), so `xp.sum(a)` and `exp(a)` read as `np.sum(a)` / `np.exp(a)`."""
     if numpy_aliases:
         _NumpyAliases(numpy_aliases).visit(tree)
-    return canonical(tree)
+    canonical(tree)  # returns `tree` itself: there is no rewrite for a module or a definition
+    return tree
 
 
 class _NumpyAliases(ast.NodeTransformer):

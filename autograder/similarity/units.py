@@ -16,6 +16,7 @@ import ast
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import cast
 
 from course.contract import CONTRACT
 
@@ -23,7 +24,7 @@ from ..extract import Definition, Extraction, first_line
 from .blocks import canonical_body, statement_forms
 from .effects import nodes
 from .emit import CLOSE, OPEN, Emitter, header
-from .inline import Helper, Segment, display_text, inline_helpers
+from .inline import FunctionNode, Helper, Segment, display_text, inline_helpers
 from .rewrite import canonical_expressions, numpy_aliases
 
 MAX_UNIT_NODES = 20_000  # a hand-written function has a few hundred; beyond this it is not compared
@@ -73,9 +74,10 @@ def contract_units() -> dict[str, list[str] | None]:
 def method_sources(defn: Definition) -> dict[str, str]:
     """A class definition -> {method name: its text, dedented}; a method's text runs to
     the next method, so comments after its last statement stay with it."""
+    cls = cast(ast.ClassDef, defn.node)  # both callers checked that it is a class
     lines = defn.source.splitlines()  # line 1 is the class's first line (decorators included)
-    offset = first_line(defn.node) - 1
-    methods = [m for m in defn.node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    offset = first_line(cls) - 1
+    methods = [m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
     starts = [first_line(m) - offset for m in methods]
     ends = [s - 1 for s in starts[1:]] + [len(lines)]
     return {m.name: _dedent_as_first(lines[s - 1 : e]) for m, s, e in zip(methods, starts, ends)}
@@ -139,7 +141,7 @@ class Release:
             if isinstance(defn.node, ast.ClassDef):
                 rel.methods[name] = set(method_sources(defn))
         for unit, (source, _) in unit_sources(ext).items():
-            body = statement_forms(canonical_expressions(_parse(source)).body[0].body)
+            body = statement_forms(_definition(canonical_expressions(_parse(source))).body)
             rel.unit_statements[unit] = Counter(s.key for s in _all_statements(body) if s.key not in (OPEN, CLOSE))
         return rel
 
@@ -152,6 +154,11 @@ class Release:
 
 def _parse(source: str) -> ast.Module:
     return ast.parse(source)
+
+
+def _definition(tree: ast.Module) -> FunctionNode:
+    """The def a unit's parsed source holds (unit_sources gives only function and method definitions)."""
+    return cast(FunctionNode, tree.body[0])
 
 
 def _line_of(node, default: int) -> int:
@@ -209,7 +216,7 @@ def analyse_unit(
     tree = _parse(source)
     if 2 * len(source) > MAX_UNIT_NODES and _count_nodes(tree) > MAX_UNIT_NODES:  # n characters: < 2n nodes
         raise UnitTooLarge(f"{name}: more than {MAX_UNIT_NODES:,} syntax nodes; not compared")
-    fn = tree.body[0]
+    fn = _definition(tree)
     inline_helpers(fn, helpers, segments)
     canonical_expressions(fn, aliases)
     fn.body = canonical_body(fn.body)
@@ -233,7 +240,9 @@ def _mentioned(source: str, helpers: dict[str, Helper]) -> tuple:
 @lru_cache(maxsize=4096)
 def _cached(name: str, source: str, reachable: tuple, aliases: tuple) -> UnitCode:
     helpers = {n: Helper(n, src, is_method) for n, src, is_method in reachable}
-    return analyse_unit(name, source, helpers, _current_release[0], dict(aliases))
+    release = _current_release[0]
+    assert release is not None  # student_units sets it before its first call
+    return analyse_unit(name, source, helpers, release, dict(aliases))
 
 
 _current_release: list[Release | None] = [None]  # what _cached results were computed against
