@@ -43,5 +43,6 @@ def test_csv_text_neutralises_text_columns_only():
 @given(st.text())
 def test_csv_value_undoes_csv_cell(text):
     from course.safe_text import csv_value
-    if not (text.startswith("'") and text[1:].startswith(FORMULA_STARTS)):   # the one text it cannot tell apart
+
+    if not (text.startswith("'") and text[1:].startswith(FORMULA_STARTS)):  # the one text it cannot tell apart
         assert csv_value(csv_cell(text)) == text
