@@ -60,6 +60,12 @@ def __kit_use_reference_loss(obj, kind, with_predict=False):
         obj.predict = predict
 
 
+def __kit_loss_at(net, params, X, y, reg):
+    """net.loss(X, y, reg=reg) with net.params = params: one request for a numerical gradient."""
+    net.params = params
+    return net.loss(X, y, reg=reg)
+
+
 def __kit_drop(obj, name):
     """Undo __kit_use_reference_loss for one method: the class's own method again."""
     obj.__dict__.pop(name, None)

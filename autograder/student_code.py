@@ -104,9 +104,10 @@ class StudentCode:
         self._check_callable(name)
         return self._guard(name, lambda: self.sb.call(name, *args, **kwargs))
 
-    def kit(self, name, *args, **kwargs):
-        """Call one of the kit's own helpers loaded into the sandbox (see runner.KIT_SOURCE)."""
-        return self._guard("the grader's set-up of your object", lambda: self.sb.call(name, *args, **kwargs))
+    def kit(self, name, *args, what: str = "the grader's set-up of your object", **kwargs):
+        """Call one of the kit's own helpers loaded into the sandbox (reference_calls.KIT_SOURCE);
+        `what` names, in a failure, the student's code the helper runs."""
+        return self._guard(what, lambda: self.sb.call(name, *args, **kwargs))
 
     def new(self, cls, *args, **kwargs):
         self._check_callable(cls, f"{cls}.__init__")

@@ -21,7 +21,7 @@ from autograder.hidden_tests.vectorization import check_loops, check_no_loops, l
 from course.config import load_config
 
 N, D, C = 500, 65, 10  # a digits-sized batch (64 pixels and the bias column)
-ROUNDS, VEC_CALLS = 4, 10  # each round: one naive call, then VEC_CALLS vectorized calls
+ROUNDS, VEC_CALLS = 3, 8  # each round: one naive call, then VEC_CALLS vectorized calls
 CPU_RESOLUTION = 0.01  # seconds: /proc counts CPU time in clock ticks when there is no cgroup
 TIMED_TOL = 1e-6  # relative: a timed call must return the loss, not a cached or made-up number
 
