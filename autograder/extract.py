@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course import rules
 from course.markers import END_CODE as END_MARK
 from course.markers import START_CODE as START_MARK
 from course.markers import answer_id
@@ -69,6 +70,16 @@ class Extraction:
     imports: list[str] = field(default_factory=list)  # top-level import statements
     problems: list[str] = field(default_factory=list)  # syntax errors, student-facing
     answers: dict[str, str] = field(default_factory=dict)  # inline question id -> answer text
+    # course.rules.loop_problems per part: the vectorization tests ask once per function,
+    # and following every call closure costs ~10 ms a time; dies with this hand-in
+    _loop_problems: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def loop_problems(self, part: str) -> dict[str, str]:
+        """{qualified name: sentence} for `part`'s functions that must not loop but do."""
+        if part not in self._loop_problems:
+            nodes = {name: d.node for name, d in self.definitions.items()}
+            self._loop_problems[part] = rules.loop_problems(nodes, part)
+        return self._loop_problems[part]
 
     def missing(self, names) -> list[str]:
         return [n for n in names if n not in self.definitions]

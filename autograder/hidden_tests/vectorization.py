@@ -67,7 +67,7 @@ def check_no_loops(ext, qualname: str, part: str) -> None:
         raise Fail(f"{qualname} is not defined, so there is nothing vectorized to credit")
     if is_stub(node):
         raise NotImplementedFail(f"{qualname} is not implemented yet (it raises NotImplementedError)")
-    problem = rules.loop_problems(definitions(ext), part).get(qualname)
+    problem = ext.loop_problems(part).get(qualname)
     expect(
         problem is None,
         problem or "",
