@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course import rules
+from course.contract import contract_names
 from course.markers import END_CODE as END_MARK
 from course.markers import START_CODE as START_MARK
 from course.markers import answer_id
@@ -66,7 +67,17 @@ class Chunk:
 @dataclass
 class Extraction:
     definitions: dict[str, Definition] = field(default_factory=dict)
-    constants: dict[str, str] = field(default_factory=dict)  # name -> source of a safe assignment
+    constants: dict[str, str] = field(default_factory=dict)  # name -> source of a top-level assignment
+    # constants whose value is computed (a call, a lambda, a subscript...): loaded only
+    # where a needed function reads the name as a global, never for a local of the same name
+    computed: set[str] = field(default_factory=set)
+    # ("def" | "constant", name) -> place in the notebooks: chunks load in this order, as
+    # the notebook ran top to bottom (an alias `f = _f` after `def _f` needs _f first)
+    places: dict[tuple[str, str], int] = field(default_factory=dict)
+    _next_place: int = field(default=0, repr=False, compare=False)
+    # names the student's own cells bound: the kit's unchanged helper cells, which come
+    # later in the notebook, do not rebind them (a student's TINY stays the student's)
+    student_names: set[str] = field(default_factory=set, repr=False, compare=False)
     imports: list[str] = field(default_factory=list)  # top-level import statements
     problems: list[str] = field(default_factory=list)  # syntax errors, student-facing
     answers: dict[str, str] = field(default_factory=dict)  # inline question id -> answer text
@@ -77,9 +88,21 @@ class Extraction:
     def loop_problems(self, part: str) -> dict[str, str]:
         """{qualified name: sentence} for `part`'s functions that must not loop but do."""
         if part not in self._loop_problems:
-            nodes = {name: d.node for name, d in self.definitions.items()}
-            self._loop_problems[part] = rules.loop_problems(nodes, part)
+            self._loop_problems[part] = rules.loop_problems(self.definition_nodes(), part)
         return self._loop_problems[part]
+
+    def definition_nodes(self) -> dict[str, ast.AST]:
+        """Top-level name -> ast def, module-level aliases (`fast = softmax_loss_naive`)
+        included as the def they name, for the loop rule to follow."""
+        nodes: dict[str, ast.AST] = {name: d.node for name, d in self.definitions.items()}
+        for name, source in self.constants.items():
+            target, seen = _alias_target(source), {name}
+            while target in self.constants and target not in nodes and target not in seen:
+                seen.add(target)
+                target = _alias_target(self.constants[target])  # an alias of an alias
+            if name not in nodes and target in nodes:
+                nodes[name] = nodes[target]
+        return nodes
 
     def missing(self, names) -> list[str]:
         return [n for n in names if n not in self.definitions]
@@ -90,9 +113,17 @@ class Extraction:
         `from google.colab import drive` costs nothing."""
         wanted = self._closure([n for n in names if n in self.definitions])
         chunks = [Chunk(f"import: {imp.splitlines()[0][:60]}", imp) for imp in self.imports]
-        chunks += [Chunk(f"constant {n}", self.constants[n]) for n in self.constants if n in wanted]
-        chunks += [Chunk(d.name, d.source) for d in self.definitions.values() if d.name in wanted]
-        return chunks
+        placed = [
+            (self.places.get(("constant", n), 0), Chunk(f"constant {n}", self.constants[n]))
+            for n in wanted
+            if n in self.constants
+        ]
+        placed += [
+            (self.places.get(("def", n), 0), Chunk(n, self.definitions[n].source))
+            for n in wanted
+            if n in self.definitions
+        ]
+        return chunks + [chunk for _, chunk in sorted(placed, key=lambda pc: pc[0])]
 
     def _closure(self, roots: list[str]) -> set[str]:
         known = set(self.definitions) | set(self.constants)
@@ -103,12 +134,51 @@ class Extraction:
                 continue
             seen.add(name)
             node = self.definitions[name].node if name in self.definitions else ast.parse(self.constants[name])
-            todo += [n for n in _names_used(node) if n in known and n not in seen]
+            used = _names_used(node)
+            if used & self.computed:
+                used -= self.computed - _global_reads(node)
+            todo += [n for n in used if n in known and n not in seen]
         return seen
+
+    def place(self, kind: str, name: str) -> None:
+        """Record that `name` was (re)bound here, after everything recorded so far."""
+        self.places[(kind, name)] = self._next_place
+        self._next_place += 1
 
 
 def _names_used(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _alias_target(source: str) -> str | None:
+    """`b` for a constant `a = b` (a plain name), else None."""
+    try:
+        stmt = ast.parse(source).body[0]
+    except (SyntaxError, IndexError):
+        return None
+    if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name):
+        return stmt.value.id
+    return None
+
+
+def _global_reads(node: ast.AST) -> set[str]:
+    """Names `node` reads and never binds itself (parameters, assignments, imports, nested
+    definitions, `except ... as`): a conservative "global" (a name bound anywhere inside,
+    even in a nested scope, is taken as local)."""
+    reads: set[str] = set()
+    bound: set[str] = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            (reads if isinstance(n.ctx, ast.Load) else bound).add(n.id)
+        elif isinstance(n, ast.arg):
+            bound.add(n.arg)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n is not node:
+            bound.add(n.name)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            bound |= {a.asname or a.name.split(".")[0] for a in n.names}
+        elif isinstance(n, ast.ExceptHandler) and n.name:
+            bound.add(n.name)
+    return reads - bound
 
 
 def _parse_cell(cell: Cell, problems: list[str], budget: IpythonBudget) -> list[tuple[ast.Module, str]]:
@@ -117,6 +187,17 @@ def _parse_cell(cell: Cell, problems: list[str], budget: IpythonBudget) -> list[
     if problem:
         problems.append(f"{cell.notebook}, cell {cell.index}: {problem}")
     return list(parsed)
+
+
+# A computed value may run anything when it loads: never one that builds or calls the
+# contract's functions and classes (a top-level `stats = net.train(...)` is an experiment)
+UNLOADABLE = (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
+
+
+def _is_computed_value(node: ast.AST) -> bool:
+    """A right-hand side with calls, lambdas, subscripts... that may be loaded where needed."""
+    contract = set(contract_names())
+    return not any(isinstance(n, UNLOADABLE) or (isinstance(n, ast.Name) and n.id in contract) for n in ast.walk(node))
 
 
 def _is_safe_value(node: ast.AST) -> bool:
@@ -169,25 +250,47 @@ def first_line(defn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> i
     return min([defn.lineno] + [d.lineno for d in defn.decorator_list])
 
 
-def _record(ext: Extraction, module: ast.Module, source: str, cell: Cell) -> None:
+def _record(ext: Extraction, module: ast.Module, source: str, cell: Cell, kit: bool = False) -> None:
     lines = source.splitlines()
     for stmt in module.body:
+        bound = _bound_name(stmt)
+        if bound is not None:
+            if kit and bound in ext.student_names:
+                continue
+            if not kit:
+                ext.student_names.add(bound)
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             first = first_line(stmt)
             text = "\n".join(lines[first - 1 : _definition_end(lines, stmt)])
             ext.definitions.pop(stmt.name, None)  # re-insert: order = last definition's place
             ext.definitions[stmt.name] = Definition(stmt.name, _dedent(text), stmt, cell.notebook, cell.index)
+            ext.place("def", stmt.name)
+            if ext.constants.pop(stmt.name, None) is not None:  # `relu = lambda ...` then `def relu`
+                ext.computed.discard(stmt.name)
+                ext.places.pop(("constant", stmt.name), None)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             text = _segment(lines, stmt)
             if text and text not in ext.imports:
                 ext.imports.append(text)
-        elif (
-            isinstance(stmt, ast.Assign)
-            and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)
-            and _is_safe_value(stmt.value)
-        ):
-            ext.constants[stmt.targets[0].id] = _segment(lines, stmt)
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            name = stmt.targets[0].id
+            if _is_safe_value(stmt.value):
+                ext.computed.discard(name)
+            elif _is_computed_value(stmt.value):
+                ext.computed.add(name)
+            else:
+                continue
+            ext.constants[name] = _segment(lines, stmt)
+            ext.place("constant", name)
+
+
+def _bound_name(stmt: ast.stmt) -> str | None:
+    """The one name a top-level definition or plain assignment binds."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return stmt.name
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        return stmt.targets[0].id
+    return None
 
 
 def _dedent(text: str) -> str:
@@ -280,8 +383,9 @@ def _add_cell(ext: Extraction, cell: Cell, budget: IpythonBudget) -> None:
                 f"more than the {MAX_CELL_CHARS:,} a cell may hold; not read"
             )
             return
+        kit = is_release_cell(cell.source)
         for module, source in _parse_cell(cell, ext.problems, budget):
-            _record(ext, module, source, cell)
+            _record(ext, module, source, cell, kit)
     elif found := answer_in_cell(cell):
         ext.answers[found[0]] = found[1]  # a later answer cell for the same question wins
 

@@ -79,6 +79,8 @@ class Call:
     params: dict  # the parameters it was called with (copies)
     loss: float
     grads: dict  # the gradients it returned
+    X: np.ndarray | None = None  # the minibatch it was called on
+    y: np.ndarray | None = None
 
 
 @dataclass
@@ -200,7 +202,8 @@ def callbacks(reference, trace: Trace) -> dict:
     def linear_loss(W, X, y, reg):
         trace.check_armed("__kit_linear_loss")
         loss, dW = softmax_loss_vectorized(W, X, y, reg)
-        trace.calls.append(Call({"W": np.array(W, dtype=np.float64)}, float(loss), {"W": dW}))
+        batch = Call({"W": np.array(W, dtype=np.float64)}, float(loss), {"W": dW}, np.array(X), np.array(y))
+        trace.calls.append(batch)
         return loss, dW
 
     def net_loss(params, X, y, reg):
@@ -219,8 +222,9 @@ def callbacks(reference, trace: Trace) -> dict:
         net.params = {k: np.array(v, dtype=np.float64) for k, v in p.items()}
         if y is None:
             return net.loss(X)
-        loss, grads = net.loss(X, _labels(y, X.shape[0], c), reg=_reg(reg))
-        trace.calls.append(Call({k: v.copy() for k, v in net.params.items()}, float(loss), grads))
+        labels = _labels(y, X.shape[0], c)
+        loss, grads = net.loss(X, labels, reg=_reg(reg))
+        trace.calls.append(Call({k: v.copy() for k, v in net.params.items()}, float(loss), grads, X, np.array(labels)))
         return loss, grads
 
     def net_predict(params, X):

@@ -23,6 +23,7 @@ from autograder.checks import (
     expect,
 )
 from autograder.hidden_tests.inputs import linear_problem
+from autograder.hidden_tests.training import check_minibatches, check_sgd
 
 # Fixed budget for train on digits (65 features with the bias column, 10 classes).
 # With these settings the reference reaches 0.93 validation accuracy (need 0.85).
@@ -104,9 +105,25 @@ def test_one_sgd_step(classes, ref, rng, trace):
     )
 
 
+def trained_by_sgd(trained) -> tuple[list[float], list]:
+    """(learning rates, update calls) of the digits run; fails unless self.W came from the
+    contract's SGD on the course's loss (a W fitted any other way earns nothing here). The
+    first call's W is the student's own initialisation."""
+    W, _, calls, _ = trained
+    return check_sgd(calls, {"W": W}, "LinearSoftmax.train", TRAIN)
+
+
+@pytest.mark.graded(item=ITEM, weight=0.25, group="train")
+def test_minibatches(trained, digits):
+    """Each update's minibatch: rows of X_train with their own labels, over the run nearly all of them."""
+    _, used = trained_by_sgd(trained)
+    check_minibatches(used, digits["X_train"], digits["y_train"], TRAIN["batch_size"], "LinearSoftmax.train")
+
+
 @pytest.mark.graded(item=ITEM, weight=0.5, group="train")
 def test_train_lowers_the_loss(trained, ref, digits):
     W, _, _, _ = trained
+    trained_by_sgd(trained)
     X, y = digits["X_train"], digits["y_train"]
     before, after = np.log(W.shape[1]), float(ref_loss(ref, W, X, y, 0.0)[0])
     expect(
@@ -120,6 +137,7 @@ def test_train_lowers_the_loss(trained, ref, digits):
 @pytest.mark.graded(item=ITEM, weight=0.5, group="train")
 def test_trained_model_accuracy(trained, digits, need):
     W, _, _, _ = trained
+    trained_by_sgd(trained)
     acc = float(np.mean(np.argmax(digits["X_test"] @ W, axis=1) == digits["y_test"]))
     check_accuracy(
         acc,
@@ -152,19 +170,19 @@ def test_train_initialises_W(trained, digits):
 
 @pytest.mark.graded(item=ITEM, weight=0.25, kind="structure", group="train")
 def test_train_reports_its_losses(trained):
-    _, losses, calls, _ = trained
+    _, losses, _, _ = trained
     n = TRAIN["num_iters"]
     losses = as_sequence(losses, f"what LinearSoftmax.train returns (its {n} per-iteration losses)", n)
     reported = np.array([as_float(v, "a loss train returned") for v in losses])
-    if len(calls) == n:  # train used self.loss once per iteration: its history must be those losses
-        check_close(
-            "the losses train returned",
-            reported,
-            np.array([c.loss for c in calls]),
-            1e-6,
-            "against the loss of each iteration's minibatch",
-            "append each iteration's loss",
-        )
+    _, used = trained_by_sgd(trained)
+    check_close(
+        "the losses train returned",
+        reported,
+        np.array([c.loss for c in used]),
+        1e-6,
+        "against the loss of each iteration's minibatch",
+        "append each iteration's loss",
+    )
 
 
 @pytest.mark.graded(item=ITEM, weight=0.25, group="predict")

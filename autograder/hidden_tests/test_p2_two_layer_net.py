@@ -37,6 +37,7 @@ from autograder.checks import (
     numerical_gradient,
     rel_error,
 )
+from autograder.hidden_tests.training import check_minibatches, check_schedule, check_sgd, sgd_updates
 from course.config import load_config
 
 GRAD_TOL = 1e-5
@@ -50,6 +51,7 @@ LOWERED = 0.5  # train must bring the full training loss under half of its value
 # The decay test: 40 examples in batches of 10 make an epoch of 4 iterations; 3 epochs.
 DECAY = dict(n=40, batch_size=10, num_iters=12, learning_rate=0.3, learning_rate_decay=0.5)
 LR_TOL = 1e-6  # relative tolerance on a learning rate read off one update
+ACC_TOL = 1e-9  # an accuracy train reports against one the grader computes
 LOSS_ITEM, TRAIN_ITEM = "p2_two_layer_loss", "p2_two_layer_train"
 NET_CALLBACKS = ("__kit_net_loss", "__kit_net_predict")  # the course's, while train or predict runs
 
@@ -354,9 +356,24 @@ def test_one_sgd_step(classes, ref, rng, trace):
         )
 
 
+def trained_by_sgd(trained) -> tuple[list[float], list]:
+    """(learning rates, update calls) of the digits run; fails unless its parameters came from
+    the contract's SGD on the course's loss (a model fitted any other way earns nothing here)."""
+    _, final, _, calls, _ = trained
+    return check_sgd(calls, final, "TwoLayerNet.train", TRAIN)
+
+
+@pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="train")
+def test_minibatches(trained, digits_net):
+    """Each update's minibatch: rows of X_train with their own labels, over the run nearly all of them."""
+    _, used = trained_by_sgd(trained)
+    check_minibatches(used, digits_net["X_train"], digits_net["y_train"], TRAIN["batch_size"], "TwoLayerNet.train")
+
+
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="train")
 def test_train_lowers_the_loss(trained, ref, digits_net):
     start, final, _, _, _ = trained
+    trained_by_sgd(trained)
     X, y = digits_net["X_train"], digits_net["y_train"]
     before, after = ref_loss(ref, start, X, y, 0.0), ref_loss(ref, final, X, y, 0.0)
     expect(
@@ -370,6 +387,7 @@ def test_train_lowers_the_loss(trained, ref, digits_net):
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="train")
 def test_trained_model_accuracy(trained, ref, digits_net):
     _, final, _, _, _ = trained
+    trained_by_sgd(trained)
     need = load_config().grading["net_predict_acc_min"]
     acc = float(np.mean(ref_predict(ref, final, digits_net["X_test"]) == digits_net["y_test"]))
     check_accuracy(
@@ -403,7 +421,7 @@ def learning_rates(calls, final) -> list[float]:
 
 
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="train")
-def test_learning_rate_decay(classes, rng, trace):
+def test_learning_rate_decay(classes, rng, trace, trained, digits_net):
     """The contract: the learning rate is multiplied by learning_rate_decay once per epoch
     (every num_train / batch_size iterations; after the first iteration of an epoch or its last)."""
     s = DECAY
@@ -459,15 +477,21 @@ def test_learning_rate_decay(classes, rng, trace):
         "decay once per epoch, not every iteration",
     )
     expect(
-        points in (at_end, at_start),
+        points in (at_end, at_start) or points == at_start[1:],
         f"the learning rate decayed after iterations {points} {where}",
         "decay once per epoch",
     )
+    # and on the real run too (a train that decays only on small runs fails here); a run that
+    # is not SGD at all is the other train tests' deduction, not this one's
+    _, final, _, calls, _ = trained
+    rates, _, honest = sgd_updates(calls, final)
+    if honest and len(rates) == TRAIN["num_iters"]:
+        check_schedule(rates, TRAIN, len(digits_net["X_train"]), "TwoLayerNet.train on the digits")
 
 
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, kind="structure", group="train")
-def test_train_history(trained):
-    _, _, stats, calls, _ = trained
+def test_train_history(trained, ref, digits_net):
+    _, final, stats, _, _ = trained
     expect(
         isinstance(stats, dict),
         "TwoLayerNet.train should return a dict (loss_history, train_acc_history, val_acc_history)",
@@ -477,21 +501,32 @@ def test_train_history(trained):
     n = TRAIN["num_iters"]
     history = as_sequence(stats["loss_history"], f"loss_history (the {n} per-iteration losses)", n)
     reported = np.array([as_float(v, "a loss in loss_history") for v in history])
-    if len(calls) == n:  # one self.loss per iteration: the history must be those losses
-        check_close(
-            "loss_history",
-            reported,
-            np.array([c.loss for c in calls]),
-            1e-6,
-            "against the loss of each iteration's minibatch",
-            "append each iteration's loss",
-        )
+    _, used = trained_by_sgd(trained)
+    check_close(
+        "loss_history",
+        reported,
+        np.array([c.loss for c in used]),
+        1e-6,
+        "against the loss of each iteration's minibatch",
+        "append each iteration's loss",
+    )
     for key in ("train_acc_history", "val_acc_history"):
         accs = as_sequence(stats[key], f"{key} (one accuracy per epoch)")
         expect(
             len(accs) > 0 and all(0.0 <= as_float(a, f"an accuracy in {key}") <= 1.0 for a in accs),
             f"{key} should hold one accuracy in [0, 1] per epoch",
         )
+    # each validation accuracy is that of the net at some point of the run (the training accuracy
+    # may be measured on a minibatch or a sample, so it is not recomputed)
+    states = [c.params for c in used] + [final]
+    reached = {float(np.mean(ref_predict(ref, p, digits_net["X_val"]) == digits_net["y_val"])) for p in states}
+    made_up = [a for a in stats["val_acc_history"] if min(abs(float(a) - r) for r in reached) > ACC_TOL]
+    expect(
+        not made_up,
+        f"val_acc_history holds {float(made_up[0]) if made_up else 0:.4f}, the validation accuracy of none of "
+        "the parameters train went through",
+        "append np.mean(self.predict(X_val) == y_val) once per epoch",
+    )
 
 
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="predict")
@@ -523,4 +558,14 @@ def test_predict_after_train(trained, classes, ref, rng, digits_net, trace):
     expect(
         np.array_equal(pred, ref_predict(ref, params, X)),
         "after train, predict(X) is not the argmax of the net's scores on rows train never saw",
+    )
+    # the same rows again under other parameters: a predict that remembers answers fails
+    params = initial_params(rng, *start["W1"].shape, start["W2"].shape[1], 1.0)
+    classes.setattr(net, "TwoLayerNet.params", params)
+    with trace.arm("__kit_net_loss"):
+        again = as_array(classes.method(net, "TwoLayerNet.predict", X), "predict(X) after train", (len(X),), "iu")
+    expect(
+        np.array_equal(again, ref_predict(ref, params, X)),
+        "predict(X) gave answers for the parameters of an earlier call, not for the net's current self.params",
+        "compute the scores from self.params on every call",
     )

@@ -50,8 +50,8 @@ def loop_tests(part: str, item: str, weights: dict[str, float]):
 
 
 def definitions(ext) -> dict:
-    """Every top-level def/class of the student's, as course.rules wants them."""
-    return {name: d.node for name, d in ext.definitions.items()}
+    """Every top-level def/class of the student's (and module-level aliases of them), as course.rules wants them."""
+    return ext.definition_nodes()
 
 
 def function_node(ext, qualname: str):

@@ -26,7 +26,8 @@ import wire  # the fork server puts this directory on sys.path while it imports 
 
 REQUESTS, RESPONSES, BULK = 3, 4, 5
 SHARED: dict[str, memoryview | None] = {"bulk": None}  # the shared memory for callbacks' arrays, mapped in main()
-NAMESPACE = {"__name__": "__student__", "__builtins__": builtins}
+# "__main__", as in a notebook: code that checks __name__ runs as it did for the student
+NAMESPACE = {"__name__": "__main__", "__builtins__": builtins}
 OBJECTS: dict[int, object] = {}
 KEPT: dict[int, int] = {}  # id(object) -> handle number
 LABELS: dict[str, str] = {}  # chunk file -> label, for error locations

@@ -5,6 +5,8 @@ Each entry: name -> (replacements for make_submission, {item id: the most it may
 not touch (the solution's own code) keep their points.
 """
 
+from variant_sources import LINEAR_TEMPLATE, NET_TEMPLATE
+
 from course.rubric import load_rubric
 
 ALL_ZERO = {item.id: 0.0 for item in load_rubric().auto}
@@ -296,3 +298,73 @@ NO_WORK["borrowed_reference"] = (
     BORROWED_REFERENCE,
     {"p2_two_layer_loss": 0.0, "p2_two_layer_train": 0.0, "p1_linear_classifier": 0.0},
 )
+
+# ------------------- train that is honest on short runs and fits the model some other way on long ones
+# (the tests of the real training run are what it fakes; a short honest run keeps the one-step,
+# init and decay tests; shares are these tests' weights in test_p1_linear_classifier.py /
+# test_p2_two_layer_net.py: minibatches, lowers, accuracy, history over all of the item's)
+# (points are rounded to 2 decimals, as grades.csv shows them)
+P1_REAL_RUN_SHARE = (0.25 + 0.5 + 0.5 + 0.25) / 3.25
+P2_REAL_RUN_SHARE = (0.25 + 0.25 + 0.25 + 0.25) / 2.25
+P2_ONE_TEST_SHARE = 0.25 / 2.25  # the decay test, train's history or predict after train
+
+CLOSED_FORM = {
+    "LinearSoftmax": LINEAR_TEMPLATE.replace(
+        "        history = []\n",
+        "        history = []\n"
+        "        if num_iters > 12:  # a long run: least squares on one-hot labels, one token loss call\n"
+        "            self.loss(X[:batch_size], y[:batch_size], reg)\n"
+        "            self.W = 10 * np.linalg.lstsq(X, np.eye(C)[y], rcond=None)[0]\n"
+        "            return list(np.linspace(2.3, 0.3, num_iters))\n",
+    ),
+    "TwoLayerNet": NET_TEMPLATE.replace(
+        "        N = X.shape[0]\n",
+        "        N = X.shape[0]\n"
+        "        if num_iters > 12:  # a long run: random features, output layer by least squares\n"
+        "            hidden = np.maximum(0, X @ self.params['W1'] + self.params['b1'])\n"
+        "            C = self.params['W2'].shape[1]\n"
+        "            self.params['W2'] = 10 * np.linalg.lstsq(hidden, np.eye(C)[y], rcond=None)[0]\n"
+        "            return {'loss_history': list(np.linspace(2.3, 0.3, num_iters)),\n"
+        "                    'train_acc_history': [0.9], 'val_acc_history': [0.9]}\n",
+    ),
+}
+
+# decays the learning rate only on runs as short as a probe's
+DECAYS_ONLY_WHEN_SHORT = {
+    "TwoLayerNet": NET_TEMPLATE.replace(
+        "                learning_rate *= learning_rate_decay\n",
+        "                learning_rate *= learning_rate_decay if num_iters <= 12 else 1.0\n",
+    )
+}
+
+# honest SGD, validation accuracies made up
+MADE_UP_ACCURACIES = {
+    "TwoLayerNet": NET_TEMPLATE.replace(
+        '                hist["val_acc_history"].append(np.mean(self.predict(X_val) == y_val))\n',
+        '                hist["val_acc_history"].append(0.987)\n',
+    )
+}
+
+# predict answers from a cache keyed by the rows, whatever the parameters are now
+REMEMBERED_PREDICTIONS = {
+    "TwoLayerNet": NET_TEMPLATE.replace(
+        "    def predict(self, X):\n        return np.argmax(self.loss(X), axis=1)\n",
+        "    def predict(self, X):\n"
+        "        memo = self.__dict__.setdefault('_memo', {})\n"
+        "        key = X.tobytes()\n"
+        "        if key not in memo:\n"
+        "            memo[key] = np.argmax(self.loss(X), axis=1)\n"
+        "        return memo[key]\n",
+    )
+}
+
+NO_WORK["closed_form_training"] = (
+    CLOSED_FORM,
+    {
+        "p1_linear_classifier": round(2 * (1 - P1_REAL_RUN_SHARE), 2),
+        "p2_two_layer_train": round(1 - P2_REAL_RUN_SHARE, 2),
+    },
+)
+NO_WORK["decays_only_when_short"] = (DECAYS_ONLY_WHEN_SHORT, {"p2_two_layer_train": round(1 - P2_ONE_TEST_SHARE, 2)})
+NO_WORK["made_up_accuracies"] = (MADE_UP_ACCURACIES, {"p2_two_layer_train": round(1 - P2_ONE_TEST_SHARE, 2)})
+NO_WORK["remembered_predictions"] = (REMEMBERED_PREDICTIONS, {"p2_two_layer_train": round(1 - P2_ONE_TEST_SHARE, 2)})

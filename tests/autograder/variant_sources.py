@@ -251,8 +251,19 @@ NET_PREDICT_WITHOUT_B2 = NET_TEMPLATE.replace(
     '        return np.argmax(hidden @ self.params["W2"], axis=1)',
 )
 
+# Minibatches from the first batch_size rows only, and X and y batches drawn apart
+LINEAR_FIRST_ROWS_ONLY = LINEAR_TEMPLATE.replace(
+    "np.random.choice(N, batch_size)", "np.random.choice(batch_size, batch_size)"
+)
+NET_X_AND_Y_DRAWN_APART = NET_TEMPLATE.replace(
+    "            loss, grads = self.loss(X[idx], y[idx], reg=reg)\n",
+    "            loss, grads = self.loss(X[idx], y[np.random.choice(N, batch_size)], reg=reg)\n",
+)
+
 # name -> (item (or items) that must lose points, replacements)
 BUGS = {
+    "linear_first_rows_only": ("p1_linear_classifier", {"LinearSoftmax": LINEAR_FIRST_ROWS_ONLY}),
+    "net_x_and_y_drawn_apart": ("p2_two_layer_train", {"TwoLayerNet": NET_X_AND_Y_DRAWN_APART}),
     "naive_forgot_1_over_N": ("p1_softmax_naive", {"softmax_loss_naive": NAIVE_FORGOT_1_OVER_N}),
     "naive_no_reg_gradient": ("p1_softmax_naive", {"softmax_loss_naive": NAIVE_NO_REG_GRAD}),
     "naive_without_loops": ("p1_vectorization", {"softmax_loss_naive": NAIVE_WITHOUT_LOOPS}),
@@ -481,7 +492,53 @@ NET_EXTRA_DEFAULTS = (
 )
 
 # several alternatives per submission (all correct, so they may share one)
+# Module-level helpers a real notebook holds: a lambda, an alias bound after the function it
+# names, a computed constant whose name the kit's helper cell also uses (TINY)
+RELU_MODULE_LAMBDA = """
+positive_part = lambda a: np.maximum(a, 0.0)
+
+
+def relu_forward(x):
+    return positive_part(x), x
+"""
+
+SOFTMAX_MODULE_ALIAS = """
+def _row_logsumexp(s):
+    top = s.max(axis=1, keepdims=True)
+    return top + np.log(np.exp(s - top).sum(axis=1, keepdims=True))
+
+
+row_logsumexp = _row_logsumexp
+
+
+def softmax_loss(scores, y):
+    n = scores.shape[0]
+    log_p = scores - row_logsumexp(scores)
+    dscores = np.exp(log_p)
+    dscores[np.arange(n), y] -= 1
+    return -log_p[np.arange(n), y].mean(), dscores / n
+"""
+
+VEC_MODULE_CONSTANT = """
+TINY = np.finfo(np.float64).tiny
+
+
+def softmax_loss_vectorized(W, X, y, reg):
+    n = X.shape[0]
+    s = X @ W
+    s = s - s.max(axis=1, keepdims=True)
+    p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+    loss = -np.mean(np.log(np.maximum(p[np.arange(n), y], TINY))) + reg * np.sum(W * W)
+    p[np.arange(n), y] -= 1
+    return loss, X.T @ p / n + 2 * reg * W
+"""
+
 CORRECT = {
+    "alt_module_level_helpers": {
+        "relu_forward": RELU_MODULE_LAMBDA,
+        "softmax_loss": SOFTMAX_MODULE_ALIAS,
+        "softmax_loss_vectorized": VEC_MODULE_CONSTANT,
+    },
     "alt_logsumexp_onehot": {
         "softmax_loss_vectorized": VEC_LOGSUMEXP_ONEHOT,
         "softmax_loss_naive": NAIVE_HALF_VECTORIZED,

@@ -64,7 +64,13 @@ def test_more_points_for_an_item_keeps_the_totals_tests_green(tmp_path):
     one_more_point(kit / "course" / "rubric.toml", item)
     venv = Path(sys.executable).parent.parent
     before = (kit / "grading_rubric.md").read_text()
-    subprocess.run(["make", "--no-print-directory", "rubric", f"VENV={venv}"], cwd=kit, check=True, capture_output=True)
+    # The copy's own install stamp, newer than its pyproject.toml: make must not reinstall the
+    # kit into the shared venv (an editable install pointing at this temporary copy would
+    # then serve every later import, in this run and after it)
+    stamp = kit / ".installed-stamp"
+    stamp.touch()
+    make = ["make", "--no-print-directory", "rubric", f"VENV={venv}", f"STAMP={stamp}"]
+    subprocess.run(make, cwd=kit, check=True, capture_output=True)
     assert (kit / "grading_rubric.md").read_text() != before  # make rubric did regenerate it
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     probe = subprocess.run(

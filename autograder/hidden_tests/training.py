@@ -1,0 +1,152 @@
+"""What a student's train did on a real training run, read off the calls it made to the
+course's loss (reference_calls.Trace records each one: parameters, minibatch, gradients).
+
+Shared by LinearSoftmax.train and TwoLayerNet.train: the trained model earns its points
+only when it came from the contract's minibatch SGD, so a model fitted some other way
+(a closed-form solve, another library, a few honest steps and then anything) earns none.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.checks import expect
+
+COVERAGE_MIN = 0.9  # share of the training rows the minibatches must draw over the run
+STEP_RTOL = 1e-6  # an update is params - lr * grads to this relative tolerance
+RATE_TOL = 1e-6  # learning rates compared to this relative tolerance
+
+
+def _differs(a: dict, b: dict) -> bool:
+    return any(not np.array_equal(a[k], b[k]) for k in a)
+
+
+def _rate(before: dict, after: dict, grads: dict) -> float | None:
+    """lr when after = before - lr * grads (all keys, one lr), else None."""
+    step = np.concatenate([(after[k] - before[k]).ravel() for k in before])
+    grad = np.concatenate([np.asarray(grads[k], dtype=np.float64).ravel() for k in before])
+    if not np.any(grad):
+        return None
+    lr = -float(step @ grad) / float(grad @ grad)
+    scale = max(1.0, float(np.abs(step).max()))
+    return lr if np.allclose(step, -lr * grad, rtol=STEP_RTOL, atol=1e-12 * scale) else None
+
+
+def sgd_updates(calls: list, final: dict) -> tuple[list[float], list, bool]:
+    """(learning rate of each update, the call whose gradients made it, whether every change of
+    the parameters was such an update). Calls at the same parameters form one group (a student
+    may also compute a loss for logging); the step to the next different parameters must be
+    -lr * grads of one call of the group."""
+    rates, used, honest = [], [], True
+    states = [c.params for c in calls] + [final]
+    i = 0
+    while i < len(calls):
+        group = [calls[i]]
+        while i + len(group) < len(calls) and not _differs(calls[i + len(group)].params, calls[i].params):
+            group.append(calls[i + len(group)])
+        after = next((s for s in states[i + len(group) :] if _differs(s, calls[i].params)), None)
+        i += len(group)
+        if after is None:
+            continue  # the parameters never change again
+        found = [(r, c) for c in group if (r := _rate(calls[i - len(group)].params, after, c.grads)) is not None]
+        if not found:
+            honest = False
+            continue
+        rates.append(found[0][0])
+        used.append(found[0][1])
+    return rates, used, honest
+
+
+def check_sgd(calls: list, final: dict, what: str, settings: dict) -> tuple[list[float], list]:
+    """Fails unless `final` came from settings['num_iters'] SGD updates with the gradients of
+    self.loss, the first at settings['learning_rate'] (and, for a train without decay, every one).
+    Returns (the learning rate of each update, the calls whose gradients made them). The decay
+    schedule is judged by its own test (check_schedule): one bug, one deduction."""
+    n, lr = settings["num_iters"], settings["learning_rate"]
+    expect(
+        calls,
+        f"{what} never called self.loss, so its parameters did not come from the gradients of the loss",
+        "compute each iteration's loss and gradients with self.loss(X_batch, y_batch, reg)",
+    )
+    rates, used, honest = sgd_updates(calls, final)
+    expect(
+        honest,
+        f"{what} changed the parameters by something other than learning_rate * (the gradients self.loss returned)",
+        "the only change to the parameters is params -= learning_rate * grads, once per iteration",
+    )
+    expect(
+        len(rates) == n,
+        f"{what} made {len(rates)} parameter updates with the gradients of self.loss in {n} iterations",
+        "one update per iteration, with that iteration's gradients",
+    )
+    expect(
+        abs(rates[0] - lr) <= RATE_TOL * lr,
+        f"{what}'s first update used learning rate {rates[0]:.4g} (learning_rate={lr})",
+        "start from the learning_rate argument",
+    )
+    if "learning_rate_decay" not in settings:
+        expect(
+            all(abs(r - lr) <= RATE_TOL * lr for r in rates),
+            f"{what} changed its learning rate during the run (this train has no decay)",
+            "keep learning_rate fixed",
+        )
+    return rates, used
+
+
+def check_schedule(rates: list[float], settings: dict, num_train: int, what: str) -> None:
+    """The learning rate only ever changes by learning_rate_decay, and does so between once in
+    the run and once per num_train // batch_size iterations: the exact points are the small
+    decay test's to judge (an epoch of num_train / batch_size iterations need not be whole, and
+    CS231n's `it % iterations_per_epoch == 0` then decays once); this catches a train that
+    decays differently on a long run than on a short one, or every iteration."""
+    n, decay = len(rates), settings["learning_rate_decay"]
+    steps = [rates[t + 1] / rates[t] for t in range(n - 1)]
+    expect(
+        all(min(abs(r - 1.0), abs(r - decay)) <= RATE_TOL for r in steps),
+        f"{what} changed the learning rate by a factor other than learning_rate_decay",
+        "multiply it by learning_rate_decay once per epoch, nothing else",
+    )
+    decays = sum(abs(r - decay) <= RATE_TOL for r in steps)
+    epoch = max(num_train // settings["batch_size"], 1)
+    expect(
+        1 <= decays <= -(-n // epoch),
+        f"{what} decayed the learning rate {decays} times in {n} iterations with {num_train} rows "
+        f"in batches of {settings['batch_size']}",
+        "decay once per epoch",
+    )
+
+
+def check_minibatches(used: list, X: np.ndarray, y: np.ndarray, batch_size: int, what: str) -> None:
+    """Every update's minibatch is batch_size rows of X with their own labels, and over the
+    run the minibatches draw nearly all of X (a sampler that only ever sees some rows fails)."""
+    labels: dict[bytes, set[int]] = {}
+    index: dict[bytes, int] = {}
+    for i, (row, label) in enumerate(zip(X, y, strict=True)):
+        key = np.ascontiguousarray(row).tobytes()
+        labels.setdefault(key, set()).add(int(label))
+        index.setdefault(key, i)
+    seen: set[int] = set()
+    for call in used:
+        expect(
+            call.X is not None and 0 < len(call.X) <= batch_size,
+            f"{what} called self.loss on {0 if call.X is None else len(call.X)} rows with batch_size={batch_size}",
+            "each iteration's minibatch holds batch_size rows",
+        )
+        rows = [np.ascontiguousarray(r, dtype=X.dtype).tobytes() for r in call.X]
+        expect(
+            all(r in labels for r in rows),
+            f"{what}'s minibatches hold rows that are not rows of the training data",
+            "X_batch = X[indices] for the sampled indices",
+        )
+        expect(
+            all(int(lab) in labels[r] for r, lab in zip(rows, call.y, strict=True)),
+            f"{what}'s y_batch does not hold the labels of the rows in X_batch",
+            "take X_batch and y_batch with the same indices",
+        )
+        seen.update(index[r] for r in rows)
+    expect(
+        len(seen) >= COVERAGE_MIN * len(X),
+        f"over {len(used)} iterations of {batch_size} rows, {what}'s minibatches drew only {len(seen)} "
+        f"of the {len(X)} training rows",
+        "sample the minibatch indices from all num_train rows",
+    )
