@@ -74,11 +74,19 @@ def _python(source: str) -> str:
 
 
 def _only_definitions(source: str) -> bool:
+    """Definitions, imports and top-level names bound without a call (`_each = map`,
+    `fold = functools.reduce`, `rows = lambda A: ...`), at least one def or class."""
     tree = ast.parse(_python(source))
     kinds = (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
     return any(isinstance(s, (ast.FunctionDef, ast.ClassDef)) for s in tree.body) and all(
-        isinstance(s, kinds) for s in tree.body
+        isinstance(s, kinds) or (isinstance(s, ast.Assign) and _no_call(s.value)) for s in tree.body
     )
+
+
+def _no_call(expr: ast.expr) -> bool:
+    lambdas = [n for n in ast.walk(expr) if isinstance(n, ast.Lambda)]
+    inside = {id(n) for lam in lambdas for n in ast.walk(lam.body)}
+    return not any(isinstance(n, ast.Call) and id(n) not in inside for n in ast.walk(expr))
 
 
 def run_cell(namespace: dict, source: str, number: int) -> None:

@@ -40,6 +40,8 @@ VEC_SHIFT = "scores = scores - scores.max(axis=1, keepdims=True)"
 NET_REG_LOSS = "loss = data_loss + reg * (np.sum(W1 * W1) + np.sum(W2 * W2))"
 NET_REG_GRADS = 'grads["W1"] += 2.0 * reg * W1\n        grads["W2"] += 2.0 * reg * W2'
 DECAY = "                learning_rate *= learning_rate_decay\n"
+VEC_DEF = "def softmax_loss_vectorized(W, X, y, reg):"
+IDLE_LOOP = "    N = X.shape[0]\n    for i in range(N):\n        pass\n"
 NET_UPDATE = "            for name, grad in grads.items():\n                self.params[name] -= learning_rate * grad"
 
 MISTAKES = {
@@ -101,6 +103,12 @@ MISTAKES = {
         cells=[variant_sources.NAIVE_WITHOUT_LOOPS],
         title="softmax_loss_naive: loops",
         says="explicit Python loops",
+    ),
+    "naive: a loop that does nothing next to vectorized code": Mistake(
+        "part1",
+        cells=[variant_sources.NAIVE_WITHOUT_LOOPS.replace("    N = X.shape[0]\n", IDLE_LOOP)],
+        title="softmax_loss_naive: loops",
+        says="does nothing with them",
     ),
     # ------------------------------------------------------------- part 1: softmax_loss_vectorized
     "vectorized: 0.5 * reg in the loss, reg * W in the gradient (they agree)": Mistake(
@@ -178,6 +186,32 @@ MISTAKES = {
         ],
         title="softmax_loss_vectorized: no loops",
         says="list comprehension",
+    ),
+    "vectorized: map under a top-level alias": Mistake(
+        "part1",
+        [
+            ("softmax_loss_vectorized", VEC_DEF, "_each = map\n\n\n" + VEC_DEF),
+            (
+                "softmax_loss_vectorized",
+                VEC_LOSS,
+                "loss = -np.mean(list(_each(lambda i: log_probs[i, y[i]], rows))) + reg * np.sum(W * W)",
+            ),
+        ],
+        title="softmax_loss_vectorized: no loops",
+        says="map() under the name _each",
+    ),
+    "vectorized: reduce imported under another name": Mistake(
+        "part1",
+        [
+            ("softmax_loss_vectorized", VEC_DEF, "from functools import reduce as fold\n\n\n" + VEC_DEF),
+            (
+                "softmax_loss_vectorized",
+                VEC_LOSS,
+                "loss = fold(lambda acc, i: acc - log_probs[i, y[i]], rows, 0.0) / num_train + reg * np.sum(W * W)",
+            ),
+        ],
+        title="softmax_loss_vectorized: no loops",
+        says="reduce() under the name fold",
     ),
     "vectorized: the loop hidden in a helper function": Mistake(
         "part1",
@@ -373,6 +407,12 @@ MISTAKES = {
         ],
         title="relu_forward: no loops",
         says="list comprehension",
+    ),
+    "relu_forward: np.vectorize fetched with getattr": Mistake(
+        "part2",
+        [("relu_forward", "out = np.maximum(0.0, x)", 'out = getattr(np, "vectorize")(lambda v: max(v, 0.0))(x)')],
+        title="relu_forward: no loops",
+        says="np.vectorize (a Python loop) fetched with getattr",
     ),
     "relu_backward: mask taken from dout": Mistake(
         "part2",
@@ -637,6 +677,24 @@ def softmax_loss_vectorized(weights, inputs, labels, strength, eps=0.0):
     p[np.arange(n), labels] -= 1
     return np.array([loss]), inputs.T @ p / n + 2 * strength * weights
 """
+NET_GRADS = """        grads = {}
+        da, grads["W2"], grads["b2"] = affine_backward(ds, c2)
+        dh = relu_backward(da, cr)
+        _, grads["W1"], grads["b1"] = affine_backward(dh, c1)
+        grads["W1"] += 2 * reg * W1
+        grads["W2"] += 2 * reg * W2
+"""
+NET_ZIP_GRADS = variant_sources.NET_TEMPLATE.replace(
+    NET_GRADS,
+    """        da, dW2, db2 = affine_backward(ds, c2)
+        dh = relu_backward(da, cr)
+        _, dW1, db1 = affine_backward(dh, c1)
+        dW1 += 2 * reg * W1
+        dW2 += 2 * reg * W2
+        grads = {k: g for k, g in zip(("W1", "b1", "W2", "b2"), (dW1, db1, dW2, db2))}
+""",
+)
+assert NET_ZIP_GRADS != variant_sources.NET_TEMPLATE
 CORRECT = dict(variant_sources.CORRECT)
 CORRECT.update(
     {
@@ -645,6 +703,7 @@ CORRECT.update(
             "LinearSoftmax": variant_sources.LINEAR_TEMPLATE.replace("verbose=False):", "verbose=False, seed=None):"),
         },
         "a loop over the parameter names in the loss": {"TwoLayerNet": variant_sources.NET_PARAMS_KEY_LOOP},
+        "the gradients gathered with zip over the parameter names": {"TwoLayerNet": NET_ZIP_GRADS},
     }
 )
 
