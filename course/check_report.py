@@ -2,7 +2,8 @@
 NOT CHECKED and why, never in a bare AssertionError or a number to judge by eye.
 
   Result(status, title, message)   one verdict
-  show(results, heading)           print verdicts, one block each
+  show(results, heading)           print verdicts, one block each (and keep them in
+                                   PRINTED_VERDICTS, which the self-check reads)
   verdict(ok, title, ...)          print one verdict
   call_student(fn, *args)          run student code: prints silenced, warnings
                                    off, np.random left as it was; an exception
@@ -60,13 +61,24 @@ def _block(result):
     return "\n".join(line.rstrip() for line in lines)
 
 
-def show(results, heading=None, brief=False):
+# Every verdict the notebook's check cells printed in this session, the latest per
+# title (running a cell again replaces its verdicts): the self-check reports those that
+# do not say PASS, so it never says "Ready to submit." under a FAIL printed above it.
+# The verdicts of check_function and of the self-check itself are not kept: the
+# self-check judges those again, on the code as it is when it runs.
+PRINTED_VERDICTS: dict = {}  # title -> Result
+
+
+def show(results, heading=None, brief=False, record=True):
     """Print every result (a heading first when given); True when all passed.
-    brief: a passed check is one line, without its message."""
+    brief: a passed check is one line, without its message.
+    record: keep the verdicts in PRINTED_VERDICTS for the self-check."""
     if heading:
         print(heading)
     for result in results:
         print(_block(result._replace(message="") if brief and result.status == PASS else result))
+        if record:
+            PRINTED_VERDICTS[result.title] = result
     return all(r.status == PASS for r in results)
 
 

@@ -8,26 +8,55 @@ it starts on. The grader reads the same definitions from the saved notebook.
 """
 
 import ast
+import builtins
+import functools
 import inspect
+import itertools
 import linecache
 import types
 
+import numpy as np
+
+from course.rules import _DYNAMIC_CALLS, _LOOPING_CALLS
+
 
 def definitions_from_namespace(namespace):
-    """{name: ast FunctionDef or ClassDef} for every function and class the
-    notebook itself defined (not these helpers, not imported ones): the
-    `definitions` rules.loop_problems expects. Objects whose code cannot be
-    read (typed at a console, made by exec) are left out."""
+    """{name: ast node} for every function and class the notebook itself
+    defined (not these helpers, not imported ones): the `definitions`
+    rules.loop_problems expects. Objects whose code cannot be read (typed at a
+    console, made by exec) are left out. A name the notebook bound to a looping
+    function (`_each = map`, `from functools import reduce as fold`,
+    functools.partial(map, f)) is there as the assignment `_each = map`, and a
+    lambda as the statement that made it: the loop rule counts their use as a loop."""
     module = namespace.get("__name__", "__main__")
     trees = {}
     found = {}
+    looping = _looping_objects()
     for name, obj in list(namespace.items()):
-        if name.startswith("__") or getattr(obj, "__module__", None) != module:
+        if name.startswith("__"):
+            continue
+        target = obj.func if isinstance(obj, functools.partial) else obj
+        key = "vectorize" if isinstance(target, np.vectorize) else next((k for o, k in looping if o is target), None)
+        if key is not None and name.isidentifier():
+            found[name] = ast.parse(f"{name} = {key}").body[0]
+            continue
+        if getattr(obj, "__module__", None) != module:
             continue
         node = definition_node(obj, trees)
         if node is not None:
             found[name] = node
     return found
+
+
+def _looping_objects():
+    """[(object, its name in the loop rule)]: map, functools.reduce, np.vectorize, eval..."""
+    out = []
+    for key in (*_LOOPING_CALLS, *_DYNAMIC_CALLS):
+        for home in (builtins, functools, itertools, np):
+            obj = getattr(home, key, None)
+            if obj is not None:
+                out.append((obj, key))
+    return out
 
 
 def definition_node(obj, trees=None):
@@ -58,6 +87,14 @@ def definition_node(obj, trees=None):
             not is_class
             and isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
             and line in {stmt.lineno} | {d.lineno for d in stmt.decorator_list}
+        ):
+            match = stmt
+        elif (  # name = lambda ...: the assignment, whose lambda the loop rule reads
+            not is_class
+            and obj.__name__ == "<lambda>"
+            and isinstance(stmt, ast.Assign)
+            and isinstance(stmt.value, ast.Lambda)
+            and stmt.value.lineno == line
         ):
             match = stmt
     return match

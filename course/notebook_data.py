@@ -51,6 +51,7 @@ EXPERIMENTS = {
         {
             "what": "your hyperparameter search and the chosen values (section 6)",
             "variables": ["results", "best_net", "best_params"],
+            "check": "search",  # self_check.search_results: the best run is the one kept
         },
         {"what": "the first-layer weights (section 7)", "variables": ["strong_net"]},
         {"what": "the test accuracy (section 8)", "variables": ["test_accuracy"]},

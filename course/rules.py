@@ -284,6 +284,7 @@ _LOOPING_CALLS = {
     "fromiter": "np.fromiter (a Python loop)",
 }
 _DYNAMIC_CALLS = {"exec", "eval", "compile", "__import__"}
+_MAKES_LOOPING = {"vectorize", "frompyfunc"}  # return a function that loops in Python
 _DICT_VIEWS = {"keys", "items", "values"}
 SMALL_LITERAL = 16  # iterations of a constant range or literal that are not a loop over data
 _WRAPPERS = {"list", "tuple", "sorted", "reversed", "enumerate", "iter"}
@@ -331,7 +332,34 @@ def _not_data(expr, keys, bound):
         _is_param_iterable(expr, keys, bound)
         or _is_shape_iterable(expr)
         or (isinstance(expr, ast.Name) and expr.id in bound.shapes)
+        or _is_short_zip(expr, keys, bound)
     )
+
+
+def _is_short_literal(expr, bound):
+    """A tuple or list of at most SMALL_LITERAL names or constants, none of them an input
+    of the function (dW1, db1, ...: not X or y): at most a handful of iterations."""
+    return (
+        isinstance(expr, (ast.List, ast.Tuple))
+        and 0 < len(expr.elts) <= SMALL_LITERAL
+        and all(
+            isinstance(e, ast.Constant) or (isinstance(e, ast.Name) and e.id not in bound.inputs) for e in expr.elts
+        )
+    )
+
+
+def _is_short_zip(expr, keys, bound):
+    """zip(...) or enumerate(...) over short literals (and other iterables that are not data):
+    zip(("W1", "b1", "W2", "b2"), (dW1, db1, dW2, db2)), enumerate((dW1, dW2))."""
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.args and not expr.keywords):
+        return False
+    if expr.func.id == "zip":
+        args = expr.args
+    elif expr.func.id == "enumerate" and len(expr.args) == 1:
+        args = expr.args[:1]
+    else:
+        return False
+    return all(_is_short_literal(a, bound) or _not_data(a, keys, bound) for a in args)
 
 
 def _is_param_iterable(expr, keys, bound):
@@ -353,11 +381,13 @@ def _is_param_iterable(expr, keys, bound):
         f = expr.func
         if isinstance(f, ast.Attribute) and f.attr in _DICT_VIEWS and not expr.args:
             return _is_param_iterable(f.value, keys, bound)
-        if isinstance(f, ast.Name) and f.id in _WRAPPERS and len(expr.args) == 1:
+        if isinstance(f, ast.Name) and f.id in _WRAPPERS | {"dict"} and len(expr.args) == 1:
             return _is_param_iterable(expr.args[0], keys, bound)
-        if isinstance(f, ast.Name) and f.id == "zip" and expr.args:
-            return all(_is_param_iterable(a, keys, bound) for a in expr.args)
-    if isinstance(expr, ast.DictComp):  # {k: ... for k in self.params}
+        if isinstance(f, ast.Name) and f.id == "zip" and expr.args:  # keys paired with short literals
+            return any(_is_param_iterable(a, keys, bound) for a in expr.args) and all(
+                _is_param_iterable(a, keys, bound) or _is_short_literal(a, bound) for a in expr.args
+            )
+    if isinstance(expr, (ast.DictComp, ast.GeneratorExp)):  # {k: ... for k in self.params}, dict(... for ...)
         return all(_is_param_iterable(g.iter, keys, bound) for g in expr.generators)
     return False
 
@@ -394,6 +424,7 @@ def _param_bound_names(fn, keys):
             calls.setdefault(node.func.value.id, []).append(node.func.attr)
     stores = _keyed_stores(fn)
     bound = _Bound()
+    bound.inputs = {a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg)} - {"self", "cls"}
     bound.shapes = {
         name for name, exprs in values.items() if all(e is not None and _is_shape_iterable(e) for e in exprs)
     }
@@ -414,9 +445,11 @@ def _param_bound_names(fn, keys):
 
 
 class _Bound(set):
-    """Names holding the parameter dictionary (the set), and `shapes`: names holding a shape."""
+    """Names holding the parameter dictionary (the set), `shapes`: names holding a shape,
+    and `inputs`: the function's own parameters (its data)."""
 
     shapes: set = set()
+    inputs: set = set()
 
 
 def _keyed_stores(fn):
@@ -466,19 +499,26 @@ _ITERATING_BUILTINS = {"sorted", "iter", "min", "max"}
 _DYNAMIC_NAMES = {"globals", "locals", "vars", "__builtins__", "builtins", "importlib", "methodcaller"}
 
 
-def loops_in(fn, contract=None):
+def loops_in(fn, contract=None, aliases=None):
     """[(line, what)] for every loop over data directly inside `fn` (an ast
     def), nested defs and lambdas included; line counts from fn's `def` (1).
 
     Besides for/while loops and comprehensions over data: any mention (called
     or not, so aliases and functools.partial count) of map/filter/reduce and the
-    other looping functions; builtins such as sum/sorted/list/min/max iterating
+    other looping functions, under their own name, imported under another
+    (`from functools import reduce as fold`), fetched by getattr with a constant
+    name, or under a top-level name bound to one (`aliases`, from
+    looping_aliases); builtins such as sum/sorted/list/min/max iterating
     over something that is not a shape, a short literal or the parameter
     dictionary; code the rule cannot follow (exec/eval, getattr with a computed
     name, globals(), builtins, functools, itertools, operator); and a local
     function or lambda that calls itself."""
     keys = _param_keys(contract or CONTRACT)
     bound = _param_bound_names(fn, keys)
+    # a top-level alias counts unless the function binds the name itself
+    local = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    local |= {a.arg for a in ast.walk(fn) if isinstance(a, ast.arg)}
+    aliases = {name: what for name, what in (aliases or {}).items() if name not in local}
     first = fn.lineno
     found = []
     # reduce(f, x.shape[1:]) and the like: a looping function over a shape is no loop over data
@@ -486,13 +526,13 @@ def loops_in(fn, contract=None):
         id(n.func)
         for n in ast.walk(fn)
         if isinstance(n, ast.Call)
-        and _name_of(n.func) in _LOOPING_CALLS
+        and (_looping_key(n.func) in _LOOPING_CALLS or (isinstance(n.func, ast.Name) and n.func.id in aliases))
         and n.args[1:]
         and all(_not_data(a, keys, bound) for a in n.args[1:])
     }
     for node in ast.walk(fn):
         line = getattr(node, "lineno", first) - first + 1
-        what = None if id(node) in exempt else _loop_at(node, keys, bound)
+        what = None if id(node) in exempt else _loop_at(node, keys, bound, aliases)
         if what:
             found.append((line, what))
     found += [(line - first + 1, "recursion") for line in _local_recursion(fn)]
@@ -500,7 +540,7 @@ def loops_in(fn, contract=None):
     return sorted(found, key=lambda f: (f[0], "over data" in f[1]))
 
 
-def _loop_at(node, keys, bound):
+def _loop_at(node, keys, bound, aliases=None):
     """What loop over data `node` is (a phrase), or None."""
     if isinstance(node, (ast.For, ast.AsyncFor)):
         return None if _not_data(node.iter, keys, bound) else _LOOP_NODES[type(node)]
@@ -508,6 +548,16 @@ def _loop_at(node, keys, bound):
         return None if all(_not_data(g.iter, keys, bound) for g in node.generators) else _LOOP_NODES[type(node)]
     if isinstance(node, ast.While):
         return "a while loop"
+    if aliases and isinstance(node, ast.Name) and node.id in aliases and isinstance(node.ctx, ast.Load):
+        return aliases[node.id]
+    if isinstance(node, ast.alias):  # import map, reduce, vectorize... under any name
+        key = node.name.rsplit(".", 1)[-1]
+        if key in _LOOPING_CALLS or key in _DYNAMIC_CALLS:
+            return _callable_phrase(key) + (f" imported as {node.asname}" if node.asname else "")
+        return None
+    key = _getattr_constant(node)
+    if key in _LOOPING_CALLS or key in _DYNAMIC_CALLS:
+        return f"{_callable_phrase(key)} fetched with getattr"
     name = _name_of(node)
     if name in _LOOPING_CALLS:
         return _LOOPING_CALLS[name]
@@ -520,6 +570,116 @@ def _loop_at(node, keys, bound):
 
 def _name_of(node):
     return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+
+
+def _callable_phrase(key):
+    return _LOOPING_CALLS.get(key) or f"{key} (code the loop check cannot follow)"
+
+
+def _getattr_constant(node):
+    """ "vectorize" for getattr(np, "vectorize") (a constant attribute name), else None."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "getattr"
+        and len(node.args) >= 2
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+    ):
+        return node.args[1].value
+    return None
+
+
+def _looping_key(expr, aliases=None):
+    """The looping or dynamic callable an expression stands for ("map", "reduce", "vectorize",
+    "eval"...), or None: the name itself, np.vectorize, ft.reduce, getattr(np, "vectorize"),
+    functools.partial(map, f), np.vectorize(f), either branch of a conditional, or a name in `aliases`
+    ({name: key} of the names bound to one so far)."""
+    if isinstance(expr, ast.Name):
+        if expr.id in _LOOPING_CALLS or expr.id in _DYNAMIC_CALLS:
+            return expr.id
+        return (aliases or {}).get(expr.id)
+    if isinstance(expr, ast.Attribute):
+        return expr.attr if expr.attr in _LOOPING_CALLS or expr.attr in _DYNAMIC_CALLS else None
+    if isinstance(expr, ast.Call):
+        key = _getattr_constant(expr)
+        if key in _LOOPING_CALLS or key in _DYNAMIC_CALLS:
+            return key
+        if _name_of(expr.func) == "partial" and expr.args:
+            return _looping_key(expr.args[0], aliases)
+        if _looping_key(expr.func, aliases) in _MAKES_LOOPING:  # np.vectorize(f) loops when called
+            return _looping_key(expr.func, aliases)
+    if isinstance(expr, ast.IfExp):
+        return _looping_key(expr.body, aliases) or _looping_key(expr.orelse, aliases)
+    return None
+
+
+def looping_aliases(definitions, contract=None):
+    """{top-level name: what it is} for the names of `definitions` bound to a looping or
+    dynamic callable: `_each = map`, `vec = np.vectorize`, `fold = getattr(functools, "reduce")`,
+    `from functools import reduce as fold`, a name bound to another such name, and a lambda
+    that loops (`rows = lambda X: [r for r in X]`). `definitions` may hold, besides the defs
+    and classes, the Assign, Import and ImportFrom statements that bind top-level names
+    (see top_level_bindings); a function that mentions one of these names loops."""
+    keys, phrases = {}, {}
+    changed = True
+    while changed:  # a = map; b = a; ...
+        changed = False
+        for name, node in definitions.items():
+            if name in keys or name in phrases:
+                continue
+            key = _binding_key(name, node, keys)
+            if key:
+                keys[name] = key
+                phrases[name] = f"{_callable_phrase(key)} under the name {name}"
+                changed = True
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Lambda):
+                loops = loops_in(node.value, contract, phrases)
+                if loops:
+                    phrases[name] = f"{loops[0][1]} in the lambda {name}"
+                    changed = True
+    return phrases
+
+
+def _binding_key(name, node, keys):
+    if isinstance(node, ast.ImportFrom):
+        return next(
+            (
+                a.name
+                for a in node.names
+                if (a.asname or a.name) == name and (a.name in _LOOPING_CALLS or a.name in _DYNAMIC_CALLS)
+            ),
+            None,
+        )
+    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+        return _looping_key(node.value, keys)
+    return None
+
+
+def top_level_bindings(statements):
+    """{name: statement} for the top-level assignments and imports among `statements`
+    (ast statements or source texts; a later one wins): what to add to `definitions`
+    so that the loop rule sees top-level aliases of looping functions. A text that does
+    not parse is left out."""
+    out = {}
+    for stmt in statements:
+        if isinstance(stmt, str):
+            try:
+                body = ast.parse(stmt).body
+            except (SyntaxError, ValueError):
+                continue
+        else:
+            body = [stmt]
+        for node in body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for a in node.names:
+                    out[a.asname or a.name.split(".")[0]] = node
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        out[t.id] = node
+    return out
 
 
 def _iterating_call(call, keys, bound):
@@ -596,11 +756,11 @@ def _reached(fn, owner, definitions):
     out = []
     for node in ast.walk(fn):
         if isinstance(node, ast.Name) and node.id in definitions:
-            target = definitions[node.id]
+            target = _resolved(definitions, node.id)
             if isinstance(target, ast.ClassDef):
-                out += [(f"{node.id}.{m}", n, node.id) for m, n in _methods(target).items()]
+                out += [(f"{target.name}.{m}", n, node.id) for m, n in _methods(target).items()]
             elif isinstance(target, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                out.append((node.id, target, None))
+                out.append((target.name, target, None))
         elif (
             owner
             and isinstance(node, ast.Attribute)
@@ -610,6 +770,20 @@ def _reached(fn, owner, definitions):
         ):
             out.append((f"{owner}.{node.attr}", _methods(definitions[owner])[node.attr], owner))
     return out
+
+
+def _resolved(definitions, name):
+    """The def or class `name` stands for: through top-level `alias = name` assignments."""
+    target, seen = definitions.get(name), {name}
+    while (
+        isinstance(target, ast.Assign)
+        and isinstance(target.value, ast.Name)
+        and target.value.id in definitions
+        and target.value.id not in seen
+    ):
+        seen.add(target.value.id)
+        target = definitions[target.value.id]
+    return target
 
 
 def _policy(label, contract):
@@ -623,18 +797,20 @@ def _policy(label, contract):
     return None
 
 
-def first_loop(start, owner, definitions, contract=None):
+def first_loop(start, owner, definitions, contract=None, aliases=None):
     """The first loop over data reachable from `start` (an ast def named by
     `owner.method` or a function): (text, where) or None. Follows calls and
     references to the student's functions, classes and self.methods, through
     any depth; a contract function that is itself vectorized is judged on its
-    own and not entered; recursion counts as a loop."""
+    own and not entered; recursion counts as a loop. `aliases`: looping_aliases(definitions),
+    computed here when not given."""
     contract = contract or CONTRACT
+    aliases = looping_aliases(definitions, contract) if aliases is None else aliases
     seen = {id(start)}
     todo = [(start, owner, None)]
     while todo:
         fn, cls, via = todo.pop(0)
-        loops = loops_in(fn, contract)
+        loops = loops_in(fn, contract, aliases)
         if loops:
             line, what = loops[0]
             where = f"line {line} of it" if via is None else f"line {line} of {via}, which it calls"
@@ -654,7 +830,10 @@ def first_loop(start, owner, definitions, contract=None):
 def required_loop_problem(definitions, qualname, contract=None):
     """None when `qualname` (policy "required": the naive loss) loops over its own data,
     else why not. The loop must iterate over something computed from the function's
-    inputs (range(X.shape[0]), zip(X, y), range(N) with N = len(y)...), not a constant;
+    inputs (range(X.shape[0]), zip(X, y), range(N) with N = len(y)...), not a constant,
+    and do work with what it iterates: its body reads the loop variable (a while loop:
+    a variable the loop changes, outside a bare counter update such as i += 1), so
+    `for i in range(N): pass` next to vectorized code is no loop version;
     and the function must not reach a vectorized contract function (a "naive" loss that
     calls softmax_loss_vectorized and loops for show is not the loop version)."""
     contract = contract or CONTRACT
@@ -665,7 +844,13 @@ def required_loop_problem(definitions, qualname, contract=None):
     if vectorized:
         return f"{qualname} calls {vectorized}, the vectorized version, instead of looping itself"
     params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)} - {"self", "reg"}
-    if not _loops_over(node, params):
+    loops = _loops_over(node, params)
+    if loops == "idle":
+        return (
+            f"{qualname} loops over its examples but does nothing with them: the body of its loop never "
+            "uses the loop variable (for i in range(N): ... X[i] ..., or the rows that zip(X, y) gives)"
+        )
+    if not loops:
         return f"{qualname} has no Python loop over its examples (for i in range(N), N taken from X or y)"
     return None
 
@@ -684,7 +869,9 @@ def _reaches_vectorized(start, owner, definitions, contract):
 
 
 def _loops_over(fn, params):
-    """Whether some loop of `fn` iterates over something computed from `params`."""
+    """Whether some loop of `fn` iterates over something computed from `params` and does
+    work with what it iterates: "yes", "idle" (such loops exist, none does work: `for i
+    in range(N): pass`) or "" (no such loop)."""
     derived = set(params)
     changed = True
     while changed:  # N = X.shape[0]; num_train = N; ...
@@ -696,15 +883,77 @@ def _loops_over(fn, params):
                         if isinstance(n, ast.Name) and n.id not in derived:
                             derived.add(n.id)
                             changed = True
+    verdict = ""
     for node in ast.walk(fn):
         if isinstance(node, (ast.For, ast.AsyncFor)) and _mentions(node.iter, derived):
-            return True
-        if isinstance(node, ast.While) and _mentions(node.test, derived):
-            return True
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)) and any(
+            works = _loads_any(node.body, _stored(node.target))
+        elif isinstance(node, ast.While) and _mentions(node.test, derived):
+            works = _while_works(node)
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)) and any(
             _mentions(g.iter, derived) for g in node.generators
         ):
+            works = _comprehension_works(node)
+        else:
+            continue
+        if works:
+            return "yes"
+        verdict = "idle"
+    return verdict
+
+
+def _stored(target):
+    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+
+def _loads_any(nodes, names):
+    """Whether any of `nodes` (statements or expressions) reads one of `names`."""
+    return any(
+        isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names
+        for node in nodes
+        for n in ast.walk(node)
+    )
+
+
+def _comprehension_works(node):
+    """A comprehension whose element (or a later condition or loop) reads what it iterates."""
+    parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+    for k, g in enumerate(node.generators):
+        later = parts + g.ifs + [x for h in node.generators[k + 1 :] for x in (h.iter, *h.ifs)]
+        if _loads_any(later, _stored(g.target)):
             return True
+    return False
+
+
+def _while_works(loop):
+    """A while loop whose body reads a variable the loop changes, in a statement that is
+    not just a counter's update (i += 1, total = total + 1, x = 0)."""
+    changed = set()
+    for stmt in loop.body:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                changed.add(n.id)
+    for stmt in loop.body:
+        for inner in ast.walk(stmt):
+            if not isinstance(inner, ast.stmt) or _is_counter_update(inner, changed):
+                continue
+            if isinstance(inner, (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.Try)):
+                heads = [getattr(inner, a) for a in ("iter", "test") if hasattr(inner, a)]
+                heads += [i.context_expr for i in getattr(inner, "items", [])]
+                if _loads_any(heads, changed):
+                    return True
+                continue  # the statements inside are visited on their own
+            if _loads_any([inner], changed):
+                return True
+    return False
+
+
+def _is_counter_update(stmt, changed):
+    """i += 1, i = i + 1, total = 0: a name set from itself and things the loop does not change."""
+    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+        return not _loads_any([stmt.value], changed)
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        own = stmt.targets[0].id
+        return not _loads_any([stmt.value], changed - {own})
     return False
 
 
@@ -718,8 +967,11 @@ def loop_problems(definitions, part, contract=None):
 
     definitions: top-level name -> ast FunctionDef/ClassDef, every function and
     class the student defined (the grader's extraction, or the notebook's
-    live objects parsed with inspect.getsource)."""
+    live objects parsed with inspect.getsource), and optionally the top-level
+    assignments and imports (top_level_bindings) through which a looping
+    function can be reached under another name."""
     contract = contract or CONTRACT
+    aliases = looping_aliases(definitions, contract)
     problems = {}
     for name, spec in contract[part].items():
         targets = (
@@ -731,7 +983,7 @@ def loop_problems(definitions, part, contract=None):
             if mspec["loops"] != "forbidden":
                 continue
             node = _node(definitions, qualname)
-            found = node is not None and first_loop(node, owner, definitions, contract)
+            found = node is not None and first_loop(node, owner, definitions, contract, aliases)
             if found:
                 what, where = found
                 problems[qualname] = f"{qualname} uses {what} ({where}); it must be vectorized numpy"
@@ -741,6 +993,8 @@ def loop_problems(definitions, part, contract=None):
 def _node(definitions, qualname):
     name, _, method = qualname.partition(".")
     node = definitions.get(name)
-    if node is None or not method:
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return None  # not defined, or a top-level assignment or import
+    if not method:
         return node
     return _methods(node).get(method)

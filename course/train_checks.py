@@ -130,18 +130,19 @@ def _blobs(rng, n, class_name):
     return X, y
 
 
-def _random_params(rng, class_name):
-    d, h, c = _SIZES["input_size"], _SIZES["hidden_size"], _SIZES["output_size"]
+def _random_params(rng, class_name, classes=None):
+    d, h, c = _SIZES["input_size"], _SIZES["hidden_size"], classes or _SIZES["output_size"]
     if _lazy(class_name):
         return {"W": 0.3 * rng.standard_normal((d, c))}
     shapes = {"W1": (d, h), "b1": (h,), "W2": (h, c), "b2": (c,)}
     return {key: 0.3 * rng.standard_normal(shapes[key]) for key in _keys(class_name)}  # non-zero biases
 
 
-def _model(cls, class_name, params):
-    """(an instance built as the grader builds it, with `params` set, None) or (None, problem)."""
+def _model(cls, class_name, params, **sizes):
+    """(an instance built as the grader builds it, with `params` set, None) or (None, problem).
+    sizes: constructor arguments other than _SIZES' (output_size=10)."""
     call = _class_spec(class_name)["methods"]["__init__"]["calls"][0]
-    model, problem = call_as_grader(cls, call, _SIZES)
+    model, problem = call_as_grader(cls, call, dict(_SIZES, **sizes))
     if problem:
         return None, f"{class_name}(...) failed: {problem}"
     _set_params(model, class_name, params)
@@ -373,15 +374,28 @@ def _is_fraction(value):
         return False
 
 
+# The minibatch recorder trains on SAMPLE_ROWS distinct examples, example i of class i,
+# for SAMPLE_ITERS iterations of TRAIN_BATCH rows. A correct sampler draws every row: with
+# replacement a given row is missed with probability (1 - 1/10)^(8 * 30) < 1.1e-11, so
+# some row is missed with probability < 1.1e-10; without replacement (1 - 8/10)^30 per row.
+# A sampler that draws from range(N - 1) or range(batch_size) never draws the last rows.
+SAMPLE_ROWS, SAMPLE_ITERS = 10, 30
+
+
 def _minibatch_result(cls, class_name, rng):
-    """Random minibatches of batch_size rows, seen through the calls train makes to
-    self.loss on a training set of distinct rows; None when train does not call self.loss."""
-    X, y = _blobs(rng, TRAIN_ROWS, class_name)
-    model, problem = _model(cls, class_name, _random_params(rng, class_name))
+    """Random minibatches of batch_size rows, drawn from all N rows, each with the labels
+    of its own rows: seen through the calls train makes to self.loss on a training set
+    of distinct rows with distinct labels (row i has label i). None when train does not
+    call self.loss, or passes it rows that are not rows of X."""
+    n, d = SAMPLE_ROWS, _SIZES["input_size"]
+    X, y = rng.standard_normal((n, d)), np.arange(n)
+    if _lazy(class_name):
+        X[:, -1] = 1.0
+    model, problem = _model(cls, class_name, _random_params(rng, class_name, classes=n), output_size=n)
     if problem:
         return None
     rows = {row.tobytes(): i for i, row in enumerate(X)}
-    batches, original = [], model.loss
+    batches, labels, original = [], [], model.loss
 
     def recording(*args, **kwargs):
         try:
@@ -390,11 +404,12 @@ def _minibatch_result(cls, class_name, rng):
             values = []
         if len(values) > 1 and values[1] is not None and isinstance(values[0], np.ndarray):
             batches.append([rows.get(np.asarray(row, dtype=np.float64).tobytes()) for row in values[0]])
+            labels.append(values[1])
         return original(*args, **kwargs)
 
     model.loss = recording
-    _, problem = _train(model, class_name, X, y, 3)
-    if problem or not batches:
+    _, problem = _train(model, class_name, X, y, SAMPLE_ITERS, learning_rate=0.01)
+    if problem or not batches or any(i is None for b in batches for i in b):
         return None
     name = f"{class_name}.train: minibatches"
     if any(len(b) != TRAIN_BATCH for b in batches):
@@ -411,7 +426,35 @@ def _minibatch_result(cls, class_name, rng):
         )
     if all(b == batches[0] for b in batches):
         return failed(name, "every iteration used the same minibatch: draw a new random one each iteration")
-    return passed(name, f"a new random minibatch of batch_size={TRAIN_BATCH} rows at each iteration")
+    if not all(_same_labels(got, y[b]) for b, got in zip(batches, labels)):
+        return failed(
+            name,
+            f"the labels passed to self.loss are not the labels of the rows passed with them: in "
+            f"{class_name}.train, draw the random indices once per iteration and take both X[batch] "
+            "and y[batch] with them",
+        )
+    missed = sorted(set(range(n)) - {i for b in batches for i in b})
+    if missed:
+        return failed(
+            name,
+            f"on a training set of N={n} rows, {SAMPLE_ITERS} iterations of batch_size={TRAIN_BATCH} never drew "
+            f"row{'s' if len(missed) > 1 else ''} {', '.join(map(str, missed))}: in {class_name}.train, draw "
+            "the indices from all N = X.shape[0] rows, np.random.choice(N, batch_size) (not from N - 1 "
+            "or from batch_size rows)",
+        )
+    return passed(
+        name,
+        f"a new random minibatch of batch_size={TRAIN_BATCH} rows at each iteration, drawn from all rows, "
+        "with their own labels",
+    )
+
+
+def _same_labels(got, expected):
+    try:
+        got = np.asarray(got)
+    except (TypeError, ValueError):
+        return False
+    return got.shape == expected.shape and np.array_equal(got, expected)
 
 
 def _lazy_init_result(cls, class_name, rng):

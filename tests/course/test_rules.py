@@ -1,7 +1,9 @@
 """course/rules.py: the rules the notebooks' self-check and the grader share."""
 
 import ast
+import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -306,9 +308,12 @@ def test_a_gradient_dictionary_filled_at_parameter_keys_is_not_data():
 @pytest.mark.parametrize(
     "body, ok",
     [
-        ("N = X.shape[0]\n    for i in range(N):\n        pass", True),
-        ("for x_i, y_i in zip(X, y):\n        pass", True),
-        ("num = len(y)\n    i = 0\n    while i < num:\n        i += 1", True),
+        ("N = X.shape[0]\n    for i in range(N):\n        loss = X[i] @ W", True),
+        ("for x_i, y_i in zip(X, y):\n        loss = x_i @ W[:, y_i]", True),
+        ("num = len(y)\n    i = 0\n    while i < num:\n        loss = X[i] @ W\n        i += 1", True),
+        ("i = 0\n    while i < len(y):\n        if y[i] > 0:\n            loss = 1.0\n        i = i + 1", True),
+        ("loss = sum(X[i] @ W for i in range(X.shape[0]))", True),
+        ("rows = [x @ W for x in X]", True),
         ("for _ in range(60):\n        pass", False),  # not over the examples
         ("loss = softmax_loss_vectorized(W, X, y, reg)\n    for i in range(X.shape[0]):\n        pass", False),
     ],
@@ -345,3 +350,163 @@ def test_a_top_level_class_python_iterates_is_a_loop():
         return sum(Rows(X)), W
     """
     assert "__getitem__" in rules.loop_problems(defs(src), "part1")["softmax_loss_vectorized"]
+
+
+VECTORIZED_BODY = """
+    N = X.shape[0]
+    s = X @ W
+    s = s - s.max(axis=1, keepdims=True)
+    p = np.exp(s) / np.exp(s).sum(axis=1, keepdims=True)
+    loss = -np.log(p[np.arange(N), y]).mean() + reg * np.sum(W * W)
+    p[np.arange(N), y] -= 1
+    dW = X.T @ p / N + 2 * reg * W
+"""
+
+
+@pytest.mark.parametrize(
+    "loop",
+    [
+        "for i in range(N):\n        pass",
+        "for i in range(N):\n        ...",
+        'for i in range(N):\n        """one example"""',
+        "for i in range(N):\n        i += 1",
+        "for i in range(N):\n        loss += 0.0",
+        "for x_i, y_i in zip(X, y):\n        count = 0",
+        "i = 0\n    while i < N:\n        i += 1",
+        "i = 0\n    while i < N:\n        pass\n        i = i + 1",
+        "_ = [0 for i in range(N)]",
+    ],
+)
+def test_a_loop_that_does_no_work_is_not_the_naive_version(loop):
+    src = f"def softmax_loss_naive(W, X, y, reg):{VECTORIZED_BODY}    {loop}\n    return loss, dW\n"
+    problem = rules.required_loop_problem(defs(src), "softmax_loss_naive")
+    assert problem and "does nothing with them" in problem and "loop variable" in problem, problem
+
+
+def test_the_reference_naive_losses_loop_with_work():
+    sys.path.insert(0, str(Path(__file__).parents[1] / "autograder"))
+    import variant_sources
+
+    sources = [variant_sources.NAIVE_FORGOT_1_OVER_N, variant_sources.NAIVE_HALF_VECTORIZED]
+    for src in sources:
+        assert rules.required_loop_problem(defs(src), "softmax_loss_naive") is None, src
+
+
+# ----------------------------------------------------- aliases of looping functions
+
+
+def part1_loss(body, top=""):
+    return defs(
+        f"{top}\ndef softmax_loss_vectorized(W, X, y, reg):\n    C = W.shape[1]\n    {body}\n    return 0.0, W\n"
+    ), top
+
+
+def with_bindings(src_top, definitions):
+    return {**rules.top_level_bindings([textwrap.dedent(src_top)]), **definitions}
+
+
+@pytest.mark.parametrize(
+    "top, body, what",
+    [
+        ("_each = map", "out = list(_each(abs, range(C)))", "map() under the name _each"),
+        ("_each = map\nagain = _each", "out = list(again(abs, X))", "map() under the name again"),
+        ("vec = np.vectorize", "out = vec(abs)(X)", "np.vectorize (a Python loop) under the name vec"),
+        ("from functools import reduce as fold", "out = fold(np.add, X)", "reduce() under the name fold"),
+        ("from numpy import apply_along_axis as along", "out = along(np.sum, 1, X)", "under the name along"),
+        ("import functools as ft", "out = ft.reduce(np.add, X)", "reduce()"),
+        ("import functools", "fold = getattr(functools, 'reduce')\n    out = fold(np.add, X)", "fetched with getattr"),
+        ("", "out = getattr(np, 'vectorize')(abs)(X)", "np.vectorize (a Python loop) fetched with getattr"),
+        ("", "from functools import reduce as fold\n    out = fold(np.add, X)", "reduce() imported as fold"),
+        ("import functools", "fold = functools.partial(functools.reduce, np.add)\n    out = fold(X)", "reduce()"),
+        ("each = functools.partial(map, abs)", "out = list(each(X))", "map() under the name each"),
+        ("run = eval", "out = run('X.sum()')", "eval (code the loop check cannot follow) under the name run"),
+        ("rows = lambda A: [r for r in A]", "out = rows(X)", "a list comprehension in the lambda rows"),
+    ],
+)
+def test_looping_functions_under_another_name_are_loops(top, body, what):
+    definitions, top = part1_loss(body, top)
+    problem = rules.loop_problems(with_bindings(top, definitions), "part1").get("softmax_loss_vectorized")
+    assert problem and what in problem, problem
+
+
+def test_a_top_level_alias_is_not_a_loop_where_the_function_binds_the_name_itself():
+    definitions, top = part1_loss("fold = np.add\n    out = fold(X, X)", "from functools import reduce as fold")
+    assert rules.loop_problems(with_bindings(top, definitions), "part1") == {}
+
+
+def test_an_alias_of_a_looping_function_over_a_shape_is_not_a_loop_over_data():
+    definitions, top = part1_loss("D = fold(lambda a, b: a * b, X.shape[1:])", "from functools import reduce as fold")
+    assert rules.loop_problems(with_bindings(top, definitions), "part1") == {}
+
+
+def test_a_top_level_alias_of_a_students_helper_is_followed():
+    src = """
+    def helper(X):
+        return [r for r in X]
+    h = helper
+    def softmax_loss_vectorized(W, X, y, reg):
+        return h(X), W
+    """
+    definitions = with_bindings(src, defs(src))
+    problem = rules.loop_problems(definitions, "part1")["softmax_loss_vectorized"]
+    assert "line 2 of helper, which it calls" in problem
+
+
+def test_top_level_bindings_reads_statements_and_texts():
+    texts = ["import numpy as np", "from functools import reduce as fold, partial", "x = y = map", "broken ("]
+    bindings = rules.top_level_bindings(texts)
+    assert set(bindings) == {"np", "fold", "partial", "x", "y"}
+    assert rules.looping_aliases(bindings) == {
+        "fold": "reduce() under the name fold",
+        "x": "map() under the name x",
+        "y": "map() under the name y",
+    }
+
+
+# ------------------------------------------- zip and enumerate over short literals
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'grads = {k: g for k, g in zip(("W1", "b1", "W2", "b2"), (dW1, db1, dW2, db2))}',
+        'grads = dict((k, g) for k, g in zip(["W1", "b1", "W2", "b2"], [dW1, db1, dW2, db2]))',
+        "for i, g in enumerate((dW1, db1, dW2, db2)):\n                total = total + g.sum()",
+        'for k, g in zip(("W1", "W2"), (dW1, dW2)):\n                grads[k] += 2 * reg * self.params[k]',
+    ],
+)
+def test_zip_and_enumerate_over_short_literals_are_not_loops_over_data(line):
+    src = f"""
+    class TwoLayerNet:
+        def loss(self, X, y=None, reg=0.0):
+            dW1 = db1 = dW2 = db2 = X
+            total = 0.0
+            grads = {{}}
+            {line}
+            for k, g in grads.items():
+                pass
+            return 0.0, grads
+    """
+    assert rules.loop_problems(defs(src), "part2") == {}, line
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'for k, g in zip(("W1", "b1"), X):\n                pass',  # rows of X
+        "for k, g in zip((X, y), (dW1, db1)):\n                pass",  # the inputs themselves
+        "for i, row in enumerate(X):\n                pass",
+        'for k, g in zip(("W1",) * 3, range(X.shape[0])):\n                pass',
+        "for k, g in zip(" + repr(tuple(f"k{i}" for i in range(17))) + ", [dW1] * 17):\n                pass",
+        "for i, g in enumerate([" + ", ".join(["dW1"] * 17) + "]):\n                pass",
+    ],
+)
+def test_zip_and_enumerate_over_data_are_still_loops(line):
+    src = f"""
+    class TwoLayerNet:
+        def loss(self, X, y=None, reg=0.0):
+            dW1 = db1 = X
+            {line}
+            return 0.0, {{}}
+    """
+    assert "TwoLayerNet.loss" in rules.loop_problems(defs(src), "part2"), line

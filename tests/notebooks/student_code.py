@@ -27,6 +27,7 @@ import textwrap
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 from course.config import load_config
 from course.markers import SETUP_MARKER
@@ -74,11 +75,19 @@ def _python(source: str) -> str:
 
 
 def _only_definitions(source: str) -> bool:
+    """Definitions, imports and top-level names bound without a call (`_each = map`,
+    `fold = functools.reduce`, `rows = lambda A: ...`), at least one def or class."""
     tree = ast.parse(_python(source))
     kinds = (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
     return any(isinstance(s, (ast.FunctionDef, ast.ClassDef)) for s in tree.body) and all(
-        isinstance(s, kinds) for s in tree.body
+        isinstance(s, kinds) or (isinstance(s, ast.Assign) and _no_call(s.value)) for s in tree.body
     )
+
+
+def _no_call(expr: ast.expr) -> bool:
+    lambdas = [n for n in ast.walk(expr) if isinstance(n, ast.Lambda)]
+    inside = {id(n) for lam in lambdas for n in ast.walk(lam.body)}
+    return not any(isinstance(n, ast.Call) and id(n) not in inside for n in ast.walk(expr))
 
 
 def run_cell(namespace: dict, source: str, number: int) -> None:
@@ -102,11 +111,29 @@ def run_code(nb) -> dict:
 
 
 def stand_in_experiments(namespace: dict, part: str, skip=()) -> None:
-    """Set the variables the experiments leave behind (all but those of `skip`, experiment titles)."""
+    """Set the variables the experiments leave behind (all but those of `skip`, experiment titles).
+    Part 2's search gets a consistent stand-in (a small net of the notebook's TwoLayerNet, its
+    validation accuracy the best in `results`), which its self-check item accepts."""
     for experiment in namespace["EXPERIMENTS"][part]:
         if not any(s in experiment["what"] for s in skip):
+            if experiment.get("check") == "search" and "results" not in namespace:
+                namespace.update(_stand_in_search(namespace))
             for variable in experiment["variables"]:
                 namespace.setdefault(variable, ["ran"])
+
+
+def _stand_in_search(namespace: dict) -> dict:
+    rng = np.random.default_rng(0)
+    X_val = namespace.setdefault("X_val", rng.standard_normal((30, 4)))
+    y_val = namespace.setdefault("y_val", rng.integers(3, size=len(X_val)))
+    try:
+        net = namespace["TwoLayerNet"](X_val.shape[1], 5, 3, std=0.1)
+        accuracy = float(np.mean(np.asarray(net.predict(X_val)) == y_val))
+    except Exception:  # a broken TwoLayerNet (a mistake under test): its own checks say so
+        net, accuracy = None, 0.5
+    best = {"hidden_size": 5, "learning_rate": 0.1, "reg": 1e-3}
+    results = {(5, 0.1, 1e-3): accuracy, (5, 0.3, 1e-3): accuracy - 0.1}
+    return {"results": results, "best_net": net, "best_params": best}
 
 
 def readiness(namespace: dict, nb, part: str, folder: Path):

@@ -12,6 +12,7 @@ from student_code import finished_notebook, run_code
 from course.check_report import call_student, show
 from course.known_answer_checks import _mismatch
 from course.live_source import definitions_from_namespace
+from course.rules import loop_problems, looping_aliases
 from course.sanity_checks import check_close, check_initial_loss
 from course.train_checks import _decay_problem
 
@@ -87,6 +88,36 @@ def test_definitions_are_read_from_the_cells_that_ran():
     found = definitions_from_namespace(namespace)
     assert set(found) == {"helper", "cached", "Model"}
     assert found["helper"].body[0].value.__class__.__name__ == "ListComp"
+
+
+def test_names_bound_to_looping_functions_are_read_as_assignments():
+    namespace = {"__name__": "__main__", "np": np}
+    cell(
+        namespace,
+        """
+        import functools
+        from functools import reduce as fold
+
+        _each = map
+        vec = np.vectorize(abs)
+        each_abs = functools.partial(map, abs)
+        rows = lambda A: [r for r in A]
+        fine = np.add
+
+        def softmax_loss_vectorized(W, X, y, reg):
+            return [_each, fold, vec, each_abs, rows, fine], W
+        """,
+    )
+    found = definitions_from_namespace(namespace)
+    assert {"_each", "fold", "vec", "each_abs", "rows", "softmax_loss_vectorized"} <= set(found)
+    assert "fine" not in found and "functools" not in found
+    aliases = looping_aliases(found)
+    assert aliases["_each"] == "map() under the name _each"
+    assert aliases["fold"] == "reduce() under the name fold"
+    assert aliases["vec"] == "np.vectorize (a Python loop) under the name vec"
+    assert aliases["each_abs"] == "map() under the name each_abs"
+    assert aliases["rows"] == "a list comprehension in the lambda rows"
+    assert "map() under the name _each" in loop_problems(found, "part1")["softmax_loss_vectorized"]
 
 
 def test_the_helpers_own_functions_are_not_the_students():

@@ -11,12 +11,23 @@ exact piece of the solution's text, as a student's wrong line would.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from student_code import add_cell, edit_function, failures, finished_notebook, readiness, run_code, stand_in_experiments
+from student_code import (
+    add_cell,
+    edit_function,
+    failures,
+    finished_notebook,
+    readiness,
+    run_cell,
+    run_code,
+    stand_in_experiments,
+)
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "autograder"))
 import variant_sources
@@ -29,6 +40,9 @@ class Mistake:
     cells: list = field(default_factory=list)  # code cells added after the definitions
     answers: dict = field(default_factory=dict)  # inline question id -> new answer text (None: delete the cell)
     skip: tuple = ()  # experiments (pieces of their titles) not run
+    run: list = field(default_factory=list)  # cells of the notebook run after the definitions (pieces of their text)
+    then: str = ""  # code run after those cells
+    visible: str = ""  # the visible check that must say FAIL, when not check_function's (a helper's name)
     title: str = ""  # must appear in a FAIL's title ...
     says: str = ""  # ... and this in its message
 
@@ -40,6 +54,10 @@ VEC_SHIFT = "scores = scores - scores.max(axis=1, keepdims=True)"
 NET_REG_LOSS = "loss = data_loss + reg * (np.sum(W1 * W1) + np.sum(W2 * W2))"
 NET_REG_GRADS = 'grads["W1"] += 2.0 * reg * W1\n        grads["W2"] += 2.0 * reg * W2'
 DECAY = "                learning_rate *= learning_rate_decay\n"
+LINEAR_DRAW = "batch = np.random.choice(num_train, batch_size, replace=True)"
+DATA_CELL = "data = preprocess(load_digits_split(seed=SEED), bias_trick=False)"
+VEC_DEF = "def softmax_loss_vectorized(W, X, y, reg):"
+IDLE_LOOP = "    N = X.shape[0]\n    for i in range(N):\n        pass\n"
 NET_UPDATE = "            for name, grad in grads.items():\n                self.params[name] -= learning_rate * grad"
 
 MISTAKES = {
@@ -101,6 +119,12 @@ MISTAKES = {
         cells=[variant_sources.NAIVE_WITHOUT_LOOPS],
         title="softmax_loss_naive: loops",
         says="explicit Python loops",
+    ),
+    "naive: a loop that does nothing next to vectorized code": Mistake(
+        "part1",
+        cells=[variant_sources.NAIVE_WITHOUT_LOOPS.replace("    N = X.shape[0]\n", IDLE_LOOP)],
+        title="softmax_loss_naive: loops",
+        says="does nothing with them",
     ),
     # ------------------------------------------------------------- part 1: softmax_loss_vectorized
     "vectorized: 0.5 * reg in the loss, reg * W in the gradient (they agree)": Mistake(
@@ -178,6 +202,32 @@ MISTAKES = {
         ],
         title="softmax_loss_vectorized: no loops",
         says="list comprehension",
+    ),
+    "vectorized: map under a top-level alias": Mistake(
+        "part1",
+        [
+            ("softmax_loss_vectorized", VEC_DEF, "_each = map\n\n\n" + VEC_DEF),
+            (
+                "softmax_loss_vectorized",
+                VEC_LOSS,
+                "loss = -np.mean(list(_each(lambda i: log_probs[i, y[i]], rows))) + reg * np.sum(W * W)",
+            ),
+        ],
+        title="softmax_loss_vectorized: no loops",
+        says="map() under the name _each",
+    ),
+    "vectorized: reduce imported under another name": Mistake(
+        "part1",
+        [
+            ("softmax_loss_vectorized", VEC_DEF, "from functools import reduce as fold\n\n\n" + VEC_DEF),
+            (
+                "softmax_loss_vectorized",
+                VEC_LOSS,
+                "loss = fold(lambda acc, i: acc - log_probs[i, y[i]], rows, 0.0) / num_train + reg * np.sum(W * W)",
+            ),
+        ],
+        title="softmax_loss_vectorized: no loops",
+        says="reduce() under the name fold",
     ),
     "vectorized: the loop hidden in a helper function": Mistake(
         "part1",
@@ -313,6 +363,30 @@ MISTAKES = {
         title="LinearSoftmax.train: minibatches",
         says="first batch_size rows",
     ),
+    "LinearSoftmax.train: the last row never drawn": Mistake(
+        "part1",
+        [("LinearSoftmax", LINEAR_DRAW, LINEAR_DRAW.replace("num_train,", "num_train - 1,"))],
+        title="LinearSoftmax.train: minibatches",
+        says="never drew row 9: in LinearSoftmax.train",
+    ),
+    "LinearSoftmax.train: the indices drawn from batch_size rows": Mistake(
+        "part1",
+        [("LinearSoftmax", LINEAR_DRAW, LINEAR_DRAW.replace("num_train,", "batch_size,"))],
+        title="LinearSoftmax.train: minibatches",
+        says="never drew rows 8, 9",
+    ),
+    "LinearSoftmax.train: X and y batches from separate draws": Mistake(
+        "part1",
+        [
+            (
+                "LinearSoftmax",
+                "loss, grad = self.loss(X[batch], y[batch], reg)",
+                "loss, grad = self.loss(X[batch], y[np.random.choice(num_train, batch_size)], reg)",
+            )
+        ],
+        title="LinearSoftmax.train: minibatches",
+        says="not the labels of the rows passed with them: in LinearSoftmax.train",
+    ),
     "LinearSoftmax.predict: scores instead of labels": Mistake(
         "part1",
         [("LinearSoftmax", "y_pred = np.argmax(X @ self.W, axis=1)", "y_pred = X @ self.W")],
@@ -373,6 +447,12 @@ MISTAKES = {
         ],
         title="relu_forward: no loops",
         says="list comprehension",
+    ),
+    "relu_forward: np.vectorize fetched with getattr": Mistake(
+        "part2",
+        [("relu_forward", "out = np.maximum(0.0, x)", 'out = getattr(np, "vectorize")(lambda v: max(v, 0.0))(x)')],
+        title="relu_forward: no loops",
+        says="np.vectorize (a Python loop) fetched with getattr",
     ),
     "relu_backward: mask taken from dout": Mistake(
         "part2",
@@ -533,6 +613,30 @@ MISTAKES = {
         title="TwoLayerNet.train: minibatches",
         says="the same minibatch",
     ),
+    "TwoLayerNet.train: the last row never drawn": Mistake(
+        "part2",
+        [("TwoLayerNet", LINEAR_DRAW, LINEAR_DRAW.replace("num_train,", "num_train - 1,"))],
+        title="TwoLayerNet.train: minibatches",
+        says="never drew row 9: in TwoLayerNet.train",
+    ),
+    "TwoLayerNet.train: the indices drawn from batch_size rows": Mistake(
+        "part2",
+        [("TwoLayerNet", LINEAR_DRAW, LINEAR_DRAW.replace("num_train,", "batch_size,"))],
+        title="TwoLayerNet.train: minibatches",
+        says="not from N - 1 or from batch_size rows",
+    ),
+    "TwoLayerNet.train: X and y batches from separate draws": Mistake(
+        "part2",
+        [
+            (
+                "TwoLayerNet",
+                "self.loss(X[batch], y=y[batch], reg=reg)",
+                "self.loss(X[batch], y=y[np.random.choice(num_train, batch_size)], reg=reg)",
+            )
+        ],
+        title="TwoLayerNet.train: minibatches",
+        says="draw the random indices once per iteration and take both X[batch] and y[batch]",
+    ),
     "TwoLayerNet.train: the accuracies never recorded": Mistake(
         "part2",
         [("TwoLayerNet", "                train_acc_history.append(float(np.mean(self.predict(X) == y)))\n", "")],
@@ -544,6 +648,21 @@ MISTAKES = {
         [("TwoLayerNet", "y_pred = np.argmax(self.loss(X), axis=1)", "y_pred = self.loss(X)")],
         title="TwoLayerNet.predict",
         says="int array",
+    ),
+    "search_hyperparameters: best_val never updated (the last run is kept)": Mistake(
+        "part2",
+        [
+            (
+                "search_hyperparameters",
+                "best_val, best_net = val_acc, model",
+                "best_net = model",
+            )
+        ],
+        run=["SEED = COURSE_SEED", DATA_CELL],
+        then="results, best_net, best_params = search_hyperparameters([20], [0.3, 0.01], [1e-3])",
+        visible="search_results",
+        title="hyperparameter search: the best run is kept",
+        says="must keep the run with the highest validation accuracy",
     ),
     # ------------------------------------------------------------- answers and experiments
     "every inline answer of Part 1 left blank": Mistake(
@@ -569,6 +688,12 @@ MISTAKES = {
         "part1", skip=("test accuracy",), title="experiment: the test accuracy", says="test_accuracy not set"
     ),
 }
+
+
+def cell_with(nb, piece: str) -> str:
+    """The source of the one code cell of `nb` that holds `piece`, silenced."""
+    (source,) = [c.source for c in nb.cells if c.cell_type == "code" and piece in c.source]
+    return source
 
 
 def apply(mistake: Mistake):
@@ -600,7 +725,16 @@ def test_mistake_is_caught_before_hand_in(name, tmp_path):
     mistake = MISTAKES[name]
     nb = apply(mistake)
     namespace = run_code(nb)
-    if mistake.edits or mistake.cells:  # the check cell after the function already says FAIL
+    with contextlib.redirect_stdout(io.StringIO()):
+        for piece in mistake.run:
+            run_cell(namespace, cell_with(nb, piece), 0)
+        run_cell(namespace, mistake.then, 1)
+    if mistake.visible:
+        visible = namespace[mistake.visible](namespace)
+        assert any(r.status == "FAIL" and mistake.title in r.title and mistake.says in r.message for r in visible), (
+            visible
+        )
+    elif mistake.edits or mistake.cells:  # the check cell after the function already says FAIL
         function = mistake.title.split(":")[0].split(".")[0]
         visible = namespace["function_results"](namespace, function)
         assert any(r.status == "FAIL" and mistake.title in r.title and mistake.says in r.message for r in visible), (
@@ -637,6 +771,24 @@ def softmax_loss_vectorized(weights, inputs, labels, strength, eps=0.0):
     p[np.arange(n), labels] -= 1
     return np.array([loss]), inputs.T @ p / n + 2 * strength * weights
 """
+NET_GRADS = """        grads = {}
+        da, grads["W2"], grads["b2"] = affine_backward(ds, c2)
+        dh = relu_backward(da, cr)
+        _, grads["W1"], grads["b1"] = affine_backward(dh, c1)
+        grads["W1"] += 2 * reg * W1
+        grads["W2"] += 2 * reg * W2
+"""
+NET_ZIP_GRADS = variant_sources.NET_TEMPLATE.replace(
+    NET_GRADS,
+    """        da, dW2, db2 = affine_backward(ds, c2)
+        dh = relu_backward(da, cr)
+        _, dW1, db1 = affine_backward(dh, c1)
+        dW1 += 2 * reg * W1
+        dW2 += 2 * reg * W2
+        grads = {k: g for k, g in zip(("W1", "b1", "W2", "b2"), (dW1, db1, dW2, db2))}
+""",
+)
+assert NET_ZIP_GRADS != variant_sources.NET_TEMPLATE
 CORRECT = dict(variant_sources.CORRECT)
 CORRECT.update(
     {
@@ -645,6 +797,7 @@ CORRECT.update(
             "LinearSoftmax": variant_sources.LINEAR_TEMPLATE.replace("verbose=False):", "verbose=False, seed=None):"),
         },
         "a loop over the parameter names in the loss": {"TwoLayerNet": variant_sources.NET_PARAMS_KEY_LOOP},
+        "the gradients gathered with zip over the parameter names": {"TwoLayerNet": NET_ZIP_GRADS},
     }
 )
 
@@ -660,3 +813,45 @@ def test_correct_code_written_differently_is_ready(name, tmp_path):
         stand_in_experiments(namespace, part)
         report, printed = readiness(namespace, nb, part, tmp_path / part)
         assert report["ready"], printed
+
+
+# ------------------------------------------------------------------ verdicts printed by the notebook's cells
+
+
+def test_a_fail_printed_by_a_cell_above_keeps_the_self_check_from_saying_ready(tmp_path):
+    """Section 4's sanity check (the net memorises 20 examples) printed FAIL: the self-check,
+    run later in the same session, says so and is not Ready; run again with the cell
+    passing, its verdict replaces the FAIL and the notebook is Ready."""
+    nb = finished_notebook("part2")
+    namespace = run_code(nb)
+    sanity = cell_with(nb, "small_net = TwoLayerNet(64, 50, 10, std=0.1)")
+    assert "learning_rate=0.5," in sanity
+    with contextlib.redirect_stdout(io.StringIO()):
+        for piece in ("SEED = COURSE_SEED", DATA_CELL):
+            run_cell(namespace, cell_with(nb, piece), 0)
+        run_cell(namespace, sanity.replace("learning_rate=0.5,", "learning_rate=1e-6,"), 1)
+    stand_in_experiments(namespace, "part2")
+    report, printed = readiness(namespace, nb, "part2", tmp_path / "fail")
+    assert not report["ready"] and "Ready to submit." not in printed, printed
+    found = [m for t, m in failures(report) if t == "printed above: the net memorises 20 training examples"]
+    assert found and "instead of 1.00: check loss and train" in found[0] and "run that cell again" in found[0]
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        run_cell(namespace, sanity, 2)  # fixed and run again
+    report, printed = readiness(namespace, nb, "part2", tmp_path / "pass")
+    assert report["ready"], printed
+    assert ("the checks printed by the cells above", "PASS", "all 1 say PASS") in report["checks"]
+
+
+def test_the_solutions_search_keeps_its_best_run():
+    nb = finished_notebook("part2")
+    namespace = run_code(nb)
+    with contextlib.redirect_stdout(io.StringIO()):
+        for piece in ("SEED = COURSE_SEED", DATA_CELL):
+            run_cell(namespace, cell_with(nb, piece), 0)
+        run_cell(namespace, "results, best_net, best_params = search_hyperparameters([20], [0.3, 0.01], [1e-3])", 1)
+    (result,) = namespace["search_results"](namespace)
+    assert result.status == "PASS", result
+    namespace["best_net"] = namespace["train_digits_net"](20, 0.01, 1e-3)[0]  # the other run's net
+    (result,) = namespace["search_results"](namespace)
+    assert result.status == "FAIL" and "must keep best_net and best_params from the same run" in result.message
