@@ -94,14 +94,15 @@ class Extraction:
     def definition_nodes(self) -> dict[str, ast.AST]:
         """Top-level name -> ast def, module-level aliases (`fast = softmax_loss_naive`)
         included as the def they name, for the loop rule to follow."""
-        nodes: dict[str, ast.AST] = {name: d.node for name, d in self.definitions.items()}
+        nodes: dict[str, ast.AST] = rules.top_level_bindings([*self.imports, *self.constants.values()])
+        nodes.update({name: d.node for name, d in self.definitions.items()})
         for name, source in self.constants.items():
             target, seen = _alias_target(source), {name}
             while target in self.constants and target not in nodes and target not in seen:
                 seen.add(target)
                 target = _alias_target(self.constants[target])  # an alias of an alias
-            if name not in nodes and target in nodes:
-                nodes[name] = nodes[target]
+            if name not in self.definitions and target in self.definitions:
+                nodes[name] = self.definitions[target].node
         return nodes
 
     def missing(self, names) -> list[str]:

@@ -14,6 +14,7 @@ session with five pipes (lifeline, status, log, requests, responses).
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
 import os
@@ -344,8 +345,11 @@ class LocalRuntime:
             return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         import mmap
 
-        fd = os.memfd_create("ag-sandbox-callbacks", os.MFD_CLOEXEC)
+        fd = os.memfd_create("ag-sandbox-callbacks", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
         os.ftruncate(fd, self.bulk_bytes)  # sparse: pages exist once written
+        # its size is fixed for good: a child that truncated it would make the grader's
+        # next read or write of the mapping a SIGBUS that kills the grading process
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
         self._bulk = memoryview(mmap.mmap(fd, self.bulk_bytes))
         return fd
 

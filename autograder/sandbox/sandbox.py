@@ -151,13 +151,26 @@ class Sandbox:
         """Start the child and load the chunks; a chunk that kills or hangs the
         child at load time is recorded in load_errors and left out on a retry."""
         while True:
-            if time.monotonic() >= self._deadline:
-                raise StudentTimeout(f"the sandbox's time budget of {self.limits.wall_seconds:g} s is used up")
-            self._child = self._runtime.spawn(min(self._deadline, time.monotonic() + self.limits.start_seconds))
+            if not self._skip:  # the first start: a failure here is the machine's (SandboxError)
+                self._child = self._runtime.spawn(min(self._deadline, time.monotonic() + self.limits.start_seconds))
+            else:
+                self._restart()
             failed = self._load()
             if failed is None:
                 return
             self._skip.add(failed)
+
+    def _restart(self) -> None:
+        """Start the child again after the student's code killed or hung it at load time. The
+        machine started it once, so a restart that cannot get its full start-up time, or that
+        fails, is the student's doing (code timed to kill the child near the deadline), never
+        a grader error that would stop the batch."""
+        if self._deadline - time.monotonic() < self.limits.start_seconds:
+            raise StudentTimeout(f"the sandbox's time budget of {self.limits.wall_seconds:g} s is used up")
+        try:
+            self._child = self._runtime.spawn(time.monotonic() + self.limits.start_seconds)
+        except SandboxError as exc:
+            raise StudentTimeout("the sandbox could not start again after the code stopped it at load") from exc
 
     def _load(self) -> int | None:
         """Execute the chunks in order -> index of a chunk that killed the child, or None.

@@ -375,3 +375,21 @@ def test_a_dead_fork_server_is_replaced():
     with Sandbox(HELPERS, limits=FAST, slot=slot() + 16) as box:
         assert box.call("ident", 7) == 7
     assert runtime.fork_server() is not server
+
+
+def test_code_that_kills_the_child_at_load_until_the_deadline_costs_only_this_sandbox():
+    """Each restart after a kill at load time needs its full start-up time; one that cannot
+    have it, or cannot start, is the student's timeout, never a grader error (SandboxError
+    stops the whole batch). The chunks sleep until just before the sandbox's wall deadline,
+    read off their own code file's time, then kill the child."""
+    wall = 3.0
+    killer = f"""
+import os, sys, time
+born = os.stat(sys._getframe().f_code.co_filename).st_mtime
+time.sleep(max(0.0, born + {wall} - 0.05 - time.time()))
+os._exit(3)
+"""
+    limits = FAST.__class__(**{**FAST.as_dict(), "wall_seconds": wall, "call_seconds": 30, "start_seconds": 1.0})
+    with pytest.raises(StudentTimeout, match="budget"):
+        with Sandbox(chunks(killer, killer.replace("(3)", "(4)"), numpy=False), limits=limits, slot=slot() + 21):
+            pass

@@ -200,3 +200,22 @@ def test_callback_names_must_be_identifiers():
 def test_a_sandbox_without_callbacks_binds_nothing():
     with Sandbox(STUDENT, limits=FAST, slot=slot() + 19) as box:
         assert box.call("use", "affine_forward", 1, 2, 3) == ("the student's own (wrong) layer", None)
+
+
+def test_the_callbacks_shared_memory_cannot_be_resized():
+    """A child that truncates the memory callbacks share would make the grader's next write
+    into it a SIGBUS that kills the grading process: its size is sealed."""
+    resize = chunks(
+        """
+def shrink_then_call(n):
+    import os
+    for fd in range(3, 64):
+        try:
+            os.ftruncate(fd, 4096)
+        except OSError:
+            pass
+    return affine_forward(np.ones((n, 1)), np.ones((1, n)), np.ones(n))[0].shape
+"""
+    )
+    with Sandbox(resize, limits=FAST, slot=slot() + 20, callbacks={"affine_forward": reference_affine}) as box:
+        assert box.call("shrink_then_call", 1000) == (1000, 1000)  # an 8 MB reply into the shared memory
