@@ -26,6 +26,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,6 +184,33 @@ def _sniff(raw: bytes) -> str | None:
     return next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
 
 
+# JSON may spell a lone UTF-16 surrogate ("\ud800"): valid JSON, but no text file can hold it
+# (writing it to a sheet or a reviewer's copy raised for the whole class); each becomes U+FFFD
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(data):
+    """`data` with every lone surrogate in its strings (keys included) replaced, without recursion."""
+
+    def clean(value):
+        return LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
+    data = clean(data)
+    todo = [data]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            items = [(clean(k), clean(v)) for k, v in node.items()]
+            node.clear()
+            node.update(items)
+            todo += [v for _, v in items if isinstance(v, (dict, list))]
+        elif isinstance(node, list):
+            node[:] = [clean(v) for v in node]
+            todo += [v for v in node if isinstance(v, (dict, list))]
+    return data
+
+
 def _decode(raw: bytes, name: str):
     items = raw.count(b",") + raw.count(b"{") + raw.count(b"[")
     if items > MAX_JSON_ITEMS:
@@ -192,7 +220,8 @@ def _decode(raw: bytes, name: str):
             f"({DOWNLOAD_HINT})"
         )
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        data = json.loads(raw.decode("utf-8-sig"))
+        return _without_lone_surrogates(data) if SURROGATE_ESCAPE.search(raw) else data
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         kind = _sniff(raw)
         if kind:
@@ -234,6 +263,8 @@ def load_json(path: Path) -> dict:
             "may have; hand in the homework notebook itself"
         )
     return data
+
+
 
 
 def _source_text(source) -> str:

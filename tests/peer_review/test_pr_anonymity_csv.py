@@ -108,3 +108,19 @@ def test_every_csv_neutralises_formula_like_ids_and_collect_still_matches_them(t
     assert set(book) == {"'" + s if s[0] in "=+-@" else s for s in ids}
     assert all(r["raw"] == f"{R.max_raw:g}" for r in book.values())
     assert {r.author for r in store.read_rows(out / "allocation.csv")} == set(ids)  # read back exactly
+
+
+def test_a_lone_surrogate_in_an_answer_costs_nobody_their_review(tmp_path):
+    """JSON may spell "\\ud800" (valid JSON, no file can hold it): it becomes U+FFFD, and the
+    class is assigned as usual instead of `assign` failing for everyone."""
+    subs = write_class(tmp_path / "subs", ["s1", "s2", "s3"])
+    notebook = next((subs / "s1").glob("*part1*"))
+    text = notebook.read_text().replace("My answer to", "My \\\\ud800 answer to".replace("\\\\", "\\"), 1)
+    assert "\\ud800" in text
+    notebook.write_text(text)
+    out = tmp_path / "out"
+    assert (
+        cli.main(["assign", str(subs), "--out", str(out), "--solutions", str(write_solutions(tmp_path / "sol"))]) == 0
+    )
+    sheets = list((out / "reviewers").rglob("sheet.md"))
+    assert len(sheets) == 3 and any("My \ufffd answer to" in s.read_text() for s in sheets)
