@@ -527,4 +527,22 @@ def discover(path: Path, roster=None) -> list[Submission]:
             f"{root} holds no student folder and no .ipynb file; expected "
             f"{root}/<student_id>/*.ipynb or an nbgrader course with submitted/"
         )
+    _log_lookalike_ids(list(found.values()))
     return sorted(found.values(), key=lambda s: s.student_id)
+
+
+def _log_lookalike_ids(submissions: list[Submission]) -> None:
+    """Ids that were one name but for case, accents or a "~N" (which one got the plain id is
+    only the sort order: a file "ALICE_part1..." beside "alice_part1..." may be someone posing
+    as alice) are named in each one's log, for the instructor to check before grades go out."""
+    groups: dict[str, list[str]] = {}
+    for sub in submissions:
+        groups.setdefault(id_key(re.sub(r"~\d+$", "", sub.student_id)), []).append(sub.student_id)
+    for sub in submissions:
+        same = groups[id_key(re.sub(r"~\d+$", "", sub.student_id))]
+        if len(same) > 1:
+            others = ", ".join(repr(i) for i in sorted(same) if i != sub.student_id)
+            sub.log.append(
+                f"id check: {sub.student_id!r} was the same name as {others} but for case, accents or a "
+                "number; check which hand-in is whose (file dates, handins.csv) before grades are imported"
+            )

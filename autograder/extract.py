@@ -62,6 +62,9 @@ class Chunk:
 
     label: str
     source: str
+    # the grader's own helpers (runner.KIT_CHUNK): the grader calls them by name, student
+    # code cannot find them in its namespace (so cannot rebind them between two calls)
+    private: bool = False
 
 
 @dataclass

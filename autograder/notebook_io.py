@@ -265,8 +265,6 @@ def load_json(path: Path) -> dict:
     return data
 
 
-
-
 def _source_text(source) -> str:
     if isinstance(source, list):
         return "".join(s for s in source if isinstance(s, str))

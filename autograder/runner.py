@@ -76,7 +76,7 @@ UNUSED_PYTEST_PLUGINS = (
     "reports",
 )
 MAX_FEEDBACK = 8  # distinct failure lines per item; a student sees every failing check up to this
-KIT_CHUNK = Chunk(KIT_LABEL, KIT_SOURCE)  # loaded last into the classes sandbox
+KIT_CHUNK = Chunk(KIT_LABEL, KIT_SOURCE, private=True)  # loaded last into the classes sandbox
 _EXECUTORS: dict[int, ThreadPoolExecutor] = {}
 
 

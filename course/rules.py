@@ -282,11 +282,17 @@ _LOOPING_CALLS = {
     "frompyfunc": "np.frompyfunc (a Python loop)",
     "apply_along_axis": "np.apply_along_axis (a Python loop)",
     "fromiter": "np.fromiter (a Python loop)",
+    "imap": "a pool's imap()",
+    "imap_unordered": "a pool's imap_unordered()",
+    "map_async": "a pool's map_async()",
+    "starmap_async": "a pool's starmap_async()",
 }
 _DYNAMIC_CALLS = {"exec", "eval", "compile", "__import__"}
 _MAKES_LOOPING = {"vectorize", "frompyfunc"}  # return a function that loops in Python
 _DICT_VIEWS = {"keys", "items", "values"}
-SMALL_LITERAL = 16  # iterations of a constant range or literal that are not a loop over data
+# iterations of a constant range or literal that are not a loop over data: the parameter
+# dictionary's four keys, a shape's dimensions (a hard-coded range(10) over classes is a loop)
+SMALL_LITERAL = 4
 _WRAPPERS = {"list", "tuple", "sorted", "reversed", "enumerate", "iter"}
 
 
@@ -558,6 +564,10 @@ def _loop_at(node, keys, bound, aliases=None):
     key = _getattr_constant(node)
     if key in _LOOPING_CALLS or key in _DYNAMIC_CALLS:
         return f"{_callable_phrase(key)} fetched with getattr"
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):  # np.__dict__["vectorize"]
+        key = node.slice.value
+        if isinstance(key, str) and (key in _LOOPING_CALLS or key in _DYNAMIC_CALLS):
+            return f"{_callable_phrase(key)} fetched from a namespace"
     name = _name_of(node)
     if name in _LOOPING_CALLS:
         return _LOOPING_CALLS[name]
@@ -609,6 +619,10 @@ def _looping_key(expr, aliases=None):
             return _looping_key(expr.args[0], aliases)
         if _looping_key(expr.func, aliases) in _MAKES_LOOPING:  # np.vectorize(f) loops when called
             return _looping_key(expr.func, aliases)
+    if isinstance(expr, ast.Subscript):  # np.__dict__["vectorize"], vars(functools)["reduce"]
+        key = expr.slice.value if isinstance(expr.slice, ast.Constant) else None
+        if isinstance(key, str) and (key in _LOOPING_CALLS or key in _DYNAMIC_CALLS):
+            return key
     if isinstance(expr, ast.IfExp):
         return _looping_key(expr.body, aliases) or _looping_key(expr.orelse, aliases)
     return None

@@ -29,6 +29,9 @@ SHARED: dict[str, memoryview | None] = {"bulk": None}  # the shared memory for c
 # "__main__", as in a notebook: code that checks __name__ runs as it did for the student
 NAMESPACE = {"__name__": "__main__", "__builtins__": builtins}
 OBJECTS: dict[int, object] = {}
+# what a private chunk (the grader's own helpers) defined: called by the grader by name, not
+# in the namespace student code runs in, so student code cannot rebind it between two calls
+PRIVATE: dict[str, object] = {}
 KEPT: dict[int, int] = {}  # id(object) -> handle number
 LABELS: dict[str, str] = {}  # chunk file -> label, for error locations
 
@@ -144,11 +147,14 @@ def run(header, args):
         LABELS[name] = header.get("label", name)
         with open(name, encoding="utf-8") as f:
             source = f.read()
+        before = set(NAMESPACE) if header.get("private") else None
         if not lazy_import(source):
             exec(compile(source, name, "exec", dont_inherit=True), NAMESPACE)
+        for key in set(NAMESPACE) - before if before is not None else ():
+            PRIVATE[key] = NAMESPACE.pop(key)
         return None
     if op == "call":
-        fn = NAMESPACE.get(name)
+        fn = PRIVATE.get(name) or NAMESPACE.get(name)
         if fn is None:
             raise NameError(f"name '{name}' is not defined")
         return fn(*args[0], **args[1])

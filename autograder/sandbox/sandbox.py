@@ -27,6 +27,7 @@ from .policy import Policy, Support
 from .runtime import Child, LocalRuntime, fork_server  # noqa: F401  (fork_server: re-exported)
 
 LOAD_SECONDS = 10.0  # longest one chunk may take (CPU) to execute at load time
+RESTART_MIN_SECONDS = 1.0  # wall budget a restart needs left (a start takes ~0.05 s)
 QUICK_WAIT = 0.05  # an answer within this wall time needs no reading of the CPU time
 MIN_WAIT = 0.01  # shortest sleep between two readings of the sandbox's CPU time
 CALLBACK_FAILED = "the function {name}() provided by the grader failed on the arguments it was given"
@@ -72,6 +73,7 @@ class Sandbox:
         bulk = self.limits.callback_max_mb * 2**20 if self.callbacks else 0
         self._runtime = runtime or LocalRuntime(self.limits, slot, policy or Policy(), support, hide, bulk)
         self._skip: set[int] = set()  # chunks that killed or hung the child at load
+        self._started = False  # the child started once: later starts are restarts
         self._child: Child | None = None
         self._opened = False
         self._deadline = 0.0  # the wall-clock end of the sandbox's budget: start() sets it
@@ -151,8 +153,11 @@ class Sandbox:
         """Start the child and load the chunks; a chunk that kills or hangs the
         child at load time is recorded in load_errors and left out on a retry."""
         while True:
-            if not self._skip:  # the first start: a failure here is the machine's (SandboxError)
+            if not self._started:  # the first start: a failure here is the machine's (SandboxError)
+                if time.monotonic() >= self._deadline:
+                    raise StudentTimeout(f"the sandbox's time budget of {self.limits.wall_seconds:g} s is used up")
                 self._child = self._runtime.spawn(min(self._deadline, time.monotonic() + self.limits.start_seconds))
+                self._started = True
             else:
                 self._restart()
             failed = self._load()
@@ -161,16 +166,16 @@ class Sandbox:
             self._skip.add(failed)
 
     def _restart(self) -> None:
-        """Start the child again after the student's code killed or hung it at load time. The
-        machine started it once, so a restart that cannot get its full start-up time, or that
-        fails, is the student's doing (code timed to kill the child near the deadline), never
-        a grader error that would stop the batch."""
-        if self._deadline - time.monotonic() < self.limits.start_seconds:
+        """Start the child again after the student's code killed, hung or crashed it. The
+        machine started it once, so a restart without RESTART_MIN_SECONDS of the wall budget
+        left, or that fails, is the student's doing (code timed to kill the child just before
+        the deadline), never a grader error that would stop the batch."""
+        if self._deadline - time.monotonic() < RESTART_MIN_SECONDS:
             raise StudentTimeout(f"the sandbox's time budget of {self.limits.wall_seconds:g} s is used up")
         try:
-            self._child = self._runtime.spawn(time.monotonic() + self.limits.start_seconds)
+            self._child = self._runtime.spawn(min(self._deadline, time.monotonic() + self.limits.start_seconds))
         except SandboxError as exc:
-            raise StudentTimeout("the sandbox could not start again after the code stopped it at load") from exc
+            raise StudentTimeout("the sandbox could not start again after the code stopped it") from exc
 
     def _load(self) -> int | None:
         """Execute the chunks in order -> index of a chunk that killed the child, or None.
@@ -183,7 +188,12 @@ class Sandbox:
             self.load_errors.pop(chunk.label, None)
             try:  # definitions run in an instant; a class body that computes gets LOAD_SECONDS
                 self._exchange(
-                    {"op": "exec", "name": f"{self._live_child().code_dir}/{i:03d}.py", "label": chunk.label},
+                    {
+                        "op": "exec",
+                        "name": f"{self._live_child().code_dir}/{i:03d}.py",
+                        "label": chunk.label,
+                        "private": bool(getattr(chunk, "private", False)),
+                    },
                     None,
                     min(self.limits.call_seconds, LOAD_SECONDS),
                 )

@@ -155,6 +155,19 @@ def test_ids_that_collapse_never_share_a_row_and_the_clean_one_keeps_its_id():
     assert ids["\x1balice"].startswith("alice~") and ids["alice\n"].startswith("alice~")
 
 
+def test_loose_files_named_like_another_student_but_for_case_are_flagged_for_both(tmp_path):
+    """Which of "ALICE_..." and "alice_..." gets the plain id is only the sort order: someone
+    may pose as alice, so both hand-ins' logs name the other for the instructor to check."""
+    notebook(tmp_path / f"alice_{P1}", PART1)
+    notebook(tmp_path / f"ALICE_{P1}", PART1)
+    notebook(tmp_path / "bob" / P1, PART1)
+    found = by_id(tmp_path)
+    assert set(found) == {"ALICE", "alice~2", "bob"}
+    for sid, other in (("ALICE", "'alice~2'"), ("alice~2", "'ALICE'")):
+        assert any(line.startswith("id check:") and other in line for line in found[sid].log), found[sid].log
+    assert not any(line.startswith("id check:") for line in found["bob"].log)
+
+
 def test_student_folders_with_control_characters(tmp_path):
     notebook(tmp_path / "alice" / P1, PART1)
     notebook(tmp_path / "\x1balice" / P1, PART1)

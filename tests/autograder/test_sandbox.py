@@ -389,7 +389,28 @@ born = os.stat(sys._getframe().f_code.co_filename).st_mtime
 time.sleep(max(0.0, born + {wall} - 0.05 - time.time()))
 os._exit(3)
 """
-    limits = FAST.__class__(**{**FAST.as_dict(), "wall_seconds": wall, "call_seconds": 30, "start_seconds": 1.0})
+    limits = FAST.__class__(**{**FAST.as_dict(), "wall_seconds": wall, "call_seconds": 30})
     with pytest.raises(StudentTimeout, match="budget"):
         with Sandbox(chunks(killer, killer.replace("(3)", "(4)"), numpy=False), limits=limits, slot=slot() + 21):
             pass
+
+
+def test_the_graders_private_helpers_are_out_of_reach_of_student_code():
+    """A private chunk's names (the kit's helpers) are called by the grader by name but are not
+    in the namespace student code runs in: rebinding the name does not change what runs."""
+    from autograder.extract import Chunk
+
+    student = chunks(
+        """
+def rebind():
+    was_there = "__kit_helper" in globals()
+    globals()["__kit_helper"] = lambda: "the student's"
+    return was_there
+""",
+        numpy=False,
+    )
+    kit = Chunk("the grader's helpers", 'def __kit_helper():\n    return "the grader\'s"\n', private=True)
+    with Sandbox([kit, *student], limits=FAST, slot=slot() + 22) as box:
+        assert box.call("__kit_helper") == "the grader's"
+        assert box.call("rebind") is False  # student code does not see the grader's helper
+        assert box.call("__kit_helper") == "the grader's"

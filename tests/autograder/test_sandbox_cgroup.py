@@ -201,7 +201,9 @@ def test_a_spinning_neighbour_costs_an_honest_sandbox_nothing():
             assert honest.call("work", 3 * NAIVE, timeout=1.0) == honest.call("work", 3 * NAIVE, timeout=1.0)
             assert honest.call("work", NAIVE) == answer  # the same result
             spun = neighbour.cpu_seconds() - spun_from
-    assert 3.0 < quiet < 5.0 and 3.0 < busy < 5.0, (quiet, busy)
+    # 4x the work: CPU time read from outside measures it near 4 with or without the neighbour
+    # (the band allows for a loaded machine's noise on 5 ms calls, not for a neighbour's 15 CPUs)
+    assert 2.5 < quiet < 6.0 and 2.5 < busy < 6.0, (quiet, busy)
     assert spun > 0  # it did spin (all 15 processes), within its one CPU
 
 

@@ -421,6 +421,11 @@ def with_bindings(src_top, definitions):
         ("each = functools.partial(map, abs)", "out = list(each(X))", "map() under the name each"),
         ("run = eval", "out = run('X.sum()')", "eval (code the loop check cannot follow) under the name run"),
         ("rows = lambda A: [r for r in A]", "out = rows(X)", "a list comprehension in the lambda rows"),
+        ("", "out = np.__dict__['vectorize'](abs)(X)", "np.vectorize (a Python loop)"),
+        ("import functools", "out = vars(functools)['reduce'](np.add, X)", "reduce()"),
+        ("from multiprocessing.pool import ThreadPool", "out = list(ThreadPool(1).imap(abs, X))", "imap()"),
+        ("", "for c in range(10):\n        X[:, 0] += c", "a for loop"),
+        ("", "for c in (0, 1, 2, 3, 4, 5, 6, 7, 8, 9):\n        X[:, 0] += c", "a for loop"),
     ],
 )
 def test_looping_functions_under_another_name_are_loops(top, body, what):
