@@ -12,7 +12,10 @@ import numpy as np
 
 from autograder.checks import expect
 
-COVERAGE_MIN = 0.9  # share of the training rows the minibatches must draw over the run
+# share of the training rows the minibatches must draw over the run: sequential batches over
+# one shuffle that drop the last partial batch (PyTorch's drop_last) draw floor(N / B) * B
+# rows, 1000 of the 1197 here; a sampler confined to the first rows draws a fraction of them
+COVERAGE_MIN = 0.75
 STEP_RTOL = 1e-6  # an update is params - lr * grads to this relative tolerance
 RATE_TOL = 1e-6  # learning rates compared to this relative tolerance
 

@@ -533,7 +533,17 @@ def softmax_loss_vectorized(W, X, y, reg):
     return loss, X.T @ p / n + 2 * reg * W
 """
 
+# Sequential minibatches over a fresh shuffle each epoch, the last partial batch dropped
+NET_EPOCHS_DROP_LAST = NET_TEMPLATE.replace(
+    "            idx = np.random.choice(N, batch_size)\n",
+    "            if it % per_epoch == 0:\n"
+    "                order = np.random.permutation(N)\n"
+    "            start = (it % per_epoch) * batch_size\n"
+    "            idx = order[start : start + batch_size]\n",
+)
+
 CORRECT = {
+    "alt_epochs_drop_last": {"TwoLayerNet": NET_EPOCHS_DROP_LAST},
     "alt_module_level_helpers": {
         "relu_forward": RELU_MODULE_LAMBDA,
         "softmax_loss": SOFTMAX_MODULE_ALIAS,
