@@ -87,6 +87,7 @@ class Extraction:
     # course.rules.loop_problems per part: the vectorization tests ask once per function,
     # and following every call closure costs ~10 ms a time; dies with this hand-in
     _loop_problems: dict[str, dict[str, str]] = field(default_factory=dict, repr=False, compare=False)
+    _definition_nodes: dict[str, ast.AST] | None = field(default=None, repr=False, compare=False)
 
     def loop_problems(self, part: str) -> dict[str, str]:
         """{qualified name: sentence} for `part`'s functions that must not loop but do."""
@@ -96,7 +97,12 @@ class Extraction:
 
     def definition_nodes(self) -> dict[str, ast.AST]:
         """Top-level name -> ast def, module-level aliases (`fast = softmax_loss_naive`)
-        included as the def they name, for the loop rule to follow."""
+        included as the def they name, for the loop rule to follow (made once)."""
+        if self._definition_nodes is None:
+            self._definition_nodes = self._make_definition_nodes()
+        return self._definition_nodes
+
+    def _make_definition_nodes(self) -> dict[str, ast.AST]:
         nodes: dict[str, ast.AST] = rules.top_level_bindings([*self.imports, *self.constants.values()])
         nodes.update({name: d.node for name, d in self.definitions.items()})
         for name, source in self.constants.items():
@@ -256,6 +262,8 @@ def first_line(defn: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> i
 
 def _record(ext: Extraction, module: ast.Module, source: str, cell: Cell, kit: bool = False) -> None:
     lines = source.splitlines()
+    ext._definition_nodes = None  # what was made from the definitions so far is stale
+    ext._loop_problems.clear()
     for stmt in module.body:
         bound = _bound_name(stmt)
         if bound is not None:

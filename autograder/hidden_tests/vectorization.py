@@ -50,7 +50,8 @@ def loop_tests(part: str, item: str, weights: dict[str, float]):
 
 
 def definitions(ext) -> dict:
-    """Every top-level def/class of the student's (and module-level aliases of them), as course.rules wants them."""
+    """Every top-level def/class of the student's and the module-level names the loop rule
+    follows (aliases, imports), as course.rules wants them."""
     return ext.definition_nodes()
 
 
