@@ -22,6 +22,9 @@ or into another process, and numpy homework needs none of them:
                        would also bypass this filter's socket rule)
   namespaces           unshare, setns, clone with a CLONE_NEW* flag; clone3
                        answers ENOSYS so the C library falls back to clone
+  file locks, watches  flock, fcntl's record-lock commands, inotify, fanotify: two
+                       sandboxes see the same read-only files (python, numpy), and a
+                       lock or a watch on one is a channel between them
 Foreign system-call ABIs (i386 or x32 on x86_64) are refused wholesale.
 """
 
@@ -75,6 +78,21 @@ DENIED = (
     "io_uring_register",
     "unshare",
     "setns",
+    "flock",
+    "inotify_init",  # x86_64 only (a name an architecture lacks is left out of its filter)
+    "inotify_init1",
+    "inotify_add_watch",
+    "fanotify_init",
+    "fanotify_mark",
+)
+# fcntl(fd, cmd, ...) commands that take or read a lock another process can see
+FCNTL_LOCK_COMMANDS = (
+    linux.F_GETLK,
+    linux.F_SETLK,
+    linux.F_SETLKW,
+    linux.F_OFD_GETLK,
+    linux.F_OFD_SETLK,
+    linux.F_OFD_SETLKW,
 )
 NOT_IMPLEMENTED = ("clone3",)  # ENOSYS: the caller falls back to clone, whose flags we can see
 ARGUMENT_CHECKED = ("clone",)  # denied only with a namespace flag in its first argument
@@ -120,6 +138,13 @@ SYSCALLS = {
         "setns": 308,
         "clone3": 435,
         "clone": 56,
+        "flock": 73,
+        "inotify_init": 253,
+        "inotify_add_watch": 254,
+        "inotify_init1": 294,
+        "fanotify_init": 300,
+        "fanotify_mark": 301,
+        "fcntl": 72,
     },
     "aarch64": {
         "add_key": 217,
@@ -160,6 +185,12 @@ SYSCALLS = {
         "setns": 268,
         "clone3": 435,
         "clone": 220,
+        "flock": 32,
+        "inotify_init1": 26,
+        "inotify_add_watch": 27,
+        "fanotify_init": 262,
+        "fanotify_mark": 263,
+        "fcntl": 25,
     },
 }
 
@@ -168,6 +199,7 @@ BPF_LD_W_ABS = 0x00 | 0x00 | 0x20  # BPF_LD | BPF_W | BPF_ABS
 BPF_JEQ_K = 0x05 | 0x10 | 0x00  # BPF_JMP | BPF_JEQ | BPF_K
 BPF_JGE_K = 0x05 | 0x30 | 0x00  # BPF_JMP | BPF_JGE | BPF_K
 BPF_JSET_K = 0x05 | 0x40 | 0x00  # BPF_JMP | BPF_JSET | BPF_K
+BPF_JA = 0x05 | 0x00  # BPF_JMP | BPF_JA: jump by k, always
 BPF_RET_K = 0x06 | 0x00  # BPF_RET | BPF_K
 # <linux/seccomp.h> return actions
 SECCOMP_RET_KILL_PROCESS = 0x80000000
@@ -175,6 +207,7 @@ SECCOMP_RET_ERRNO = 0x00050000
 SECCOMP_RET_ALLOW = 0x7FFF0000
 # struct seccomp_data { int nr; __u32 arch; __u64 instruction_pointer; __u64 args[6]; }
 OFFSET_NR, OFFSET_ARCH, OFFSET_ARG0_LOW = 0, 4, 16  # ARG0_LOW: little-endian machines only
+OFFSET_ARG1_LOW = 24
 _FILTER = struct.Struct("=HBBI")  # struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }
 
 
@@ -190,15 +223,18 @@ def program(machine: str = linux.MACHINE) -> list[tuple[int, int, int, int]]:
     """The filter as (code, jt, jf, k) instructions; jumps are relative, as BPF wants."""
     table = SYSCALLS[machine]
     # ("ld", offset) loads a word of seccomp_data; (test, k, exit label) jumps to that exit
-    body: list[tuple[str, int] | tuple[str, int, str]] = [
+    body: list[tuple[str, int | str] | tuple[str, int, str]] = [
         ("ld", OFFSET_ARCH),
         ("if_not", AUDIT_ARCH[machine], "kill"),
         ("ld", OFFSET_NR),
     ]
     if machine == "x86_64":
         body.append(("if_ge", X32_SYSCALL_BIT, "enosys"))
-    body += [("if", table[name], "eperm") for name in DENIED]
+    body += [("if", table[name], "eperm") for name in DENIED if name in table]
     body += [("if", table[name], "enosys") for name in NOT_IMPLEMENTED]
+    # fcntl with a record-lock command -> EPERM; any other fcntl is allowed
+    body += [("if_not", table["fcntl"], "not fcntl"), ("ld", OFFSET_ARG1_LOW)]
+    body += [("if", cmd, "eperm") for cmd in FCNTL_LOCK_COMMANDS] + [("goto", "allow"), ("label", "not fcntl")]
     # last: clone with a namespace flag -> EPERM, else fall through to "allow", the first exit
     body += [("if_not", table["clone"], "allow"), ("ld", OFFSET_ARG0_LOW), ("if_any_bit", linux.CLONE_NEW_ANY, "eperm")]
     exits = {
@@ -207,15 +243,30 @@ def program(machine: str = linux.MACHINE) -> list[tuple[int, int, int, int]]:
         "eperm": SECCOMP_RET_ERRNO | errno.EPERM,
         "enosys": SECCOMP_RET_ERRNO | errno.ENOSYS,
     }
-    where = {label: len(body) + i for i, label in enumerate(exits)}
-    out = []
-    for i, (op, k, *exit_label) in enumerate(body):
-        if op == "ld":
-            out.append((BPF_LD_W_ABS, 0, 0, k))
+    # ("label", name) marks the next instruction; ("goto", label) jumps there always
+    where: dict[str, int] = {}
+    count = 0
+    for entry in body:
+        if entry[0] == "label":
+            where[str(entry[1])] = count
+        else:
+            count += 1
+    where.update({label: count + i for i, label in enumerate(exits)})
+    out: list[tuple[int, int, int, int]] = []
+    for entry in body:
+        op = entry[0]
+        if op == "label":
             continue
-        jump = where[exit_label[0]] - i - 1  # relative to the next instruction; a u8 (the program is short)
-        code = {"if": BPF_JEQ_K, "if_not": BPF_JEQ_K, "if_ge": BPF_JGE_K, "if_any_bit": BPF_JSET_K}[op]
-        out.append((code, 0, jump, k) if op == "if_not" else (code, jump, 0, k))
+        i = len(out)
+        if op == "ld":
+            out.append((BPF_LD_W_ABS, 0, 0, int(entry[1])))
+        elif op == "goto":
+            out.append((BPF_JA, 0, 0, where[str(entry[1])] - i - 1))
+        else:
+            k, label = int(entry[1]), str(entry[-1])  # (test, k, exit label)
+            jump = where[label] - i - 1  # relative to the next instruction; a u8 (the program is short)
+            code = {"if": BPF_JEQ_K, "if_not": BPF_JEQ_K, "if_ge": BPF_JGE_K, "if_any_bit": BPF_JSET_K}[op]
+            out.append((code, 0, jump, k) if op == "if_not" else (code, jump, 0, k))
     out += [(BPF_RET_K, 0, 0, action) for action in exits.values()]
     return out
 
@@ -231,5 +282,5 @@ def install() -> str:
     linux.prctl(linux.PR_SET_SECCOMP, linux.SECCOMP_MODE_FILTER, ctypes.byref(fprog))
     return (
         "system calls: seccomp denies keyrings, SysV/POSIX IPC, socket(), ptrace and other "
-        "processes' memory, io_uring, bpf, new namespaces"
+        "processes' memory, io_uring, bpf, new namespaces, file locks and watches"
     )
