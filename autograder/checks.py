@@ -119,6 +119,14 @@ def index_str(idx) -> str:
 # ----------------------------------------------------------- comparisons
 
 
+def magnitude(err: float) -> str:
+    """A relative error as its power of ten ("1e-02" for 0.013 or 0.03): how far off, without
+    the digits student code could choose to spell out what the hidden inputs were."""
+    if not np.isfinite(err) or err <= 0:
+        return f"{err:.0e}"
+    return f"{10.0 ** round(float(np.log10(err))):.0e}"
+
+
 def rel_error(got, want):
     """(max relative error, index of it): course.rules.rel_error_where."""
     return rules.rel_error_where(got, want)
@@ -129,14 +137,14 @@ def check_close(name: str, got, want, tol: float, where: str = "", fix: str = ""
     err, idx = rel_error(got, want)
     if not err <= tol:  # also catches nan
         at = f", largest at {name}{index_str(idx)}" if np.ndim(want) else ""
-        raise Fail(f"{name}: relative error {err:.0e}{at}" + (f" {where}" if where else ""), fix)
+        raise Fail(f"{name}: relative error {magnitude(err)}{at}" + (f" {where}" if where else ""), fix)
 
 
 def check_value(name: str, got: float, want: float, tol: float, where: str = "", fix: str = "") -> None:
     """Scalar against the reference, reported as a relative error (never the values)."""
     err = abs(got - want) / max(abs(got) + abs(want), rules.TINY)
     if not err <= tol:
-        raise Fail(f"{name} is off by a relative {err:.0e}" + (f" {where}" if where else ""), fix)
+        raise Fail(f"{name} is off by a relative {magnitude(err)}" + (f" {where}" if where else ""), fix)
 
 
 def numerical_gradient(f, x: np.ndarray, h: float = 1e-5) -> np.ndarray:
@@ -208,7 +216,7 @@ def check_value_scaled(name, got, want, tol, n, where="", fix=""):
         return
     diagnosis, scale_fix = scale_diagnosis(got, want, n)
     raise Fail(
-        f"{name} is off by a relative {err:.0e}"
+        f"{name} is off by a relative {magnitude(err)}"
         + (f" {where}" if where else "")
         + (f": {diagnosis}" if diagnosis else ""),
         scale_fix or fix,

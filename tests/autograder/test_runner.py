@@ -250,3 +250,14 @@ def test_a_grader_bug_becomes_an_error_status(tmp_path, monkeypatch):
     assert str(result.status).startswith("error: KeyError") and result.total == 0
     assert all(i.status == NOT_GRADABLE for i in result.items.values())
     assert any("Traceback" in line for line in result.log)
+
+
+def test_how_far_off_is_reported_as_a_power_of_ten_only():
+    """Student code chooses what it returns, so the digits of its error could spell the hidden
+    inputs out: feedback says the error's power of ten, never its digits."""
+    messages = set()
+    for got in (1.013, 1.019, 1.03):
+        with pytest.raises(Fail) as info:
+            check_close("loss", np.array([got]), np.array([1.0]), 1e-6)
+        messages.add(info.value.args[0])
+    assert messages == {"loss: relative error 1e-02, largest at loss[0]"}
