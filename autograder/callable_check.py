@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from course import rules
-from course.contract import CONTRACT, contract_names
+from course.contract import CONTRACT
 from course.rules import SIGNATURE_FIX
 
 from .extract import Extraction
@@ -78,7 +78,3 @@ def blocked_items(rubric, problems: dict[str, tuple[str, str]]) -> dict[str, str
             unique = list(dict.fromkeys(reasons))
             blockers[item.id] = unique[0] + (f" (+{len(unique) - 1} more)" if len(unique) > 1 else "")
     return blockers
-
-
-def present_names(ext: Extraction) -> list[str]:
-    return [n for n in contract_names() if n in ext.definitions]

@@ -143,15 +143,6 @@ def _merge_args(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return p
 
 
-def _grade_parser() -> argparse.ArgumentParser:
-    """`autograde grade` on its own (the CI workflow's test parses its command line with it)."""
-    return _grade_args(argparse.ArgumentParser(prog="autograde grade"))
-
-
-def _merge_parser() -> argparse.ArgumentParser:
-    return _merge_args(argparse.ArgumentParser(prog="autograde merge"))
-
-
 EPILOG = """A folder named like a command (merge, similarity, ...) is graded with
 `autograde grade merge --out OUT` or `autograde ./merge --out OUT`.
 Exit status: 0 all graded (whatever the scores); 1 the grader failed on some

@@ -71,6 +71,7 @@ class Chunk:
 class Extraction:
     definitions: dict[str, Definition] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)  # name -> source of a top-level assignment
+    constant_nodes: dict[str, ast.stmt] = field(default_factory=dict, repr=False)  # name -> its parsed statement
     # constants whose value is computed (a call, a lambda, a subscript...): loaded only
     # where a needed function reads the name as a global, never for a local of the same name
     computed: set[str] = field(default_factory=set)
@@ -96,23 +97,14 @@ class Extraction:
         return self._loop_problems[part]
 
     def definition_nodes(self) -> dict[str, ast.AST]:
-        """Top-level name -> ast def, module-level aliases (`fast = softmax_loss_naive`)
-        included as the def they name, for the loop rule to follow (made once)."""
+        """Top-level name -> its ast def, or for a top-level assignment or import, its
+        statement: course.rules follows an alias (`fast = softmax_loss_naive`, `_each = map`)
+        through it. Made once per hand-in."""
         if self._definition_nodes is None:
-            self._definition_nodes = self._make_definition_nodes()
+            nodes: dict[str, ast.AST] = rules.top_level_bindings([*self.imports, *self.constant_nodes.values()])
+            nodes.update({name: d.node for name, d in self.definitions.items()})
+            self._definition_nodes = nodes
         return self._definition_nodes
-
-    def _make_definition_nodes(self) -> dict[str, ast.AST]:
-        nodes: dict[str, ast.AST] = rules.top_level_bindings([*self.imports, *self.constants.values()])
-        nodes.update({name: d.node for name, d in self.definitions.items()})
-        for name, source in self.constants.items():
-            target, seen = _alias_target(source), {name}
-            while target in self.constants and target not in nodes and target not in seen:
-                seen.add(target)
-                target = _alias_target(self.constants[target])  # an alias of an alias
-            if name not in self.definitions and target in self.definitions:
-                nodes[name] = self.definitions[target].node
-        return nodes
 
     def missing(self, names) -> list[str]:
         return [n for n in names if n not in self.definitions]
@@ -143,7 +135,7 @@ class Extraction:
             if name in seen:
                 continue
             seen.add(name)
-            node = self.definitions[name].node if name in self.definitions else ast.parse(self.constants[name])
+            node = self.definitions[name].node if name in self.definitions else self.constant_nodes[name]
             used = _names_used(node)
             if used & self.computed:
                 used -= self.computed - _global_reads(node)
@@ -158,17 +150,6 @@ class Extraction:
 
 def _names_used(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-
-
-def _alias_target(source: str) -> str | None:
-    """`b` for a constant `a = b` (a plain name), else None."""
-    try:
-        stmt = ast.parse(source).body[0]
-    except (SyntaxError, IndexError):
-        return None
-    if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Name):
-        return stmt.value.id
-    return None
 
 
 def _global_reads(node: ast.AST) -> set[str]:
@@ -202,12 +183,14 @@ def _parse_cell(cell: Cell, problems: list[str], budget: IpythonBudget) -> list[
 # A computed value may run anything when it loads: never one that builds or calls the
 # contract's functions and classes (a top-level `stats = net.train(...)` is an experiment)
 UNLOADABLE = (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
+CONTRACT_NAMES = frozenset(contract_names())
 
 
 def _is_computed_value(node: ast.AST) -> bool:
     """A right-hand side with calls, lambdas, subscripts... that may be loaded where needed."""
-    contract = set(contract_names())
-    return not any(isinstance(n, UNLOADABLE) or (isinstance(n, ast.Name) and n.id in contract) for n in ast.walk(node))
+    return not any(
+        isinstance(n, UNLOADABLE) or (isinstance(n, ast.Name) and n.id in CONTRACT_NAMES) for n in ast.walk(node)
+    )
 
 
 def _is_safe_value(node: ast.AST) -> bool:
@@ -277,6 +260,7 @@ def _record(ext: Extraction, module: ast.Module, source: str, cell: Cell, kit: b
             ext.definitions.pop(stmt.name, None)  # re-insert: order = last definition's place
             ext.definitions[stmt.name] = Definition(stmt.name, _dedent(text), stmt, cell.notebook, cell.index)
             ext.place("def", stmt.name)
+            ext.constant_nodes.pop(stmt.name, None)
             if ext.constants.pop(stmt.name, None) is not None:  # `relu = lambda ...` then `def relu`
                 ext.computed.discard(stmt.name)
                 ext.places.pop(("constant", stmt.name), None)
@@ -293,6 +277,7 @@ def _record(ext: Extraction, module: ast.Module, source: str, cell: Cell, kit: b
             else:
                 continue
             ext.constants[name] = _segment(lines, stmt)
+            ext.constant_nodes[name] = stmt
             ext.place("constant", name)
 
 

@@ -61,26 +61,3 @@ def away_from_zero(rng, shape, margin=1e-2):
     """Standard normal entries with |x| >= margin (ReLU is smooth there)."""
     x = rng.standard_normal(shape)
     return np.where(np.abs(x) < margin, np.sign(x + 1e-300) * (margin + np.abs(x)), x)
-
-
-def scale_hint(got, want, n) -> str:
-    """A likely cause when an answer is off by a recognisable factor."""
-    got, want = np.asarray(got, float), np.asarray(want, float)
-    if not np.all(np.isfinite(got)):
-        return "it is not finite"
-    denom = float(np.sum(want * want))
-    if denom == 0:
-        return ""
-    k = float(np.sum(got * want)) / denom  # least-squares factor got ~ k * want
-    fit = np.allclose(got, k * want, rtol=1e-4, atol=1e-10 * max(1.0, np.abs(want).max()))
-    if fit and n > 1 and abs(k - n) < 1e-3 * n:
-        return "it is N times too large: average over the N examples (divide by N)"
-    if fit and n > 1 and abs(k - 1 / n) < 1e-3 / n:
-        return "it is divided by N once too often"
-    if fit and abs(k + 1) < 1e-3:
-        return "it has the wrong sign"
-    if fit and abs(k - 0.5) < 1e-3:
-        return "it is half the right value"
-    if fit and abs(k - 2) < 2e-3:
-        return "it is twice the right value"
-    return ""

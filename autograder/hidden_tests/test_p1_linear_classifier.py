@@ -23,7 +23,7 @@ from autograder.checks import (
     expect,
 )
 from autograder.hidden_tests.inputs import linear_problem
-from autograder.hidden_tests.training import check_minibatches, check_sgd
+from autograder.hidden_tests.training import check_minibatches, check_sgd, sgd_updates
 
 # Fixed budget for train on digits (65 features with the bias column, 10 classes).
 # With these settings the reference reaches 0.93 validation accuracy (need 0.85).
@@ -105,25 +105,31 @@ def test_one_sgd_step(classes, ref, rng, trace):
     )
 
 
-def trained_by_sgd(trained) -> tuple[list[float], list]:
+@pytest.fixture(scope="module")
+def updates(trained):
+    """The digits run's updates as training.sgd_updates reads them (once for all its tests)."""
+    W, _, calls, _ = trained
+    return sgd_updates(calls, {"W": W})
+
+
+def trained_by_sgd(trained, updates) -> tuple[list[float], list]:
     """(learning rates, update calls) of the digits run; fails unless self.W came from the
     contract's SGD on the course's loss (a W fitted any other way earns nothing here). The
     first call's W is the student's own initialisation."""
-    W, _, calls, _ = trained
-    return check_sgd(calls, {"W": W}, "LinearSoftmax.train", TRAIN)
+    return check_sgd(trained[2], updates, "LinearSoftmax.train", TRAIN)
 
 
 @pytest.mark.graded(item=ITEM, weight=0.25, group="train")
-def test_minibatches(trained, digits):
+def test_minibatches(trained, digits, updates):
     """Each update's minibatch: rows of X_train with their own labels, over the run nearly all of them."""
-    _, used = trained_by_sgd(trained)
+    _, used = trained_by_sgd(trained, updates)
     check_minibatches(used, digits["X_train"], digits["y_train"], TRAIN["batch_size"], "LinearSoftmax.train")
 
 
 @pytest.mark.graded(item=ITEM, weight=0.5, group="train")
-def test_train_lowers_the_loss(trained, ref, digits):
+def test_train_lowers_the_loss(trained, ref, digits, updates):
     W, _, _, _ = trained
-    trained_by_sgd(trained)
+    trained_by_sgd(trained, updates)
     X, y = digits["X_train"], digits["y_train"]
     before, after = np.log(W.shape[1]), float(ref_loss(ref, W, X, y, 0.0)[0])
     expect(
@@ -135,9 +141,9 @@ def test_train_lowers_the_loss(trained, ref, digits):
 
 
 @pytest.mark.graded(item=ITEM, weight=0.5, group="train")
-def test_trained_model_accuracy(trained, digits, need):
+def test_trained_model_accuracy(trained, digits, need, updates):
     W, _, _, _ = trained
-    trained_by_sgd(trained)
+    trained_by_sgd(trained, updates)
     acc = float(np.mean(np.argmax(digits["X_test"] @ W, axis=1) == digits["y_test"]))
     check_accuracy(
         acc,
@@ -169,12 +175,12 @@ def test_train_initialises_W(trained, digits):
 
 
 @pytest.mark.graded(item=ITEM, weight=0.25, kind="structure", group="train")
-def test_train_reports_its_losses(trained):
+def test_train_reports_its_losses(trained, updates):
     _, losses, _, _ = trained
     n = TRAIN["num_iters"]
     losses = as_sequence(losses, f"what LinearSoftmax.train returns (its {n} per-iteration losses)", n)
     reported = np.array([as_float(v, "a loss train returned") for v in losses])
-    _, used = trained_by_sgd(trained)
+    _, used = trained_by_sgd(trained, updates)
     check_close(
         "the losses train returned",
         reported,

@@ -356,24 +356,30 @@ def test_one_sgd_step(classes, ref, rng, trace):
         )
 
 
-def trained_by_sgd(trained) -> tuple[list[float], list]:
+@pytest.fixture(scope="module")
+def updates(trained):
+    """The digits run's updates as training.sgd_updates reads them (once for all its tests)."""
+    _, final, _, calls, _ = trained
+    return sgd_updates(calls, final)
+
+
+def trained_by_sgd(trained, updates) -> tuple[list[float], list]:
     """(learning rates, update calls) of the digits run; fails unless its parameters came from
     the contract's SGD on the course's loss (a model fitted any other way earns nothing here)."""
-    _, final, _, calls, _ = trained
-    return check_sgd(calls, final, "TwoLayerNet.train", TRAIN)
+    return check_sgd(trained[3], updates, "TwoLayerNet.train", TRAIN)
 
 
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="train")
-def test_minibatches(trained, digits_net):
+def test_minibatches(trained, digits_net, updates):
     """Each update's minibatch: rows of X_train with their own labels, over the run nearly all of them."""
-    _, used = trained_by_sgd(trained)
+    _, used = trained_by_sgd(trained, updates)
     check_minibatches(used, digits_net["X_train"], digits_net["y_train"], TRAIN["batch_size"], "TwoLayerNet.train")
 
 
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="train")
-def test_train_lowers_the_loss(trained, ref, digits_net):
+def test_train_lowers_the_loss(trained, ref, digits_net, updates):
     start, final, _, _, _ = trained
-    trained_by_sgd(trained)
+    trained_by_sgd(trained, updates)
     X, y = digits_net["X_train"], digits_net["y_train"]
     before, after = ref_loss(ref, start, X, y, 0.0), ref_loss(ref, final, X, y, 0.0)
     expect(
@@ -385,9 +391,9 @@ def test_train_lowers_the_loss(trained, ref, digits_net):
 
 
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="train")
-def test_trained_model_accuracy(trained, ref, digits_net):
+def test_trained_model_accuracy(trained, ref, digits_net, updates):
     _, final, _, _, _ = trained
-    trained_by_sgd(trained)
+    trained_by_sgd(trained, updates)
     need = load_config().grading["net_predict_acc_min"]
     acc = float(np.mean(ref_predict(ref, final, digits_net["X_test"]) == digits_net["y_test"]))
     check_accuracy(
@@ -398,30 +404,8 @@ def test_trained_model_accuracy(trained, ref, digits_net):
     )
 
 
-def learning_rates(calls, final) -> list[float]:
-    """The learning rate of every update train made, read off the course's loss calls: between two
-    calls with different parameters p -> p', p' = p - lr * grads(p) (the last update ends in `final`)."""
-    rates = []
-    states = [c.params for c in calls] + [final]
-    for i, call in enumerate(calls):
-        nxt = next((s for s in states[i + 1 :] if any(not np.array_equal(s[k], call.params[k]) for k in PARAMS)), None)
-        if nxt is None:
-            continue
-        step = np.concatenate([(nxt[k] - call.params[k]).ravel() for k in PARAMS])
-        grad = np.concatenate([np.asarray(call.grads[k]).ravel() for k in PARAMS])
-        if not np.any(grad):
-            continue  # the gradient is exactly 0 here: this call says nothing about the learning rate
-        lr = -float(step @ grad) / float(grad @ grad)
-        expect(
-            np.allclose(step, -lr * grad, rtol=1e-6, atol=1e-12 * max(1.0, float(np.abs(step).max()))),
-            "an update of train is not params[k] -= learning_rate * grads[k] for the gradients of self.loss",
-        )
-        rates.append(lr)
-    return rates
-
-
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, group="train")
-def test_learning_rate_decay(classes, rng, trace, trained, digits_net):
+def test_learning_rate_decay(classes, rng, trace, trained, digits_net, updates):
     """The contract: the learning rate is multiplied by learning_rate_decay once per epoch
     (every num_train / batch_size iterations; after the first iteration of an epoch or its last)."""
     s = DECAY
@@ -448,7 +432,8 @@ def test_learning_rate_decay(classes, rng, trace, trained, digits_net):
         "train never called self.loss, so its learning rates could not be checked",
         "compute each iteration's loss and gradients with self.loss(X_batch, y=y_batch, reg=reg)",
     )
-    rates = learning_rates(calls, final)
+    rates, _, honest = sgd_updates(calls, final)
+    expect(honest, "an update of train is not params[k] -= learning_rate * grads[k] for the gradients of self.loss")
     n, epoch = s["num_iters"], s["n"] // s["batch_size"]
     expect(len(rates) == n, f"train made {len(rates)} parameter updates in {n} iterations")
     check_value(
@@ -483,14 +468,13 @@ def test_learning_rate_decay(classes, rng, trace, trained, digits_net):
     )
     # and on the real run too (a train that decays only on small runs fails here); a run that
     # is not SGD at all is the other train tests' deduction, not this one's
-    _, final, _, calls, _ = trained
-    rates, _, honest = sgd_updates(calls, final)
+    rates, _, honest = updates
     if honest and len(rates) == TRAIN["num_iters"]:
         check_schedule(rates, TRAIN, len(digits_net["X_train"]), "TwoLayerNet.train on the digits")
 
 
 @pytest.mark.graded(item=TRAIN_ITEM, weight=0.25, kind="structure", group="train")
-def test_train_history(trained, ref, digits_net):
+def test_train_history(trained, ref, digits_net, updates):
     _, final, stats, _, _ = trained
     expect(
         isinstance(stats, dict),
@@ -501,7 +485,7 @@ def test_train_history(trained, ref, digits_net):
     n = TRAIN["num_iters"]
     history = as_sequence(stats["loss_history"], f"loss_history (the {n} per-iteration losses)", n)
     reported = np.array([as_float(v, "a loss in loss_history") for v in history])
-    _, used = trained_by_sgd(trained)
+    _, used = trained_by_sgd(trained, updates)
     check_close(
         "loss_history",
         reported,

@@ -35,57 +35,48 @@ def _rate(before: dict, after: dict, grads: dict) -> float | None:
     return lr if np.allclose(step, -lr * grad, rtol=STEP_RTOL, atol=1e-12 * scale) else None
 
 
-# The last run sgd_updates read, with its answer: the tests of one training run ask again and
-# again (one entry, holding the run itself, so a later run never matches it by a reused id)
-_LAST: list = []
+Updates = tuple[list[float], list, bool]  # what sgd_updates reads off one run
 
 
-def sgd_updates(calls: list, final: dict) -> tuple[list[float], list, bool]:
-    """_sgd_updates, remembered for the last run asked about."""
-    key = (calls, *final.values())
-    if _LAST and len(_LAST[0]) == len(key) and all(a is b for a, b in zip(_LAST[0], key, strict=True)):
-        return _LAST[1]
-    _LAST[:] = [key, _sgd_updates(calls, final)]
-    return _LAST[1]
-
-
-def _sgd_updates(calls: list, final: dict) -> tuple[list[float], list, bool]:
+def sgd_updates(calls: list, final: dict) -> Updates:
     """(learning rate of each update, the call whose gradients made it, whether every change of
-    the parameters was such an update). Calls at the same parameters form one group (a student
-    may also compute a loss for logging); the step to the next different parameters must be
-    -lr * grads of one call of the group."""
+    the parameters was such an update). Consecutive calls at the same parameters form one group
+    (a student may also compute a loss for logging); the step to the next different parameters
+    must be -lr * grads of one call of the group. A group whose gradients are all exactly 0 says
+    nothing about the learning rate and is passed over."""
     rates, used, honest = [], [], True
-    states = [c.params for c in calls] + [final]
-    i = 0
-    while i < len(calls):
-        group = [calls[i]]
-        while i + len(group) < len(calls) and not _differs(calls[i + len(group)].params, calls[i].params):
-            group.append(calls[i + len(group)])
-        after = next((s for s in states[i + len(group) :] if _differs(s, calls[i].params)), None)
-        i += len(group)
-        if after is None:
-            continue  # the parameters never change again
-        found = [(r, c) for c in group if (r := _rate(calls[i - len(group)].params, after, c.grads)) is not None]
-        if not found:
+    start = 0
+    while start < len(calls):
+        before = calls[start].params
+        end = start + 1
+        while end < len(calls) and not _differs(calls[end].params, before):
+            end += 1
+        group, start = calls[start:end], end
+        after = calls[end].params if end < len(calls) else final if _differs(final, before) else None
+        if after is None or not any(np.any(g) for c in group for g in c.grads.values()):
+            continue
+        found = next(((r, c) for c in group if (r := _rate(before, after, c.grads)) is not None), None)
+        if found is None:
             honest = False
             continue
-        rates.append(found[0][0])
-        used.append(found[0][1])
+        rates.append(found[0])
+        used.append(found[1])
     return rates, used, honest
 
 
-def check_sgd(calls: list, final: dict, what: str, settings: dict) -> tuple[list[float], list]:
-    """Fails unless `final` came from settings['num_iters'] SGD updates with the gradients of
-    self.loss, the first at settings['learning_rate'] (and, for a train without decay, every one).
-    Returns (the learning rate of each update, the calls whose gradients made them). The decay
-    schedule is judged by its own test (check_schedule): one bug, one deduction."""
+def check_sgd(calls: list, updates: Updates, what: str, settings: dict) -> tuple[list[float], list]:
+    """`updates` = sgd_updates(calls, final). Fails unless `final` came from
+    settings['num_iters'] SGD updates with the gradients of self.loss, the first at
+    settings['learning_rate'] (and, for a train without decay, every one). Returns (the
+    learning rate of each update, the calls whose gradients made them). The decay schedule
+    is judged by its own test (check_schedule): one bug, one deduction."""
     n, lr = settings["num_iters"], settings["learning_rate"]
     expect(
         calls,
         f"{what} never called self.loss, so its parameters did not come from the gradients of the loss",
         "compute each iteration's loss and gradients with self.loss(X_batch, y_batch, reg)",
     )
-    rates, used, honest = sgd_updates(calls, final)
+    rates, used, honest = updates
     expect(
         honest,
         f"{what} changed the parameters by something other than learning_rate * (the gradients self.loss returned)",

@@ -49,15 +49,9 @@ def loop_tests(part: str, item: str, weights: dict[str, float]):
     )
 
 
-def definitions(ext) -> dict:
-    """Every top-level def/class of the student's and the module-level names the loop rule
-    follows (aliases, imports), as course.rules wants them."""
-    return ext.definition_nodes()
-
-
 def function_node(ext, qualname: str):
     """The ast node of `name` or `Class.method` in a student's extraction (None if absent)."""
-    return rules._node(definitions(ext), qualname)
+    return rules._node(ext.definition_nodes(), qualname)
 
 
 def check_no_loops(ext, qualname: str, part: str) -> None:
@@ -81,5 +75,5 @@ def check_loops(ext, qualname: str, convention_text: str) -> None:
     node = function_node(ext, qualname)
     if node is not None and is_stub(node):
         raise NotImplementedFail(f"{qualname} is not implemented yet (it raises NotImplementedError)")
-    problem = rules.required_loop_problem(definitions(ext), qualname)
+    problem = rules.required_loop_problem(ext.definition_nodes(), qualname)
     expect(problem is None, f"{problem}{convention_text}")

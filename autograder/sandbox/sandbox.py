@@ -28,6 +28,8 @@ from .runtime import Child, LocalRuntime, fork_server  # noqa: F401  (fork_serve
 
 LOAD_SECONDS = 10.0  # longest one chunk may take (CPU) to execute at load time
 RESTART_MIN_SECONDS = 1.0  # wall budget a restart needs left (a start takes ~0.05 s)
+# the most CPU time one wall second can hold (read once: os.cpu_count() reads sysfs each time)
+MACHINE_CPUS = max(1, os.cpu_count() or 1)
 QUICK_WAIT = 0.05  # an answer within this wall time needs no reading of the CPU time
 MIN_WAIT = 0.01  # shortest sleep between two readings of the sandbox's CPU time
 CALLBACK_FAILED = "the function {name}() provided by the grader failed on the arguments it was given"
@@ -192,7 +194,7 @@ class Sandbox:
                         "op": "exec",
                         "name": f"{self._live_child().code_dir}/{i:03d}.py",
                         "label": chunk.label,
-                        "private": bool(getattr(chunk, "private", False)),
+                        "private": chunk.private,
                     },
                     None,
                     min(self.limits.call_seconds, LOAD_SECONDS),
@@ -402,7 +404,6 @@ class CallClock:
         self.checked = now  # when the CPU time was last compared with the limit
         self.callbacks = 0.0  # grader CPU time in this call's callbacks
         self.callback_wall = 0.0  # and their wall-clock time
-        self.cpus = max(1, os.cpu_count() or 1)  # the most CPU time one wall second can hold
 
     def meter(self) -> float:
         """Start metering (once) -> the sandbox's CPU time when metering began."""
@@ -430,7 +431,7 @@ class CallClock:
             return
         while True:
             left = self.check_cpu()
-            wake = min(time.monotonic() + max(left / self.cpus, MIN_WAIT), self.deadline)
+            wake = min(time.monotonic() + max(left / MACHINE_CPUS, MIN_WAIT), self.deadline)
             if wire.wait_readable(fd, wake, raise_timeout=False):
                 return
             if time.monotonic() >= self.deadline and not self._extend():

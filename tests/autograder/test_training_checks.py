@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import Fail
-from autograder.hidden_tests.training import check_minibatches, check_sgd
+from autograder.hidden_tests.training import check_minibatches, check_sgd, sgd_updates
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((50, 4))
@@ -57,7 +57,7 @@ def sgd_run(rates, honest_steps=None):
 
 def test_sgd_updates_are_read_off_the_calls():
     calls, final = sgd_run([0.5] * 5)
-    rates, used = check_sgd(calls, final, "train", {"num_iters": 5, "learning_rate": 0.5})
+    rates, used = check_sgd(calls, sgd_updates(calls, final), "train", {"num_iters": 5, "learning_rate": 0.5})
     assert np.allclose(rates, 0.5) and used == calls
 
 
@@ -73,4 +73,4 @@ def test_sgd_updates_are_read_off_the_calls():
 def test_a_run_that_is_not_the_contracts_sgd_fails(rates, honest_steps, says):
     calls, final = sgd_run(rates, honest_steps)
     with pytest.raises(Fail, match=says):
-        check_sgd(calls, final, "train", {"num_iters": 5, "learning_rate": 0.5})
+        check_sgd(calls, sgd_updates(calls, final), "train", {"num_iters": 5, "learning_rate": 0.5})
