@@ -265,7 +265,8 @@ def load_json(path: Path) -> dict:
     return data
 
 
-def _source_text(source) -> str:
+def source_text(source) -> str:
+    """A cell's source (a string, or a list of strings as Jupyter writes it) as one string."""
     if isinstance(source, list):
         return "".join(s for s in source if isinstance(s, str))
     return source if isinstance(source, str) else ""
@@ -278,5 +279,5 @@ def read_cells(path: Path) -> list[Cell]:
     cells = []
     for i, raw in enumerate(data["cells"], start=1):
         if isinstance(raw, dict) and isinstance(raw.get("cell_type"), str):
-            cells.append(Cell(name, i, raw["cell_type"], _source_text(raw.get("source", ""))))
+            cells.append(Cell(name, i, raw["cell_type"], source_text(raw.get("source", ""))))
     return cells

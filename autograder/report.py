@@ -138,17 +138,20 @@ GRADES_TEXT_COLUMNS = {"student_id", "status"}  # student text; every other colu
 def grades_csv(results: list[SubmissionResult]) -> str:
     """student_id, one column per rubric auto item (rubric order), total, max_total, status.
     Text cells are formula-safe (course/safe_text.csv_cell); numbers stay numbers."""
-    ids = [a.id for a in load_rubric().auto]
-    rows = [
-        [
-            r.student_id,
-            *(fmt(points_of(r)[i]) for i in ids),
-            fmt(total_of(r)),
-            fmt(load_rubric().auto_max),
-            printable(str(r.status), STATUS_CHARS),
-        ]
-        for r in sorted(results, key=lambda r: r.student_id)
-    ]
+    rubric = load_rubric()
+    ids = [a.id for a in rubric.auto]
+    rows = []
+    for r in sorted(results, key=lambda r: r.student_id):
+        pts = points_of(r)  # once per row: it walks the rubric
+        rows.append(
+            [
+                r.student_id,
+                *(fmt(pts[i]) for i in ids),
+                fmt(round(sum(pts.values()), 4)),  # total_of(r), from the same points
+                fmt(rubric.auto_max),
+                printable(str(r.status), STATUS_CHARS),
+            ]
+        )
     return csv_text(["student_id", *ids, "total", "max_total", "status"], rows, GRADES_TEXT_COLUMNS)
 
 

@@ -48,6 +48,12 @@ def csv_value(cell: str | None) -> str:
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
+def uncell(cell: str | None) -> str:
+    """A cell of one of the kit's own CSVs as the person meant it: spaces trimmed, the
+    csv_cell apostrophe removed."""
+    return csv_value((cell or "").strip())
+
+
 def csv_text(header: list[str], rows: list[list], text_columns: set[str] | None = None) -> str:
     """CSV with `header`; cells of `text_columns` (all columns when None) pass
     through csv_cell, the others (numbers the kit computed) are written as they are."""

@@ -14,28 +14,22 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import nbjson
 
-from autograder.notebook_io import NotebookError, load_json
+from autograder.notebook_io import NotebookError, load_json, source_text
 
 __all__ = ["NotebookError", "read", "write"]
-
-
-def _text(value) -> str:
-    if isinstance(value, list):
-        return "".join(v for v in value if isinstance(v, str))
-    return value if isinstance(value, str) else ""
 
 
 def _output(out: dict) -> dict:
     out = dict(out)
     if "text" in out:
-        out["text"] = _text(out["text"])
+        out["text"] = source_text(out["text"])
     if isinstance(out.get("data"), dict):
-        out["data"] = {k: _text(v) if isinstance(v, (list, str)) else v for k, v in out["data"].items()}
+        out["data"] = {k: source_text(v) if isinstance(v, (list, str)) else v for k, v in out["data"].items()}
     return out
 
 
 def _cell(cell: dict) -> dict:
-    cell = dict(cell, source=_text(cell.get("source", "")))
+    cell = dict(cell, source=source_text(cell.get("source", "")))
     if not isinstance(cell.get("metadata"), dict):
         cell["metadata"] = {}
     if cell["cell_type"] == "code":

@@ -25,7 +25,7 @@ from dataclasses import asdict, astuple, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from course.safe_text import csv_text, csv_value
+from course.safe_text import csv_text, uncell  # uncell: readers of the peer-review CSVs use store.uncell
 from peer_review.allocation import TA
 
 ACTIVE, WITHDRAWN = "active", "withdrawn"
@@ -80,12 +80,6 @@ def write_csv(path: Path, header: list[str], rows: list[list], text_columns: set
     """Every CSV peer review writes: text cells neutralised against spreadsheet
     formulas (course.safe_text.csv_text), numbers the kit computed left as numbers."""
     Path(path).write_text(csv_text(header, rows, text_columns), encoding="utf-8")
-
-
-def uncell(value: str | None) -> str:
-    """Undo csv_cell when reading our own CSVs back: "'=x" -> "=x" (a leading
-    apostrophe before a formula character is the neutraliser, not data)."""
-    return csv_value((value or "").strip())
 
 
 ROW_NUMBERS = {"seed", "reviews"}

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course.config import load_config
-from course.safe_text import FORMULA_STARTS, csv_text
+from course.safe_text import csv_text, uncell
 
 from . import handins as handin_rows
 from .roster import Roster, Student
@@ -72,11 +72,6 @@ class Export:
     problems: list[str] = field(default_factory=list)  # students left out or without an LMS id
 
 
-def _value(cell: str | None) -> str:
-    cell = (cell or "").strip()
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
-
-
 def read_final(path: Path) -> list[FinalGrade]:
     """gradebook.csv (peer-review collect) -> final grades; ValueError naming file and line."""
     path = Path(path)
@@ -96,7 +91,7 @@ def read_final(path: Path) -> list[FinalGrade]:
                 raise ValueError(
                     f"{path}:{line}: score {row['score']!r} / out_of {row['out_of']!r} is not a number"
                 ) from None
-            grades.append(FinalGrade(_value(row["student_id"]), score, out_of, _value(row.get("late"))))
+            grades.append(FinalGrade(uncell(row["student_id"]), score, out_of, uncell(row.get("late"))))
         return grades
 
 

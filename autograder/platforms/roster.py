@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.config import ROSTER_FIELDS, RosterSettings, load_config
-from course.safe_text import csv_value, printable
+from course.safe_text import printable, uncell
 
 MAX_ROSTER_BYTES = 20_000_000  # a class list, not a data set
 
@@ -61,11 +61,6 @@ class Roster:
         return bool(self.students)
 
 
-def _uncell(value: str | None) -> str:
-    """A cell as the person meant it: a csv_cell apostrophe removed, spaces trimmed."""
-    return csv_value((value or "").strip())
-
-
 def read_roster(path: Path | None, settings: RosterSettings | None = None) -> Roster:
     """roster file -> Roster (empty without a file). RosterError names file and line:
     no student id column, an empty or repeated id, a repeated LMS id."""
@@ -91,7 +86,7 @@ def read_roster(path: Path | None, settings: RosterSettings | None = None) -> Ro
     seen: dict[str, int] = {}  # student id -> its line
     lms_seen: dict[str, int] = {}  # LMS id -> its line
     for line, row in enumerate(reader, start=2):
-        values = {f: _uncell(row.get(columns[f])) for f in ROSTER_FIELDS if columns[f] in header}
+        values = {f: uncell(row.get(columns[f])) for f in ROSTER_FIELDS if columns[f] in header}
         sid = values["student_id"]
         if not sid:
             raise RosterError(f"{path}:{line}: empty student id")

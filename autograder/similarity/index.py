@@ -294,11 +294,6 @@ class Pairs:
     def answers(self) -> np.ndarray:
         return self.score(~self.code_mask)
 
-    def unit_score(self, u: int) -> np.ndarray:
-        mask = np.zeros(len(self.code_mask), dtype=bool)
-        mask[u] = True
-        return self.score(mask)
-
     def order(self) -> np.ndarray:
         """Ranked: code score, then answers score, both descending."""
         return np.lexsort((-self.answers, -self.code))

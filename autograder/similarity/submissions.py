@@ -27,10 +27,6 @@ class Submission:
     prints: dict[str, np.ndarray] = field(default_factory=dict)  # unit -> uint64 fingerprint hashes
     problems: list[str] = field(default_factory=list)  # unreadable notebooks, units not compared
 
-    @property
-    def has_code(self) -> bool:
-        return any(not u.startswith("answer ") for u in self.prints)
-
 
 @dataclass
 class Details:
